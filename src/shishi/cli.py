@@ -1,0 +1,365 @@
+"""The command line: thin Typer commands that parse, call the core, print, and map errors to exit codes.
+
+Heavy modules (pydantic, ruamel, tabulate) are imported inside commands so
+that `shishi --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .errors import ShishiError
+from .i18n import set_lang, tr
+
+app = typer.Typer(
+    name="shishi",
+    help="实事 shishi：我为群众办实事台账工具 (ledgers of the people's livelihood work). 运行 shishi COMMAND --help 查看各命令。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+unit_app = typer.Typer(help="单位：添加与列出 (units: add and list).", no_args_is_help=True)
+app.add_typer(unit_app, name="unit")
+
+
+class State:
+    def __init__(self, ledger: Optional[Path]):
+        self.ledger = ledger
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    ledger: Optional[Path] = typer.Option(None, "--ledger", "-L", help="台账库目录 (ledger tree); else $SHISHI_LEDGER, the nearest shishi.yaml upward, or ./ledgers."),
+    lang: str = typer.Option("zh", "--lang", help="输出语言 zh|en (output language)."),
+) -> None:
+    """实事 shishi: ledgers of the people's livelihood work."""
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter("zh|en", param_hint="--lang")
+    set_lang(lang)
+    ctx.obj = State(ledger)
+
+
+def root_of(ctx: typer.Context) -> Path:
+    from .tree import find_root
+
+    return find_root(ctx.obj.ledger if ctx.obj else None)
+
+
+@contextmanager
+def errors():
+    """A domain failure: its message on stderr, exit code 1, never a traceback."""
+    try:
+        yield
+    except ShishiError as e:
+        typer.echo(tr("错误：", "error: ") + e.message, err=True)
+        for p in e.problems[1:20]:
+            typer.echo(f"  {p}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as e:
+        typer.echo(tr("错误：", "error: ") + f"{getattr(e, 'filename', '') or ''} {e.strerror or e}".strip(), err=True)
+        raise typer.Exit(1) from None
+
+
+def out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+# ------------------------------------------------------------------ tree and units
+
+
+@app.command()
+def init(
+    directory: Path = typer.Argument(..., help="新台账库的目录 (directory of the new ledger tree)."),
+    district: str = typer.Option(..., "--district", help="区名，如 綦江区 (district name)."),
+    code: Optional[str] = typer.Option(None, "--code", help="12 位统计用区划代码 (12-digit region code)."),
+    short: str = typer.Option("QU", "--short", help="区级事项编号前缀，如 QJ (ID prefix of the district's own items)."),
+) -> None:
+    """新建台账库 (create a new ledger tree)."""
+    from . import ops
+
+    with errors():
+        d = ops.init(directory, district, code, short)
+    out(tr(f"已新建台账库 {d}（区级编号前缀 {short}）", f"created ledger tree {d} (district ID prefix {short})"))
+
+
+@unit_app.command("add")
+def unit_add(
+    ctx: typer.Context,
+    path: str = typer.Argument(..., help="单位路径，如 赶水镇/三居社区 (unit path from the district)."),
+    kind: str = typer.Option(..., "--kind", help="district|department|town|street|village|community|city."),
+    code: Optional[str] = typer.Option(None, "--code", help="12 位区划代码 (12-digit region code)."),
+    short: Optional[str] = typer.Option(None, "--short", help="编号用的单位简码，如 SJ (short code for IDs)."),
+    clerk: Optional[str] = typer.Option(None, "--clerk", help="台账员 (the clerk keeping this ledger)."),
+) -> None:
+    """添加单位 (add a unit under an existing one)."""
+    from . import ops
+
+    with errors():
+        p = ops.add_unit(root_of(ctx), path, kind, code, short, clerk)
+    out(tr(f"已添加单位 {p}", f"added unit {p}"))
+
+
+@unit_app.command("list")
+def unit_list(ctx: typer.Context) -> None:
+    """列出单位树 (show the units as a tree)."""
+    from .ledger import load_units
+    from .render import unit_tree
+
+    with errors():
+        ledger = load_units(root_of(ctx))
+    out(unit_tree(ledger))
+
+
+# ------------------------------------------------------------------ items
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    unit: str = typer.Option(..., "--unit", "-u", help="单位路径或名称 (unit path or unique name)."),
+    title: str = typer.Option(..., "--title", "-t", help="事项名称 (title)."),
+    kind: str = typer.Option("demand", "--kind", help="demand 群众诉求 | project 民生实事项目 | rectification 督查整改."),
+    description: Optional[str] = typer.Option(None, "--description", help="情况描述."),
+    category: Optional[str] = typer.Option(None, "--category", help="类别/领域 (from shishi.yaml)."),
+    source: Optional[str] = typer.Option(None, "--source", help="来源 (from shishi.yaml)."),
+    handling: Optional[str] = typer.Option(None, "--handling", help="办理类别 立刻办|限期办|分期办 (sets the default deadline)."),
+    due: Optional[str] = typer.Option(None, "--due", help="完成时限 YYYY-MM-DD (default from shishi.yaml time limits)."),
+    opened: Optional[str] = typer.Option(None, "--opened", help="登记日期 (default today)."),
+    owner: Optional[str] = typer.Option(None, "--owner", help="责任人."),
+    lead: Optional[str] = typer.Option(None, "--lead", help="牵头领导."),
+    partner: list[str] = typer.Option([], "--partner", help="配合单位 (repeatable)."),
+    budget: Optional[str] = typer.Option(None, "--budget", help="预算/投资 (yuan; 50万 works)."),
+    target: list[str] = typer.Option([], "--target", help="目标指标 NAME=QTY[UNIT], e.g. 人行便道=3000米 (repeatable)."),
+    milestone: list[str] = typer.Option([], "--milestone", help="时间节点 NAME=DATE, e.g. 一期竣工=2021-10-31 (repeatable)."),
+    reporter: Optional[str] = typer.Option(None, "--reporter", help="反映人 (personal data)."),
+    phone: Optional[str] = typer.Option(None, "--phone", help="联系电话 (personal data, masked in output)."),
+    tag: list[str] = typer.Option([], "--tag", help="标签 (repeatable)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="只输出编号 (print the ID alone)."),
+) -> None:
+    """登记新事项，输出其编号 (register a new item; prints its ID)."""
+    from . import ops
+
+    with errors():
+        item = ops.add(
+            root_of(ctx), unit, title, kind=kind, description=description, category=category, source=source,
+            handling=handling, due=due, opened=opened, owner=owner, lead=lead, partners=partner, budget=budget,
+            targets=target, milestones=milestone, reporter=reporter, phone=phone, tags=tag,
+        )
+    out(item.id if quiet else tr(f"已登记 {item.id}：{item.title}（时限 {item.due}）", f"added {item.id}: {item.title} (due {item.due})"))
+
+
+@app.command()
+def progress(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
+    note: str = typer.Option(..., "--note", "-n", help="进展情况."),
+    when: Optional[str] = typer.Option(None, "--date", help="日期 (default today)."),
+    milestone: Optional[str] = typer.Option(None, "--milestone", help="相关节点名称."),
+    done: bool = typer.Option(False, "--done", help="该节点已完成 (with --milestone)."),
+    by: Optional[str] = typer.Option(None, "--by", help="记录人."),
+) -> None:
+    """记录进展或节点完成 (append a progress entry, or mark a milestone done)."""
+    from . import ops
+
+    with errors():
+        item = ops.progress(root_of(ctx), item_id, note, when=when, milestone=milestone, done=done, by=by)
+    out(tr(f"已记录 {item.id} 进展（共 {len(item.progress)} 条）", f"recorded progress on {item.id} ({len(item.progress)} entries)"))
+
+
+@app.command()
+def close(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
+    resolution: str = typer.Option(..., "--resolution", "-r", help="办理结果."),
+    beneficiaries: str = typer.Option(..., "--beneficiaries", "-b", help="惠及人次."),
+    spent: Optional[str] = typer.Option(None, "--spent", help="实际支出 (yuan)."),
+    when: Optional[str] = typer.Option(None, "--date", help="办结日期 (default today)."),
+    satisfaction: Optional[str] = typer.Option(None, "--satisfaction", help="回访满意度，如 满意 (a level of the scale)."),
+    target: list[str] = typer.Option([], "--target", help="指标完成量 NAME=ACTUAL (repeatable)."),
+) -> None:
+    """办结事项 (resolve an item)."""
+    from . import ops
+
+    with errors():
+        item = ops.close(root_of(ctx), item_id, resolution, beneficiaries, spent=spent, when=when, satisfaction=satisfaction, targets=target)
+    out(tr(f"已办结 {item.id}：{item.title}（惠及{item.resolution.beneficiaries}人次）", f"resolved {item.id}: {item.title} (served {item.resolution.beneficiaries})"))
+
+
+@app.command()
+def verify(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
+    by: Optional[str] = typer.Option(None, "--by", help="销号人或单位."),
+    when: Optional[str] = typer.Option(None, "--date", help="销号日期 (default today)."),
+) -> None:
+    """销号：核验已办结事项 (strike off a resolved item)."""
+    from . import ops
+
+    with errors():
+        item = ops.verify(root_of(ctx), item_id, by=by, when=when)
+    out(tr(f"已销号 {item.id}", f"verified {item.id}"))
+
+
+@app.command()
+def reopen(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
+    reason: str = typer.Option(..., "--reason", help="重办原因."),
+    when: Optional[str] = typer.Option(None, "--date", help="日期 (default today)."),
+) -> None:
+    """重办：已办结或已销号事项重新办理 (reopen a resolved item)."""
+    from . import ops
+
+    with errors():
+        item = ops.reopen(root_of(ctx), item_id, reason, when=when)
+    out(tr(f"已重办 {item.id}", f"reopened {item.id}"))
+
+
+@app.command()
+def cancel(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
+    reason: str = typer.Option(..., "--reason", help="撤销原因."),
+    duplicate_of: Optional[str] = typer.Option(None, "--duplicate-of", help="与之重复的事项编号."),
+    when: Optional[str] = typer.Option(None, "--date", help="日期 (default today)."),
+) -> None:
+    """撤销事项 (cancel an open item, e.g. a duplicate)."""
+    from . import ops
+
+    with errors():
+        item = ops.cancel(root_of(ctx), item_id, reason, duplicate_of=duplicate_of, when=when)
+    out(tr(f"已撤销 {item.id}", f"cancelled {item.id}"))
+
+
+@app.command()
+def escalate(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
+    to: str = typer.Option(..., "--to", help="上报/转办给哪个单位."),
+    reason: str = typer.Option(..., "--reason", help="上报原因."),
+    when: Optional[str] = typer.Option(None, "--date", help="日期 (default today)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="只输出新编号 (print the new ID alone)."),
+) -> None:
+    """上报或转办：在目标单位新建延续事项，输出新编号 (escalate; prints the new ID)."""
+    from . import ops
+
+    with errors():
+        item = ops.escalate(root_of(ctx), item_id, to, reason, when=when)
+    out(item.id if quiet else tr(f"已上报 {item_id} → {item.id}", f"escalated {item_id} -> {item.id}"))
+
+
+# ------------------------------------------------------------------ looking
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text|json."),
+    reveal: bool = typer.Option(False, "--reveal", help="显示完整电话、身份证号 (show personal data unmasked)."),
+) -> None:
+    """查看一个事项及其全部进展 (show one item with its whole log)."""
+    from . import ops
+    from .ledger import load_units
+    from .render import item_text, item_view, to_json
+
+    with errors():
+        root = root_of(ctx)
+        item, unit = ops.get(root, item_id)
+        view = item_view(item, unit, reveal)
+        if fmt == "json":
+            out(to_json(view))
+        elif fmt == "text":
+            out(item_text(view, load_units(root).unit_name(unit)))
+        else:
+            raise ShishiError(tr("--format 应为 text 或 json", "--format must be text or json"))
+
+
+@app.command("list")
+def list_items(
+    ctx: typer.Context,
+    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="只看该单位及其下级."),
+    status: Optional[str] = typer.Option(None, "--status", help="open|in_progress|resolved|verified|escalated|cancelled (comma-separated)."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="demand|project|rectification."),
+    overdue: bool = typer.Option(False, "--overdue", help="只看逾期未办结的."),
+    period: Optional[str] = typer.Option(None, "--period", help="登记期间：2021、2021Q3、2021-09、A..B."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="按此日期判断逾期 (default today)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table|csv|json."),
+    reveal: bool = typer.Option(False, "--reveal", help="显示完整个人信息."),
+) -> None:
+    """列出事项 (list items)."""
+    from . import ops
+    from .ledger import select
+    from .period import parse_period
+    from .render import csv_text, item_view, list_headers, list_rows, table, to_json
+
+    with errors():
+        if fmt not in ("table", "csv", "json"):
+            raise ShishiError(tr("--format 应为 table、csv 或 json", "--format must be table, csv or json"))
+        p = parse_period(period) if period else None
+        today = ops.parse_date(as_of, "--as-of") if as_of else None
+        entries = select(root_of(ctx), unit=unit, status=status, kind=kind, overdue=overdue, period=p, as_of=today)
+        views = [item_view(e.item, e.unit, reveal) for e in entries]
+        if fmt == "json":
+            out(to_json(views))
+        elif fmt == "csv":
+            sys.stdout.write(csv_text(list_rows(views, False), [k for k in ("id", "unit", "kind", "status", "title", "opened", "due")]))
+        elif views:
+            out(table(list_rows(views, True), list_headers()))
+            typer.echo(tr(f"共 {len(views)} 件", f"{len(views)} items"), err=True)
+        else:
+            typer.echo(tr("没有符合条件的事项", "no matching items"), err=True)
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    strict: bool = typer.Option(False, "--strict", help="警告也算错误 (warnings count as errors)."),
+) -> None:
+    """检查整个台账库，列出全部问题 path:line:col (validate the whole tree)."""
+    from .ledger import load
+    from .validate import check as run_checks
+
+    with errors():
+        ledger = load(root_of(ctx))
+        problems = run_checks(ledger, strict)
+    for p in problems:
+        out(str(p))
+    n_err = sum(1 for p in problems if p.severity == "error")
+    n_warn = len(problems) - n_err
+    if problems:
+        typer.echo(tr(f"{n_err} 个错误，{n_warn} 个警告", f"{n_err} errors, {n_warn} warnings"), err=True)
+    else:
+        typer.echo(tr(f"台账无误：{len(ledger.units)} 个单位，{len(ledger.entries)} 件事项", f"clean: {len(ledger.units)} units, {len(ledger.entries)} items"), err=True)
+    if n_err:
+        raise typer.Exit(1)
+
+
+@app.command()
+def fmt(
+    ctx: typer.Context,
+    check_only: bool = typer.Option(False, "--check", help="只报告不合规范的文件，不改动 (report only)."),
+) -> None:
+    """整理台账文件为规范格式 (put ledger files into the canonical layout)."""
+    from . import ops
+
+    with errors():
+        changed = ops.fmt(root_of(ctx), check_only)
+    for rp in changed:
+        out(rp)
+    if check_only and changed:
+        typer.echo(tr(f"{len(changed)} 个文件格式不规范（运行 shishi fmt 整理）", f"{len(changed)} files not in canonical layout (run shishi fmt)"), err=True)
+        raise typer.Exit(1)
+    if not check_only:
+        typer.echo(tr(f"已整理 {len(changed)} 个文件", f"formatted {len(changed)} files"), err=True)
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,289 @@
+"""Reading a whole ledger tree into validated records, with every problem located."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from . import tree as t
+from .errors import Problem, ShishiError
+from .i18n import tr
+from .model import Config, Item, SurveyEntry, Unit
+from .yamlio import Map, Seq, YamlError, conflict_markers, decode, key_position, locate, parse
+
+
+@dataclass
+class Entry:
+    """An item as read, with where it stands."""
+
+    item: Item
+    unit: str
+    file: str
+    line: int
+    data: Map | None = None
+
+
+@dataclass
+class Ledger:
+    root: Path
+    config: Config | None
+    units: dict[str, t.UnitDir]
+    records: dict[str, Unit] = field(default_factory=dict)  # unit path -> unit.yaml
+    entries: list[Entry] = field(default_factory=list)
+    surveys: list[tuple[SurveyEntry, str, int]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    unit_data: dict[str, Map] = field(default_factory=dict)
+
+    # -------------------------------------------------------------- units
+
+    def prefix(self, unit: str) -> str:
+        """ID prefix of a unit: the short codes below the root (GS-SJ); the root's own short code."""
+        if not unit:
+            return self.records[""].short if "" in self.records else "X"
+        parts, path = [], unit
+        while path:
+            rec = self.records.get(path)
+            parts.append(rec.short if rec else "X")
+            path = path.rpartition("/")[0]
+        return "-".join(reversed(parts))
+
+    def unit_name(self, unit: str) -> str:
+        rec = self.records.get(unit)
+        return rec.name if rec else (unit.rpartition("/")[2] or (self.config.district if self.config else ""))
+
+    def resolve_unit(self, name: str) -> str:
+        """A unit path from a path ('赶水镇/三居社区') or a unique name ('三居社区')."""
+        name = name.strip().strip("/")
+        if name in self.units:
+            return name
+        if self.config and name in (self.config.district, "/", "."):
+            return ""
+        hits = [p for p in self.units if p.rpartition("/")[2] == name or (self.records.get(p) and self.records[p].name == name)]
+        if len(hits) == 1:
+            return hits[0]
+        if not hits:
+            raise ShishiError(tr(f"没有单位“{name}”（shishi unit list 查看全部单位）", f"no unit '{name}' (see shishi unit list)"))
+        raise ShishiError(
+            tr(f"单位名“{name}”不唯一，请写路径：{'、'.join(hits)}", f"unit name '{name}' is ambiguous, give its path: {', '.join(hits)}")
+        )
+
+    def unit_of_prefix(self, prefix: str) -> str | None:
+        for path in self.units:
+            if path in self.records and self.prefix(path) == prefix:
+                return path
+        return None
+
+    def tier(self, unit: str) -> str:
+        rec = self.records.get(unit)
+        return rec.kind if rec else "unit"
+
+    def ledger_path(self, unit: str, year: int) -> Path:
+        return self.units[unit].dir / f"{year}.yaml"
+
+
+# ------------------------------------------------------------------ reading one file
+
+
+def _pydantic_problems(path: str, data: object, err: ValidationError, base: tuple = ()) -> list[Problem]:
+    out = []
+    for e in err.errors(include_url=False):
+        loc = base + tuple(e["loc"])
+        line, col = locate(data, loc)
+        where = ".".join(str(p) for p in e["loc"])
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = tr(f"未知字段 {e['loc'][-1]}", f"unknown key '{e['loc'][-1]}'")
+        elif e["type"] == "missing":
+            msg = tr(f"缺少字段 {where}", f"missing key '{where}'")
+        else:
+            msg = f"{where}: {msg}"
+        out.append(Problem(path, line, col, msg))
+    return out
+
+
+def read_yaml(root: Path, path: Path) -> tuple[object, list[Problem]]:
+    """Plain data of a YAML file, or None with the problems that stopped it."""
+    rp = t.rel(root, path)
+    try:
+        text = decode(t.read_bytes(path))
+    except YamlError as e:
+        return None, [Problem(rp, e.line, e.col, e.message)]
+    except OSError as e:
+        return None, [Problem(rp, 0, 0, getattr(e, "strerror", None) or str(e))]
+    return parse_text(rp, text)
+
+
+def parse_text(rp: str, text: str) -> tuple[object, list[Problem]]:
+    marks = conflict_markers(text)
+    if marks:
+        return None, [
+            Problem(
+                rp,
+                n,
+                1,
+                tr(
+                    "git 合并冲突标记：保留要的那一边，删去 <<<<<<< ======= >>>>>>> 行，再运行 shishi check",
+                    "git conflict marker: keep the side you want, delete the <<<<<<< ======= >>>>>>> lines, run shishi check",
+                ),
+            )
+            for n in marks
+        ]
+    try:
+        data, dups = parse(text)
+    except YamlError as e:
+        return None, [Problem(rp, e.line, e.col, e.message)]
+    return data, [Problem(rp, line, col, msg) for line, col, msg in dups]
+
+
+def validate_record(rp: str, data: object, model: type[BaseModel]) -> tuple[BaseModel | None, list[Problem]]:
+    if not isinstance(data, Map):
+        return None, [Problem(rp, getattr(data, "line", 1), 1, tr("应为键值映射", "expected a mapping of keys to values"))]
+    try:
+        return model.model_validate(data), []
+    except ValidationError as err:
+        return None, _pydantic_problems(rp, data, err)
+
+
+def read_items(rp: str, unit: str, text: str) -> tuple[list[Entry], list[Problem]]:
+    """Entries of one ledger file's text; pure, so the index can cache it by file."""
+    data, problems = parse_text(rp, text)
+    if data is None:
+        return [], problems
+    if not isinstance(data, Seq):
+        return [], problems + [
+            Problem(rp, getattr(data, "line", 1), 1, tr("台账文件应为事项列表（每项以“- id:”开头）", "a ledger file is a list of items (each starting '- id:')"))
+        ]
+    entries = []
+    validate = Item.model_validate
+    for i, raw in enumerate(data):
+        line = data.pos[i][0]
+        if not isinstance(raw, Map):
+            problems.append(Problem(rp, line, data.pos[i][1], tr("事项应为键值映射", "an item must be a mapping")))
+            continue
+        try:
+            item = validate(raw)
+        except ValidationError as err:
+            problems.extend(_pydantic_problems(rp, raw, err))
+            continue
+        entries.append(Entry(item, unit, rp, line, raw))
+    return entries, problems
+
+
+# ------------------------------------------------------------------ the whole tree
+
+
+def load_units(root: Path) -> Ledger:
+    """shishi.yaml and every unit.yaml: enough to name files and hand out IDs."""
+    problems: list[Problem] = []
+    data, ps = read_yaml(root, root / t.CONFIG_FILE)
+    problems += ps
+    config = None
+    if data is not None:
+        config, ps = validate_record(t.CONFIG_FILE, data, Config)
+        problems += ps
+    units, ps = t.walk_units(root)
+    problems += ps
+    ledger = Ledger(root, config, units, problems=problems)
+    for path, ud in units.items():
+        upath = ud.dir / t.UNIT_FILE
+        rp = t.rel(root, upath)
+        if not upath.exists():
+            problems.append(Problem(rp, 0, 0, tr("缺少 unit.yaml", "unit.yaml is missing")))
+            continue
+        data, ps = read_yaml(root, upath)
+        problems += ps
+        if data is None:
+            continue
+        rec, ps = validate_record(rp, data, Unit)
+        problems += ps
+        if rec is not None:
+            ledger.records[path] = rec
+            ledger.unit_data[path] = data
+    return ledger
+
+
+def load(root: Path) -> Ledger:
+    """The whole tree: config, units, every ledger file and survey, with all problems found reading them."""
+    ledger = load_units(root)
+    for path, ud in ledger.units.items():
+        for _year, fpath in t.ledger_files(ud):
+            rp = t.rel(root, fpath)
+            try:
+                text = decode(t.read_bytes(fpath))
+            except YamlError as e:
+                ledger.problems.append(Problem(rp, e.line, e.col, e.message))
+                continue
+            except OSError as e:
+                ledger.problems.append(Problem(rp, 0, 0, getattr(e, "strerror", None) or str(e)))
+                continue
+            entries, ps = read_items(rp, path, text)
+            ledger.entries += entries
+            ledger.problems += ps
+    for spath in t.survey_files(root):
+        ledger.surveys += _read_surveys(root, spath, ledger.problems)
+    return ledger
+
+
+def _read_surveys(root: Path, path: Path, problems: list[Problem]) -> list[tuple[SurveyEntry, str, int]]:
+    rp = t.rel(root, path)
+    data, ps = read_yaml(root, path)
+    problems += ps
+    if data is None:
+        return []
+    if not isinstance(data, Seq):
+        problems.append(Problem(rp, getattr(data, "line", 1), 1, tr("调查文件应为列表", "a survey file is a list of surveys")))
+        return []
+    out = []
+    for i, raw in enumerate(data):
+        rec, ps = validate_record(rp, raw, SurveyEntry)
+        problems += ps
+        if rec is not None:
+            out.append((rec, rp, data.pos[i][0]))
+    return out
+
+
+def field_position(entry: Entry, *keys: str) -> tuple[int, int]:
+    """Where a key of an item stands (the item's line when unknown)."""
+    node: object = entry.data
+    line, col = entry.line, 3
+    for k in keys:
+        if isinstance(node, Map) and k in node.pos:
+            line, col = key_position(node, k)
+            node = node[k]
+        else:
+            break
+    return line, col
+
+
+def in_unit(path: str, unit: str) -> bool:
+    """True when `path` is `unit` or below it."""
+    return not unit or path == unit or path.startswith(unit + "/")
+
+
+def select(root: Path, *, unit=None, status=None, kind=None, overdue=False, period=None, as_of=None) -> list[Entry]:
+    """Entries matching the filters of `list`, in tree and ID order."""
+    from datetime import date
+
+    from .model import KINDS, STATUSES
+
+    ledger = load(root)
+    upath = ledger.resolve_unit(unit) if unit else ""
+    statuses = set(status.split(",")) if status else None
+    if statuses and not statuses <= set(STATUSES):
+        raise ShishiError(tr(f"状态应为 {','.join(STATUSES)}", f"status must be among {','.join(STATUSES)}"))
+    if kind and kind not in KINDS:
+        raise ShishiError(tr(f"类型应为 {'/'.join(KINDS)}", f"kind must be one of {'/'.join(KINDS)}"))
+    today = as_of or date.today()
+    out = []
+    for e in ledger.entries:
+        it = e.item
+        if not in_unit(e.unit, upath) or (statuses and it.status not in statuses) or (kind and it.kind != kind):
+            continue
+        if overdue and not (it.status in ("open", "in_progress") and it.due and it.due < today):
+            continue
+        if period and it.opened not in period:
+            continue
+        out.append(e)
+    return out

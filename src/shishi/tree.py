@@ -1,0 +1,146 @@
+"""The ledger tree on disk: finding its root, walking units, naming and reading files."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Problem, ShishiError
+from .i18n import tr
+
+CONFIG_FILE = "shishi.yaml"
+UNIT_FILE = "unit.yaml"
+SURVEY_DIR = "surveys"
+STATE_DIR = ".shishi"
+LEDGER_RE = re.compile(r"^(\d{4})\.yaml$")
+BAD_NAME_RE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def find_root(explicit: str | os.PathLike | None = None, cwd: Path | None = None) -> Path:
+    """--ledger, else $SHISHI_LEDGER, else the nearest directory upward holding shishi.yaml, else ./ledgers."""
+    if explicit:
+        root = Path(explicit)
+    elif os.environ.get("SHISHI_LEDGER"):
+        root = Path(os.environ["SHISHI_LEDGER"])
+    else:
+        here = (cwd or Path.cwd()).resolve()
+        root = next((d for d in (here, *here.parents) if (d / CONFIG_FILE).is_file()), here / "ledgers")
+    if not (root / CONFIG_FILE).is_file():
+        raise ShishiError(
+            tr(
+                f"找不到台账库：{root} 下没有 {CONFIG_FILE}（用 --ledger 指定，或先运行 shishi init）",
+                f"no ledger tree: {root} has no {CONFIG_FILE} (use --ledger, or run shishi init)",
+            )
+        )
+    return root.resolve()
+
+
+def check_unit_name(name: str) -> str | None:
+    """Why a directory name cannot be a unit name, or None when it can."""
+    if not name or name in (".", "..") or name.strip() != name:
+        return tr("单位名称为空或首尾有空格", "unit name is empty or has leading/trailing spaces")
+    if BAD_NAME_RE.search(name):
+        return tr("单位名称含有 / \\ : * ? \" < > | 或控制字符", "unit name has / \\ : * ? \" < > | or a control character")
+    if name.split(".")[0].upper() in WINDOWS_RESERVED or name.startswith("."):
+        return tr(f"单位名称 {name} 在 Windows 上不可用或为隐藏名", f"unit name {name} is reserved on Windows or hidden")
+    if len(name.encode("utf-8")) > 200:
+        return tr("单位名称过长", "unit name is too long")
+    return None
+
+
+@dataclass
+class UnitDir:
+    """A unit's place in the tree; `path` is '' for the root, else '赶水镇/三居社区'."""
+
+    path: str
+    dir: Path
+    children: list[str] = field(default_factory=list)
+
+    @property
+    def parent(self) -> str | None:
+        if not self.path:
+            return None
+        return self.path.rpartition("/")[0]
+
+    @property
+    def depth(self) -> int:
+        return 0 if not self.path else self.path.count("/") + 1
+
+
+def walk_units(root: Path) -> tuple[dict[str, UnitDir], list[Problem]]:
+    """Every directory holding unit.yaml, from the root down; symlinks are never followed."""
+    units: dict[str, UnitDir] = {}
+    problems: list[Problem] = []
+
+    def visit(d: Path, rel: str) -> None:
+        units[rel] = node = UnitDir(rel, d)
+        try:
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError as e:
+            problems.append(Problem(rel or ".", 0, 0, str(e)))
+            return
+        for e in entries:
+            if e.name.startswith(".") or e.name == SURVEY_DIR and not rel:
+                continue
+            child_rel = f"{rel}/{e.name}" if rel else e.name
+            if e.is_symlink():
+                problems.append(
+                    Problem(child_rel, 0, 0, tr("符号链接不予读取（台账库内不允许链接）", "symbolic link not followed (no links in a ledger tree)"))
+                )
+                continue
+            if e.is_dir():
+                if (Path(e.path) / UNIT_FILE).is_file() or (Path(e.path) / UNIT_FILE).is_symlink():
+                    why = check_unit_name(e.name)
+                    if why:
+                        problems.append(Problem(child_rel, 0, 0, why))
+                        continue
+                    node.children.append(child_rel)
+                    visit(Path(e.path), child_rel)
+                elif any(LEDGER_RE.match(n) for n in os.listdir(e.path)):
+                    problems.append(
+                        Problem(child_rel, 0, 0, tr("目录有台账文件但没有 unit.yaml", "directory has ledger files but no unit.yaml"))
+                    )
+
+    visit(root, "")
+    return units, problems
+
+
+def ledger_files(unit: UnitDir) -> list[tuple[int, Path]]:
+    """(year, path) of a unit's ledger files, oldest first."""
+    out = []
+    try:
+        names = os.listdir(unit.dir)
+    except OSError:
+        return out
+    for name in names:
+        m = LEDGER_RE.match(name)
+        if m:
+            out.append((int(m.group(1)), unit.dir / name))
+    return sorted(out)
+
+
+def survey_files(root: Path) -> list[Path]:
+    d = root / SURVEY_DIR
+    if not d.is_dir() or d.is_symlink():
+        return []
+    return sorted(p for p in d.iterdir() if p.suffix == ".yaml" and p.is_file() and not p.is_symlink())
+
+
+def rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes, refusing links and directories where a file should be."""
+    if path.is_symlink():
+        raise OSError(tr("是符号链接，不予读取", "is a symbolic link; not read"))
+    if path.is_dir():
+        raise OSError(tr("应为文件，却是目录", "is a directory where a file should be"))
+    with open(path, "rb") as f:
+        return f.read()

@@ -1,0 +1,375 @@
+"""YAML in and out.
+
+Reading is fast and safe: libyaml's event stream (ruamel.yaml.clib) is composed
+into plain dicts and lists of strings, each container remembering where its
+keys and values stood. No tags, anchors or aliases are accepted, so nothing in
+a ledger is ever constructed into an object, let alone executed. Scalars stay
+strings (None and booleans aside) and the Pydantic records give them types, so
+money is read as an exact Decimal, never through float.
+
+Writing never re-serializes a whole file: an item is a block of lines starting
+with "- " at column 0; a change round-trips only that block through ruamel's
+comment-preserving loader, and the file is replaced atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 32
+
+CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |$)", re.M)
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+
+
+class YamlError(Exception):
+    """A file that cannot be read at all, with the 1-based place it broke."""
+
+    def __init__(self, line: int, col: int, message: str):
+        super().__init__(message)
+        self.line, self.col, self.message = line, col, message
+
+
+class Map(dict):
+    """A mapping read from YAML; pos[key] = (key line, key col, value line, value col), 1-based."""
+
+    __slots__ = ("pos", "line", "col")
+
+
+class Seq(list):
+    """A sequence read from YAML; pos[i] = (line, col) of element i, 1-based."""
+
+    __slots__ = ("pos", "line", "col")
+
+
+def decode(raw: bytes) -> str:
+    """Bytes of a ledger file as text: UTF-8, a BOM allowed."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise YamlError(1, 1, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        raise YamlError(line, col, "not valid UTF-8 (save the file as UTF-8)") from None
+
+
+def conflict_markers(text: str) -> list[int]:
+    """1-based line numbers of git conflict markers."""
+    return [text.count("\n", 0, m.start()) + 1 for m in CONFLICT_RE.finditer(text)]
+
+
+def parse(text: str) -> tuple[object, list[tuple[int, int, str]]]:
+    """Compose one YAML document into plain data; returns (data, [(line, col, message)]).
+
+    Raises YamlError when the text is not YAML at all.
+    """
+    from _ruamel_yaml import CParser
+    from ruamel.yaml import events as ev
+
+    scalar_t, map_t, seq_t = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
+    map_end, seq_end, alias_t = ev.MappingEndEvent, ev.SequenceEndEvent, ev.AliasEvent
+    doc_t, stream_end = ev.DocumentStartEvent, ev.StreamEndEvent
+
+    problems: list[tuple[int, int, str]] = []
+    parser = CParser(text)
+    get = parser.get_event
+    stack: list[list] = []  # [container, pending key, key line, key col]
+    root: object = None
+    docs = 0
+    nulls, bools = _NULLS, _BOOLS
+    while True:
+        try:
+            e = get()
+        except Exception as exc:  # libyaml's scanner and parser errors
+            raise _yaml_error(exc, text) from None
+        t = type(e)
+        if t is scalar_t:
+            m = e.start_mark
+            line, col = m.line + 1, m.column + 1
+            if e.tag is not None or e.anchor is not None:
+                _refuse(e, line, col)
+            value = e.value
+            if not e.style:
+                if value in nulls:
+                    value = None
+                elif value in bools:
+                    value = bools[value]
+        elif t is map_t or t is seq_t:
+            m = e.start_mark
+            line, col = m.line + 1, m.column + 1
+            if e.tag is not None or e.anchor is not None:
+                _refuse(e, line, col)
+            if len(stack) >= MAX_DEPTH:
+                raise YamlError(line, col, f"nested more than {MAX_DEPTH} levels deep")
+            value = Map() if t is map_t else Seq()
+            value.pos = {} if t is map_t else []
+            value.line, value.col = line, col
+        elif t is map_end or t is seq_end:
+            stack.pop()
+            continue
+        elif t is alias_t:
+            m = e.start_mark
+            raise YamlError(m.line + 1, m.column + 1, "anchors and aliases (&, *) are not allowed in ledgers")
+        elif t is doc_t:
+            docs += 1
+            if docs > 1:
+                m = e.start_mark
+                raise YamlError(m.line + 1, m.column + 1, "only one YAML document per file")
+            continue
+        elif t is stream_end:
+            break
+        else:
+            continue
+
+        if not stack:
+            root = value
+        else:
+            frame = stack[-1]
+            parent = frame[0]
+            if type(parent) is Seq:
+                parent.append(value)
+                parent.pos.append((line, col))
+            elif frame[1] is _NOKEY:
+                if not isinstance(value, str):
+                    if isinstance(value, (Map, Seq)) or value is not None:
+                        if isinstance(value, (Map, Seq)):
+                            raise YamlError(line, col, "a key must be a plain word")
+                    value = "" if value is None else str(value).lower()
+                if value in parent:
+                    problems.append((line, col, f"duplicate key '{value}'"))
+                frame[1], frame[2], frame[3] = value, line, col
+            else:
+                key = frame[1]
+                parent[key] = value
+                parent.pos[key] = (frame[2], frame[3], line, col)
+                frame[1] = _NOKEY
+        if t is map_t or t is seq_t:
+            stack.append([value, _NOKEY, 0, 0])
+    return root, problems
+
+
+_NOKEY = object()
+
+
+def _refuse(e, line: int, col: int) -> None:
+    if e.anchor is not None:
+        raise YamlError(line, col, "anchors and aliases (&, *) are not allowed in ledgers")
+    raise YamlError(line, col, f"YAML tags such as {e.tag} are not allowed in ledgers")
+
+
+def _yaml_error(exc: Exception, text: str) -> YamlError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    msg = f"YAML syntax: {problem}" + (f" ({context})" if context else "")
+    if mark is None:
+        return YamlError(1, 1, msg)
+    lines = text.splitlines()
+    if mark.line < len(lines) and "\t" in lines[mark.line]:
+        msg += "; indent with spaces, not tabs"
+    return YamlError(mark.line + 1, mark.column + 1, msg)
+
+
+def locate(data: object, loc: tuple) -> tuple[int, int]:
+    """The 1-based place of the value at a Pydantic error location, as near as the data allows."""
+    line, col = getattr(data, "line", 1), getattr(data, "col", 1)
+    node = data
+    for part in loc:
+        if isinstance(node, Map) and part in node.pos:
+            _, _, line, col = node.pos[part]
+            node = node[part]
+        elif isinstance(node, Map) and isinstance(part, str):
+            # an unknown key is reported at the key itself
+            for k, (kl, kc, _, _) in node.pos.items():
+                if k == part:
+                    return kl, kc
+            break
+        elif isinstance(node, Seq) and isinstance(part, int) and 0 <= part < len(node):
+            line, col = node.pos[part]
+            node = node[part]
+        else:
+            break
+    return line, col
+
+
+def key_position(node: object, key: str) -> tuple[int, int]:
+    if isinstance(node, Map) and key in node.pos:
+        kl, kc, _, _ = node.pos[key]
+        return kl, kc
+    return getattr(node, "line", 1), getattr(node, "col", 1)
+
+
+# ---------------------------------------------------------------- item blocks
+
+_BLOCK_START = re.compile(r"-(?: |\r?$)")
+_ID_LINE = re.compile(r"^(?:- |  )id:[ \t]*['\"]?([^'\"\s#]+)")
+
+
+@dataclass
+class Block:
+    start: int  # index into lines, inclusive
+    end: int  # exclusive
+    id: str | None
+
+
+def split_lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def find_blocks(lines: list[str]) -> list[Block]:
+    """The item blocks of a ledger file: from a "- " line at column 0 through its last indented line."""
+    blocks: list[Block] = []
+    cur: Block | None = None
+    last_content = -1
+    for i, line in enumerate(lines):
+        if _BLOCK_START.match(line):
+            if cur is not None:
+                cur.end = last_content + 1
+                blocks.append(cur)
+            cur = Block(i, i + 1, None)
+            last_content = i
+            m = _ID_LINE.match(line)
+            if m:
+                cur.id = m.group(1)
+        elif cur is not None:
+            if line[:1] in (" ", "\t"):
+                if line.strip():
+                    last_content = i
+                    if cur.id is None:
+                        m = _ID_LINE.match(line)
+                        if m:
+                            cur.id = m.group(1)
+            elif line.strip():
+                # column-0 text (a comment, or the end of the list) closes the block
+                cur.end = last_content + 1
+                blocks.append(cur)
+                cur = None
+    if cur is not None:
+        cur.end = last_content + 1
+        blocks.append(cur)
+    return blocks
+
+
+def newline_of(text: str) -> str:
+    return "\r\n" if "\r\n" in text[:4096] else "\n"
+
+
+def _rt_yaml():
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="rt")
+    y.indent(mapping=2, sequence=2, offset=0)
+    y.width = 4096
+    y.allow_unicode = True
+    y.representer.add_representer(Decimal, _represent_decimal)
+    return y
+
+
+def _represent_decimal(representer, value: Decimal):
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".") if value == value.to_integral_value() else text
+    tag = "tag:yaml.org,2002:float" if "." in text else "tag:yaml.org,2002:int"
+    return representer.represent_scalar(tag, text)
+
+
+def _prepare(value):
+    """Plain data ready for ruamel: multi-line text as literal blocks."""
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    if isinstance(value, dict):
+        return {k: _prepare(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_prepare(v) for v in value]
+    if isinstance(value, str) and "\n" in value and value == value.strip():
+        return LiteralScalarString(value)
+    return value
+
+
+def dump_items(items: list[dict]) -> str:
+    """Items as a YAML sequence in the canonical layout."""
+    import io
+
+    y = _rt_yaml()
+    buf = io.StringIO()
+    y.dump([_prepare(i) for i in items], buf)
+    return buf.getvalue()
+
+
+def edit_block(block_text: str, old: dict, new: dict, order: tuple[str, ...]) -> str:
+    """Rewrite one item's block from `old` data to `new` data, keeping what did not change.
+
+    Keys whose value is unchanged keep their text and comments; a list that only
+    grew gets its new entries appended; other changed keys are replaced in place
+    and new keys inserted at their canonical position.
+    """
+    import io
+
+    y = _rt_yaml()
+    seq = y.load(block_text)
+    cm = seq[0]
+    for key in list(cm.keys()):
+        if key not in new:
+            del cm[key]
+    for key, value in new.items():
+        before = old.get(key, _NOKEY)
+        if before == value and key in cm:
+            continue
+        if (
+            key in cm
+            and isinstance(value, list)
+            and isinstance(before, list)
+            and value[: len(before)] == before
+            and len(cm[key]) == len(before)
+        ):
+            for entry in value[len(before) :]:
+                cm[key].append(_prepare(entry))
+        elif key in cm:
+            cm[key] = _prepare(value)
+        else:
+            at = sum(1 for k in cm if k in order and order.index(k) < order.index(key))
+            cm.insert(at, key, _prepare(value))
+    buf = io.StringIO()
+    y.dump(seq, buf)
+    return buf.getvalue()
+
+
+def atomic_write(path: Path, text: str, bom: bool = False) -> None:
+    """Replace `path` with `text` so that a crash leaves the old file or the new one, never half."""
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:
+        dfd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
