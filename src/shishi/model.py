@@ -6,8 +6,8 @@ The canonical key order of a record is its field order.
 
 from __future__ import annotations
 
-import re
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Literal
 

@@ -627,7 +627,7 @@ def canonical_text(rp: str, unit: str, text: str) -> str:
         raise ShishiError(tr(f"{rp} 有错误，未整理：", f"{rp} has errors; not formatted: ") + str(problems[0]), problems)
     lines = split_lines(text.replace("\r\n", "\n"))
     blocks = find_blocks(lines)
-    if len(blocks) != len(entries) or any(b.id != e.item.id for b, e in zip(blocks, entries)):
+    if len(blocks) != len(entries) or any(b.id != e.item.id for b, e in zip(blocks, entries, strict=False)):
         # not block-structured (e.g. flow style): rewrite every item, keeping the leading comments
         head = []
         for line in lines:
@@ -638,7 +638,7 @@ def canonical_text(rp: str, unit: str, text: str) -> str:
         body = dump_items([item_to_data(e.item) for e in entries]) if entries else ""
         return _tidy_gaps("".join(head).rstrip("\n") + ("\n\n" if head else "") + _space_blocks(body))
     out = ["".join(lines[: blocks[0].start]) if blocks else "".join(lines)]
-    for i, (b, e) in enumerate(zip(blocks, entries)):
+    for i, (b, e) in enumerate(zip(blocks, entries, strict=False)):
         old_text = "".join(lines[b.start : b.end])
         canon = dump_items([item_to_data(e.item)])
         out.append(canon if _same_but_order(old_text, canon) else _reorder(old_text, item_to_data(e.item)))
