@@ -35,6 +35,7 @@ class Ledger:
     surveys: list[tuple[SurveyEntry, str, int]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     unit_data: dict[str, Map] = field(default_factory=dict)
+    broken_ids: list[tuple[str, str, int, int]] = field(default_factory=list)  # (id, file, line, col) of invalid items
 
     # -------------------------------------------------------------- units
 
@@ -95,12 +96,22 @@ def _pydantic_problems(path: str, data: object, err: ValidationError, base: tupl
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
             msg = tr(f"未知字段 {e['loc'][-1]}", f"unknown key '{e['loc'][-1]}'")
+            line, col = key_position(_node_at(data, loc[:-1]), loc[-1])
         elif e["type"] == "missing":
             msg = tr(f"缺少字段 {where}", f"missing key '{where}'")
         else:
             msg = f"{where}: {msg}"
         out.append(Problem(path, line, col, msg))
     return out
+
+
+def _node_at(data: object, loc: tuple) -> object:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    return data
 
 
 def read_yaml(root: Path, path: Path) -> tuple[object, list[Problem]]:
@@ -116,25 +127,39 @@ def read_yaml(root: Path, path: Path) -> tuple[object, list[Problem]]:
 
 
 def parse_text(rp: str, text: str) -> tuple[object, list[Problem]]:
-    marks = conflict_markers(text)
-    if marks:
-        return None, [
-            Problem(
-                rp,
-                n,
-                1,
-                tr(
-                    "git 合并冲突标记：保留要的那一边，删去 <<<<<<< ======= >>>>>>> 行，再运行 shishi check",
-                    "git conflict marker: keep the side you want, delete the <<<<<<< ======= >>>>>>> lines, run shishi check",
-                ),
-            )
-            for n in marks
-        ]
+    conflicts = conflict_regions(text)
+    if conflicts:
+        return None, [Problem(rp, a, 1, _conflict_message(a, b)) for a, b in conflicts]
     try:
         data, dups = parse(text)
     except YamlError as e:
         return None, [Problem(rp, e.line, e.col, e.message)]
     return data, [Problem(rp, line, col, msg) for line, col, msg in dups]
+
+
+def conflict_regions(text: str) -> list[tuple[int, int]]:
+    """(first, last) line of each git conflict: from <<<<<<< to its >>>>>>>."""
+    regions, start = [], None
+    lines = text.splitlines()
+    for n in conflict_markers(text):
+        marker = lines[n - 1][:7]
+        if marker == "<" * 7:
+            start = n
+        elif marker == ">" * 7:
+            regions.append((start or n, n))
+            start = None
+    if start is not None:
+        regions.append((start, start))
+    return regions
+
+
+def _conflict_message(first: int, last: int) -> str:
+    return tr(
+        f"git 合并冲突（第 {first}–{last} 行）：<<<<<<< 与 ======= 之间是本地的版本，======= 与 >>>>>>> 之间是合并进来的版本；"
+        "保留正确的内容（或两者都留，各成一项），删去三行标记，再运行 shishi check",
+        f"git merge conflict (lines {first}-{last}): between <<<<<<< and ======= is your version, between ======= and >>>>>>> "
+        "the incoming one; keep what is right (or both, as separate items), delete the three marker lines, run shishi check",
+    )
 
 
 def validate_record(rp: str, data: object, model: type[BaseModel]) -> tuple[BaseModel | None, list[Problem]]:
@@ -146,15 +171,20 @@ def validate_record(rp: str, data: object, model: type[BaseModel]) -> tuple[Base
         return None, _pydantic_problems(rp, data, err)
 
 
-def read_items(rp: str, unit: str, text: str) -> tuple[list[Entry], list[Problem]]:
-    """Entries of one ledger file's text; pure, so the index can cache it by file."""
+def read_items(rp: str, unit: str, text: str) -> tuple[list[Entry], list[Problem], list[tuple[str, int, int]]]:
+    """Entries of one ledger file's text, its problems, and the (id, line, col) of items too broken to be entries.
+
+    Pure, so the index can cache it by file. The IDs of broken items still take
+    part in the duplicate check.
+    """
     data, problems = parse_text(rp, text)
+    broken: list[tuple[str, int, int]] = []
     if data is None:
-        return [], problems
+        return [], problems, broken
     if not isinstance(data, Seq):
         return [], problems + [
             Problem(rp, getattr(data, "line", 1), 1, tr("台账文件应为事项列表（每项以“- id:”开头）", "a ledger file is a list of items (each starting '- id:')"))
-        ]
+        ], broken
     entries = []
     validate = Item.model_validate
     for i, raw in enumerate(data):
@@ -166,9 +196,11 @@ def read_items(rp: str, unit: str, text: str) -> tuple[list[Entry], list[Problem
             item = validate(raw)
         except ValidationError as err:
             problems.extend(_pydantic_problems(rp, raw, err))
+            if isinstance(raw.get("id"), str):
+                broken.append((raw["id"], *key_position(raw, "id")))
             continue
         entries.append(Entry(item, unit, rp, line, raw))
-    return entries, problems
+    return entries, problems, broken
 
 
 # ------------------------------------------------------------------ the whole tree
@@ -218,9 +250,10 @@ def load(root: Path) -> Ledger:
             except OSError as e:
                 ledger.problems.append(Problem(rp, 0, 0, getattr(e, "strerror", None) or str(e)))
                 continue
-            entries, ps = read_items(rp, path, text)
+            entries, ps, broken = read_items(rp, path, text)
             ledger.entries += entries
             ledger.problems += ps
+            ledger.broken_ids += [(i, rp, line, col) for i, line, col in broken]
     for spath in t.survey_files(root):
         ledger.surveys += _read_surveys(root, spath, ledger.problems)
     return ledger

@@ -184,7 +184,7 @@ def _locate(ledger: Ledger, item_id: str) -> Located:
     candidates: list[tuple[str, Path]] = []
     if unit is not None:
         candidates.append((unit, ledger.ledger_path(unit, int(m.group(1)))))
-    needle = re.compile(rf"^(?:- |  )id:\s*['\"]?{re.escape(item_id)}['\"]?\s*$", re.M)
+    needle = re.compile(rf"^(?:- |  )id:[ \t]*['\"]?{re.escape(item_id)}['\"]?(?:[ \t]+#.*)?\s*$", re.M)
     seen = {p for _, p in candidates}
     for upath, ud in ledger.units.items():
         for _y, p in t.ledger_files(ud):
@@ -201,7 +201,7 @@ def _locate(ledger: Ledger, item_id: str) -> Located:
         lines = split_lines(text)
         for b in find_blocks(lines):
             if b.id == item_id:
-                entries, problems = read_items(rp, upath, "".join(lines[b.start : b.end]))
+                entries, problems, _ = read_items(rp, upath, "".join(lines[b.start : b.end]))
                 if problems or len(entries) != 1:
                     first = problems[0] if problems else None
                     where = f"{rp}:{b.start + first.line}:{first.col}: {first.message}" if first else rp
@@ -622,7 +622,7 @@ def fmt(root: Path, check_only: bool = False) -> list[str]:
 
 def canonical_text(rp: str, unit: str, text: str) -> str:
     """A ledger file's text in the canonical layout; refuses a file with errors."""
-    entries, problems = read_items(rp, unit, text)
+    entries, problems, _ = read_items(rp, unit, text)
     if problems:
         raise ShishiError(tr(f"{rp} 有错误，未整理：", f"{rp} has errors; not formatted: ") + str(problems[0]), problems)
     lines = split_lines(text.replace("\r\n", "\n"))

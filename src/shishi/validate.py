@@ -19,11 +19,14 @@ def _at(e: Entry, *keys: str, msg: str, severity: str = "error") -> Problem:
 
 
 def unique_ids(ledger: Ledger) -> Iterator[Problem]:
-    seen: dict[str, Entry] = {}
-    for e in ledger.entries:
-        first = seen.setdefault(e.item.id, e)
-        if first is not e:
-            yield _at(e, "id", msg=tr(f"事项编号 {e.item.id} 重复（首见于 {first.file}:{first.line}）", f"duplicate item ID {e.item.id} (first at {first.file}:{first.line})"))
+    places = [(e.item.id, e.file, *field_position(e, "id")) for e in ledger.entries] + ledger.broken_ids
+    places.sort(key=lambda p: (p[1], p[2]))
+    seen: dict[str, tuple[str, str, int, int]] = {}
+    for place in places:
+        item_id, file, line, col = place
+        first = seen.setdefault(item_id, place)
+        if first is not place:
+            yield Problem(file, line, col, tr(f"事项编号 {item_id} 重复（首见于 {first[1]}:{first[2]}）", f"duplicate item ID {item_id} (first at {first[1]}:{first[2]})"))
 
 
 def ids_match_units(ledger: Ledger) -> Iterator[Problem]:

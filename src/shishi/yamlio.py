@@ -14,6 +14,7 @@ comment-preserving loader, and the file is replaced atomically.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import tempfile
@@ -272,6 +273,7 @@ def _rt_yaml():
     y.width = 4096
     y.allow_unicode = True
     y.representer.add_representer(Decimal, _represent_decimal)
+    y.representer.ignore_aliases = lambda data: True  # a shared date object must not become &id001
     return y
 
 
@@ -348,6 +350,9 @@ def atomic_write(path: Path, text: str, bom: bool = False) -> None:
     """Replace `path` with `text` so that a crash leaves the old file or the new one, never half."""
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
+    # writers hold the tree's lock, so a temp file still here is a killed writer's leftover
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
