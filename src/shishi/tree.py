@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Problem, ShishiError
 from .i18n import tr
+from .yamlio import MAX_FILE_BYTES
 
 CONFIG_FILE = "shishi.yaml"
 UNIT_FILE = "unit.yaml"
@@ -136,11 +139,23 @@ def rel(root: Path, path: Path) -> str:
         return str(path)
 
 
+def _symlink_message() -> str:
+    return tr("符号链接不予读取（台账库内不允许链接）", "symbolic link not followed (no links in a ledger tree)")
+
+
 def read_bytes(path: Path) -> bytes:
-    """A file's bytes, refusing links and directories where a file should be."""
+    """A file's bytes, refusing links, directories, pipes and devices where a file should be.
+
+    Reads at most MAX_FILE_BYTES + 1 bytes: an oversized file costs no more
+    memory than the limit, and `decode` reports it.
+    """
     if path.is_symlink():
-        raise OSError(tr("是符号链接，不予读取", "is a symbolic link; not read"))
+        raise OSError(errno.ELOOP, _symlink_message(), str(path))
     if path.is_dir():
-        raise OSError(tr("应为文件，却是目录", "is a directory where a file should be"))
-    with open(path, "rb") as f:
-        return f.read()
+        raise OSError(errno.EISDIR, tr("应为文件，却是目录", "is a directory where a file should be"), str(path))
+    # O_NONBLOCK: opening a FIFO must not wait forever for a writer; O_NOFOLLOW: no link swapped in meanwhile
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, tr("不是普通文件（管道、设备等），不予读取", "not a regular file (a pipe, device or socket); not read"), str(path))
+        return f.read(MAX_FILE_BYTES + 1)
