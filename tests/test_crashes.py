@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import snapshot
+from shishi import ops
+
 SJ = "赶水镇/三居社区/2021.yaml"
 
 
@@ -55,3 +58,40 @@ def test_ledger_file_larger_than_memory(tree: Path):
     r = _shishi(tree, "add", "--unit", "三居社区", "--title", "x", "--opened", "2021-09-01")
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     assert (tree / SJ).stat().st_size == 3 << 30
+
+
+def _items(tree: Path) -> None:
+    ops.add(tree, "三居社区", "楼道灯不亮", opened="2021-09-01", milestones=["一期=2021-10-01"])
+    ops.add(tree, "三居社区", "垃圾", opened="2021-09-01")
+    ops.close(tree, "GS-SJ-2021-002", "已清理", 3, when="2021-09-02")
+
+
+LONG_NAME, LONG_TEXT = "名" * 201, "长" * 20_001
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["add", "-u", "三居社区", "-t", "x", "--target", "停车位=99999999999999999"],
+        ["add", "-u", "三居社区", "-t", "x", "--target", "停车位=1.00001"],
+        ["add", "-u", "三居社区", "-t", "x", "--target", f"{LONG_NAME}=3"],
+        ["add", "-u", "三居社区", "-t", "x", "--target", "停车位=3" + "个" * 21],
+        ["add", "-u", "三居社区", "-t", "x", "--milestone", f"{LONG_NAME}=2021-10-01"],
+        ["progress", "GS-SJ-2021-001", "--note", ""],
+        ["progress", "GS-SJ-2021-001", "--note", LONG_TEXT],
+        ["progress", "GS-SJ-2021-001", "--note", "x", "--by", LONG_NAME],
+        ["close", "GS-SJ-2021-001", "-r", "", "-b", "1"],
+        ["reopen", "GS-SJ-2021-002", "--reason", ""],
+        ["cancel", "GS-SJ-2021-001", "--reason", ""],
+        ["escalate", "GS-SJ-2021-001", "--to", "赶水镇", "--reason", LONG_TEXT],
+    ],
+    ids=lambda a: f"{a[0]}{a[-2]}",
+)
+def test_values_a_record_refuses(tree: Path, cli, args):
+    """Empty, too long or too precise values on the command line: pydantic's ValidationError escaped as a traceback."""
+    _items(tree)
+    before = snapshot(tree)
+    r = cli(*args, ledger=tree)
+    assert r.exit_code == 1
+    assert r.stderr.startswith("错误：事项数据无效："), r.stderr
+    assert snapshot(tree) == before

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -104,7 +105,8 @@ def parse_milestone(text: str) -> Milestone:
     name, sep, when = text.rpartition("=")
     if not sep or not name.strip():
         raise ShishiError(tr(f"节点应写成 名称=日期，如 一期竣工=2021-10-31：{text}", f"a milestone is NAME=DATE, e.g. 一期竣工=2021-10-31: {text}"))
-    return Milestone(name=name.strip(), due=parse_date(when, name.strip()))
+    with _checked():
+        return Milestone(name=name.strip(), due=parse_date(when, name.strip()))
 
 
 def _count(value: int | str, what: str) -> int:
@@ -155,8 +157,15 @@ def _refuse_conflicts(rp: str, text: str) -> None:
 
 
 def _validate(data: dict, rp: str = "") -> Item:
-    try:
+    with _checked():
         return Item.model_validate(data)
+
+
+@contextmanager
+def _checked():
+    """A value a record refuses (empty, too long, too many digits) is the clerk's error, not a crash."""
+    try:
+        yield
     except ValidationError as err:
         msgs = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors(include_url=False))
         raise ShishiError(tr(f"事项数据无效：{msgs}", f"invalid item: {msgs}")) from None
@@ -383,7 +392,8 @@ def add(
     tgs = []
     for spec in targets:
         name, qty, u = parse_target(spec)
-        tgs.append(Target(name=name, unit=u, planned=qty))
+        with _checked():
+            tgs.append(Target(name=name, unit=u, planned=qty))
     mss = [parse_milestone(s) for s in milestones]
     data = {
         "id": "X-0000-000",
@@ -430,7 +440,8 @@ def modify(root: Path, item_id: str, change: Callable[[Item, Ledger], Item]) -> 
     with write_lock(root):
         ledger = _units(root)
         loc = _locate(ledger, item_id)
-        new = change(loc.item.model_copy(deep=True), ledger)
+        with _checked():
+            new = change(loc.item.model_copy(deep=True), ledger)
         new = _validate(item_to_data(new))
         atomic_write(loc.path, _replace_block(loc, new), loc.bom)
     return new
@@ -589,7 +600,8 @@ def escalate(root: Path, item_id: str, to: str, reason: str, *, when: str | date
         old = item.model_copy(deep=True)
         old.status = "escalated"
         old.escalated_to = new_item.id
-        old.progress.append(Progress(date=d, note=tr(f"上报至{ledger.unit_name(target)}：{reason}", f"escalated to {ledger.unit_name(target)}: {reason}")))
+        with _checked():
+            old.progress.append(Progress(date=d, note=tr(f"上报至{ledger.unit_name(target)}：{reason}", f"escalated to {ledger.unit_name(target)}: {reason}")))
         old = _validate(item_to_data(old))
         tpath = ledger.ledger_path(target, d.year)
         new_text, new_bom = _append_text(ledger, target, tpath, [new_item])
