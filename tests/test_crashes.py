@@ -95,3 +95,22 @@ def test_values_a_record_refuses(tree: Path, cli, args):
     assert r.exit_code == 1
     assert r.stderr.startswith("错误：事项数据无效："), r.stderr
     assert snapshot(tree) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["add", "-u", "三居社区", "-t", "x", "--opened", "9999-12-31"],
+        ["escalate", "GS-SJ-2021-001", "--to", "赶水镇", "--reason", "r", "--date", "9999-12-31"],
+        ["add", "-u", "三居社区", "-t", "x", "--opened", "0001-01-01"],
+    ],
+    ids=lambda a: f"{a[0]}{a[-1]}",
+)
+def test_dates_out_of_range(tree: Path, cli, args):
+    """--opened 9999-12-31 or escalate --date 9999-12-31: the default due date overflowed (OverflowError); 0001-01-01 gave a bad ID."""
+    _items(tree)
+    before = snapshot(tree)
+    r = cli(*args, ledger=tree)
+    assert r.exit_code == 1
+    assert "超出范围（1900–2999 年）" in r.stderr, r.stderr
+    assert snapshot(tree) == before

@@ -66,9 +66,14 @@ def parse_date(text: str | date | None, what: str = "date") -> date | None:
     m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", s)
     if m:
         try:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
             pass
+        else:
+            # a year like 9999 is a typo, and due dates computed from it would overflow
+            if not 1900 <= d.year <= 2999:
+                raise ShishiError(tr(f"{what} 超出范围（1900–2999 年）：{s}", f"{what} is out of range (years 1900-2999): {s}"))
+            return d
     raise ShishiError(tr(f"{what} 不是有效日期：{s}（应为 2021-09-01）", f"{what} is not a valid date: {s} (expected 2021-09-01)"))
 
 
