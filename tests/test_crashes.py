@@ -114,3 +114,14 @@ def test_dates_out_of_range(tree: Path, cli, args):
     assert r.exit_code == 1
     assert "超出范围（1900–2999 年）" in r.stderr, r.stderr
     assert snapshot(tree) == before
+
+
+def test_item_id_with_a_huge_number(tree: Path, cli):
+    """A hand-typed ID GS-SJ-2021-999…9 (5000 digits): `add` died converting it (ValueError), `check` said nothing."""
+    _items(tree)
+    p = tree / SJ
+    p.write_text(p.read_text(encoding="utf-8").replace("GS-SJ-2021-002", "GS-SJ-2021-" + "9" * 5000), encoding="utf-8")
+    r = cli("check", ledger=tree)
+    assert r.exit_code == 1 and "item ID must look like GS-SJ-2021-042" in r.stdout
+    r = cli("add", "-u", "三居社区", "-t", "x", "--opened", "2021-09-03", "-q", ledger=tree)
+    assert r.exit_code == 0 and r.stdout == "GS-SJ-2021-002\n"

@@ -262,7 +262,7 @@ def _next_id(ledger: Ledger, unit: str, year: int, taken: Iterable[str] = ()) ->
     top = 0
     if path.exists():
         text, _ = _read_text(path)
-        pat = re.compile(rf"^(?:- |  )id:\s*['\"]?{re.escape(prefix)}-{year}-(\d+)", re.M)
+        pat = re.compile(rf"^(?:- |  )id:\s*['\"]?{re.escape(prefix)}-{year}-(\d{{1,9}})(?!\d)", re.M)
         top = max((int(n) for n in pat.findall(text)), default=0)
     for tid in taken:
         m = ID_RE.match(tid)
