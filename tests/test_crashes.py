@@ -125,3 +125,26 @@ def test_item_id_with_a_huge_number(tree: Path, cli):
     assert r.exit_code == 1 and "item ID must look like GS-SJ-2021-042" in r.stdout
     r = cli("add", "-u", "三居社区", "-t", "x", "--opened", "2021-09-03", "-q", ledger=tree)
     assert r.exit_code == 0 and r.stdout == "GS-SJ-2021-002\n"
+
+
+@pytest.mark.parametrize(
+    "old, new, args, where",
+    [
+        ("  status: open", "  status\t: open", ["progress", "GS-SJ-2021-002", "--note", "x"], f"{SJ}:15:9: 无法改写事项 GS-SJ-2021-002：YAML syntax"),
+        ("  title: 垃圾", "  title: 2021-02-30", ["close", "GS-SJ-2021-002", "-r", "x", "-b", "1"], f"{SJ}:10:1: 无法改写事项 GS-SJ-2021-002：YAML: day is out of range"),
+        ("  title: 垃圾", "  title: 2021-02-30  # 原文如此", ["fmt"], f"{SJ}:10:1: 无法改写事项 GS-SJ-2021-002：YAML: day is out of range"),
+    ],
+    ids=["tab-before-colon", "date-like-title", "fmt-date-like-title"],
+)
+def test_blocks_ruamel_refuses(tree: Path, cli, old, new, args, where):
+    """`status\\t: open` or `title: 2021-02-30` read fine but ruamel's round-trip loader raised ScannerError/ValueError on write."""
+    ops.add(tree, "三居社区", "楼道灯不亮", opened="2021-09-01")
+    ops.add(tree, "三居社区", "垃圾", opened="2021-09-01")
+    p = tree / SJ
+    p.write_text(p.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    assert cli("check", ledger=tree).exit_code == 0
+    before = snapshot(tree)
+    r = cli(*args, ledger=tree)
+    assert r.exit_code == 1
+    assert r.stderr.startswith("错误：" + where), r.stderr
+    assert snapshot(tree) == before

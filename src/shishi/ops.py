@@ -228,11 +228,23 @@ def _locate(ledger: Ledger, item_id: str) -> Located:
 def _replace_block(loc: Located, new: Item) -> str:
     """The file text with the located item's block rewritten to `new`."""
     old_text = "".join(loc.lines[loc.block.start : loc.block.end]).replace("\r\n", "\n")
-    block = edit_block(old_text, item_to_data(loc.item), item_to_data(new), ITEM_KEYS)
+    try:
+        block = edit_block(old_text, item_to_data(loc.item), item_to_data(new), ITEM_KEYS)
+    except YamlError as e:
+        raise _block_error(loc.rp, loc.block.start, loc.item.id, e) from None
     nl = newline_of(loc.text)
     if nl != "\n":
         block = block.replace("\n", nl)
     return "".join(loc.lines[: loc.block.start]) + block + "".join(loc.lines[loc.block.end :])
+
+
+def _block_error(rp: str, start: int, item_id: str, e: YamlError) -> ShishiError:
+    return ShishiError(
+        tr(
+            f"{rp}:{start + e.line}:{e.col}: 无法改写事项 {item_id}：{e.message}",
+            f"{rp}:{start + e.line}:{e.col}: cannot rewrite item {item_id}: {e.message}",
+        )
+    )
 
 
 def _append_text(ledger: Ledger, unit: str, path: Path, items: list[Item]) -> tuple[str, bool]:
@@ -658,7 +670,10 @@ def canonical_text(rp: str, unit: str, text: str) -> str:
     for i, (b, e) in enumerate(zip(blocks, entries, strict=False)):
         old_text = "".join(lines[b.start : b.end])
         canon = dump_items([item_to_data(e.item)])
-        out.append(canon if _same_but_order(old_text, canon) else _reorder(old_text, item_to_data(e.item)))
+        try:
+            out.append(canon if _same_but_order(old_text, canon) else _reorder(old_text, item_to_data(e.item)))
+        except YamlError as err:
+            raise _block_error(rp, b.start, e.item.id, err) from None
         nxt = blocks[i + 1].start if i + 1 < len(blocks) else len(lines)
         out.append("".join(lines[b.end : nxt]))
     return _tidy_gaps("".join(out))
@@ -673,10 +688,10 @@ def _reorder(block_text: str, data: dict) -> str:
     """Canonical key order and block style for a block with comments, keeping them."""
     import io
 
-    from .yamlio import _rt_yaml
+    from .yamlio import _rt_yaml, rt_load
 
     y = _rt_yaml()
-    seq = y.load(block_text)
+    seq = rt_load(y, block_text)
     cm = seq[0]
     for key in [k for k in ITEM_KEYS if k in cm]:
         cm.move_to_end(key)

@@ -277,6 +277,23 @@ def _rt_yaml():
     return y
 
 
+def rt_load(y, text: str):
+    """ruamel's round-trip load of item blocks, its refusals as YamlError.
+
+    ruamel is stricter than libyaml in places (a tab before ':') and constructs
+    what the fast reader keeps as text (a title `2021-02-30` becomes an
+    impossible date), so a block that reads cleanly can still fail here.
+    """
+    from ruamel.yaml.error import YAMLError as RtError
+
+    try:
+        return y.load(text)
+    except RtError as exc:
+        raise _yaml_error(exc, text) from None
+    except ValueError as exc:  # a constructor's, e.g. "day is out of range for month"
+        raise YamlError(1, 1, f"YAML: {exc} (quote the value)") from None
+
+
 def _represent_decimal(representer, value: Decimal):
     text = format(value, "f")
     if "." in text:
@@ -318,7 +335,7 @@ def edit_block(block_text: str, old: dict, new: dict, order: tuple[str, ...]) ->
     import io
 
     y = _rt_yaml()
-    seq = y.load(block_text)
+    seq = rt_load(y, block_text)
     cm = seq[0]
     for key in list(cm.keys()):
         if key not in new:
