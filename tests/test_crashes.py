@@ -148,3 +148,17 @@ def test_blocks_ruamel_refuses(tree: Path, cli, old, new, args, where):
     assert r.exit_code == 1
     assert r.stderr.startswith("错误：" + where), r.stderr
     assert snapshot(tree) == before
+
+
+@pytest.mark.parametrize("args", [["reopen", "GS-SJ-2021-002", "--reason", "返工"], ["verify", "GS-SJ-2021-002"]], ids=["reopen", "verify"])
+def test_resolved_item_without_resolution(tree: Path, cli, args):
+    """`status: resolved` with its resolution block deleted by hand: reopen and verify raised AttributeError."""
+    _items(tree)
+    p = tree / SJ
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text[: text.index("  resolution:")], encoding="utf-8")
+    before = snapshot(tree)
+    r = cli(*args, ledger=tree)
+    assert r.exit_code == 1
+    assert r.stderr == "错误：GS-SJ-2021-002 状态为已办结却没有 resolution，先改正（shishi check）\n"
+    assert snapshot(tree) == before

@@ -474,6 +474,13 @@ def _require(item: Item, allowed: tuple[str, ...], action_zh: str, action_en: st
         )
 
 
+def _resolution(item: Item) -> Resolution:
+    """The resolution of a resolved item; a hand edit may have removed it."""
+    if item.resolution is None:
+        raise ShishiError(tr(f"{item.id} 状态为{status_name(item.status)}却没有 resolution，先改正（shishi check）", f"{item.id} is {item.status} but has no resolution; fix it first (see shishi check)"))
+    return item.resolution
+
+
 def _not_before(d: date, floor: date, what_zh: str, what_en: str) -> None:
     if d < floor:
         raise ShishiError(tr(f"日期 {d} 早于{what_zh} {floor}", f"date {d} is before the {what_en} {floor}"))
@@ -548,7 +555,7 @@ def verify(root: Path, item_id: str, *, by: str | None = None, when: str | date 
 
     def change(item: Item, _ledger: Ledger) -> Item:
         _require(item, ("resolved",), "销号（须先办结）", "verify it (close it first)")
-        _not_before(d, item.resolution.date, "办结日期", "resolution date")
+        _not_before(d, _resolution(item).date, "办结日期", "resolution date")
         item.verification = Verification(date=d, by=by)
         item.status = "verified"
         return item
@@ -562,7 +569,7 @@ def reopen(root: Path, item_id: str, reason: str, *, when: str | date | None = N
 
     def change(item: Item, _ledger: Ledger) -> Item:
         _require(item, ("resolved", "verified"), "重办（只有已办结或已销号的事项可以重办）", "reopen it (only resolved or verified items)")
-        _not_before(d, item.resolution.date, "办结日期", "resolution date")
+        _not_before(d, _resolution(item).date, "办结日期", "resolution date")
         item.reopenings.append(Reopening(date=d, reason=reason, returned=returned, resolution=item.resolution))
         item.resolution = None
         item.verification = None
