@@ -162,3 +162,29 @@ def test_resolved_item_without_resolution(tree: Path, cli, args):
     assert r.exit_code == 1
     assert r.stderr == "错误：GS-SJ-2021-002 状态为已办结却没有 resolution，先改正（shishi check）\n"
     assert snapshot(tree) == before
+
+
+def test_directory_names_that_are_not_utf8(tree: Path):
+    """A unit directory named in GBK (三居 from a zip made on Windows): check died of UnicodeEncodeError, and printing such a path on a strict UTF-8 terminal did too."""
+    gbk = os.fsdecode("三居".encode("gbk"))
+    (tree / "赶水镇" / gbk).mkdir()
+    (tree / "赶水镇" / gbk / "unit.yaml").write_text("name: 三居\nkind: village\nshort: SA\n", encoding="utf-8")
+    (tree / "文龙街道" / gbk).mkdir()
+    (tree / "文龙街道" / gbk / "2021.yaml").write_text("", encoding="utf-8")
+    (tree / "文龙街道" / "a\x1b[2Jb").mkdir()
+    (tree / "文龙街道" / "a\x1b[2Jb" / "unit.yaml").write_text("name: x\nkind: village\nshort: SB\n", encoding="utf-8")
+    r = subprocess.run(
+        [sys.executable, "-m", "shishi", "--ledger", str(tree), "check"],
+        capture_output=True, text=True, timeout=60, env=dict(_env(), PYTHONIOENCODING="utf-8:strict"),
+    )
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert r.stdout.splitlines() == [
+        "文龙街道/\\xc8\\xfd\\xbe\\xd3:0:0: 目录有台账文件但没有 unit.yaml",
+        '文龙街道/a\\x1b[2Jb:0:0: 单位名称含有 / \\ : * ? " < > | 或控制字符',
+        "赶水镇/\\xc8\\xfd\\xbe\\xd3:0:0: 单位名称不是 UTF-8 文本（可能是 GBK 编码的压缩包解压所致），请重命名目录",
+    ]
+    before = snapshot(tree)
+    r = subprocess.run([os.fsencode(sys.executable), b"-m", b"shishi", b"--ledger", os.fsencode(tree), b"unit", b"add", "赶水镇/三居".encode("gbk"), b"--kind", b"village"],
+                       capture_output=True, timeout=60, env=_env())
+    assert r.returncode == 1 and b"Traceback" not in r.stderr, r.stderr
+    assert snapshot(tree) == before

@@ -19,6 +19,7 @@ SURVEY_DIR = "surveys"
 STATE_DIR = ".shishi"
 LEDGER_RE = re.compile(r"^(\d{4})\.yaml$")
 BAD_NAME_RE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 
@@ -43,6 +44,10 @@ def find_root(explicit: str | os.PathLike | None = None, cwd: Path | None = None
 
 def check_unit_name(name: str) -> str | None:
     """Why a directory name cannot be a unit name, or None when it can."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return tr("单位名称不是 UTF-8 文本（可能是 GBK 编码的压缩包解压所致），请重命名目录", "unit name is not UTF-8 text (a GBK zip extracted here?); rename the directory")
     if not name or name in (".", "..") or name.strip() != name:
         return tr("单位名称为空或首尾有空格", "unit name is empty or has leading/trailing spaces")
     if BAD_NAME_RE.search(name):
@@ -52,6 +57,16 @@ def check_unit_name(name: str) -> str | None:
     if len(name.encode("utf-8")) > 200:
         return tr("单位名称过长", "unit name is too long")
     return None
+
+
+def shown(name: str) -> str:
+    """A file name as it can be printed: bytes that are not UTF-8, and control characters, escaped."""
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "backslashreplace")
+    text = raw.decode("utf-8", "backslashreplace")
+    return CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclass
@@ -89,22 +104,23 @@ def walk_units(root: Path) -> tuple[dict[str, UnitDir], list[Problem]]:
             if e.name.startswith(".") or e.name == SURVEY_DIR and not rel:
                 continue
             child_rel = f"{rel}/{e.name}" if rel else e.name
+            shown_rel = f"{rel}/{shown(e.name)}" if rel else shown(e.name)
             if e.is_symlink():
                 problems.append(
-                    Problem(child_rel, 0, 0, tr("符号链接不予读取（台账库内不允许链接）", "symbolic link not followed (no links in a ledger tree)"))
+                    Problem(shown_rel, 0, 0, tr("符号链接不予读取（台账库内不允许链接）", "symbolic link not followed (no links in a ledger tree)"))
                 )
                 continue
             if e.is_dir():
                 if (Path(e.path) / UNIT_FILE).is_file() or (Path(e.path) / UNIT_FILE).is_symlink():
                     why = check_unit_name(e.name)
                     if why:
-                        problems.append(Problem(child_rel, 0, 0, why))
+                        problems.append(Problem(shown_rel, 0, 0, why))
                         continue
                     node.children.append(child_rel)
                     visit(Path(e.path), child_rel)
                 elif any(LEDGER_RE.match(n) for n in os.listdir(e.path)):
                     problems.append(
-                        Problem(child_rel, 0, 0, tr("目录有台账文件但没有 unit.yaml", "directory has ledger files but no unit.yaml"))
+                        Problem(shown_rel, 0, 0, tr("目录有台账文件但没有 unit.yaml", "directory has ledger files but no unit.yaml"))
                     )
 
     visit(root, "")
