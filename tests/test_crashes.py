@@ -188,3 +188,52 @@ def test_directory_names_that_are_not_utf8(tree: Path):
                        capture_output=True, timeout=60, env=_env())
     assert r.returncode == 1 and b"Traceback" not in r.stderr, r.stderr
     assert snapshot(tree) == before
+
+
+WEIRD = ["a: b", "a\nkind: village", "'", '"', "null", "[x]", "a #b", "yes", "~", "- x", "!!python/object x", "&a", " x", "a\x1bb", "a\u2028b", "a\x85b"]
+
+
+@pytest.mark.parametrize("value", WEIRD, ids=[repr(w) for w in WEIRD])
+def test_init_and_unit_add_write_any_text_as_yaml(tmp_path: Path, cli, value):
+    """`init --district 'a: b'` and `unit add … --clerk 'a: b'` (or a newline, a quote, null, [x]) wrote broken YAML and exited 0."""
+    from shishi.ledger import load
+    from shishi.validate import check
+
+    root = tmp_path / "l"
+    r = cli("init", str(root), "--district", value, "--short", "QJ")
+    if value.strip() != value:
+        value = value.strip()  # names are stripped, like every record field
+    assert r.exit_code == 0, r.stderr
+    assert cli("unit", "add", "赶水镇", "--kind", "town", "--short", "GS", "--clerk", value, ledger=root).exit_code == 0
+    ledger = load(root)
+    assert [str(p) for p in check(ledger)] == []
+    assert ledger.config.district == value and ledger.records[""].name == value and ledger.records["赶水镇"].clerk == value
+
+
+@pytest.mark.parametrize("name", ["null", "[x]", "'", "yes", "~", "a #b", "&a", "!!x", "{x}", "1e5"])
+def test_unit_add_names_that_look_like_yaml(tree: Path, cli, name):
+    """`unit add null` / `unit add '[x]'`: the directory name went unquoted into unit.yaml, which then failed to read."""
+    from shishi.ledger import load
+    from shishi.validate import check
+
+    assert cli("unit", "add", f"文龙街道/{name}", "--kind", "community", ledger=tree).exit_code == 0
+    ledger = load(tree)
+    assert [str(p) for p in check(ledger)] == [] and ledger.records[f"文龙街道/{name}"].name == name
+
+
+@pytest.mark.parametrize("name", ["a\x85b", "a\u2028b", "a\x9bb"])
+def test_unit_add_refuses_line_breaks_and_c1_controls(tree: Path, cli, name):
+    before = snapshot(tree)
+    r = cli("unit", "add", f"文龙街道/{name}", "--kind", "community", ledger=tree)
+    assert r.exit_code == 1 and "控制字符" in r.stderr
+    assert snapshot(tree) == before
+
+
+def test_unit_name_with_a_newline_in_a_new_ledger_files_header(tree: Path, cli):
+    """unit.yaml `name: "x\\n- id: QJ-2021-900\\n  title: 注入\\n  opened: 2021-01-01"`: add wrote it into the new file's header comment, creating an item."""
+    p = tree / "文龙街道/unit.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace("name: 文龙街道", 'name: "文龙街道\\n- id: WL-2021-900\\n  title: 注入\\n  opened: 2021-01-01\\x07"'), encoding="utf-8")
+    assert cli("add", "-u", "文龙街道", "-t", "x", "--opened", "2021-09-01", ledger=tree).exit_code == 0
+    r = cli("list", "-f", "csv", ledger=tree)
+    assert "注入" not in r.stdout and "WL-2021-001" in r.stdout
+    assert (tree / "文龙街道/2021.yaml").read_text(encoding="utf-8").startswith("# 文龙街道 - id: WL-2021-900 title: 注入 opened: 2021-01-01  2021年台账\n")

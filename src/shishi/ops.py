@@ -50,6 +50,7 @@ from .yamlio import (
     edit_block,
     find_blocks,
     newline_of,
+    scalar,
     split_lines,
 )
 
@@ -252,7 +253,8 @@ def _append_text(ledger: Ledger, unit: str, path: Path, items: list[Item]) -> tu
     block = dump_items([item_to_data(i) for i in items])
     if not path.exists():
         year = path.stem
-        return f"# {ledger.unit_name(unit)} {year}年台账\n\n{block}", False
+        name = t.CONTROL_RE.sub(" ", " ".join(ledger.unit_name(unit).split()))  # a comment: one line, printable
+        return f"# {name} {year}年台账\n\n{block}", False
     text, bom = _read_text(path)
     rp = t.rel(ledger.root, path)
     _refuse_conflicts(rp, text)
@@ -317,12 +319,12 @@ def init(directory: Path, district: str, code: str | None = None, short: str = "
     code_line = f"code: '{code}'\n" if code else ""
     atomic_write(
         directory / t.CONFIG_FILE,
-        f"# shishi 台账库配置\ndistrict: {district}\n{code_line}"
+        f"# shishi 台账库配置\ndistrict: {scalar(district)}\n{code_line}"
         "categories: [基础设施, 环境卫生, 社会保障, 文化体育, 教育医疗, 公共服务, 营商环境, 平安建设, 其他]\n"
         "sources: [走访, 热线, 文明实践站, 督查, 来信来访, 网络, 其他]\n"
         "time_limits:\n  default: 7\n  classes: {立刻办: 1, 限期办: 7, 分期办: 90}\n",
     )
-    atomic_write(directory / t.UNIT_FILE, f"name: {district}\nkind: district\nshort: {short}\n{code_line}")
+    atomic_write(directory / t.UNIT_FILE, f"name: {scalar(district)}\nkind: district\nshort: {short}\n{code_line}")
     gi = directory / ".gitignore"
     if not gi.exists():
         atomic_write(gi, f"{t.STATE_DIR}/\n")
@@ -365,11 +367,11 @@ def add_unit(root: Path, path: str, kind: str, code: str | None = None, short: s
             raise ShishiError(tr(f"单位代码 {prefix} 已被使用，换一个 --short", f"unit code {prefix} is taken; choose another --short"))
         d = ledger.units[parent].dir / parts[-1]
         d.mkdir()
-        lines = [f"name: {parts[-1]}", f"kind: {kind}", f"short: {short}"]
+        lines = [f"name: {scalar(parts[-1])}", f"kind: {kind}", f"short: {short}"]
         if code:
             lines.append(f"code: '{code}'")
         if clerk:
-            lines.append(f"clerk: {clerk}")
+            lines.append(f"clerk: {scalar(clerk)}")
         atomic_write(d / t.UNIT_FILE, "\n".join(lines) + "\n")
     return new_path
 

@@ -18,7 +18,7 @@ UNIT_FILE = "unit.yaml"
 SURVEY_DIR = "surveys"
 STATE_DIR = ".shishi"
 LEDGER_RE = re.compile(r"^(\d{4})\.yaml$")
-BAD_NAME_RE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+BAD_NAME_RE = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029/\\:*?"<>|]')
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 

@@ -363,6 +363,20 @@ def edit_block(block_text: str, old: dict, new: dict, order: tuple[str, ...]) ->
     return buf.getvalue()
 
 
+def scalar(value: str) -> str:
+    """`value` as the text of a YAML scalar that reads back as exactly `value`: plain when it can be, else quoted."""
+    import json
+
+    for text in (value, json.dumps(value, ensure_ascii=False), json.dumps(value)):
+        try:
+            data, problems = parse(f"k: {text}\n")
+        except YamlError:
+            continue
+        if not problems and data == {"k": value}:
+            return text
+    raise ValueError(f"cannot write {value!r} as YAML")
+
+
 def atomic_write(path: Path, text: str, bom: bool = False) -> None:
     """Replace `path` with `text` so that a crash leaves the old file or the new one, never half."""
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
