@@ -237,3 +237,30 @@ def test_unit_name_with_a_newline_in_a_new_ledger_files_header(tree: Path, cli):
     r = cli("list", "-f", "csv", ledger=tree)
     assert "注入" not in r.stdout and "WL-2021-001" in r.stdout
     assert (tree / "文龙街道/2021.yaml").read_text(encoding="utf-8").startswith("# 文龙街道 - id: WL-2021-900 title: 注入 opened: 2021-01-01  2021年台账\n")
+
+
+def test_things_standing_where_a_file_should_be(tree: Path, tmp_path: Path, cli):
+    """A directory or link named unit.yaml, shishi.yaml or surveys/*.yaml: wrong message, or none at all (exit 0)."""
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("- unit: 赶水镇\n  quarter: 2021Q3\n  counts: {满意: 1}\n", encoding="utf-8")
+    (tree / "赶水镇/unit.yaml").unlink()
+    (tree / "赶水镇/unit.yaml").mkdir()
+    (tree / "surveys").mkdir()
+    (tree / "surveys/2021Q3.yaml").mkdir()
+    (tree / "surveys/2021Q4.yaml").symlink_to(outside)
+    (tree / "文龙街道/2021.yaml").symlink_to(outside)
+    r = cli("check", ledger=tree)
+    assert r.exit_code == 1
+    assert r.stdout.splitlines() == [
+        "surveys/2021Q3.yaml:0:0: 应为文件，却是目录",
+        "surveys/2021Q4.yaml:0:0: 符号链接不予读取（台账库内不允许链接）",
+        "文龙街道/2021.yaml:0:0: 符号链接不予读取（台账库内不允许链接）",
+        "赶水镇/unit.yaml:0:0: 应为文件，却是目录",
+    ]
+    before = snapshot(tree)
+    assert cli("add", "-u", "文龙街道", "-t", "x", "--opened", "2021-09-01", ledger=tree).exit_code == 1
+    assert snapshot(tree) == before and outside.read_text(encoding="utf-8").startswith("- unit: 赶水镇")
+    (tree / "shishi.yaml").unlink()
+    (tree / "shishi.yaml").mkdir()
+    r = cli("check", ledger=tree)
+    assert r.exit_code == 1 and r.stdout.startswith("shishi.yaml:0:0: 应为文件，却是目录\n")

@@ -32,7 +32,7 @@ def find_root(explicit: str | os.PathLike | None = None, cwd: Path | None = None
     else:
         here = (cwd or Path.cwd()).resolve()
         root = next((d for d in (here, *here.parents) if (d / CONFIG_FILE).is_file()), here / "ledgers")
-    if not (root / CONFIG_FILE).is_file():
+    if not os.path.lexists(root / CONFIG_FILE):  # a directory or link there is reported by check
         raise ShishiError(
             tr(
                 f"找不到台账库：{root} 下没有 {CONFIG_FILE}（用 --ledger 指定，或先运行 shishi init）",
@@ -101,17 +101,17 @@ def walk_units(root: Path) -> tuple[dict[str, UnitDir], list[Problem]]:
             problems.append(Problem(rel or ".", 0, 0, str(e)))
             return
         for e in entries:
-            if e.name.startswith(".") or e.name == SURVEY_DIR and not rel:
+            if e.name.startswith("."):
                 continue
             child_rel = f"{rel}/{e.name}" if rel else e.name
             shown_rel = f"{rel}/{shown(e.name)}" if rel else shown(e.name)
             if e.is_symlink():
-                problems.append(
-                    Problem(shown_rel, 0, 0, tr("符号链接不予读取（台账库内不允许链接）", "symbolic link not followed (no links in a ledger tree)"))
-                )
+                problems.append(Problem(shown_rel, 0, 0, _symlink_message()))
+                continue
+            if e.name == SURVEY_DIR and not rel:
                 continue
             if e.is_dir():
-                if (Path(e.path) / UNIT_FILE).is_file() or (Path(e.path) / UNIT_FILE).is_symlink():
+                if os.path.lexists(Path(e.path) / UNIT_FILE):  # read_bytes reports a directory or pipe there
                     why = check_unit_name(e.name)
                     if why:
                         problems.append(Problem(shown_rel, 0, 0, why))
@@ -136,16 +136,17 @@ def ledger_files(unit: UnitDir) -> list[tuple[int, Path]]:
         return out
     for name in names:
         m = LEDGER_RE.match(name)
-        if m:
+        if m and not (unit.dir / name).is_symlink():  # walk_units reports links
             out.append((int(m.group(1)), unit.dir / name))
     return sorted(out)
 
 
 def survey_files(root: Path) -> list[Path]:
+    """Every *.yaml entry of surveys/: read_bytes reports the ones that are not regular files."""
     d = root / SURVEY_DIR
     if not d.is_dir() or d.is_symlink():
         return []
-    return sorted(p for p in d.iterdir() if p.suffix == ".yaml" and p.is_file() and not p.is_symlink())
+    return sorted(p for p in d.iterdir() if p.suffix == ".yaml")
 
 
 def rel(root: Path, path: Path) -> str:
