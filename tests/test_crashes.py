@@ -264,3 +264,13 @@ def test_things_standing_where_a_file_should_be(tree: Path, tmp_path: Path, cli)
     (tree / "shishi.yaml").mkdir()
     r = cli("check", ledger=tree)
     assert r.exit_code == 1 and r.stdout.startswith("shishi.yaml:0:0: 应为文件，却是目录\n")
+
+
+@pytest.mark.parametrize("name", ["shishi.yaml", "赶水镇/unit.yaml"])
+def test_empty_config_or_unit_file(tree: Path, cli, name):
+    """An empty shishi.yaml passed check (exit 0); an empty unit.yaml was reported only as wrong ID codes on every item below it."""
+    ops.add(tree, "三居社区", "楼道灯不亮", opened="2021-09-01")
+    (tree / name).write_bytes(b"")
+    r = cli("check", ledger=tree)
+    assert r.exit_code == 1
+    assert r.stdout.splitlines() == [f"{name}:1:1: 文件是空的（至少应写 {'district' if name == 'shishi.yaml' else 'name、kind、short'}）"]

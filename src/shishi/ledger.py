@@ -212,6 +212,8 @@ def load_units(root: Path) -> Ledger:
     data, ps = read_yaml(root, root / t.CONFIG_FILE)
     problems += ps
     config = None
+    if data is None and not ps:
+        problems.append(Problem(t.CONFIG_FILE, 1, 1, tr("文件是空的（至少应写 district）", "the file is empty (district is needed)")))
     if data is not None:
         config, ps = validate_record(t.CONFIG_FILE, data, Config)
         problems += ps
@@ -227,6 +229,8 @@ def load_units(root: Path) -> Ledger:
         data, ps = read_yaml(root, upath)
         problems += ps
         if data is None:
+            if not ps:
+                problems.append(Problem(rp, 1, 1, tr("文件是空的（至少应写 name、kind、short）", "the file is empty (name, kind and short are needed)")))
             continue
         rec, ps = validate_record(rp, data, Unit)
         problems += ps
