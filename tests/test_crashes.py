@@ -197,17 +197,21 @@ WEIRD = ["a: b", "a\nkind: village", "'", '"', "null", "[x]", "a #b", "yes", "~"
 def test_init_and_unit_add_write_any_text_as_yaml(tmp_path: Path, cli, value):
     """`init --district 'a: b'` and `unit add … --clerk 'a: b'` (or a newline, a quote, null, [x]) wrote broken YAML and exited 0."""
     from shishi.ledger import load
+    from shishi.tree import check_unit_name
     from shishi.validate import check
 
     root = tmp_path / "l"
     r = cli("init", str(root), "--district", value, "--short", "QJ")
-    if value.strip() != value:
-        value = value.strip()  # names are stripped, like every record field
+    value = value.strip()  # names are stripped, like every record field
+    if check_unit_name(value):  # a district name must also be a possible directory name
+        assert r.exit_code == 1 and not root.exists()
+        r = cli("init", str(root), "--district", "綦江区", "--short", "QJ")
     assert r.exit_code == 0, r.stderr
     assert cli("unit", "add", "赶水镇", "--kind", "town", "--short", "GS", "--clerk", value, ledger=root).exit_code == 0
     ledger = load(root)
     assert [str(p) for p in check(ledger)] == []
-    assert ledger.config.district == value and ledger.records[""].name == value and ledger.records["赶水镇"].clerk == value
+    assert ledger.records["赶水镇"].clerk == value
+    assert check_unit_name(value) or ledger.config.district == value == ledger.records[""].name
 
 
 @pytest.mark.parametrize("name", ["null", "[x]", "'", "yes", "~", "a #b", "&a", "!!x", "{x}", "1e5"])
@@ -274,3 +278,13 @@ def test_empty_config_or_unit_file(tree: Path, cli, name):
     r = cli("check", ledger=tree)
     assert r.exit_code == 1
     assert r.stdout.splitlines() == [f"{name}:1:1: 文件是空的（至少应写 {'district' if name == 'shishi.yaml' else 'name、kind、short'}）"]
+
+
+@pytest.mark.parametrize("name, why", [("../../etc", "控制字符"), ("a/b", "控制字符"), ("CON", "Windows"), ('"a\\x1bb"', "控制字符"), ("..", "为空")])
+def test_unit_yaml_name_that_cannot_be_a_directory_name(tree: Path, cli, name, why):
+    """unit.yaml `name: ../../etc` (or a/b, CON, a control character) was only a warning: exit 0."""
+    p = tree / "赶水镇/unit.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace("name: 赶水镇", f"name: {name}"), encoding="utf-8")
+    r = cli("check", ledger=tree)
+    assert r.exit_code == 1
+    assert r.stdout.startswith("赶水镇/unit.yaml:1:1: 单位名称") and why in r.stdout, r.stdout

@@ -315,6 +315,9 @@ def init(directory: Path, district: str, code: str | None = None, short: str = "
         Unit(name=district, kind="district", short=short, code=code)
     except ValidationError as err:
         raise ShishiError("; ".join(e["msg"] for e in err.errors(include_url=False))) from None
+    why = t.check_unit_name(district.strip())
+    if why:
+        raise ShishiError(why)
     directory.mkdir(parents=True, exist_ok=True)
     code_line = f"code: '{code}'\n" if code else ""
     atomic_write(
