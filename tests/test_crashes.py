@@ -199,6 +199,7 @@ def test_init_and_unit_add_write_any_text_as_yaml(tmp_path: Path, cli, value):
     from shishi.ledger import load
     from shishi.tree import check_unit_name
     from shishi.validate import check
+    from shishi.yamlio import CONTROL_TEXT_RE
 
     root = tmp_path / "l"
     r = cli("init", str(root), "--district", value, "--short", "QJ")
@@ -207,10 +208,13 @@ def test_init_and_unit_add_write_any_text_as_yaml(tmp_path: Path, cli, value):
         assert r.exit_code == 1 and not root.exists()
         r = cli("init", str(root), "--district", "綦江区", "--short", "QJ")
     assert r.exit_code == 0, r.stderr
-    assert cli("unit", "add", "赶水镇", "--kind", "town", "--short", "GS", "--clerk", value, ledger=root).exit_code == 0
+    r = cli("unit", "add", "赶水镇", "--kind", "town", "--short", "GS", "--clerk", value, ledger=root)
     ledger = load(root)
     assert [str(p) for p in check(ledger)] == []
-    assert ledger.records["赶水镇"].clerk == value
+    if CONTROL_TEXT_RE.search(value):  # refused, see test_control_characters_in_text
+        assert r.exit_code == 1 and "赶水镇" not in ledger.records
+    else:
+        assert r.exit_code == 0 and ledger.records["赶水镇"].clerk == value
     assert check_unit_name(value) or ledger.config.district == value == ledger.records[""].name
 
 
@@ -288,3 +292,23 @@ def test_unit_yaml_name_that_cannot_be_a_directory_name(tree: Path, cli, name, w
     r = cli("check", ledger=tree)
     assert r.exit_code == 1
     assert r.stdout.startswith("赶水镇/unit.yaml:1:1: 单位名称") and why in r.stdout, r.stdout
+
+
+def test_control_characters_in_text(tree: Path, cli):
+    """`title: "\\e]0;x\\a\\e[2J"` passed check and `list` sent the escapes to the clerk's terminal; add -t $'\\x1b[2J' wrote them."""
+    ops.add(tree, "三居社区", "楼道灯不亮", opened="2021-09-01")
+    p = tree / SJ
+    good = p.read_text(encoding="utf-8")
+    p.write_text(good.replace("title: 楼道灯不亮", 'title: "楼道\\e]0;x\\a\\e[2J灯"'), encoding="utf-8")
+    r = cli("check", ledger=tree)
+    assert r.exit_code == 1
+    assert r.stdout == f"{SJ}:5:10: control character U+001B in text (invisible; it garbles terminals and reports)\n"
+    p.write_text(good, encoding="utf-8")
+    before = snapshot(tree)
+    for args in (["add", "-u", "三居社区", "-t", "a\x1b[2Jb"], ["progress", "GS-SJ-2021-001", "--note", "已\r未办结"],
+                 ["unit", "add", "赶水镇/新村", "--kind", "village", "--clerk", "a\x9bb"]):
+        r = cli(*args, ledger=tree)
+        assert r.exit_code == 1 and "控制字符" in r.stderr, (args, r.stderr)
+        assert snapshot(tree) == before
+    assert cli("progress", "GS-SJ-2021-001", "--note", "第一行\n第二行\t附注", "--date", "2021-09-02", ledger=tree).exit_code == 0
+    assert cli("check", ledger=tree).exit_code == 0

@@ -41,6 +41,7 @@ from .model import (
     item_to_data,
 )
 from .yamlio import (
+    CONTROL_TEXT_RE,
     Block,
     YamlError,
     atomic_write,
@@ -164,7 +165,23 @@ def _refuse_conflicts(rp: str, text: str) -> None:
 
 def _validate(data: dict, rp: str = "") -> Item:
     with _checked():
-        return Item.model_validate(data)
+        item = Item.model_validate(data)
+    _printable(item_to_data(item))
+    return item
+
+
+def _printable(value) -> None:
+    """Refuse control characters in text: check would report them in the file written."""
+    if isinstance(value, str):
+        m = CONTROL_TEXT_RE.search(value)
+        if m:
+            raise ShishiError(tr(f"文本含有控制字符 U+{ord(m.group()):04X}：{value!r}", f"text has a control character U+{ord(m.group()):04X}: {value!r}"))
+    elif isinstance(value, dict):
+        for v in value.values():
+            _printable(v)
+    elif isinstance(value, list):
+        for v in value:
+            _printable(v)
 
 
 @contextmanager
@@ -365,6 +382,7 @@ def add_unit(root: Path, path: str, kind: str, code: str | None = None, short: s
             Unit(name=parts[-1], kind=kind, short=short, code=code, clerk=clerk)
         except ValidationError as err:
             raise ShishiError("; ".join(f"{e['loc'][0]}: {e['msg']}" for e in err.errors(include_url=False))) from None
+        _printable(clerk)
         prefix = f"{ledger.prefix(parent)}-{short}" if parent else short
         if prefix in taken or prefix == ledger.prefix(""):
             raise ShishiError(tr(f"单位代码 {prefix} 已被使用，换一个 --short", f"unit code {prefix} is taken; choose another --short"))

@@ -25,6 +25,8 @@ from pathlib import Path
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 32
 
+# control characters (tab and newline aside): invisible, and escape sequences garble terminals and reports
+CONTROL_TEXT_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |$)", re.M)
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -105,6 +107,8 @@ def parse(text: str) -> tuple[object, list[tuple[int, int, str]]]:
                     value = None
                 elif value in bools:
                     value = bools[value]
+            elif e.style == '"' and (bad := CONTROL_TEXT_RE.search(value)):  # only escapes can put them in a file
+                problems.append((line, col, f"control character U+{ord(bad.group()):04X} in text (invisible; it garbles terminals and reports)"))
         elif t is map_t or t is seq_t:
             m = e.start_mark
             line, col = m.line + 1, m.column + 1
