@@ -312,3 +312,14 @@ def test_control_characters_in_text(tree: Path, cli):
         assert snapshot(tree) == before
     assert cli("progress", "GS-SJ-2021-001", "--note", "第一行\n第二行\t附注", "--date", "2021-09-02", ledger=tree).exit_code == 0
     assert cli("check", ledger=tree).exit_code == 0
+
+
+@pytest.mark.parametrize("value", ["20210903", "2021/9/3", "2021-9-3", "2021年9月3日", "2021"])
+def test_dates_not_written_iso(tree: Path, cli, value):
+    """`due: 20210903` was called 'Datetimes provided to dates should have zero time' (pydantic took it for a timestamp)."""
+    ops.add(tree, "三居社区", "楼道灯不亮", opened="2021-09-01")
+    p = tree / SJ
+    p.write_text(p.read_text(encoding="utf-8").replace("due: 2021-09-08", f"due: {value}"), encoding="utf-8")
+    r = cli("check", ledger=tree)
+    assert r.exit_code == 1
+    assert r.stdout == f"{SJ}:7:8: due: 日期应写成 2021-09-01 这样（年-月-日）：{value}\n"

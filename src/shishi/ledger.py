@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,10 +100,16 @@ def _pydantic_problems(path: str, data: object, err: ValidationError, base: tupl
             line, col = key_position(_node_at(data, loc[:-1]), loc[-1])
         elif e["type"] == "missing":
             msg = tr(f"缺少字段 {where}", f"missing key '{where}'")
+        elif e["type"].startswith("date_") and isinstance(e["input"], str) and not _ISO_DATE.fullmatch(e["input"]):
+            # pydantic reads 20210903 as a timestamp and says "Datetimes provided to dates should have zero time"
+            msg = tr(f"{where}: 日期应写成 2021-09-01 这样（年-月-日）：{e['input']}", f"{where}: a date is written YYYY-MM-DD, e.g. 2021-09-01: {e['input']}")
         else:
             msg = f"{where}: {msg}"
         out.append(Problem(path, line, col, msg))
     return out
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _node_at(data: object, loc: tuple) -> object:
