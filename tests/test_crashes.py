@@ -323,3 +323,15 @@ def test_dates_not_written_iso(tree: Path, cli, value):
     r = cli("check", ledger=tree)
     assert r.exit_code == 1
     assert r.stdout == f"{SJ}:7:8: due: 日期应写成 2021-09-01 这样（年-月-日）：{value}\n"
+
+
+@pytest.mark.parametrize("args", [["add", "-u", "三居社区", "-t", "x", "--opened", "2021-09-09"], ["escalate", "GS-2021-001", "--to", "三居社区", "--reason", "r"]],
+                         ids=["add", "escalate"])
+def test_new_id_under_a_broken_unit_yaml(tree: Path, cli, args):
+    """赶水镇/unit.yaml broken: `add -u 三居社区` handed out X-SJ-2021-001 (the town's code unknown) and exited 0."""
+    ops.add(tree, "赶水镇", "镇街道路破损", opened="2021-09-01")
+    (tree / "赶水镇/unit.yaml").write_text("kind: [\n", encoding="utf-8")
+    before = snapshot(tree)
+    r = cli(*args, ledger=tree)
+    assert r.exit_code == 1 and "unit.yaml 有错误" in r.stderr, r.stderr
+    assert snapshot(tree) == before

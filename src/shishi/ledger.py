@@ -51,6 +51,16 @@ class Ledger:
             path = path.rpartition("/")[0]
         return "-".join(reversed(parts))
 
+    def codes_known(self, unit: str) -> bool:
+        """True when every unit.yaml the unit's ID prefix is made of was read."""
+        if not unit:
+            return "" in self.records
+        while unit:
+            if unit not in self.records:
+                return False
+            unit = unit.rpartition("/")[0]
+        return True
+
     def unit_name(self, unit: str) -> str:
         rec = self.records.get(unit)
         return rec.name if rec else (unit.rpartition("/")[2] or (self.config.district if self.config else ""))

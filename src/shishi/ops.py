@@ -310,6 +310,12 @@ def _units(root: Path) -> Ledger:
     return ledger
 
 
+def _unit_readable(ledger: Ledger, upath: str) -> None:
+    """New IDs need the short codes of the unit and the units above it (else they would start X-)."""
+    if not ledger.codes_known(upath):
+        raise ShishiError(tr(f"单位 {upath or '区'} 或其上级的 unit.yaml 有错误，先运行 shishi check", f"unit.yaml of {upath or 'the root'} or a unit above it is broken; run shishi check"))
+
+
 def _check_vocab(config: Config | None, category: str | None, source: str | None) -> None:
     if config is None:
         return
@@ -459,8 +465,7 @@ def add(
     with write_lock(root):
         ledger = _units(root)
         upath = ledger.resolve_unit(unit)
-        if upath not in ledger.records:
-            raise ShishiError(tr(f"单位 {upath} 的 unit.yaml 有错误，先运行 shishi check", f"unit {upath} has a broken unit.yaml; run shishi check"))
+        _unit_readable(ledger, upath)
         _check_vocab(ledger.config, category, source)
         if data["due"] is None:
             data["due"] = default_due(ledger.config, opened_d, category, handling)
@@ -630,6 +635,7 @@ def escalate(root: Path, item_id: str, to: str, reason: str, *, when: str | date
         _require(item, OPEN_STATES, "上报", "escalate it")
         _not_before(d, item.opened, "登记日期", "opening date")
         target = ledger.resolve_unit(to)
+        _unit_readable(ledger, target)
         if target == loc.unit:
             raise ShishiError(tr("不能上报给本单位", "cannot escalate to the item's own unit"))
         new_data = item_to_data(item)

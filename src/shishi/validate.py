@@ -33,7 +33,7 @@ def ids_match_units(ledger: Ledger) -> Iterator[Problem]:
     for e in ledger.entries:
         m = ID_RE.match(e.item.id)
         prefix = e.item.id[: m.start(1) - 1]
-        if _codes_known(ledger, e.unit) and prefix != ledger.prefix(e.unit):
+        if ledger.codes_known(e.unit) and prefix != ledger.prefix(e.unit):  # a broken unit.yaml is reported once, not per item
             yield _at(e, "id", msg=tr(f"编号 {e.item.id} 的单位代码应为 {ledger.prefix(e.unit)}", f"ID {e.item.id} should start with this unit's code {ledger.prefix(e.unit)}"))
         year = int(m.group(1))
         file_year = int(e.file.rpartition("/")[2][:4])
@@ -41,17 +41,6 @@ def ids_match_units(ledger: Ledger) -> Iterator[Problem]:
             yield _at(e, "opened", msg=tr(f"登记日期不在 {file_year} 年（应记入 {e.item.opened.year}.yaml）", f"opened outside {file_year} (belongs in {e.item.opened.year}.yaml)"), severity="warning")
         elif year != file_year:
             yield _at(e, "id", msg=tr(f"编号年份 {year} 与台账年份 {file_year} 不符", f"ID year {year} differs from the ledger's year {file_year}"), severity="warning")
-
-
-def _codes_known(ledger: Ledger, unit: str) -> bool:
-    """True when every unit.yaml the unit's ID prefix is made of was read (a broken one is reported once, not per item)."""
-    if not unit:
-        return "" in ledger.records
-    while unit:
-        if unit not in ledger.records:
-            return False
-        unit = unit.rpartition("/")[0]
-    return True
 
 
 def escalation_links(ledger: Ledger) -> Iterator[Problem]:
