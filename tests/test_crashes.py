@@ -335,3 +335,19 @@ def test_new_id_under_a_broken_unit_yaml(tree: Path, cli, args):
     r = cli(*args, ledger=tree)
     assert r.exit_code == 1 and "unit.yaml 有错误" in r.stderr, r.stderr
     assert snapshot(tree) == before
+
+
+@pytest.mark.parametrize("args", [["add", "-u", "三居社区", "-t", "x", "--opened", "2021-09-09"], ["progress", "GS-SJ-2021-001", "--note", "x"],
+                                  ["escalate", "GS-2021-001", "--to", "三居社区", "--reason", "r", "--date", "2021-09-05"]], ids=["add", "progress", "escalate-into"])
+@pytest.mark.parametrize("head, tail", [("", "  bad: [\n"), ("items:\n", "")], ids=["syntax", "mapping"])
+def test_no_write_into_a_file_that_cannot_be_read(tree: Path, cli, args, head, tail):
+    """A ledger file with a YAML syntax error further down, or whose items sit under a key: add/progress reported success, but list could not see the item."""
+    ops.add(tree, "三居社区", "楼道灯不亮", opened="2021-09-01")
+    ops.add(tree, "赶水镇", "镇街道路破损", opened="2021-09-01")
+    p = tree / SJ
+    p.write_text(head + p.read_text(encoding="utf-8") + tail, encoding="utf-8")
+    before = snapshot(tree)
+    r = cli(*args, ledger=tree)
+    assert r.exit_code == 1 and "先改正再写入" in r.stderr, r.stderr
+    assert r.stderr.startswith(f"错误：{SJ}"), r.stderr
+    assert snapshot(tree) == before

@@ -163,6 +163,15 @@ def _refuse_conflicts(rp: str, text: str) -> None:
         )
 
 
+def _refuse_unreadable(rp: str, text: str) -> None:
+    """Never write into a file the reader cannot read: its items, the new one too, would be invisible to list and check."""
+    data, problems = parse_text(rp, text)
+    if data is None and problems:
+        raise ShishiError(tr(f"{problems[0]}（文件无法读取，先改正再写入）", f"{problems[0]} (the file cannot be read; fix it before writing)"))
+    if data is not None and not isinstance(data, list):
+        raise ShishiError(tr(f"{rp} 不是事项列表，先改正再写入（shishi check）", f"{rp} is not a list of items; fix it before writing (see shishi check)"))
+
+
 def _validate(data: dict, rp: str = "") -> Item:
     with _checked():
         item = Item.model_validate(data)
@@ -230,6 +239,7 @@ def _locate(ledger: Ledger, item_id: str) -> Located:
             continue
         rp = t.rel(ledger.root, path)
         _refuse_conflicts(rp, text)
+        _refuse_unreadable(rp, text)
         lines = split_lines(text)
         for b in find_blocks(lines):
             if b.id == item_id:
@@ -275,6 +285,7 @@ def _append_text(ledger: Ledger, unit: str, path: Path, items: list[Item]) -> tu
     text, bom = _read_text(path)
     rp = t.rel(ledger.root, path)
     _refuse_conflicts(rp, text)
+    _refuse_unreadable(rp, text)
     if text.strip() and not find_blocks(split_lines(text)):
         data, problems = parse_text(rp, text)
         if data not in (None, []) or problems:
