@@ -351,3 +351,16 @@ def test_no_write_into_a_file_that_cannot_be_read(tree: Path, cli, args, head, t
     assert r.exit_code == 1 and "先改正再写入" in r.stderr, r.stderr
     assert r.stderr.startswith(f"错误：{SJ}"), r.stderr
     assert snapshot(tree) == before
+
+
+@pytest.mark.parametrize("args", [["progress", "GS-SJ-2021-001", "--note", "x"], ["escalate", "GS-SJ-2021-001", "--to", "赶水镇", "--reason", "r", "--date", "2021-09-05"]],
+                         ids=["progress", "escalate"])
+def test_write_to_an_id_given_twice_in_a_file(tree: Path, cli, args):
+    """GS-SJ-2021-001 twice in one file: escalate linked the first and left the second dangling (check then failed)."""
+    ops.add(tree, "三居社区", "楼道灯不亮", opened="2021-09-01")
+    p = tree / SJ
+    p.write_text(p.read_text(encoding="utf-8") + "\n- id: GS-SJ-2021-001\n  title: 重复\n  opened: 2021-09-02\n", encoding="utf-8")
+    before = snapshot(tree)
+    r = cli(*args, ledger=tree)
+    assert r.exit_code == 1 and r.stderr == f"错误：{SJ}:10:1: 事项编号 GS-SJ-2021-001 重复，先改正（shishi check）\n"
+    assert snapshot(tree) == before

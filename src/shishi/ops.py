@@ -241,7 +241,10 @@ def _locate(ledger: Ledger, item_id: str) -> Located:
         _refuse_conflicts(rp, text)
         _refuse_unreadable(rp, text)
         lines = split_lines(text)
-        for b in find_blocks(lines):
+        blocks = [b for b in find_blocks(lines) if b.id == item_id]
+        if len(blocks) > 1:  # which one is meant? (IDs repeated across files are check's to find)
+            raise ShishiError(tr(f"{rp}:{blocks[1].start + 1}:1: 事项编号 {item_id} 重复，先改正（shishi check）", f"{rp}:{blocks[1].start + 1}:1: item ID {item_id} appears twice; fix it first (see shishi check)"))
+        for b in blocks:
             if b.id == item_id:
                 entries, problems, _ = read_items(rp, upath, "".join(lines[b.start : b.end]))
                 if problems or len(entries) != 1:
