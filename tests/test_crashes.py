@@ -364,3 +364,11 @@ def test_write_to_an_id_given_twice_in_a_file(tree: Path, cli, args):
     r = cli(*args, ledger=tree)
     assert r.exit_code == 1 and r.stderr == f"错误：{SJ}:10:1: 事项编号 GS-SJ-2021-001 重复，先改正（shishi check）\n"
     assert snapshot(tree) == before
+
+
+def test_survey_entry_that_is_not_a_mapping(tree: Path, cli):
+    """A survey file whose second entry is a bare string: reported at 1:1 (the file's start), not at the entry."""
+    (tree / "surveys").mkdir()
+    (tree / "surveys/2021Q3.yaml").write_text("- unit: 赶水镇\n  quarter: 2021Q3\n  counts: {满意: 1}\n- 三居社区\n", encoding="utf-8")
+    r = cli("check", ledger=tree)
+    assert r.exit_code == 1 and r.stdout == "surveys/2021Q3.yaml:4:3: 应为键值映射\n"

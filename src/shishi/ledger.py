@@ -291,6 +291,9 @@ def _read_surveys(root: Path, path: Path, problems: list[Problem]) -> list[tuple
         return []
     out = []
     for i, raw in enumerate(data):
+        if not isinstance(raw, Map):  # a bare string or list has no place of its own: use the entry's
+            problems.append(Problem(rp, *data.pos[i], tr("应为键值映射", "expected a mapping of keys to values")))
+            continue
         rec, ps = validate_record(rp, raw, SurveyEntry)
         problems += ps
         if rec is not None:
