@@ -363,3 +363,6 @@ def fmt(
 
 def run() -> None:
     app()
+
+
+from . import cli_data  # noqa: E402,F401

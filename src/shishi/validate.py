@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from . import privacy
 from .errors import Problem
 from .i18n import tr
 from .ledger import Entry, Ledger, field_position
@@ -178,6 +179,7 @@ CHECKS: list[Check] = [
     status_consistent,
     vocabularies,
     units_consistent,
+    privacy.free_text,
 ]
 
 
