@@ -15,6 +15,7 @@ import typer
 
 from .errors import ShishiError
 from .i18n import set_lang, tr
+from .privacy import mask
 
 app = typer.Typer(
     name="shishi",
@@ -152,7 +153,8 @@ def add(
             handling=handling, due=due, opened=opened, owner=owner, lead=lead, partners=partner, budget=budget,
             targets=target, milestones=milestone, reporter=reporter, phone=phone, tags=tag,
         )
-    out(item.id if quiet else tr(f"已登记 {item.id}：{item.title}（时限 {item.due}）", f"added {item.id}: {item.title} (due {item.due})"))
+    title = mask(item.title)
+    out(item.id if quiet else tr(f"已登记 {item.id}：{title}（时限 {item.due}）", f"added {item.id}: {title} (due {item.due})"))
 
 
 @app.command()
@@ -189,7 +191,8 @@ def close(
 
     with errors():
         item = ops.close(root_of(ctx), item_id, resolution, beneficiaries, spent=spent, when=when, satisfaction=satisfaction, targets=target)
-    out(tr(f"已办结 {item.id}：{item.title}（惠及{item.resolution.beneficiaries}人次）", f"resolved {item.id}: {item.title} (served {item.resolution.beneficiaries})"))
+    title = mask(item.title)
+    out(tr(f"已办结 {item.id}：{title}（惠及{item.resolution.beneficiaries}人次）", f"resolved {item.id}: {title} (served {item.resolution.beneficiaries})"))
 
 
 @app.command()
