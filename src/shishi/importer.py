@@ -254,7 +254,7 @@ def _text(v) -> str | None:
         v = v.date()
     if isinstance(v, date):
         return v.isoformat()
-    s = str(v).strip()
+    s = str(v).strip().replace("\r\n", "\n").replace("\r", "\n")
     return s or None
 
 

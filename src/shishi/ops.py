@@ -223,7 +223,7 @@ def _replace_block(loc: Located, new: Item) -> str:
 
 def _append_text(ledger: Ledger, unit: str, path: Path, items: list[Item]) -> tuple[str, bool]:
     """The text of `path` with `items` appended as new blocks."""
-    block = dump_items([item_to_data(i) for i in items])
+    block = _space_blocks(dump_items([item_to_data(i) for i in items]))
     if not path.exists():
         year = path.stem
         return f"# {ledger.unit_name(unit)} {year}年台账\n\n{block}", False
