@@ -149,6 +149,27 @@ def test_clerks_sheet_imported_as_typed(tree: Path, tmp_path: Path):
     assert ops.fmt(tree, check_only=True) == []  # written in the canonical layout
 
 
+def test_district_project_list_with_a_two_row_header(tree: Path, tmp_path: Path):
+    """The district's list: 投资（万元） merged over 总投资 and 累计完成, other headers merged down two rows."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["綦江区2021年区级民生实事项目进展表"])
+    ws.merge_cells("A1:I1")
+    ws.append(["序号", "项目名称", "牵头领导", "责任单位", "配合单位", "投资（万元）", None, "完成时限", "进展情况"])
+    ws.append([None, None, None, None, None, "总投资", "累计完成", None, None])
+    for col in "ABCDEHI":
+        ws.merge_cells(f"{col}2:{col}3")
+    ws.merge_cells("F2:G2")
+    ws.append([1, "通惠场老街道路改造", "刘某", "区交通局", "通惠街道", 260, 120, "2021年10月底", "路面铺设中"])
+    ws.append(["合计", None, None, None, None, 260, 120])
+    wb.save(tmp_path / "区级.xlsx")
+    res = importer.import_file(tree, tmp_path / "区级.xlsx", "綦江区", kind="project", opened="2021-04-15", today=TODAY)
+    assert res.errors == [] and res.sheets[0].unmapped == ["累计完成"] and res.totals == 1
+    (item,) = _items(tree, "")
+    assert (item.kind, item.lead, item.partners, item.budget, item.due) == ("project", "刘某", ["区交通局", "通惠街道"], Decimal(2600000), date(2021, 10, 31))
+    assert [p.note for p in item.progress] == ["路面铺设中"]
+
+
 def test_reimport_adds_nothing_twice(tree: Path, tmp_path: Path):
     sheet = clerk_sheet(tmp_path / "台账.xlsx")
     importer.import_file(tree, sheet, "三居社区", opened="2021-09-01", today=TODAY)
@@ -307,6 +328,15 @@ def test_escalated_rows_are_not_imported(tree: Path, tmp_path: Path):
     (tmp_path / "e.csv").write_text("事项,状态,登记日期\n产业路损毁,已上报,2021-09-01\n", encoding="utf-8")
     res = importer.import_file(tree, tmp_path / "e.csv", "三居社区", today=TODAY)
     assert "shishi escalate" in res.errors[0].message
+
+
+def test_id_card_stored_as_a_number_is_refused(tree: Path, tmp_path: Path):
+    wb = Workbook()
+    wb.active.append(["事项", "登记日期", "身份证号"])
+    wb.active.append(["低保申请", "2021-09-01", 500110199001011234])  # Excel shows 5.0011E+17
+    wb.save(tmp_path / "id.xlsx")
+    (problem,) = importer.import_file(tree, tmp_path / "id.xlsx", "三居社区", today=TODAY).errors
+    assert problem.row == 2 and "身份证号被存成了数字" in problem.message
 
 
 def test_phone_in_a_title_is_a_warning_masked(tree: Path, tmp_path: Path):

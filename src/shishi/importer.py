@@ -47,7 +47,7 @@ TYPES = {
     "resolution.date": "date", "resolution.text": "text", "resolution.beneficiaries": "count", "resolution.spent": "money", "resolution.satisfaction": "text",
     "verification.date": "date", "verification.by": "text",
     "cancellation.date": "date", "cancellation.reason": "text",
-    "reporter.name": "text", "reporter.phone": "text", "reporter.id_card": "text",
+    "reporter.name": "text", "reporter.phone": "text", "reporter.id_card": "id_card",
 }  # fmt: skip
 
 # the usual column names of clerks' sheets, besides the Chinese and English headers of an export
@@ -87,6 +87,7 @@ ALIASES = {
 }
 
 HEADER_SCAN = 30  # rows searched for the header
+LIST_JOIN = "、"  # several columns of one list field (责任单位 and 配合单位)
 TOTAL_WORDS = ("合计", "总计", "小计", "共计")
 NOTE_WORDS = ("注:", "注：", "备注:", "备注：", "填表人", "填报人", "制表", "审核人", "说明:", "说明：", "联系人:", "联系人：")
 
@@ -420,6 +421,11 @@ def read_cell(kind: str, v, hint: str = ""):
         return _text(v)
     if kind == "date":
         return parse_cell_date(v)
+    if kind == "id_card":
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) >= 1e15:
+            # Excel keeps 15 significant digits: the last digits of an 18-digit number are gone
+            raise ValueError(tr("身份证号被存成了数字，末几位已丢失：请把该列设为文本后重新填写", "the ID-card number was stored as a number and lost its last digits: make the column text and type it again"))
+        return _text(v)
     if kind == "money":
         return parse_money(v, hint)
     if kind == "count":
@@ -522,21 +528,22 @@ class _Bad(Exception):
     pass
 
 
-def row_data(cells: dict[str, object], hints: dict[str, str], *, kind: str, opened: date, today: date) -> tuple[dict, bool]:
+def row_data(cells: dict[str, object], cols: Columns, *, kind: str, opened: date, today: date) -> tuple[dict, bool]:
     """An item's data from a row's cells {field: raw}; raises _Bad with every reason. Returns (data, opened given)."""
+
+    def header(f: str) -> str:
+        return cols.labels.get(f, f)
+
     got, why = {}, []
     for f, raw in cells.items():
         try:
-            got[f] = read_cell(TYPES[f], raw, hints.get(f, ""))
+            got[f] = read_cell(TYPES[f], raw, cols.hints.get(f, ""))
         except ValueError as e:
-            why.append(f"{hints.get('@' + f, f)}：{e}")
+            why.append(f"{header(f)}：{e}")
     if not got.get("title"):
         why.append(tr("没有事项名称", "no title"))
     if why:
         raise _Bad("；".join(why))
-
-    def header(f: str) -> str:
-        return hints.get("@" + f, f)
 
     data = {k: got.get(k) for k in ("title", "description", "category", "source", "handling", "owner", "lead", "due", "budget", "supervision")}
     data["kind"] = got.get("kind") or kind
@@ -603,6 +610,57 @@ def row_data(cells: dict[str, object], hints: dict[str, str], *, kind: str, open
     return {k: v for k, v in data.items() if v is not None}, got.get("opened") is not None
 
 
+NO_HEADER = (
+    "找不到表头行：需要一行列名，其中有事项名称列（项目名称/事项/问题）；其他列名可用 --map 列名=字段 指定",
+    "no header row: one row of column names must name the title column (项目名称/事项/问题); map others with --map COLUMN=FIELD",
+)
+
+
+@dataclass
+class Columns:
+    """Which cells of a row feed which field, and what their headers say."""
+
+    index: dict[str, list[int]] = field(default_factory=dict)  # field -> column numbers (0-based)
+    labels: dict[str, str] = field(default_factory=dict)  # field -> its header as written
+    hints: dict[str, str] = field(default_factory=dict)  # field -> the unit in its header (万元)
+    first_row: int = 0  # index of the first data row
+
+
+def _columns(sheet: Sheet, h: int, mapping: dict[str, str], result: ImportResult) -> Columns:
+    """The columns under header row `h`; a header merged across columns (投资（万元）) with names in the row below is read as two rows."""
+    header = list(sheet.rows[h])
+    spans = [(c0, c1) for r0, c0, _r1, c1 in sheet.merges if r0 - 1 == h and c1 > c0]
+    below = sheet.rows[h + 1] if h + 1 < len(sheet.rows) else []
+    cols = Columns(first_row=h + 1)
+    group_hint: dict[int, str] = {}
+    if spans and any(_field_of(below[c - 1], mapping) for c0, c1 in spans for c in range(c0, c1 + 1) if c - 1 < len(below)):
+        header.extend([None] * (len(below) - len(header)))
+        for c0, c1 in spans:
+            hint = header_key(header[c0 - 1])[1] if header[c0 - 1] is not None else ""
+            for c in range(c0 - 1, min(c1, len(below))):
+                header[c], group_hint[c] = below[c], hint
+        cols.first_row = h + 2
+    columns, unmapped = {}, []
+    for c, cell in enumerate(header):
+        f, label = _field_of(cell, mapping), _text(cell)
+        if f is None:
+            if label:
+                unmapped.append(label)
+            continue
+        columns[label] = f
+        if f == "-" or TYPES[f] == "skip":
+            continue
+        if f in cols.index and TYPES[f] != "names":
+            first = cols.labels[f]
+            result.problems.append(RowProblem(sheet.name, h + 1, tr(f"列“{first}”和“{label}”都对应 {f}，用 --map {label}=- 去掉其一", f"columns '{first}' and '{label}' both mean {f}; drop one with --map {label}=-")))
+            continue
+        cols.index.setdefault(f, []).append(c)
+        cols.labels.setdefault(f, label)
+        cols.hints[f] = header_key(cell)[1] or group_hint.get(c, "")
+    result.sheets.append(SheetInfo(sheet.name, h + 1, columns, unmapped))
+    return cols
+
+
 def read_rows(sheets: list[Sheet], mapping: dict[str, str], result: ImportResult, *, kind: str, opened: date, today: date, only_sheet: bool) -> list[tuple[Row, bool]]:
     """Rows of every sheet that has a header as (row, opened given); problems, blanks and totals counted in `result`."""
     rows = []
@@ -610,31 +668,11 @@ def read_rows(sheets: list[Sheet], mapping: dict[str, str], result: ImportResult
         h = find_header(sheet, mapping)
         if h is None:
             if only_sheet:
-                result.problems.append(RowProblem(sheet.name, 0, tr(
-                    "找不到表头行：需要一行列名，其中有事项名称列（项目名称/事项/问题）；其他列名可用 --map 列名=字段 指定",
-                    "no header row: one row of column names must name the title column (项目名称/事项/问题); map others with --map COLUMN=FIELD")))
+                result.problems.append(RowProblem(sheet.name, 0, tr(*NO_HEADER)))
             continue
-        columns, unmapped, hints, index = {}, [], {}, {}
-        for c, cell in enumerate(sheet.rows[h]):
-            f = _field_of(cell, mapping)
-            label = _text(cell)
-            if f is None:
-                if label:
-                    unmapped.append(label)
-                continue
-            columns[label] = f
-            if f == "-" or TYPES[f] == "skip":
-                continue
-            if f in index and TYPES[f] != "names":
-                result.problems.append(RowProblem(sheet.name, h + 1, tr(
-                    f"列“{hints['@' + f]}”和“{label}”都对应 {f}，用 --map {label}=- 去掉其一",
-                    f"columns '{hints['@' + f]}' and '{label}' both mean {f}; drop one with --map {label}=-")))
-                continue
-            index.setdefault(f, []).append(c)
-            hints[f], hints["@" + f] = header_key(cell)[1], label
-        result.sheets.append(SheetInfo(sheet.name, h + 1, columns, unmapped))
-        _fill_merges(sheet, h)
-        for r in range(h + 1, len(sheet.rows)):
+        cols = _columns(sheet, h, mapping, result)
+        _fill_merges(sheet, cols.first_row - 1)
+        for r in range(cols.first_row, len(sheet.rows)):
             row = sheet.rows[r]
             first = _first_text(row)
             if not first:
@@ -647,27 +685,21 @@ def read_rows(sheets: list[Sheet], mapping: dict[str, str], result: ImportResult
                 result.notes += 1
                 continue
             cells = {}
-            for f, cols in index.items():
-                vals = [row[c] for c in cols if c < len(row) and _text(row[c]) is not None]
-                cells[f] = (LIST_JOIN.join(_text(v) for v in vals) if len(cols) > 1 else vals[0]) if vals else None
+            for f, cs in cols.index.items():
+                vals = [row[c] for c in cs if c < len(row) and _text(row[c]) is not None]
+                cells[f] = (LIST_JOIN.join(_text(v) for v in vals) if len(cs) > 1 else vals[0]) if vals else None
             if not any(v is not None for v in cells.values()):
                 result.blank += 1  # only 序号 or unmapped cells: a pre-numbered empty row of a template
                 continue
             try:
-                data, given = row_data(cells, hints, kind=kind, opened=opened, today=today)
+                data, given = row_data(cells, cols, kind=kind, opened=opened, today=today)
             except _Bad as e:
                 result.problems.append(RowProblem(sheet.name, r + 1, mask(str(e))))
                 continue
             rows.append((Row(sheet.name, r + 1, data), given))
     if not result.sheets and not result.problems:
-        names = "、".join(s.name for s in sheets)
-        result.problems.append(RowProblem(names, 0, tr(
-            "找不到表头行：需要一行列名，其中有事项名称列（项目名称/事项/问题）；其他列名可用 --map 列名=字段 指定",
-            "no header row: one row of column names must name the title column (项目名称/事项/问题); map others with --map COLUMN=FIELD")))
+        result.problems.append(RowProblem("、".join(s.name for s in sheets), 0, tr(*NO_HEADER)))
     return rows
-
-
-LIST_JOIN = "、"
 
 
 def _item_checks(ledger, upath: str, row: Row, data: dict) -> list[RowProblem]:
