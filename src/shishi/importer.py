@@ -377,7 +377,7 @@ def _lookup(words: dict, v, what: str) -> str:
 
 def _names(v) -> list[str]:
     s = _text(v)
-    return [p.strip() for p in re.split(r"[、,，;；/\n]", s) if p.strip()] if s else []
+    return [p.strip() for p in re.split(r"[、,，;；\n]", s) if p.strip()] if s else []
 
 
 def _json(v, kind: type):
