@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SAMPLE
@@ -51,6 +51,7 @@ def test_mask(text, masked):
     assert bool(privacy.find(text)) == (masked is not None)
 
 
+@settings(deadline=None)  # a busy shared machine must not make it flaky
 @given(st.text(alphabet=st.sampled_from("0123456789 -+X年月日号电话１２３４５６７８９０，"), max_size=60))
 def test_mask_keeps_length_and_leaves_nothing_to_find(text):
     out = privacy.mask(text)
@@ -59,6 +60,7 @@ def test_mask_keeps_length_and_leaves_nothing_to_find(text):
     assert [c for c, o in zip(text, out, strict=True) if c != o and o != "*"] == []
 
 
+@settings(deadline=None)
 @given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True), st.text(alphabet="路灯不亮，请联系", max_size=8))
 def test_every_mobile_number_is_masked(phone, words):
     assert phone not in privacy.mask(words + phone + words)
