@@ -363,3 +363,4 @@ def fmt(
 
 def run() -> None:
     app()
+from . import cli_report  # noqa: E402,F401
