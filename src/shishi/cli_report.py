@@ -40,10 +40,18 @@ def _warn_problems(ledger) -> None:
         )
 
 
+def _console():
+    """Rich on stdout when it is a terminal (its width, colours); None when piped: plain text then."""
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    return console if console.is_terminal else None
+
+
 @app.command()
 def rollup(
     ctx: typer.Context,
-    unit: Optional[str] = typer.Argument(None, help="单位路径或名称，默认全区 (unit path or name; default the whole tree)."),
+    unit: Optional[str] = typer.Argument(None, metavar="[UNIT]", help="单位路径或名称，默认全区 (unit path or name; default the whole tree)."),
     depth: Optional[int] = typer.Option(None, "--depth", min=0, help="显示几层下级单位（下级的事项总是计入）(levels of units shown; all levels are counted)."),
     period: Optional[str] = typer.Option(None, "--period", help="统计期间 2021、2021Q3、2021-09、A..B：登记按登记日期，办结按办结日期 (period)."),
     kind: Optional[str] = typer.Option(None, "--kind", help="只计 demand|project|rectification (only items of this kind)."),
@@ -75,14 +83,10 @@ def rollup(
             f"{node.name}汇总（{scope + '，' if scope else ''}截至{cn_date(end)}）",
             f"Roll-up of {node.name} ({scope + ', ' if scope else ''}as of {end.isoformat()})",
         )
-        rendered = render_rollup(rollup_table(node, heading), targets_table(node), node_json(node), heading, fmt, rich=fmt == "table")
+        console = _console() if fmt == "table" else None
+        rendered = render_rollup(rollup_table(node, heading), targets_table(node), node_json(node), heading, fmt, rich=console is not None, page=console.width if console else 120)
     _warn_problems(ledger)
-    if fmt == "table":
-        from rich.console import Console
-
-        console = Console(highlight=False)
-        if not console.is_terminal:
-            console.width = 120
+    if console is not None:
         for part in rendered:
             console.print(part)
     else:
@@ -92,7 +96,7 @@ def rollup(
 @app.command()
 def report(
     ctx: typer.Context,
-    unit: Optional[str] = typer.Argument(None, help="单位路径或名称，默认全区 (unit path or name; default the whole tree)."),
+    unit: Optional[str] = typer.Argument(None, metavar="[UNIT]", help="单位路径或名称，默认全区 (unit path or name; default the whole tree)."),
     period: Optional[str] = typer.Option(None, "--period", help="统计期间 2021、2021Q3、2021-09、A..B (period)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="截至日期，默认今天；给了期间时取期末与今天中较早者 (as-of date; default today, or the period's end when earlier)."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="terminal|text|md|html|xlsx|json；默认按 -o 的后缀，否则 terminal (default: from the -o suffix, else terminal)."),
@@ -137,14 +141,11 @@ def report(
     _warn_problems(ledger)
     if output is not None:
         typer.echo(tr(f"已写入 {output}", f"wrote {output}"), err=True)
-    elif fmt == "terminal":
-        from rich.console import Console
-
-        console = Console(highlight=False)
-        page = console.width if console.is_terminal else 120
-        console.width = page
-        for part in terminal_renderables(doc, page):
+    elif fmt == "terminal" and (console := _console()) is not None:
+        for part in terminal_renderables(doc, console.width):
             console.print(part)
+    elif fmt == "terminal":
+        out(render_report(doc, "terminal"))
     elif isinstance(rendered, bytes):
         sys.stdout.flush()
         sys.stdout.buffer.write(rendered)

@@ -122,8 +122,8 @@ def text_table(t: Table, page: int = TEXT_WIDTH) -> str:
         tabulate_module.MIN_PADDING = padding
 
 
-def column_widths(t: Table, headers: list[str], rows: list[list[str]], page: int) -> list[int]:
-    """Display widths of the columns so the table fits `page` (3 columns of border and padding each, plus one).
+def column_widths(t: Table, headers: list[str], rows: list[list[str]], page: int, gaps: int | None = None) -> list[int]:
+    """Display widths of the columns so the table and its `gaps` (borders and padding: 3 a column plus one) fit `page`.
 
     Text columns wrap: first down to their limits in TEXT_LIMITS, then the widest
     one column at a time, never below its header (nor 6).
@@ -131,7 +131,7 @@ def column_widths(t: Table, headers: list[str], rows: list[list[str]], page: int
     n = len(headers)
     widths = [max([width(h)] + [width(r[i]) for r in rows]) for i, h in enumerate(headers)]
     floor = [max(width(h), 6) if c.type in WRAPPED else widths[i] for i, (h, c) in enumerate(zip(headers, t.columns, strict=True))]
-    room = page - 3 * n - 1
+    room = page - (3 * n + 1 if gaps is None else gaps)
     if sum(widths) > room:
         widths = [max(floor[i], min(w, TEXT_LIMITS.get(c.key, w))) if c.type in WRAPPED else w for i, (w, c) in enumerate(zip(widths, t.columns, strict=True))]
     while sum(widths) > room:
@@ -170,15 +170,17 @@ def render_text(report: Report, page: int = TEXT_WIDTH) -> str:
 # ------------------------------------------------------------------ terminal (Rich)
 
 
-def rich_table(t: Table, title: bool = True):
+def rich_table(t: Table, title: bool = True, page: int = TEXT_WIDTH):
+    """A Rich table `page` columns wide at most; text cells are wrapped here, by the same rules as on paper."""
     from rich import box
     from rich.table import Table as RichTable
 
-    rt = RichTable(title=t.title if title else None, box=box.SIMPLE_HEAD, title_style="bold", header_style="bold", show_edge=False, pad_edge=False)
-    for c in t.columns:
-        wraps = c.type in WRAPPED
-        rt.add_column(c.title, justify="right" if c.type in NUMERIC else "left", no_wrap=not wraps, overflow="fold", max_width=TEXT_LIMITS.get(c.key) if wraps else None)
+    rt = RichTable(title=t.title if title else None, box=box.SIMPLE_HEAD, title_style="bold", header_style="bold", show_edge=False, pad_edge=False, collapse_padding=True)
     headers, rows = _cells(t)
+    widths = column_widths(t, headers, rows, page, gaps=2 * (len(headers) - 1))  # two spaces between columns
+    for c, w in zip(t.columns, widths, strict=True):
+        rt.add_column(c.title, justify="right" if c.type in NUMERIC else "left", no_wrap=True, width=w if c.type in WRAPPED else None)
+    rows = [["\n".join(wrap(v, widths[i])) if t.columns[i].type in WRAPPED else v for i, v in enumerate(r)] for r in rows]
     for i, r in enumerate(rows):
         last = t.total is not None and i == len(rows) - 1
         rt.add_row(*r, style="bold" if last else None, end_section=t.total is not None and i == len(rows) - 2)
@@ -198,7 +200,7 @@ def terminal_renderables(report: Report, page: int = TEXT_WIDTH) -> list:
             continue
         out.append(Text(s.title, style="bold cyan"))
         if s.table is not None and s.table.rows:
-            out.append(rich_table(s.table))
+            out.append(rich_table(s.table, page=page))
             if s.table.note:
                 out.append(Text(s.table.note, style="dim"))
         elif s.empty:
@@ -302,7 +304,7 @@ def svg_chart(chart: BarChart) -> str:
     w = label_w + plot_w + value_w
     peak = max([max(v, default=0) for _s, v in chart.series] + [1])
     font = 'font-family="Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"'
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" aria-label="{esc(chart.title)}" {font} font-size="11">']
+    parts = [f'<svg viewBox="0 0 {w} {h}" role="img" aria-label="{esc(chart.title)}" {font} font-size="11">']
     x = label_w
     for i, (name, _v) in enumerate(chart.series):  # legend
         parts.append(f'<rect x="{x}" y="6" width="12" height="10" fill="{BAR_COLOURS[i % len(BAR_COLOURS)]}"/>')
@@ -512,7 +514,7 @@ def render_report(report: Report, fmt: str) -> str | bytes:
     raise ValueError(fmt)
 
 
-def render_rollup(table: Table, targets: Table | None, data: dict, heading: str, fmt: str, rich: bool = False):
+def render_rollup(table: Table, targets: Table | None, data: dict, heading: str, fmt: str, rich: bool = False, page: int = TEXT_WIDTH):
     """A roll-up in one of ROLLUP_FORMATS; `table` with its totals of targets, `data` its node_json."""
     if fmt == "json":
         return to_json(data)
@@ -531,10 +533,10 @@ def render_rollup(table: Table, targets: Table | None, data: dict, heading: str,
     if fmt == "table":
         from rich.text import Text
 
-        parts = [Text(heading, style="bold"), rich_table(table, title=False)]
+        parts = [Text(heading, style="bold"), rich_table(table, title=False, page=page)]
         if targets:
-            parts += [Text(""), rich_table(targets)]
-        return parts if rich else _rich_text(parts)
+            parts += [Text(""), rich_table(targets, page=page)]
+        return parts if rich else _rich_text(parts, page)
     raise ValueError(fmt)
 
 
