@@ -222,7 +222,7 @@ def test_unit_add_checks(tree: Path):
 
 def test_default_due_from_time_limits(tree: Path):
     cfg = tree / "shishi.yaml"
-    cfg.write_text(cfg.read_text(encoding="utf-8") + "  categories: {基础设施: 15}\n", encoding="utf-8")
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("time_limits:\n", "time_limits:\n  categories: {基础设施: 15}\n"), encoding="utf-8")
     assert ops.add(tree, "三居社区", "a", opened="2021-09-01", category="基础设施").due == date(2021, 9, 16)
     assert ops.add(tree, "三居社区", "b", opened="2021-09-01", handling="立刻办").due == date(2021, 9, 2)
     assert ops.add(tree, "三居社区", "c", opened="2021-09-01").due == date(2021, 9, 8)

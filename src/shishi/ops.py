@@ -294,7 +294,14 @@ def init(directory: Path, district: str, code: str | None = None, short: str = "
         f"# shishi 台账库配置\ndistrict: {district}\n{code_line}"
         "categories: [基础设施, 环境卫生, 社会保障, 文化体育, 教育医疗, 公共服务, 营商环境, 平安建设, 其他]\n"
         "sources: [走访, 热线, 文明实践站, 督查, 来信来访, 网络, 其他]\n"
-        "time_limits:\n  default: 7\n  classes: {立刻办: 1, 限期办: 7, 分期办: 90}\n",
+        "time_limits:\n  default: 7\n  classes: {立刻办: 1, 限期办: 7, 分期办: 90}\n"
+        "# 满意度等级：score 为分值，satisfied 为计入满意率的等级\n"
+        "satisfaction:\n"
+        "- {name: 很满意, score: 100, satisfied: true}\n"
+        "- {name: 满意, score: 80, satisfied: true}\n"
+        "- {name: 基本满意, score: 60, satisfied: true}\n"
+        "- {name: 不太满意, score: 30}\n"
+        "- {name: 不满意, score: 0}\n",
     )
     atomic_write(directory / t.UNIT_FILE, f"name: {district}\nkind: district\nshort: {short}\n{code_line}")
     gi = directory / ".gitignore"
@@ -562,8 +569,15 @@ def cancel(root: Path, item_id: str, reason: str, *, duplicate_of: str | None = 
     return modify(root, item_id, change)
 
 
-def escalate(root: Path, item_id: str, to: str, reason: str, *, when: str | date | None = None, today: date | None = None) -> Item:
-    """Hand an item up (or over) to another unit: a new item there continues it; both are linked."""
+def escalate(
+    root: Path, item_id: str, to: str, reason: str, *, when: str | date | None = None, owner: str | None = None, due: str | date | None = None, today: date | None = None
+) -> Item:
+    """Hand an item up (or over) to another unit: a new item there continues it; both are linked.
+
+    The new item keeps what describes the problem (title, category, reporter …);
+    its owner, lead and deadline belong to the receiving unit.
+    """
+    due_d = parse_date(due, "--due")
     d = parse_date(when, "--date") or today or date.today()
     with write_lock(root):
         ledger = _units(root)
@@ -575,14 +589,17 @@ def escalate(root: Path, item_id: str, to: str, reason: str, *, when: str | date
         if target == loc.unit:
             raise ShishiError(tr("不能上报给本单位", "cannot escalate to the item's own unit"))
         new_data = item_to_data(item)
-        for k in ("progress", "extensions", "reopenings", "supervision", "resolution", "verification", "cancellation", "escalated_to", "source_key"):
+        for k in ("progress", "extensions", "reopenings", "supervision", "resolution", "verification", "cancellation", "escalated_to", "source_key", "owner", "lead", "partners"):
             new_data.pop(k, None)
+        if due_d is not None and due_d < d:
+            raise ShishiError(tr("完成时限早于上报日期", "--due is before the escalation date"))
         new_data.update(
             id="X-0000-000",
             status="open",
             opened=d,
             escalated_from=item.id,
-            due=default_due(ledger.config, d, item.category, item.handling),
+            owner=owner,
+            due=due_d or default_due(ledger.config, d, item.category, item.handling),
         )
         new_data["id"] = _next_id(ledger, target, d.year)
         new_item = _validate(new_data)
