@@ -279,6 +279,7 @@ th, td { border: 0.5pt solid #000; padding: 0.8mm 1.4mm; vertical-align: top; }
 th { background: #e8e8e8; text-align: center; font-weight: bold; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.nowrap { white-space: nowrap; }
+td.unit { min-width: 6.5em; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 thead { display: table-header-group; }
 tr.total td { font-weight: bold; background: #f4f4f4; }
@@ -332,7 +333,7 @@ def html_table(t: Table) -> str:
     headers, rows = _cells(t)
     # short text (status, schedule, unit names of a few characters) never breaks inside a cell
     short = [c.type not in WRAPPED or max([width(h)] + [width(r[i]) for r in rows]) <= 8 for i, (c, h) in enumerate(zip(t.columns, headers, strict=True))]
-    klass = ["num" if c.type in NUMERIC else "nowrap" if short[i] else "" for i, c in enumerate(t.columns)]
+    klass = ["num" if c.type in NUMERIC else "nowrap" if short[i] else "unit" if c.key == "unit" else "" for i, c in enumerate(t.columns)]
     out = [f"<table><caption>{esc(t.title)}</caption><thead><tr>"]
     out += [f"<th>{esc(h)}</th>" for h in headers]
     out.append("</tr></thead><tbody>")
