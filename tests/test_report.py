@@ -190,6 +190,8 @@ def test_report_of_a_town_and_an_empty_tree(tree: Path):
     assert doc.title.startswith("赶水镇") and "全镇共登记群众急难愁盼问题1件，已解决0件" in doc.headline
     assert "逾期未办结1件" in doc.headline
     assert [r[1] for r in doc.sections[2].table.rows] == ["三居社区", "云品村", "赶水镇本级"]
+    leaf = build_report(load(tree), "赶水镇/三居社区", None, date(2021, 11, 30))
+    assert "units" not in [s.key for s in leaf.sections] and "全社区共登记群众急难愁盼问题1件" in leaf.headline
     empty = build_report(load(tree), "文龙街道", None, date(2021, 11, 30))
     for fmt in ("terminal", "text", "md", "html", "xlsx", "json"):
         assert render_report(empty, fmt)

@@ -201,7 +201,7 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
     sections = [
         Section("headline", tr("上报摘要", "Summary"), [summary]),
         _projects(ledger, unit, projects, end, due_soon),
-        _units(tree),
+        *([_units(tree)] if tree.children else []),  # a village has no units to rank
         _categories(ledger, unit, f),
         _supervision(ledger, unit, [e for e in entries if in_scope(e.item)], period, end),
         _targets(tree),
@@ -221,7 +221,8 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
             "no reporter names or phone numbers are printed.",
         )
     ]
-    return Report(title, unit, name, period.label if period else None, end, summary, sections, notes)
+    label = (period.label if get_lang() == "zh" else f"{period.start.isoformat()}..{period.end.isoformat()}") if period else None
+    return Report(title, unit, name, label, end, summary, sections, notes)
 
 
 def _number(sections: list[Section]) -> None:
