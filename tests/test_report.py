@@ -381,3 +381,10 @@ def test_golden_rollup(cli, fmt, name):
     r = cli("rollup", *ARGS, "-f", fmt, ledger=SAMPLE)
     assert r.exit_code == 0, r.stderr
     check_golden(name, r.stdout)
+
+
+def test_report_over_a_ledger_with_problems_says_so(tree: Path, cli):
+    ops.add(tree, "三居社区", "路灯不亮", opened="2021-09-01")
+    (tree / "文龙街道/2021.yaml").write_text("- id: [unclosed\n", encoding="utf-8")
+    r = cli("report", "--as-of", "2021-11-30", "-f", "text", ledger=tree)
+    assert r.exit_code == 0 and "shishi check" in r.stderr and "登记群众急难愁盼问题1件" in r.stdout
