@@ -363,3 +363,4 @@ def fmt(
 
 def run() -> None:
     app()
+from . import cli_track  # noqa: E402,F401

@@ -124,6 +124,16 @@ def vocabularies(ledger: Ledger) -> Iterator[Problem]:
                 yield Problem(rp, line, 3, tr(f"满意度等级“{name}”不在 shishi.yaml 中", f"satisfaction level '{name}' is not in shishi.yaml"))
 
 
+def survey_units(ledger: Ledger) -> Iterator[Problem]:
+    from .errors import ShishiError
+
+    for s, rp, line in ledger.surveys:
+        try:
+            ledger.resolve_unit(s.unit)
+        except ShishiError as e:
+            yield Problem(rp, line, 3, tr(f"调查的单位无法识别：{e.message}", f"the survey's unit is not known: {e.message}"))
+
+
 def _significant(code: str) -> str:
     for n in (2, 4, 6, 9):
         if code[n:].strip("0") == "":
@@ -177,6 +187,7 @@ CHECKS: list[Check] = [
     dates_in_order,
     status_consistent,
     vocabularies,
+    survey_units,
     units_consistent,
 ]
 
