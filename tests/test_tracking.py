@@ -110,7 +110,7 @@ def test_finding_add_feedback_close_return_close_verify(tree: Path, cli):
     assert "督办：重要 区委督查室 綦督〔2021〕12号 整改时限 2021-08-31" in shown
     row, counts = _ledger_row(tree, fid, "2021-08-15")
     assert (row["status"], row["days_overdue"], row["last_feedback"]) == ("open", 0, None)
-    assert counts == {"findings": 1, "in_hand": 1, "resolved": 0, "verified": 0, "overdue": 0, "returned": 0, "by_level": {"重要": 1}}
+    assert counts == {"findings": 1, "in_hand": 1, "resolved": 0, "verified": 0, "escalated": 0, "cancelled": 0, "overdue": 0, "returned": 0, "by_level": {"重要": 1}}
 
     run("supervise", "feedback", fid, "--note", "已增划临时摊位", "--date", "2021-08-20")
     assert "2021-08-20  反馈：已增划临时摊位" in run("show", fid).stdout
@@ -140,7 +140,7 @@ def test_finding_add_feedback_close_return_close_verify(tree: Path, cli):
         assert words in shown
     row, counts = _ledger_row(tree, fid, "2021-09-30")
     assert (row["status"], row["returned"], row["feedback"], row["verified"], row["days_overdue"]) == ("verified", 1, 2, date(2021, 9, 10), 8)
-    assert counts == {"findings": 1, "in_hand": 0, "resolved": 0, "verified": 1, "overdue": 0, "returned": 1, "by_level": {"重要": 1}}
+    assert counts == {"findings": 1, "in_hand": 0, "resolved": 0, "verified": 1, "escalated": 0, "cancelled": 0, "overdue": 0, "returned": 1, "by_level": {"重要": 1}}
     # struck off: gone from the open 督办台账, there with --all
     assert tracking.supervision_ledger(load(tree), date(2021, 9, 30))["rows"] == []
     r = run("supervise", "list", "--as-of", "2021-09-30")
@@ -157,12 +157,19 @@ def test_supervise_list_table_and_flag_a_lagging_item(tree: Path, cli):
     assert r.exit_code == 0 and r.stdout == f"{a.id} 已列入挂牌督办（整改时限 2021-11-10）\n"
     r = cli("supervise", "flag", a.id, "--level", "挂牌", "--date", "2021-11-12", ledger=tree)
     assert r.exit_code == 1 and "已是挂牌督办" in r.stderr
+    b = ops.add(tree, "三居社区", "路灯", opened="2021-11-01", due="2021-11-20")
+    tracking.supervise_flag(tree, b.id, "一般", when="2021-11-05")
+    up = tracking.supervise_flag(tree, b.id, "重要", notice="綦督〔2021〕30号", when="2021-11-08")
+    assert (up.supervision.level, up.supervision.date, up.supervision.notice, up.supervision.deadline) == ("重要", date(2021, 11, 5), "綦督〔2021〕30号", date(2021, 11, 20))
+    x = tracking.extend(tree, b.id, "2021-11-30", "缺材料", approved_by="区委督查室", when="2021-11-10")
+    assert x.supervision.deadline == date(2021, 11, 30) and x.extensions[0].original == date(2021, 11, 20)
+    ops.cancel(tree, b.id, "与他项合并", when="2021-11-10")
     tracking.supervise_add(tree, "文龙街道", "农贸市场占道", "2021-11-25", when="2021-11-05")
     tracking.supervise_feedback(tree, "WL-2021-001", "已整改一半", when="2021-11-06")
     r = cli("supervise", "list", "--as-of", "2021-11-15", ledger=tree)
     assert r.stdout.splitlines()[2].split() == ["GS-SJ-2021-001", "赶水镇/三居社区", "背街小巷垃圾清运不及时", "挂牌", "2021-11-12", "2021-11-10", "5", "已登记", "0"]
     assert r.stdout.splitlines()[3].split() == ["WL-2021-001", "文龙街道", "农贸市场占道", "一般", "2021-11-05", "2021-11-25", "0", "推进中", "2021-11-06", "已整改一半", "0"]
-    assert "督办 2 件：整改中 2（逾期 1）" in r.stderr
+    assert "督办 3 件：整改中 2（逾期 1），待销号 0，已销号 0，已撤销 1；退回 0 次；一般1，挂牌1，重要1" in r.stderr  # the cancelled one counted, not listed
     r = cli("supervise", "list", "--unit", "文龙街道", "--format", "csv", "--as-of", "2021-11-15", ledger=tree)
     assert r.stdout.splitlines()[1:] == ["WL-2021-001,文龙街道,农贸市场占道,一般,2021-11-05,2021-11-25,0,in_progress,2021-11-06 已整改一半,0"]
 
@@ -175,6 +182,7 @@ def test_supervise_list_table_and_flag_a_lagging_item(tree: Path, cli):
         (lambda t, i: tracking.supervise_add(t, "没有的单位", "占道", "2021-09-20", when="2021-09-01"), "没有单位"),
         (lambda t, i: tracking.supervise_flag(t, i, "挂牌", deadline="2021-08-01", when="2021-09-05"), "早于督办日期"),
         (lambda t, i: tracking.supervise_flag(t, i, "最高"), "督办级别"),
+        (lambda t, i: tracking.supervise_flag(t, "WL-2021-001", "挂牌", deadline="2021-09-30", when="2021-09-05"), "shishi extend"),
         (lambda t, i: tracking.supervise_feedback(t, i, "已整改"), "未列入督办"),
         (lambda t, i: tracking.supervise_return(t, i, "不合格"), "未列入督办"),
         (lambda t, i: tracking.supervise_return(t, "WL-2021-001", "不合格", when="2021-09-05"), "只有已办结"),

@@ -221,10 +221,12 @@ def supervise_list(
     if fmt == "table":
         c = data["counts"]
         levels = "，".join(f"{k}{v}" for k, v in c["by_level"].items())
+        other_zh = "".join(f"，{name}{c[k]}" for k, name in (("escalated", "已上报 "), ("cancelled", "已撤销 ")) if c[k])
+        other_en = "".join(f", {c[k]} {k}" for k in ("escalated", "cancelled") if c[k])
         typer.echo(
             tr(
-                f"督办 {c['findings']} 件：整改中 {c['in_hand']}（逾期 {c['overdue']}），待销号 {c['resolved']}，已销号 {c['verified']}；退回 {c['returned']} 次" + (f"；{levels}" if levels else ""),
-                f"{c['findings']} findings: {c['in_hand']} in hand ({c['overdue']} overdue), {c['resolved']} awaiting strike-off, {c['verified']} struck off; returned {c['returned']} times",
+                f"督办 {c['findings']} 件：整改中 {c['in_hand']}（逾期 {c['overdue']}），待销号 {c['resolved']}，已销号 {c['verified']}{other_zh}；退回 {c['returned']} 次" + (f"；{levels}" if levels else ""),
+                f"{c['findings']} findings: {c['in_hand']} in hand ({c['overdue']} overdue), {c['resolved']} awaiting strike-off, {c['verified']} struck off{other_en}; returned {c['returned']} times",
             ),
             err=True,
         )

@@ -214,7 +214,8 @@ def supervise_flag(
     """列入督办 / 挂牌督办: put an item in hand under supervision, or change the level of one already under it.
 
     Without `deadline` a new supervision takes the item's due date; a given
-    deadline may not be before the flag's date.
+    deadline may not be before the flag's date. The deadline of an item
+    already under supervision is moved with `extend`, which keeps the original.
     """
     d = _day(when, today)
     lv = parse_level(level)
@@ -229,10 +230,12 @@ def supervise_flag(
         if sup is None:
             item.supervision = Supervision(level=lv, date=d, by=by, notice=notice, deadline=dl or item.due)
             return item
-        if sup.level == lv and dl is None and by is None and notice is None:
+        if dl is not None and dl != sup.deadline:
+            # a moved deadline goes on record as an extension, never overwritten here
+            raise ShishiError(tr(f"{item.id} 已在督办中，整改时限的变更请用 shishi extend", f"{item.id} is already under supervision; move its deadline with shishi extend"))
+        if sup.level == lv and by is None and notice is None:
             raise ShishiError(tr(f"{item.id} 已是{lv}督办", f"{item.id} is already under {lv} supervision"))
         sup.level = lv
-        sup.deadline = dl or sup.deadline
         sup.by = by or sup.by
         sup.notice = notice or sup.notice
         return item
@@ -288,12 +291,12 @@ def supervision_ledger(ledger: Ledger, as_of: date, unit: str = "", include_clos
     resolved and verified (dates or None). Rows list the open findings (in
     hand, or resolved awaiting 销号) by deadline, most pressing first; with
     `include_closed` the struck-off, escalated and cancelled ones follow.
-    counts (over every supervised item in scope, listed or not): findings,
-    in_hand, resolved, verified, overdue (in hand and past the deadline),
-    returned (times), by_level {level: n}.
+    counts (over every supervised item in scope, listed or not): findings =
+    in_hand + resolved + verified + escalated + cancelled; overdue (in hand
+    and past the deadline); returned (times); by_level {level: n}.
     """
     rows, closed = [], []
-    counts = {"findings": 0, "in_hand": 0, "resolved": 0, "verified": 0, "overdue": 0, "returned": 0, "by_level": {}}
+    counts = {"findings": 0, "in_hand": 0, "resolved": 0, "verified": 0, "escalated": 0, "cancelled": 0, "overdue": 0, "returned": 0, "by_level": {}}
     for e in ledger.entries:
         it, sup = e.item, e.item.supervision
         if sup is None or not in_unit(e.unit, unit) or sup.date > as_of:
@@ -331,7 +334,7 @@ def supervision_ledger(ledger: Ledger, as_of: date, unit: str = "", include_clos
         if it.status in ops.OPEN_STATES:
             counts["in_hand"] += 1
             counts["overdue"] += late > 0
-        elif it.status in ("resolved", "verified"):
+        else:
             counts[it.status] += 1
         (rows if it.status in ("open", "in_progress", "resolved") else closed).append(row)
     far = date.max
