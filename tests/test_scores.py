@@ -14,7 +14,8 @@ from shishi import ops, tracking
 from shishi.ledger import load
 from shishi.model import Config
 from shishi.period import parse_period
-from shishi.scores import Tally, composite, ranking, satisfaction_of, survey_table, unit_scores
+from shishi.scores import Tally, _rank, composite, ranking, satisfaction_of, survey_table, unit_scores
+from shishi.validate import check
 
 CUSTOM = """\
 satisfaction:
@@ -30,8 +31,7 @@ AS_OF = date(2021, 10, 31)
 @pytest.fixture
 def scored(tree: Path) -> Path:
     """A custom four-level scale and 20/40/40 weights; three surveys; items in 文龙街道, 赶水镇, 三居社区."""
-    cfg = tree / "shishi.yaml"
-    cfg.write_text(cfg.read_text(encoding="utf-8") + CUSTOM, encoding="utf-8")
+    (tree / "shishi.yaml").write_text("district: 綦江区\ncode: '500110000000'\n" + CUSTOM, encoding="utf-8")
     tracking.survey_add(tree, "赶水镇", "2021Q3", "满意=30,较满意=10,一般=5,不满意=5", agency="甲公司")
     tracking.survey_add(tree, "赶水镇", "2021Q4", "满意=10,一般=10", agency="甲公司")
     tracking.survey_add(tree, "文龙街道", "2021Q3", "满意=1,不满意=2", agency="乙公司")
@@ -68,7 +68,10 @@ def scored(tree: Path) -> Path:
 
 
 def test_survey_table_matches_hand_computed_custom_scale(scored: Path):
-    t = survey_table(load(scored))
+    ledger = load(scored)
+    assert check(ledger) == []
+    assert [lv.name for lv in ledger.config.satisfaction] == ["满意", "较满意", "一般", "不满意"]
+    t = survey_table(ledger)
     assert [lv["name"] for lv in t["levels"]] == ["满意", "较满意", "一般", "不满意"]
     rows = [(r["unit"], r["quarter"], r["sample"], r["satisfied"], r["rate"], r["mean_score"]) for r in t["rows"]]
     assert rows == [
@@ -162,8 +165,6 @@ def test_scores_command(scored: Path, cli):
 
 def test_ties_share_a_rank_and_composite_needs_all_three():
     rows = [{"unit": u, "composite": c} for u, c in (("a", 80.0), ("b", 90.0), ("c", 80.0), ("d", None), ("e", 70.0))]
-    from shishi.scores import _rank
-
     _rank(rows)
     assert [(r["unit"], r["rank"]) for r in rows] == [("a", 2), ("b", 1), ("c", 2), ("d", None), ("e", 4)]
     lists = ranking(rows, 2)
