@@ -246,8 +246,12 @@ def _rank(rows: list[dict]) -> None:
 
 
 def ranking(rows: list[dict], top: int = 5) -> dict:
-    """红黑榜: {"red": the best `top` ranked rows, best first; "black": the worst `top`, worst first; "unranked": the rest}."""
+    """红黑榜: {"red": the best `top` ranked rows, best first; "black": the worst `top`, worst first; "unranked": the rest}.
+
+    The two lists never share a unit: with fewer than 2×top ranked units each takes half.
+    """
     if top < 1:
         raise ShishiError(tr("--top 至少为 1", "--top must be at least 1"))
     ranked = sorted((r for r in rows if r["rank"] is not None), key=lambda r: (r["rank"], r["unit"]))
-    return {"red": ranked[:top], "black": ranked[::-1][:top], "unranked": [r for r in rows if r["rank"] is None]}
+    n = min(top, len(ranked) // 2)
+    return {"red": ranked[:n], "black": ranked[::-1][:n], "unranked": [r for r in rows if r["rank"] is None]}
