@@ -89,7 +89,7 @@ def due(
         rows = due_rows(ledger, day, within, _unit(ledger, unit))
     headers = [tr("时限", "date"), tr("剩余", "left"), tr("编号", "ID"), tr("单位", "unit"), tr("事项", "title"), tr("节点", "milestone"), tr("序时", "state"), tr("督办", "supervision"), tr("原时限", "original")]
     table_rows = [
-        [r.date.isoformat(), _left(r.days_left) if fmt == "table" else r.days_left, r.id, r.unit or "/", r.title, r.milestone or "",
+        [r.date.isoformat(), _left(r.days_left) if fmt == "table" else r.days_left, r.id, r.unit or _root(), r.title, r.milestone or "",
          schedule_name(r.state) if fmt == "table" else (r.state or ""), r.level or "", r.original.isoformat() if r.original else ""]
         for r in rows
     ]
@@ -215,7 +215,7 @@ def supervise_list(
     for r in data["rows"]:
         last = r["last_feedback"]
         last_text = f"{last['date']} {last['note']}" if last else ""
-        rows.append([r["id"], r["unit"] or "/", r["title"], r["level"], r["date"].isoformat(), _num(r["deadline"]), r["days_overdue"],
+        rows.append([r["id"], r["unit"] or _root(), r["title"], r["level"], r["date"].isoformat(), _num(r["deadline"]), r["days_overdue"],
                      status_name(r["status"]) if fmt == "table" else r["status"], last_text, r["returned"]])
     _emit(fmt, data, headers, rows, "没有未销号的督办事项", "no open findings")
     if fmt == "table":
@@ -287,7 +287,7 @@ def survey_list(
     names = [lv["name"] for lv in data["levels"]]
     headers = [tr("季度", "quarter"), tr("单位", "unit"), tr("调查机构", "agency"), tr("样本", "sample"), *names, tr("满意率", "satisfied"), tr("平均分", "mean score")]
     pct = _pct if fmt == "table" else _num
-    rows = [[r["quarter"], r["unit"] or "/", r["agency"] or "", r["sample"], *[r["counts"][n] for n in names], pct(r["rate"]), _num(r["mean_score"])] for r in data["rows"]]
+    rows = [[r["quarter"], r["unit"] or _root(), r["agency"] or "", r["sample"], *[r["counts"][n] for n in names], pct(r["rate"]), _num(r["mean_score"])] for r in data["rows"]]
     if fmt == "table":
         for q in data["quarters"]:
             rows.append([q["quarter"], tr(f"合计（{q['units']} 个单位）", f"total ({q['units']} units)"), "", q["sample"], *[""] * len(names), pct(q["rate"]), _num(q["mean_score"])])
@@ -322,7 +322,7 @@ def scores(
                tr("按期办结率", "on time"), tr("重办率", "reopened"), tr("退回", "returned"), tr("综合得分", "composite"), tr("排名", "rank")]
     pct = _pct if fmt == "table" else _num
     table_rows = [
-        [r["unit"] or "/", r["cohort"], pct(r["response_rate"]), pct(r["resolution_rate"]), pct(r["satisfaction_rate"]), pct(r["on_time_rate"]),
+        [r["unit"] or _root(), r["cohort"], pct(r["response_rate"]), pct(r["resolution_rate"]), pct(r["satisfaction_rate"]), pct(r["on_time_rate"]),
          pct(r["reopen_rate"]), r["returned"], _num(r["composite"]), _num(r["rank"])]
         for r in rows
     ]
@@ -334,3 +334,10 @@ def scores(
 
         out(tr(f"红榜（前 {top} 名）：{names(lists['red'])}", f"red list (top {top}): {names(lists['red'])}"))
         out(tr(f"黑榜（后 {top} 名）：{names(lists['black'])}", f"black list (bottom {top}): {names(lists['black'])}"))
+
+
+def _root() -> str:
+    """How the district's own ledger is labelled in tables."""
+    from .i18n import tr
+
+    return tr("区本级", "district level")
