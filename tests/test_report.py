@@ -114,10 +114,12 @@ def test_schedule_state():
     assert schedule_state(_item(status="resolved", resolution=res | {"date": d(2021, 7, 5)}), d(2021, 12, 1)) == "overdue"
     # resolved after the as-of date: still in hand then
     assert schedule_state(_item(status="resolved", resolution=res | {"date": d(2021, 7, 5)}), d(2021, 7, 2)) == "overdue"
-    # an unapproved extension does not move the deadline on-time is judged by
+    # in hand, the working deadline counts; resolved, an unapproved extension does not move the deadline it is judged by
     ext = [{"date": d(2021, 6, 25), "original": d(2021, 6, 30), "to": d(2021, 8, 31), "reason": "雨季"}]
-    assert schedule_state(_item(due=d(2021, 8, 31), extensions=ext), d(2021, 7, 10)) == "overdue"
-    assert schedule_state(_item(due=d(2021, 8, 31), extensions=[ext[0] | {"approved_by": "区办"}]), d(2021, 7, 10)) == "on_time"
+    assert schedule_state(_item(due=d(2021, 8, 31), extensions=ext), d(2021, 7, 10)) == "on_time"
+    late = res | {"date": d(2021, 7, 10)}
+    assert schedule_state(_item(due=d(2021, 8, 31), extensions=ext, status="resolved", resolution=late), d(2021, 9, 1)) == "overdue"
+    assert schedule_state(_item(due=d(2021, 8, 31), extensions=[ext[0] | {"approved_by": "区办"}], status="resolved", resolution=late), d(2021, 9, 1)) == "ahead"
     assert schedule_state(_item(due=None), d(2021, 7, 10)) is None
     assert schedule_state(_item(status="cancelled", cancellation={"date": d(2021, 3, 2), "reason": "重复"}), d(2021, 7, 1)) is None
 

@@ -380,6 +380,7 @@ def add(
     phone: str | None = None,
     tags: Iterable[str] = (),
     source_key: str | None = None,
+    supervision: dict | None = None,
     today: date | None = None,
 ) -> Item:
     """Register a new item in a unit's ledger for the year it was opened; returns it with its new ID."""
@@ -409,6 +410,7 @@ def add(
         "budget": parse_money(budget, "--budget"),
         "milestones": mss,
         "targets": tgs,
+        "supervision": supervision,
         "reporter": {"name": reporter, "phone": phone} if (reporter or phone) else None,
         "tags": list(tags),
         "source_key": source_key,

@@ -123,7 +123,8 @@ def item_text(view: dict, unit_name: str) -> str:
         kv("指标", "target", f"{tg['name']} {tr('计划', 'planned')} {tg['planned']}{tg.get('unit', '')}" + (f"{COMMA()}{tr('完成', 'actual')} {actual}{tg.get('unit', '')}" if actual is not None else ""))
     for x in view.get("extensions", []):
         what = x.get("milestone") or tr("完成时限", "due date")
-        kv("延期", "extension", f"{x['date']} {what} {x['original']} → {x['to']} {tr('（', '(')}{x['reason']}{tr('）', ')')}")
+        how = (tr(f"，{x['approved_by']}批准", f", approved by {x['approved_by']}") if x.get("approved_by") else tr("，未经批准", ", not approved")) + (tr("，逾期补记", ", recorded late") if x.get("late") else "")
+        kv("延期", "extension", f"{x['date']} {what} {x['original']} → {x['to']} {tr('（', '(')}{x['reason']}{how}{tr('）', ')')}")
     if view.get("progress"):
         lines.append(f"  {tr('进展：', 'progress:')}")
         for p in view["progress"]:

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from . import schedule
 from .i18n import TIER_ZH, get_lang, schedule_name, status_name, tr
 from .ledger import Ledger, in_unit
 from .period import Period
 from .privacy import mask
-from .rollup import Figures, Filters, Node, breakdown, cutoff, judged_due, rollup, scale, surveys_in
+from .rollup import Figures, Filters, Node, breakdown, cutoff, rollup, scale, surveys_in
 
 # ------------------------------------------------------------------ the document
 
@@ -136,24 +137,14 @@ def state_at(item, as_of: date) -> str:
 
 
 def schedule_state(item, as_of: date, due_soon_days: int = 3) -> str | None:
-    """序时 of an item on `as_of`; None when it has no deadline or is cancelled or handed on.
+    """序时 of an item on `as_of` by the rules of `schedule.state`, applied to the item as it stood then.
 
-    Finished: ahead (before the judged deadline), on_time (on it), overdue (after it).
-    In hand: overdue (deadline passed), behind (a milestone passed undone, 慢序时),
-    due_soon (deadline within `due_soon_days`), else on_time.
+    An item resolved (or cancelled) after `as_of` was still in hand on that day.
     """
     s = state_at(item, as_of)
-    due = judged_due(item)
-    if due is None or s in ("cancelled", "escalated"):
-        return None
-    if s in ("resolved", "verified"):
-        done = item.resolution.date
-        return "ahead" if done < due else "on_time" if done == due else "overdue"
-    if due < as_of:
-        return "overdue"
-    if any(m.due < as_of and (m.done is None or m.done > as_of) for m in item.milestones):
-        return "behind"
-    return "due_soon" if (due - as_of).days <= due_soon_days else "on_time"
+    if s != item.status and s in ("open", "in_progress"):
+        item = item.model_copy(update={"status": s, "resolution": None, "verification": None, "cancellation": None})
+    return schedule.state(item, as_of, due_soon_days)
 
 
 def latest_note(item, as_of: date) -> str:
@@ -434,7 +425,7 @@ def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None
         s = state_at(it, end)
         in_hand = s in ("open", "in_progress")
         sup = it.supervision if it.supervision and it.supervision.date <= end else None
-        deadline = (sup.deadline if sup and sup.deadline else None) or judged_due(it)
+        deadline = (sup.deadline if sup else None) or it.due  # as the 督办台账 of `supervise list` has it
         late = (end - deadline).days if in_hand and deadline and deadline < end else None
         if (sup and (in_hand or period is None or sup.date in period)) or late:
             picked.append((e, s, sup, deadline, late))

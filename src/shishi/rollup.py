@@ -15,7 +15,8 @@ cut-off; stocks are the state at the cut-off. Counting rules (DESIGN.md):
   every level. verified: by verification date.
 - escalated: handed on from this unit, by opening date.
 - open / overdue: in hand at the cut-off (not resolved, cancelled or handed
-  on by then), opened by then; overdue when its judged deadline has passed.
+  on by then), opened by then; overdue when its working deadline (after any
+  extension) has passed. on-time: resolved by `schedule.judged_due`.
 - budget and targets: on the item that carries the work (not one handed on,
   not cancelled), by opening date.
 - A node's additive figures are exactly its own items' plus its children's.
@@ -31,6 +32,7 @@ from decimal import Decimal
 from .ledger import Entry, Ledger, in_unit
 from .model import DEFAULT_SCALE
 from .period import Period, parse_period
+from .schedule import judged_due
 
 ADDITIVE = (
     "registered",
@@ -153,7 +155,7 @@ def contribute(item, fig: Figures, f: Filters, satisfied_levels: frozenset[str],
     Reads only these attributes, so lightweight rows can stand in for Items:
     status, opened, due, escalated_from, budget, resolution (date,
     beneficiaries, spent, satisfaction), verification (date), cancellation
-    (date), extensions (milestone, original, approved_by), targets (name,
+    (date), extensions (milestone, original, approved_by, late), targets (name,
     unit, planned, actual).
     """
     start = f.period.start if f.period else date.min
@@ -186,12 +188,12 @@ def contribute(item, fig: Figures, f: Filters, satisfied_levels: frozenset[str],
                 if t.actual is not None and (resolved or res is None):
                     slot[1] += t.actual
 
-    due = judged_due(item)
     if resolved and within(res.date):
         fig.resolved += 1
         fig.beneficiaries += res.beneficiaries
         if res.spent is not None:
             fig.spent += res.spent
+        due = judged_due(item)
         if due is not None:
             fig.with_due += 1
             fig.on_time += res.date <= due
@@ -204,16 +206,7 @@ def contribute(item, fig: Figures, f: Filters, satisfied_levels: frozenset[str],
         fig.verified += 1
     if not resolved and not cancelled and s != "escalated" and item.opened <= end:
         fig.open += 1
-        fig.overdue += due is not None and due < end
-
-
-def judged_due(item) -> date | None:
-    """The deadline on-time is judged against: the original one, unless an extension of it was approved."""
-    due = item.due
-    for x in item.extensions:
-        if x.milestone is None and not x.approved_by:
-            due = min(due, x.original) if due else x.original
-    return due
+        fig.overdue += item.due is not None and item.due < end  # the working deadline, as `due` and `list --overdue` judge
 
 
 def _matches(item, f: Filters) -> bool:
