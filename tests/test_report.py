@@ -170,7 +170,7 @@ def test_headline_in_official_style(sample_report):
 
 def test_sections_and_tables(sample_report):
     keys = [s.key for s in sample_report.sections]
-    assert keys == ["headline", "projects", "units", "categories", "supervision", "targets", "funds", "satisfaction"]
+    assert keys == ["headline", "projects", "units", "categories", "supervision", "scores", "targets", "funds", "satisfaction"]
     projects = sample_report.sections[1].table
     assert [c.title for c in projects.columns] == ["序号", "项目名称", "责任单位", "完成时限", "状态", "序时", "最新进展"]
     assert all(r[5] in ("提前", "按期", "临期", "逾期", "慢序时", "") for r in projects.rows)
@@ -180,9 +180,12 @@ def test_sections_and_tables(sample_report):
     # the 合计 row is the sum of the rows, own items included
     for i in (2, 3, 5, 6, 7):
         assert units.total[i] == sum(r[i] for r in units.rows)
-    sup = sample_report.sections[4].table
+    by_key = {s.key: s for s in sample_report.sections}
+    sup = by_key["supervision"].table
     assert any(r[4] == "挂牌" for r in sup.rows) and all(r[6] is None or r[6] > 0 for r in sup.rows)
-    sat = sample_report.sections[7].table
+    sat = by_key["satisfaction"].table
+    scores = by_key["scores"].table
+    assert [r[0] for r in scores.rows if r[0] is not None] == [1, 2, 3, 4, 5] and "红榜：" in by_key["scores"].paragraphs[0]
     assert sat.total[2] == sum(r[2] for r in sat.rows) and 0 < sat.total[-2] <= 1
 
 
@@ -237,7 +240,7 @@ def _table_blocks(text: str) -> list[list[str]]:
 def test_text_report_tables_align(cli):
     out = cli("report", *ARGS, "-f", "text", ledger=SAMPLE).stdout
     blocks = _table_blocks(out)
-    assert len(blocks) == 7
+    assert len(blocks) == 8
     for b in blocks:
         assert len({wcswidth(x) for x in b}) == 1, b[0]
         assert wcswidth(b[0]) <= 120
@@ -257,7 +260,7 @@ def test_html_is_one_self_contained_print_ready_file(cli, tmp_path: Path):
     for ref in ("http:", "https:", "<link", "<script", "src=", "url(", "@import", "<iframe", "<object", "<embed"):
         assert ref not in low, ref
     assert re.findall(r'(?:href|src)\s*=\s*"(?!#)', low) == []
-    assert "@page" in page and "A4" in page and "<svg" in page and page.count("<table>") == 7
+    assert "@page" in page and "A4" in page and "<svg" in page and page.count("<table>") == 8
     assert "<rect" in page  # the bars
 
 
@@ -390,3 +393,16 @@ def test_report_over_a_ledger_with_problems_says_so(tree: Path, cli):
     (tree / "文龙街道/2021.yaml").write_text("- id: [unclosed\n", encoding="utf-8")
     r = cli("report", "--as-of", "2021-11-30", "-f", "text", ledger=tree)
     assert r.exit_code == 0 and "shishi check" in r.stderr and "登记群众急难愁盼问题1件" in r.stdout
+
+
+def test_printed_overdue_list_is_capped_with_a_note(tree: Path):
+    from shishi import report as rep
+
+    root_file = tree / "2021.yaml"
+    root_file.write_text(
+        "".join(f"- id: QJ-2021-{i:03d}\n  title: 问题{i}\n  opened: 2021-03-01\n  due: 2021-04-{1 + i % 28:02d}\n\n" for i in range(1, rep.OVERDUE_SHOWN + 8)),
+        encoding="utf-8",
+    )
+    doc = build_report(load(tree), "", parse_period("2021"), date(2021, 11, 30))
+    sup = {s.key: s for s in doc.sections}["supervision"].table
+    assert len(sup.rows) == rep.OVERDUE_SHOWN and "另有逾期事项 7 件未列出" in sup.note

@@ -195,6 +195,7 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
         *([_units(tree)] if tree.children else []),  # a village has no units to rank
         _categories(ledger, unit, f),
         _supervision(ledger, unit, [e for e in entries if in_scope(e.item)], period, end),
+        *([_scores(ledger, unit, period, end)] if tree.children else []),
         _targets(tree),
         _funds(tree),
     ]
@@ -417,6 +418,9 @@ def _categories(ledger: Ledger, unit: str, f: Filters) -> Section:
     )
 
 
+OVERDUE_SHOWN = 50  # a printed report lists the longest overdue; `shishi due` lists them all
+
+
 def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None, end: date) -> Section:
     """督办台账: items under supervision (still in hand, or supervised in the period) and items in hand past their deadline."""
     picked = []
@@ -429,7 +433,13 @@ def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None
         late = (end - deadline).days if in_hand and deadline and deadline < end else None
         if (sup and (in_hand or period is None or sup.date in period)) or late:
             picked.append((e, s, sup, deadline, late))
-    picked.sort(key=lambda x: (-(x[4] or 0), x[0].item.id))
+    picked.sort(key=lambda x: (x[2] is None, -(x[4] or 0), x[0].item.id))
+    shown = [x for x in picked if x[2] is not None] + [x for x in picked if x[2] is None][:OVERDUE_SHOWN]
+    note = None
+    if len(shown) < len(picked):
+        rest = len(picked) - len(shown)
+        note = tr(f"另有逾期事项 {rest} 件未列出（逾期最久的 {OVERDUE_SHOWN} 件已列），全部见 shishi due。", f"{rest} more overdue items not listed (the {OVERDUE_SHOWN} longest overdue are); see shishi due for all.")
+    picked = shown
     cols = [
         Column("no", tr("序号", "No."), "int"),
         Column("id", tr("编号", "ID"), "key"),
@@ -448,8 +458,49 @@ def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None
     return Section(
         "supervision",
         tr("督办及逾期事项", "Supervised and overdue items"),
-        table=Table("supervision", tr("督办及逾期事项表", "Supervised and overdue items"), cols, rows),
+        table=Table("supervision", tr("督办及逾期事项表", "Supervised and overdue items"), cols, rows, note=note),
         empty=tr("没有督办或逾期事项。", "No supervised or overdue items."),
+    )
+
+
+def _scores(ledger: Ledger, unit: str, period: Period | None, end: date) -> Section:
+    """红黑榜: the units' 三率 and composite score (weights from shishi.yaml), best first, and the top and bottom five."""
+    from .scores import ranking as red_black
+    from .scores import unit_scores
+
+    rows = [r for r in unit_scores(ledger, end, period, unit) if r["unit"] != unit]
+    lists = red_black(rows, 5)
+    ordered = sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["unit"]))
+    cols = [
+        Column("rank", tr("排名", "rank"), "int"),
+        Column("unit", tr("单位", "unit")),
+        Column("response_rate", tr("响应率", "response"), "rate"),
+        Column("resolution_rate", tr("解决率", "resolution"), "rate"),
+        Column("satisfaction_rate", tr("满意率", "satisfaction"), "rate"),
+        Column("on_time_rate", tr("按期办结率", "on time"), "rate"),
+        Column("composite", tr("综合得分", "composite"), "score"),
+    ]
+    table_rows = [
+        [r["rank"], unit_label(ledger, unit, r["unit"]), r["response_rate"], r["resolution_rate"], r["satisfaction_rate"], r["on_time_rate"],
+         None if r["composite"] is None else Decimal(str(r["composite"]))]
+        for r in ordered
+    ]
+    paragraphs = []
+    if lists["red"]:
+        sep = tr("、", ", ")
+        paragraphs.append(tr("红榜：", "Top: ") + sep.join(unit_label(ledger, unit, r["unit"]) for r in lists["red"]))
+        paragraphs.append(tr("黑榜：", "Bottom: ") + sep.join(unit_label(ledger, unit, r["unit"]) for r in lists["black"]))
+    paragraphs.append(
+        tr(
+            "综合得分按 shishi.yaml 的权重合成响应率、解决率、满意率（默认 30/35/35），三率齐全的单位参加排名；各单位只计本级台账。",
+            "The composite weighs response, resolution and satisfaction rates by shishi.yaml (default 30/35/35); only units with all three are ranked; each unit on its own ledger.",
+        )
+    )
+    return Section(
+        "scores",
+        tr("红黑榜", "Ranking of units"),
+        paragraphs,
+        table=Table("scores", tr("各单位三率及综合得分", "Rates and composite score by unit"), cols, table_rows),
     )
 
 
