@@ -73,7 +73,7 @@ def read_side(text: str) -> Side:
     side = Side(text, lines, [], {}, {}, {})
     side.gaps[None] = "".join(lines[: blocks[0].start]) if blocks else text
     for i, b in enumerate(blocks):
-        if b.id is None or b.id in side.blocks:
+        if b.id is None or b.id in side.blocks or not ID_RE.match(b.id):
             raise Unmergeable(f"block at line {b.start + 1}")
         block = "".join(lines[b.start : b.end])
         entries, problems, _ = read_items("", "", block)
@@ -122,22 +122,23 @@ def merge_value(b, o, t, name: str = ""):
 
 
 def _merge_union(b: list, o: list, t: list, dated: bool) -> list:
-    """Entries of both sides; an entry one side removed is removed. Logs sort by date, new entries by content."""
-    out = [x for x in o if x in t or x not in b] + [x for x in t if x not in o and x not in b]
-    if not dated:
-        return out
-    rank = {_key(x): i for i, x in enumerate(b)}
+    """Entries of both sides; one that either side removed stays removed.
 
-    def order(x):
-        k = _key(x)
-        return (str(x.get("date", "")) if isinstance(x, dict) else "", 0 if k in rank else 1, rank.get(k, 0), k)
-
-    return sorted(out, key=order)
+    Kept entries stay in the base's order, new ones follow in a fixed order
+    (so the result does not depend on which side is ours); logs sort by date.
+    """
+    out = [x for x in b if x in o and x in t]
+    for x in sorted((x for x in o + t if x not in b), key=_key):
+        if x not in out:
+            out.append(x)
+    if dated:
+        out.sort(key=lambda x: str(x.get("date", "")) if isinstance(x, dict) else "")
+    return out
 
 
 def _merge_named(b: list, o: list, t: list) -> list:
     bb, oo, tt = ({x["name"]: x for x in side} for side in (b, o, t))
-    names = [x["name"] for x in o] + [x["name"] for x in t if x["name"] not in oo]
+    names = list(bb) + sorted(n for n in {**oo, **tt} if n not in bb)
     out = []
     for n in names:
         v = merge_value(bb.get(n, MISSING), oo.get(n, MISSING), tt.get(n, MISSING))
