@@ -273,6 +273,20 @@ def test_three_clerks_pull_and_push_and_lose_nothing(tmp_path: Path, cli):
         assert [p.note for p in items["B1 路面"].progress] == ["已派人"]
         fig = rollup(ledger).total
         assert (fig.registered, fig.resolved, fig.verified, fig.escalated, fig.open, fig.beneficiaries) == (10, 3, 1, 3, 7, 146)
+    # history follows each item through the merges, never into the items that had its number on other machines
+    hist = json.loads(cli("log", "GS-SJ-2021-001", "--format", "json", ledger=b).stdout)["history"]
+    assert sorted((v["author"], v["subject"]) for v in hist) == [
+        ("张三", "add GS-SJ-2021-001: A1 楼道灯"),
+        ("张三", "close GS-SJ-2021-001: A1 楼道灯 (惠及36人次)"),
+        ("张三", "progress GS-SJ-2021-001: 已查看"),
+        ("王五", "progress GS-SJ-2021-001: 居民再次反映"),
+    ]
+    hist = json.loads(cli("log", "GS-2021-004", "--format", "json", ledger=b).stdout)["history"]
+    assert [(v["author"], v["created"], v["changes"]) for v in hist] == [
+        ("张三", True, []),
+        ("张三", False, [{"field": "id", "kind": "set", "old": "GS-2021-003", "new": "GS-2021-004"}]),
+    ]
+    assert hist[0]["subject"] == "escalate GS-SJ-2021-003 → GS-2021-003: A3 下水道" and hist[1]["subject"].startswith("Merge")
 
 
 # ------------------------------------------------------------------ conflicts

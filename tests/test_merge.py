@@ -49,9 +49,9 @@ def write(text: str, changes: dict[str, dict] = (), added: list[dict] = ()) -> s
 
 
 def items(text: str) -> dict[str, dict]:
-    s = read_side(text)
-    assert all(v is not None for v in s.data.values()), text
-    return s.data
+    data = read_side(text).items()
+    assert all(v is not None for v in data.values()), text
+    return data
 
 
 def clean(text: str) -> None:

@@ -159,49 +159,80 @@ class History:
 
 
 def item_history(root: Path, item_id: str) -> History:
-    """Every commit that changed one item, oldest first, with the fields it changed."""
+    """Every commit that changed one item, oldest first, with the fields it changed.
+
+    The item is followed back from HEAD through merges: past a merge that gave
+    it a new number (two machines took the same ID), under its old ID; never
+    into another item that once had its ID on another machine.
+    """
     from . import ops
 
     repo = gitio.repo_of(root)
     loc = ops._locate(ops._units(root), item_id)
     rel = repo.rel(loc.path)
-    unit_rel = loc.rp
     commits = gitio.commits_touching(repo, rel)
-    specs = []
-    for c in commits:
-        specs += [f"{c.hash}:{rel}"] + [f"{p}:{rel}" for p in c.parents]
-    blobs = iter(gitio.read_blobs(repo, specs))
-    versions: list[Version] = []
+    hashes = [c.hash for c in commits]
+    states = dict(zip(hashes, (items_of(b) for b in gitio.read_blobs(repo, [f"{h}:{rel}" for h in hashes])), strict=True))
     iid = loc.item.id
-    last: dict | None = None
+    track = _lineage(commits, states, iid)
+    versions: list[Version] = []
     for c in commits:
-        now = items_of(next(blobs)).get(iid, (None, None))[1]
-        before = [items_of(next(blobs)).get(iid, (None, None))[1] for _ in c.parents]
+        if c.hash not in track:
+            continue
+        now = states[c.hash][track[c.hash]][1]
+        before = [(track[p], states[p][track[p]][1]) for p in c.parents if p in track]
         v = _version(c, now, before)
         if v is not None:
             versions.append(v)
-        last = now
+    last = states[commits[-1].hash].get(iid, (None, None))[1] if commits else None
     current = item_to_data(loc.item)
     if current != last:
         versions.append(Version(None, field_changes(last, current), created=last is None))
-    return History(iid, loc.unit, loc.item.title, unit_rel, versions)
+    return History(iid, loc.unit, loc.item.title, loc.rp, versions)
 
 
-def _version(c: gitio.Commit, now: dict | None, before: list[dict | None]) -> Version | None:
-    if not before:
-        before = [None]
-    if any(now == b for b in before):
+def _same_item(a: dict, b: dict) -> bool:
+    return {k: v for k, v in a.items() if k != "id"} == {k: v for k, v in b.items() if k != "id"}
+
+
+def _lineage(commits: list[gitio.Commit], states: dict[str, dict], iid: str) -> dict[str, str]:
+    """Commit -> the ID the item had there, for the commits on its own line of history."""
+    track: dict[str, str] = {}
+    if commits and iid in states[commits[-1].hash]:
+        track[commits[-1].hash] = iid
+    for c in reversed(commits):
+        x = track.get(c.hash)
+        if x is None:
+            continue
+        here = states[c.hash]
+        v = here[x][1]
+        for p in c.parents:
+            there = states.get(p, {})
+            if x in there:
+                pv = there[x][1]
+                moved = pv != v and any(y != x and _same_item(pv, d) for y, (_u, d) in here.items())
+                if not moved:
+                    track.setdefault(p, x)
+                    continue
+            y = next((y for y, (_u, d) in there.items() if y != x and _same_item(v, d) and (y not in here or here[y][1] != d)), None)
+            if y is not None:
+                track.setdefault(p, y)  # renumbered in this merge: its earlier life under the old ID
+    return track
+
+
+def _version(c: gitio.Commit, data: dict, before: list[tuple[str, dict]]) -> Version | None:
+    if any(data == b for _i, b in before):
         return None  # unchanged here (a merge that took one side as it was)
-    if now is None:
-        return Version(c, [], deleted=True)
-    changes = field_changes(before[0], now)
+    if not before:
+        return Version(c, [], created=True)
+    changes = field_changes(before[0][1], data)  # a renumbering shows as a change of `id`
     # a merge shows only what neither parent had: a conflict resolved by hand, an item renumbered
-    for other in before[1:]:
-        theirs = field_changes(other, now)
+    for _oid, other in before[1:]:
+        theirs = field_changes(other, data)
         changes = [x for x in changes if x in theirs]
-    if not changes and len(before) > 1:
+    if not changes:
         return None
-    return Version(c, changes, created=all(b is None for b in before))
+    return Version(c, changes)
 
 
 def history_text(h: History) -> str:

@@ -273,10 +273,10 @@ class Commit:
 
 
 def commits_touching(repo: Repo, path: str) -> list[Commit]:
-    """Commits that changed one file, oldest first (merges included)."""
+    """Commits that changed one file, oldest first (merges included); parents are the nearest ones that changed it too."""
     if not has_commits(repo):
         return []
-    raw = text(["log", "--reverse", "--topo-order", "-z", "--format=%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%s", "--", path], repo.top)
+    raw = text(["log", "--parents", "--reverse", "--topo-order", "-z", "--format=%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%s", "--", path], repo.top)
     out = []
     for rec in raw.split("\0"):
         if not rec.strip():

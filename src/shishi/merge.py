@@ -46,14 +46,34 @@ class Conflict:
     theirs: object
 
 
+class _Data(dict):
+    """ID -> plain item data, read from the block only when first asked (most blocks are equal on all sides)."""
+
+    def __init__(self, blocks: dict[str, str]):
+        super().__init__()
+        self.blocks = blocks
+
+    def __missing__(self, iid: str) -> dict | None:
+        entries, problems, _ = read_items("", "", self.blocks[iid])
+        ok = len(entries) == 1 and not problems and entries[0].item.id == iid
+        self[iid] = value = item_to_data(entries[0].item) if ok else None
+        return value
+
+    def get(self, iid, default=None):
+        return self[iid] if iid in self.blocks else default
+
+
 @dataclass
 class Side:
     text: str
     lines: list[str]
     order: list[str]  # item IDs in file order
     blocks: dict[str, str]  # ID -> block text
-    data: dict[str, dict | None]  # ID -> plain item data; None when the item does not validate
+    data: _Data  # ID -> plain item data; None when the item does not validate
     gaps: dict[str | None, str]  # text after the block of ID (None: before the first block)
+
+    def items(self) -> dict[str, dict | None]:
+        return {i: self.data[i] for i in self.order}
 
 
 @dataclass
@@ -70,16 +90,14 @@ def read_side(text: str) -> Side:
         raise Unmergeable("conflict markers")
     lines = split_lines(text)
     blocks = find_blocks(lines)
-    side = Side(text, lines, [], {}, {}, {})
+    side = Side(text, lines, [], {}, _Data({}), {})
+    side.data.blocks = side.blocks
     side.gaps[None] = "".join(lines[: blocks[0].start]) if blocks else text
     for i, b in enumerate(blocks):
         if b.id is None or b.id in side.blocks or not ID_RE.match(b.id):
             raise Unmergeable(f"block at line {b.start + 1}")
-        block = "".join(lines[b.start : b.end])
-        entries, problems, _ = read_items("", "", block)
         side.order.append(b.id)
-        side.blocks[b.id] = block
-        side.data[b.id] = item_to_data(entries[0].item) if len(entries) == 1 and not problems and entries[0].item.id == b.id else None
+        side.blocks[b.id] = "".join(lines[b.start : b.end])
         nxt = blocks[i + 1].start if i + 1 < len(blocks) else len(lines)
         side.gaps[b.id] = "".join(lines[b.end : nxt])
     rest = "".join(line for gap in side.gaps.values() for line in split_lines(gap) if line.strip() and not line.lstrip().startswith("#"))
@@ -235,7 +253,7 @@ def _rename(side: Side, old: str, new: str) -> None:
     side.order[side.order.index(old)] = new
     side.gaps[new] = side.gaps.pop(old)
     del side.blocks[old], side.data[old]
-    for i, dd in side.data.items():
+    for i, dd in side.items().items():
         c = (dd or {}).get("cancellation")
         if c and c.get("duplicate_of") == old:
             nd = dict(dd, cancellation=dict(c, duplicate_of=new))
@@ -293,20 +311,20 @@ def merge_texts(base: str, ours: str, theirs: str, published: dict[str, list] | 
 
 def _merge_one(i: str, bs: Side, os_: Side, ts: Side, res: Result) -> str | None:
     """The merged block of an item we have (None: theirs deleted it and we did not change it)."""
-    ob, od = os_.blocks[i], os_.data[i]
-    bb, bd = bs.blocks.get(i), bs.data.get(i)
+    ob, bb = os_.blocks[i], bs.blocks.get(i)
     if i not in ts.blocks:
         if bb is None:
             return ob
-        if ob == bb or (od is not None and od == bd):
+        if ob == bb or (os_.data[i] is not None and os_.data[i] == bs.data[i]):
             return None
         res.conflicts.append(i)
         return "<" * MARK + " ours\n" + ob + "=" * MARK + "\n" + ">" * MARK + " theirs\n"
-    tb, td = ts.blocks[i], ts.data[i]
+    tb = ts.blocks[i]
     if ob == tb or tb == bb:
         return ob
     if ob == bb:
         return tb  # only theirs changed it: their block as written, comments and all
+    od, td, bd = os_.data[i], ts.data[i], bs.data.get(i)
     if od is None or td is None or (bb is not None and bd is None):
         res.conflicts.append(i)  # an item that does not validate on some side: whole blocks, by text
         return _markers(ob, tb)
