@@ -20,7 +20,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -384,7 +383,10 @@ def published_items(top: Path, name: str) -> dict[str, list]:
 
 
 def _line_merge(base: Path, ours: Path, theirs: Path) -> int:
-    proc = subprocess.run(["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs", str(ours), str(base), str(theirs)], capture_output=True)
+    """git's own line merge into `ours` (exit 0 clean, 1 with conflict markers)."""
+    from . import gitio
+
+    proc = gitio.git(["merge-file", "-L", "ours", "-L", "base", "-L", "theirs", "--", str(ours), str(base), str(theirs)], Path.cwd(), check=False)
     return 0 if proc.returncode == 0 else 1
 
 
