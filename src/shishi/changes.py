@@ -146,7 +146,6 @@ class Version:
     commit: gitio.Commit | None
     changes: list[FieldChange]
     created: bool = False
-    deleted: bool = False
 
 
 @dataclass
@@ -245,8 +244,6 @@ def history_text(h: History) -> str:
             out.append(f"{c.date[:10]} {c.date[11:16]}  {c.author}  {c.hash[:7]}  {c.subject}")
         if v.created:
             out.append("    " + tr("新增事项", "item added"))
-        elif v.deleted:
-            out.append("    " + tr("事项被删除", "item removed"))
         else:
             out += ["    " + change_line(x) for x in v.changes]
     if not h.versions:
@@ -268,7 +265,6 @@ def history_json(h: History) -> dict:
                 "date": v.commit.date if v.commit else None,
                 "subject": v.commit.subject if v.commit else None,
                 "created": v.created,
-                "deleted": v.deleted,
                 "changes": [change_json(x) for x in v.changes],
             }
             for v in h.versions

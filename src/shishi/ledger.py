@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,8 +156,6 @@ def conflict_regions(text: str) -> list[tuple[int, int]]:
 
 def _conflict_item(text: str, first: int, last: int) -> str | None:
     """The item a conflict region holds, or sits inside (its lines are an item's fields); None otherwise."""
-    import re
-
     lines = text.splitlines()
     start = re.compile(r"^- (?:id:[ \t]*['\"]?([^'\"\s#]+))?")
     inner = [ln for ln in lines[first : last - 1] if ln.strip() and not CONFLICT_RE.match(ln)]

@@ -9,8 +9,9 @@ A ledger file is a list of item blocks (`- id: …`). Items are matched by ID:
   moved from open to in progress takes the other side's status;
 - the same field changed to different values on both sides is a conflict,
   marked with standard conflict markers inside that item only;
-- two different items that took the same new ID: the incoming one (theirs)
-  gets the next free number of that ID's unit and year.
+- two different items that took the same new ID: both are kept, and the one
+  not yet on any remote-tracking branch (in a `git pull`, the local one;
+  otherwise theirs) gets the next free number of that ID's unit and year.
 The local file's layout and comments stay; only changed items are rewritten,
 through the same block editor the write commands use.
 """
@@ -64,8 +65,6 @@ class _Data(dict):
 
 @dataclass
 class Side:
-    text: str
-    lines: list[str]
     order: list[str]  # item IDs in file order
     blocks: dict[str, str]  # ID -> block text
     data: _Data  # ID -> plain item data; None when the item does not validate
@@ -89,7 +88,7 @@ def read_side(text: str) -> Side:
         raise Unmergeable("conflict markers")
     lines = split_lines(text)
     blocks = find_blocks(lines)
-    side = Side(text, lines, [], {}, _Data({}), {})
+    side = Side([], {}, _Data({}), {})
     side.data.blocks = side.blocks
     side.gaps[None] = "".join(lines[: blocks[0].start]) if blocks else text
     for i, b in enumerate(blocks):
