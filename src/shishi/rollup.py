@@ -69,8 +69,8 @@ class Figures:
     escalated: int = 0
     cancelled: int = 0
     beneficiaries: int = 0
-    on_time: int = 0  # resolved by the judged deadline (of the resolved ones that had one)
-    with_due: int = 0  # resolved ones that had a deadline
+    on_time: int = 0  # resolved by the judged deadline
+    with_due: int = 0  # resolved ones that had a deadline, and those still in hand past it
     spent: Decimal = Decimal(0)
     budget: Decimal = Decimal(0)
     survey_sample: int = 0
@@ -207,6 +207,9 @@ def contribute(item, fig: Figures, f: Filters, satisfied_levels: frozenset[str],
     if not resolved and not cancelled and s != "escalated" and item.opened <= end:
         fig.open += 1
         fig.overdue += item.due is not None and item.due < end  # the working deadline, as `due` and `list --overdue` judge
+        due = judged_due(item)
+        if due is not None and due < end:  # past its deadline unresolved: late, as `scores` counts it
+            fig.with_due += 1
 
 
 def _matches(item, f: Filters) -> bool:
