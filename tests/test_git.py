@@ -132,6 +132,13 @@ def test_every_write_command_commits_with_its_message(tmp_path: Path, cli):
         (["verify", "GS-SF-2021-001", "--date", "2021-09-04"], "verify GS-SF-2021-001: 路灯"),
         (["reopen", "GS-SF-2021-001", "--reason", "又坏了", "--date", "2021-09-05"], "reopen GS-SF-2021-001: 路灯 (又坏了)"),
         (["cancel", "GS-SF-2021-002", "--reason", "重复", "--duplicate-of", "GS-SF-2021-001", "--date", "2021-09-02"], "cancel GS-SF-2021-002: 重复的路灯 (重复)"),
+        (["extend", "GS-SF-2021-001", "--to", "2021-12-31", "--reason", "等配件", "--date", "2021-09-06"], "extend GS-SF-2021-001: 路灯"),
+        (["supervise", "add", "-u", "石房村", "--finding", "垃圾乱堆", "--deadline", "2021-09-30", "--date", "2021-09-06"], "supervise add GS-SF-2021-003: 垃圾乱堆"),
+        (["supervise", "flag", "GS-SF-2021-001", "--level", "挂牌", "--date", "2021-09-07"], "supervise flag GS-SF-2021-001: 路灯 (挂牌)"),
+        (["supervise", "feedback", "GS-SF-2021-003", "--note", "已清运", "--date", "2021-09-08"], "supervise feedback GS-SF-2021-003: 垃圾乱堆"),
+        (["close", "GS-SF-2021-003", "-r", "清运完毕", "-b", "20", "--date", "2021-09-09"], "close GS-SF-2021-003: 垃圾乱堆 (惠及20人次)"),
+        (["supervise", "return", "GS-SF-2021-003", "--reason", "仍有死角", "--date", "2021-09-10"], "supervise return GS-SF-2021-003: 垃圾乱堆"),
+        (["survey", "add", "-u", "石房村", "--quarter", "2021Q3", "--agency", "某调查公司", "--count", "很满意=3,满意=1"], "survey add: 2021Q3"),
     ]
     for args, message in steps:
         r = cli(*args, "--commit", ledger=root)
