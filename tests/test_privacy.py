@@ -100,6 +100,8 @@ PERSON_ITEM = "GS-SJ-2021-005"  # added to the copy below, open, personal data e
 RESOLVED = "GS-SJ-2021-003"  # resolved in the sample, reporter with a phone
 ID_CARD_ITEM = "GS-SF-2021-003"  # the sample's reporter with an ID-card number
 
+FLAG = ["supervise", "flag", "{ID}", "--level", "挂牌", "--date", "2021-10-02"]
+
 # command path -> invocations; {FORMAT} runs once per format the --format option names,
 # {ID} {RESOLVED} {IDCARD} are items, {TMP} a scratch directory, {OUT} a file the command writes
 INVOCATIONS: dict[tuple[str, ...], list[list[str]]] = {
@@ -119,15 +121,25 @@ INVOCATIONS: dict[tuple[str, ...], list[list[str]]] = {
     ("fmt",): [["fmt", "--check"], ["fmt"]],
     ("import",): [["import", "{SHEET}", "--unit", "赶水镇/石房村"], ["import", "{SHEET}", "--unit", "石房村", "--dry-run", "--skip-bad"]],
     ("export",): [["export", "--format", "{FORMAT}", "-o", "{OUT}"], ["export", "--unit", "赶水镇", "--format", "{FORMAT}"]],
-    # the commands of the other areas, as DESIGN.md names them (used once they exist)
+    # the commands of the other areas; several invocations of one command run in turn on the same copy
     ("rollup",): [["rollup", "--format", "{FORMAT}"], ["rollup", "赶水镇", "--period", "2021", "--format", "{FORMAT}"]],
     ("report",): [["report", "--format", "{FORMAT}", "-o", "{OUT}"], ["report", "赶水镇", "--format", "{FORMAT}"]],
-    ("due",): [["due"], ["due", "--within", "3650"]],
-    ("extend",): [["extend", "{ID}", "--to", "2022-03-01", "--reason", "群众 13600007777 要求延期"]],
+    ("scores",): [["scores", "--format", "{FORMAT}"]],
+    ("due",): [["due", "--as-of", "2021-10-02", "--within", "30", "--format", "{FORMAT}"], ["due", "--format", "{FORMAT}"]],
+    ("extend",): [["extend", "{ID}", "--to", "2022-03-01", "--reason", "群众 13600007777 要求延期", "--date", "2021-10-03"]],
+    ("supervise", "add"): [["supervise", "add", "-u", "三居社区", "--finding", "市场占道经营，举报人 13600010000", "--deadline", "2021-11-30", "--date", "2021-10-01"]],
+    ("supervise", "flag"): [FLAG],
+    ("supervise", "feedback"): [FLAG, ["supervise", "feedback", "{ID}", "--note", "已整改，联系 13600010001", "--date", "2021-10-03"]],
+    ("supervise", "return"): [FLAG, ["close", "{ID}", "-r", "已修复", "-b", "1", "--date", "2021-10-04"], ["supervise", "return", "{ID}", "--reason", "未整改到位 13600010002", "--date", "2021-10-05"]],
+    ("supervise", "list"): [FLAG, ["supervise", "list", "--all", "--as-of", "2021-12-31", "--format", "{FORMAT}"]],
+    ("survey", "add"): [["survey", "add", "-u", "三居社区", "--quarter", "2021Q4", "--agency", "某调查公司", "--count", "很满意=10,满意=5", "--date", "2021-12-01"]],
+    ("survey", "list"): [["survey", "list", "--format", "{FORMAT}"]],
     ("query",): [["query", "SELECT * FROM items"]],
-    ("log",): [["log", "{RESOLVED}"]],
-    ("changes",): [["changes", "--since", "2000-01-01"]],
+    ("log",): [["close", "{ID}", "-r", "已修复 13600003333", "-b", "1", "--date", "2021-10-06", "--commit"], ["log", "{ID}", "--format", "{FORMAT}"], ["log", "{RESOLVED}"]],
+    ("changes",): [["progress", "{ID}", "--note", "回访 13600008888", "--date", "2021-10-03", "--commit"], ["cancel", "{ID}", "--reason", "重复 13600008889"], ["changes", "--since", "HEAD~1", "--format", "{FORMAT}"]],
     ("git", "setup"): [["git", "setup"]],
+    ("git", "relink"): [["git", "relink"]],
+    ("merge-driver",): [["merge-driver", "{BASE}", "{OURS}", "{THEIRS}", "赶水镇/三居社区/2021.yaml"]],
 }
 
 
@@ -204,6 +216,15 @@ def _sheet(path: Path) -> Path:
     return path
 
 
+def _merge_file(root: Path, tmp: Path, which: str) -> Path:
+    """The versions of a ledger file for the merge driver: both sides rewrite the same progress note, with phones."""
+    text = (root / "赶水镇/三居社区/2021.yaml").read_text(encoding="utf-8")
+    edits = {"{BASE}": "约定上门", "{OURS}": "约定上门，电话13600009999", "{THEIRS}": "约定周六上门，电话13600009998"}
+    path = tmp / which.strip("{}").lower()
+    path.write_text(text.replace("约定上门", edits[which]), encoding="utf-8")
+    return path
+
+
 def _secrets(root: Path) -> set[str]:
     """Every phone and ID-card number in the tree's files, as digits."""
     found = set()
@@ -226,8 +247,11 @@ def _file_text(path: Path) -> str:
 
 
 def _leaks(text: str, secrets: set[str]) -> list[str]:
-    flat = re.sub(r"[\s\-+]", "", text)
-    return [s for s in secrets if s in flat] + [n for _k, n in privacy.find(text)]
+    """Known numbers found in the text (however spaced), and any unmasked phone or ID-card number."""
+    found = set()
+    for run in re.findall(r"[\dXx]{11,}", re.sub(r"[\s\-+]", "", text)):
+        found |= {run[i : i + n] for n in (11, 15, 18) for i in range(len(run) - n + 1)} & secrets
+    return sorted(found) + [n for _k, n in privacy.find(text)]
 
 
 def _expand(path: tuple[str, ...], template: list[str], root: Path, tmp: Path) -> list[tuple[list[str], Path | None]]:
@@ -239,7 +263,11 @@ def _expand(path: tuple[str, ...], template: list[str], root: Path, tmp: Path) -
         for a in template:
             a = a.replace("{FORMAT}", fmt or "").replace("{OUT}", str(out)).replace("{TMP}", str(tmp))
             a = a.replace("{ID}", PERSON_ITEM).replace("{RESOLVED}", RESOLVED).replace("{IDCARD}", ID_CARD_ITEM)
-            args.append(str(_sheet(tmp / "sheet.xlsx")) if a == "{SHEET}" else a)
+            if a == "{SHEET}":
+                a = str(_sheet(tmp / "sheet.xlsx"))
+            elif a in ("{BASE}", "{OURS}", "{THEIRS}"):
+                a = str(_merge_file(root, tmp, a))
+            args.append(a)
         if fmt == "xlsx" and "{OUT}" not in template:
             continue  # a workbook needs a file; the run with -o covers it
         runs.append((args, out if "{OUT}" in template else None))
@@ -268,7 +296,7 @@ def test_every_command_is_in_the_table():
 def test_no_command_prints_personal_data(path, sample: Path, tmp_path: Path, cli):
     if path not in INVOCATIONS:
         pytest.fail(f"no invocation of `shishi {' '.join(path)}` in INVOCATIONS")
-    secrets = _secrets(sample) | {"13600001111", "13600002222", "13600003333", "13600004444", "13600005555", "13600006666", "13600007777", "13711112222", "13733334444", "500110197512121234"}
+    secrets = _secrets(sample) | {f"136000{n:05d}" for n in range(100000)} | {"13711112222", "13733334444", "500110197512121234"}
     assert {"13912345678", "13987654321", "50011019880707123X", "500110198807071234", "500110194803021526"} <= secrets
     names = _reporter_only_names(sample) if path[0] in REPORTS else set()
     codes = []

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .cli import app, errors, out, root_of
+from .cli import app, commit_option, committing, errors, out, root_of
 from .errors import ShishiError
 from .i18n import tr
 
@@ -24,12 +24,13 @@ def import_(
     opened: Optional[str] = typer.Option(None, "--opened", help="表中没有登记日期时用的日期，默认今天 (opened date for rows without one)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="只显示将导入什么，不写入 (show what would be added)."),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="跳过有错的行，导入其余的 (import the good rows, skip the bad)."),
+    commit: bool = commit_option(),
 ) -> None:
     """从 Excel/CSV 台账导入事项，重复导入不会重复添加 (import items from a spreadsheet)."""
     from . import importer
     from .privacy import mask
 
-    with errors():
+    with errors(), committing(ctx, commit and not dry_run, lambda: f"import {file.name}: {len(res.added)} items into {unit}"):
         res = importer.import_file(root_of(ctx), file, unit, mapping=mapping, sheet=sheet, kind=kind, opened=opened, dry_run=dry_run, skip_bad=skip_bad)
     for s in res.sheets:
         extra = tr(f"；未导入的列：{'、'.join(s.unmapped)}（可用 --map 列名=字段）", f"; columns not imported: {', '.join(s.unmapped)} (see --map)") if s.unmapped else ""
