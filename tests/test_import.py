@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date, datetime
@@ -378,6 +379,18 @@ def test_cli_import_reports_rows_and_exit_codes(tree: Path, tmp_path: Path, cli)
     r = cli("--lang", "en", "import", bad, "--unit", "三居社区", ledger=tree)
     assert r.exit_code == 1 and "[民生实事] row 4: 完成时限: not a date: 2021-13-01" in r.stderr.replace("：", ": ")
     assert "1 bad rows; nothing written" in r.stderr
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_cli_import_commit(tree: Path, tmp_path: Path, cli, monkeypatch):
+    for k in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.setenv(k, "t@example.org" if "EMAIL" in k else "t")
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "commit.gpgsign=false", "commit", "-qm", "tree"]):
+        subprocess.run(["git", *args], cwd=tree, check=True)
+    r = cli("import", clerk_sheet(tmp_path / "台账.xlsx"), "--unit", "三居社区", "--opened", "2021-09-01", "--commit", ledger=tree)
+    assert r.exit_code == 0 and "已提交" in r.stderr, r.stderr
+    log = subprocess.run(["git", "-c", "core.quotepath=false", "log", "-1", "--format=%s", "--name-only"], cwd=tree, capture_output=True, text=True).stdout.split()
+    assert log == ["import", "台账.xlsx:", "5", "items", "into", "三居社区", "赶水镇/三居社区/2021.yaml"]
 
 
 def test_subprocess_import_gb18030_csv(tree: Path, tmp_path: Path):
