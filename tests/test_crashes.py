@@ -372,3 +372,21 @@ def test_survey_entry_that_is_not_a_mapping(tree: Path, cli):
     (tree / "surveys/2021Q3.yaml").write_text("- unit: 赶水镇\n  quarter: 2021Q3\n  counts: {满意: 1}\n- 三居社区\n", encoding="utf-8")
     r = cli("check", ledger=tree)
     assert r.exit_code == 1 and r.stdout == "surveys/2021Q3.yaml:4:3: 应为键值映射\n"
+
+
+def test_supervised_item_without_resolution(tree: Path, cli):
+    """A supervised `status: resolved` item whose resolution block was deleted: `supervise return` raised AttributeError, `export --format open311` too."""
+    _items(tree)
+    assert cli("supervise", "flag", "GS-SJ-2021-001", "--level", "挂牌", "--date", "2021-09-02", ledger=tree).exit_code == 0
+    assert cli("close", "GS-SJ-2021-001", "-r", "已修", "-b", "1", "--date", "2021-09-03", ledger=tree).exit_code == 0
+    p = tree / SJ
+    text = p.read_text(encoding="utf-8")
+    start = text.index("  resolution:")
+    p.write_text(text[:start] + text[text.index("\n- id: GS-SJ-2021-002"):], encoding="utf-8")
+    before = snapshot(tree)
+    r = cli("supervise", "return", "GS-SJ-2021-001", "--reason", "没修好", ledger=tree)
+    assert r.exit_code == 1 and "却没有 resolution" in r.stderr, r.stderr
+    assert snapshot(tree) == before
+    r = cli("export", "--format", "open311", ledger=tree)
+    assert r.exit_code == 0 and '"service_request_id": "GS-SJ-2021-001"' in r.stdout
+
