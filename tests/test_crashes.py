@@ -390,3 +390,12 @@ def test_supervised_item_without_resolution(tree: Path, cli):
     r = cli("export", "--format", "open311", ledger=tree)
     assert r.exit_code == 0 and '"service_request_id": "GS-SJ-2021-001"' in r.stdout
 
+
+def test_xlsx_report_of_text_with_control_characters(tree: Path, cli, tmp_path: Path):
+    """A title holding "\\e[2J" (which check reports): `report --format xlsx` died of openpyxl's IllegalCharacterError."""
+    ops.add(tree, "三居社区", "楼道灯不亮", opened="2021-09-01")
+    p = tree / SJ
+    p.write_text(p.read_text(encoding="utf-8").replace("title: 楼道灯不亮", 'title: "楼道\\e[2J灯"'), encoding="utf-8")
+    r = cli("report", "--format", "xlsx", "-o", str(tmp_path / "r.xlsx"), "--period", "2021", ledger=tree)
+    assert r.exit_code == 1 and "控制字符" in r.stderr, r.stderr
+    assert not (tmp_path / "r.xlsx").exists()
