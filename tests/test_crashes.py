@@ -399,3 +399,24 @@ def test_xlsx_report_of_text_with_control_characters(tree: Path, cli, tmp_path: 
     r = cli("report", "--format", "xlsx", "-o", str(tmp_path / "r.xlsx"), "--period", "2021", ledger=tree)
     assert r.exit_code == 1 and "控制字符" in r.stderr, r.stderr
     assert not (tmp_path / "r.xlsx").exists()
+
+
+def _xlsx_with(tmp_path: Path, name: str, content_types: str, sheet: bytes = b"") -> Path:
+    import zipfile
+
+    f = tmp_path / name
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", content_types)
+        if sheet:
+            z.writestr("xl/worksheets/sheet1.xml", sheet)
+    return f
+
+
+def test_import_xlsx_with_an_xml_entity_bomb(tree: Path, cli, tmp_path: Path):
+    """An .xlsx whose [Content_Types].xml is a billion-laughs entity bomb: expat stopped it, but its ParseError escaped as a traceback."""
+    ents = '<!ENTITY l0 "lol">' + "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    f = _xlsx_with(tmp_path, "laughs.xlsx", f'<?xml version="1.0"?><!DOCTYPE t [{ents}]><Types>&l9;</Types>')
+    before = snapshot(tree)
+    r = cli("import", str(f), "-u", "三居社区", ledger=tree)
+    assert r.exit_code == 1 and "不是有效的 .xlsx 文件" in r.stderr, r.stderr
+    assert snapshot(tree) == before
