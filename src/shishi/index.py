@@ -1,0 +1,831 @@
+"""The incremental index: an SQLite cache of everything read from the ledger tree.
+
+`<root>/.shishi/index.sqlite` (git-ignored) holds, per file, what reading it
+produced: items (their fields as columns and the whole item as JSON),
+targets, milestones, extensions, the file's problems, the IDs of items too
+broken to validate, unit records, surveys. A run stats every file and
+re-reads only those whose size or mtime changed — and, when a file was
+written so recently that its mtime cannot be trusted, those whose content
+hash changed. Changed files are parsed in parallel when there are many.
+
+`load(root)` then builds the `Ledger` from the index: each entry's item is an
+`ItemRecord` whose hot fields (status, dates, figures, targets, extensions)
+come from columns, and whose other fields are read from the stored JSON on
+first use. Records read like the Pydantic `Item` (same attribute names and
+values); anything else (`model_dump`, `model_copy` …) is answered by the real
+`Item`, validated from the JSON.
+
+The index is a cache: when it is missing, corrupt, from another schema or
+written by other code, it is rebuilt; when SQLite fails at all, the caller
+reads the files directly. WAL journaling lets readers and one writer work at
+once; each load reads from one snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from . import tree as t
+from .errors import Problem
+from .i18n import get_lang, set_lang, tr
+from .model import Config, Extension, Item, Resolution, SurveyEntry, Target, Unit, Verification
+from .yamlio import Map, Seq, YamlError, decode
+
+SCHEMA_VERSION = 1
+DB_NAME = "index.sqlite"
+RACY_NS = 2_000_000_000  # an mtime this close to the time the file was read may hide a later write
+PARALLEL_BYTES = 1_500_000  # parse changed files in worker processes above this much text (~2,000 items)
+PROGRESS_BYTES = 2_500_000  # show a progress bar on a terminal above this much text (~3,500 items)
+
+# The tables, as documented for `shishi query` in README.md ("### Speed").
+SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE files(path TEXT PRIMARY KEY, kind TEXT, unit TEXT, size INTEGER, mtime_ns INTEGER, hash TEXT,
+    read_ns INTEGER, lang TEXT, problems INTEGER);
+CREATE TABLE problems(file TEXT, line INTEGER, col INTEGER, message TEXT, severity TEXT);
+CREATE TABLE config(file TEXT PRIMARY KEY, json TEXT);
+CREATE TABLE units(path TEXT PRIMARY KEY, file TEXT, name TEXT, kind TEXT, short TEXT, code TEXT, clerk TEXT,
+    parent TEXT, depth INTEGER, json TEXT, data TEXT);
+CREATE TABLE items(rowid INTEGER PRIMARY KEY, file TEXT, seq INTEGER, unit TEXT, line INTEGER, id_line INTEGER,
+    id_col INTEGER, id TEXT, kind TEXT, status TEXT, category TEXT, opened TEXT, due TEXT, budget TEXT,
+    escalated_from TEXT, resolved TEXT, resolution_text TEXT, beneficiaries INTEGER, spent TEXT, satisfaction TEXT,
+    verified TEXT, verified_by TEXT, title TEXT, source TEXT, handling TEXT, owner TEXT, escalated_to TEXT,
+    cancelled TEXT, supervision TEXT, json TEXT);
+CREATE TABLE item_pos(rowid INTEGER PRIMARY KEY, file TEXT, pos TEXT);
+CREATE TABLE targets(item TEXT, item_row INTEGER, file TEXT, seq INTEGER, name TEXT, unit TEXT, planned TEXT, actual TEXT);
+CREATE TABLE milestones(item TEXT, file TEXT, seq INTEGER, name TEXT, due TEXT, done TEXT);
+CREATE TABLE extensions(item TEXT, item_row INTEGER, file TEXT, seq INTEGER, date TEXT, milestone TEXT, original TEXT,
+    "to" TEXT, reason TEXT, approved_by TEXT, late INTEGER);
+CREATE TABLE broken(id TEXT, file TEXT, line INTEGER, col INTEGER);
+CREATE TABLE surveys(file TEXT, seq INTEGER, line INTEGER, unit TEXT, quarter TEXT, agency TEXT, date TEXT, sample INTEGER, json TEXT);
+CREATE TABLE survey_counts(file TEXT, seq INTEGER, unit TEXT, quarter TEXT, level TEXT, count INTEGER);
+CREATE INDEX items_file ON items(file);
+CREATE INDEX items_id ON items(id);
+CREATE INDEX items_unit ON items(unit);
+CREATE INDEX item_pos_file ON item_pos(file);
+CREATE INDEX problems_file ON problems(file);
+CREATE INDEX targets_file ON targets(file);
+CREATE INDEX milestones_file ON milestones(file);
+CREATE INDEX extensions_file ON extensions(file);
+CREATE INDEX broken_file ON broken(file);
+CREATE INDEX surveys_file ON surveys(file);
+CREATE INDEX survey_counts_file ON survey_counts(file);
+"""
+PER_FILE = ("problems", "items", "item_pos", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts")
+
+
+# ------------------------------------------------------------------ light records
+
+
+class _FrozenEmpty(list):
+    """The one shared empty list of loaded records: reads like [], refuses changes."""
+
+    def _refuse(self, *a, **k):
+        raise TypeError("records loaded from the index are read-only (model_copy() gives an editable Item)")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = __setitem__ = __delitem__ = __iadd__ = _refuse
+
+
+EMPTY: list = _FrozenEmpty()
+
+
+def _converter(annotation):
+    """A function turning the JSON form of a field back into its Python value, or None for as-is."""
+    import types
+    import typing
+
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _converter(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        conv = [_converter(a) for a in typing.get_args(annotation) if a is not type(None)]
+        return conv[0] if len(conv) == 1 else None
+    if origin is list:
+        inner = _converter(typing.get_args(annotation)[0])
+        if inner is None:
+            return lambda v: v or EMPTY
+        return lambda v: [inner(x) for x in v] if v else EMPTY
+    if annotation is date:
+        return date.fromisoformat
+    if annotation is Decimal:
+        return Decimal
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return record_class(annotation).from_json
+    return None
+
+
+class Record:
+    """Base of the light, slotted mirrors of the Pydantic records (see `record_class`)."""
+
+    __slots__ = ()
+    model: type[BaseModel]
+    fields: tuple[str, ...]
+
+    def full(self) -> BaseModel:
+        """The record as its validated Pydantic model."""
+        return self.model.model_validate(self._plain())
+
+    def _plain(self) -> dict:
+        out = {}
+        for name in self.fields:
+            v = getattr(self, name)
+            if isinstance(v, Record):
+                v = v._plain()
+            elif isinstance(v, list):
+                v = [x._plain() if isinstance(x, Record) else x for x in v]
+            out[name] = v
+        return out
+
+    def __getattr__(self, name: str):
+        # Pydantic's API (model_dump, model_copy …) on the real model
+        if name.startswith("_") or name in type(self).fields:
+            raise AttributeError(name)
+        return getattr(self.full(), name)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Record):
+            return type(other) is type(self) and all(getattr(self, f) == getattr(other, f) for f in self.fields)
+        if isinstance(other, BaseModel):
+            return self.full() == other
+        return NotImplemented
+
+    __hash__ = None  # like Pydantic models
+
+    def __repr__(self) -> str:
+        return f"{self.model.__name__}({', '.join(f'{f}={getattr(self, f)!r}' for f in self.fields)})"
+
+    def __reduce__(self):
+        return (_rebuild, (self.model, self._plain()))
+
+
+def _rebuild(model: type[BaseModel], plain: dict):
+    return from_plain(model, plain)
+
+
+_RECORDS: dict[type, type] = {}
+
+
+def record_class(model: type[BaseModel], declared: type | None = None) -> type:
+    """The light record class mirroring a Pydantic model: same field names, slots, no validation."""
+    cls = _RECORDS.get(model)
+    if cls is not None:
+        return cls
+    names = tuple(model.model_fields)
+    cls = declared or type(f"{model.__name__}Record", (Record,), {"__slots__": names, "model": model, "fields": names, "__module__": __name__})
+    _RECORDS[model] = cls  # before the converters: records may nest
+    convs = {n: _converter(f.annotation) for n, f in model.model_fields.items()}
+    defaults = {n: (None if f.is_required() else f.get_default(call_default_factory=True)) for n, f in model.model_fields.items()}
+    # generated code: a loop over the fields costs twice as much per record
+    env: dict = {"new": object.__new__, "cls": cls, "EMPTY": EMPTY}
+    lines = ["def fill(o, d):", "    g = d.get"]
+    for n in names:
+        conv, default = convs[n], defaults[n]
+        if isinstance(default, list):
+            default_src = "EMPTY"
+        else:
+            env[f"d_{n}"] = default
+            default_src = f"d_{n}"
+        if conv is None:
+            lines.append(f"    o.{n} = g({n!r}, {default_src})")
+        else:
+            env[f"c_{n}"] = conv
+            lines.append(f"    v = g({n!r})")
+            lines.append(f"    o.{n} = {default_src} if v is None else c_{n}(v)")
+    if "_more" in getattr(cls, "__slots__", ()):
+        lines.append("    o._more = None")
+    lines += ["", "def from_json(d):", "    o = new(cls)", "    fill(o, d)", "    return o"]
+    exec("\n".join(lines), env)  # noqa: S102 - generated from the model's field names only
+    cls.fill = staticmethod(env["fill"])
+    cls.from_json = staticmethod(env["from_json"])
+    return cls
+
+
+def from_plain(model: type[BaseModel], plain: dict) -> Record:
+    """A record from plain data, validated by the model (as the index stores it: through JSON)."""
+    return record_class(model).from_json(json.loads(model.model_validate(plain).model_dump_json(exclude_none=True)))
+
+
+class ItemRecord(Record):
+    """An item from the index: the fields rollups and filters read come from columns (`_more` set),
+    the others from the item's JSON when one of them is first read."""
+
+    __slots__ = tuple(Item.model_fields) + ("_more",)
+    model = Item
+    fields = tuple(Item.model_fields)
+
+    def __getattr__(self, name: str):
+        if name in ItemRecord.fields:
+            try:
+                more = object.__getattribute__(self, "_more")
+            except AttributeError:
+                more = None
+            if more is not None:
+                more(self)
+                return object.__getattribute__(self, name)
+        return Record.__getattr__(self, name)
+
+
+record_class(Item, ItemRecord)
+
+
+def _nested_is(model: type[BaseModel], names: tuple[str, ...]) -> bool:
+    """True when a nested model still has exactly the fields the index keeps in columns."""
+    return tuple(model.model_fields) == names
+
+
+# nested fields rebuilt from columns; when a model gains a field they are read from the JSON instead
+RESOLUTION_FIELDS = ("date", "text", "beneficiaries", "spent", "satisfaction")
+VERIFICATION_FIELDS = ("date", "by")
+TARGET_FIELDS = ("name", "unit", "planned", "actual")
+EXTENSION_FIELDS = ("date", "milestone", "original", "to", "reason", "approved_by", "late")
+HOT = {
+    "resolution": _nested_is(Resolution, RESOLUTION_FIELDS),
+    "verification": _nested_is(Verification, VERIFICATION_FIELDS),
+    "targets": _nested_is(Target, TARGET_FIELDS),
+    "extensions": _nested_is(Extension, EXTENSION_FIELDS),
+}
+
+
+# ------------------------------------------------------------------ positions
+
+
+def encode_node(node: object, values: bool) -> object:
+    """A Map/Seq tree as JSON-able lists keeping every position (scalar values only when asked)."""
+    if isinstance(node, Map):
+        return ["m", node.line, node.col, [[k, *node.pos[k], encode_node(v, values)] for k, v in node.items()]]
+    if isinstance(node, Seq):
+        return ["s", node.line, node.col, [[*node.pos[i], encode_node(v, values)] for i, v in enumerate(node)]]
+    return node if values else None
+
+
+def decode_node(blob: object) -> object:
+    if not isinstance(blob, list):
+        return blob
+    if blob[0] == "m":
+        m = Map()
+        m.line, m.col, m.pos = blob[1], blob[2], {}
+        for k, kl, kc, vl, vc, child in blob[3]:
+            m[k] = decode_node(child)
+            m.pos[k] = (kl, kc, vl, vc)
+        return m
+    s = Seq()
+    s.line, s.col, s.pos = blob[1], blob[2], []
+    for line, col, child in blob[3]:
+        s.append(decode_node(child))
+        s.pos.append((line, col))
+    return s
+
+
+# ------------------------------------------------------------------ reading one file (in any process)
+
+
+@dataclass
+class FileResult:
+    path: str
+    kind: str
+    unit: str
+    size: int
+    mtime_ns: int
+    hash: str
+    read_ns: int
+    problems: list[tuple] = field(default_factory=list)
+    rows: dict[str, list[tuple]] = field(default_factory=dict)
+    items: int = 0
+
+
+def _s(v) -> str | None:
+    return None if v is None else str(v)
+
+
+def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult:
+    """Read one file of the tree into the rows the index stores for it (pure: safe in a worker process)."""
+    from .ledger import read_items, read_surveys, read_yaml, validate_record
+
+    if get_lang() != lang:
+        set_lang(lang)
+    path = Path(root) / rp
+    read_ns = time.time_ns()
+    try:
+        st = os.stat(path, follow_symlinks=False)
+        raw = t.read_bytes(path)
+    except OSError as e:
+        res = FileResult(rp, kind, unit, -1, -1, "", read_ns)
+        res.problems.append((0, 0, getattr(e, "strerror", None) or str(e), "error"))
+        return res
+    res = FileResult(rp, kind, unit, st.st_size, st.st_mtime_ns, hashlib.blake2b(raw, digest_size=16).hexdigest(), read_ns)
+    problems: list[Problem] = []
+    if kind == "ledger":
+        try:
+            text = decode(raw)
+        except YamlError as e:
+            problems.append(Problem(rp, e.line, e.col, e.message))
+            text = None
+        if text is not None:
+            entries, ps, broken = read_items(rp, unit, text)
+            problems += ps
+            res.rows = _item_rows(rp, unit, entries)
+            res.rows["broken"] = [(i, rp, line, col) for i, line, col in broken]
+            res.items = len(entries)
+    elif kind in ("config", "unit"):
+        data, ps = read_yaml(Path(root), path, raw)
+        problems += ps
+        if data is not None:
+            rec, ps = validate_record(rp, data, Config if kind == "config" else Unit)
+            problems += ps
+            if rec is not None:
+                blob = json.dumps(encode_node(data, True), ensure_ascii=False)
+                res.rows["record"] = [(rec.model_dump_json(), blob)]
+    elif kind == "survey":
+        data, ps = read_yaml(Path(root), path, raw)
+        problems += ps
+        surveys = read_surveys(rp, data, problems)
+        res.rows["surveys"] = [
+            (rp, seq, line, s.unit, s.quarter, s.agency, _s(s.date), sum(s.counts.values()), s.model_dump_json()) for seq, (s, _rp, line) in enumerate(surveys)
+        ]
+        res.rows["survey_counts"] = [(rp, seq, s.unit, s.quarter, lv, n) for seq, (s, _rp, _line) in enumerate(surveys) for lv, n in s.counts.items()]
+    res.problems = [(p.line, p.col, p.message, p.severity) for p in problems]
+    return res
+
+
+def _item_rows(rp: str, unit: str, entries) -> dict[str, list[tuple]]:
+    from .yamlio import key_position
+
+    items, pos, targets, milestones, extensions = [], [], [], [], []
+    for seq, e in enumerate(entries):
+        it = e.item
+        res, ver = it.resolution, it.verification
+        id_line, id_col = key_position(e.data, "id")
+        items.append(
+            (
+                rp, seq, unit, e.line, id_line, id_col, it.id, it.kind, it.status, it.category, it.opened.isoformat(), _s(it.due), _s(it.budget),
+                it.escalated_from,
+                _s(res.date) if res else None, res.text if res else None, res.beneficiaries if res else None,
+                _s(res.spent) if res else None, res.satisfaction if res else None,
+                _s(ver.date) if ver else None, ver.by if ver else None,
+                it.title, it.source, it.handling, it.owner, it.escalated_to,
+                _s(it.cancellation.date) if it.cancellation else None, it.supervision.level if it.supervision else None,
+                it.model_dump_json(exclude_none=True),
+            )
+        )
+        pos.append((seq, json.dumps(encode_node(e.data, False), separators=(",", ":"))))
+        targets += [(it.id, seq, rp, i, x.name, x.unit, _s(x.planned), _s(x.actual)) for i, x in enumerate(it.targets)]
+        milestones += [(it.id, rp, i, m.name, _s(m.due), _s(m.done)) for i, m in enumerate(it.milestones)]
+        extensions += [
+            (it.id, seq, rp, i, _s(x.date), x.milestone, _s(x.original), _s(x.to), x.reason, x.approved_by, int(x.late))
+            for i, x in enumerate(it.extensions)
+        ]
+    return {"items": items, "item_pos": pos, "targets": targets, "milestones": milestones, "extensions": extensions}
+
+
+def _read_many(args: tuple[str, list[tuple[str, str, str]], str]) -> list[FileResult]:
+    root, jobs, lang = args
+    return [read_file(root, rp, kind, unit, lang) for rp, kind, unit in jobs]
+
+
+# ------------------------------------------------------------------ the index
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be used here (read-only tree, SQLite trouble): read the files directly."""
+
+
+def fingerprint() -> str:
+    """What the stored rows depend on besides the files: this code, the models, Pydantic."""
+    import pydantic
+
+    from . import fastyaml, ledger, model, yamlio
+
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{SCHEMA_VERSION} {pydantic.VERSION} {sys.version_info[:2]}".encode())
+    for mod in (sys.modules[__name__], fastyaml, ledger, model, yamlio, t):
+        h.update(Path(mod.__file__).read_bytes())
+    return h.hexdigest()
+
+
+def db_path(root: Path) -> Path:
+    return Path(root) / t.STATE_DIR / DB_NAME
+
+
+def connect(root: Path, readonly: bool = False) -> sqlite3.Connection:
+    """A connection to the tree's index, created or rebuilt as needed; IndexUnavailable when it cannot be."""
+    path = db_path(root)
+    last: Exception | None = None
+    for _attempt in range(3):
+        try:
+            if readonly:
+                con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30, isolation_level=None, check_same_thread=False)
+                con.execute("PRAGMA query_only=1")
+                _check_schema(con, rebuild=False)
+                return con
+            path.parent.mkdir(exist_ok=True)
+            con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            if con.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
+                con.close()
+                raise IndexUnavailable("no WAL journal here")
+            con.execute("PRAGMA synchronous=NORMAL")
+            _check_schema(con, rebuild=True)
+            return con
+        except sqlite3.DatabaseError as e:
+            last = e
+            if readonly or isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+                break
+            # not a database, or damaged: it is only a cache
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        except OSError as e:
+            last = e
+            break
+    raise IndexUnavailable(str(last))
+
+
+def _check_schema(con: sqlite3.Connection, rebuild: bool) -> None:
+    want = fingerprint()
+    if _stored_fingerprint(con) == want:
+        return
+    if not rebuild:
+        raise sqlite3.DatabaseError("index from another version of shishi")
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        if _stored_fingerprint(con) != want:  # another process may have rebuilt it meanwhile
+            for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
+                con.execute(f'DROP TABLE IF EXISTS "{name}"')
+            for stmt in SCHEMA.split(";"):
+                if stmt.strip():
+                    con.execute(stmt)
+            con.execute("INSERT INTO meta VALUES ('fingerprint', ?), ('schema_version', ?)", (want, str(SCHEMA_VERSION)))
+            con.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _stored_fingerprint(con: sqlite3.Connection) -> str | None:
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
+    except sqlite3.OperationalError as e:
+        if "no such table" in str(e):
+            return None
+        raise
+    return row[0] if row else None
+
+
+@dataclass
+class Refresh:
+    """What a refresh did: files parsed (by path), files dropped, whether workers were used."""
+
+    parsed: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    parallel: bool = False
+
+
+def _tree_files(root: Path, units: dict[str, t.UnitDir]) -> list[tuple[str, str, str]]:
+    """(relative path, kind, unit) of every file the ledger is read from, in reading order."""
+    files = [(t.CONFIG_FILE, "config", "")]
+    for path, ud in units.items():
+        files.append((t.rel(root, ud.dir / t.UNIT_FILE), "unit", path))
+    for path, ud in units.items():
+        for _y, f in t.ledger_files(ud):
+            files.append((t.rel(root, f), "ledger", path))
+    for f in t.survey_files(root):
+        files.append((t.rel(root, f), "survey", ""))
+    return files
+
+
+def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str]], parallel: bool | None = None) -> Refresh:
+    """Bring the index up to date with the files: re-read only those that changed."""
+    lang = get_lang()
+    known = {r[0]: r[1:] for r in con.execute("SELECT path, kind, unit, size, mtime_ns, hash, read_ns, lang, problems FROM files")}
+    stale: list[tuple[str, str, str]] = []
+    maybe: list[tuple[str, str, str, str]] = []  # same stat, but too recent to trust: compare hashes
+    sizes = 0
+    for rp, kind, unit in files:
+        k = known.get(rp)
+        try:
+            st = os.stat(root / rp, follow_symlinks=False)
+        except OSError:
+            st = None
+        if k is None or st is None or k[0] != kind or k[1] != unit or (k[7] and k[6] != lang) or k[2] != st.st_size or k[3] != st.st_mtime_ns:
+            stale.append((rp, kind, unit))
+            sizes += st.st_size if st else 0
+        elif st.st_mtime_ns >= k[5] - RACY_NS:
+            maybe.append((rp, kind, unit, k[4]))
+    touched: list[tuple[str, int]] = []  # unchanged content, newer read time
+    for rp, kind, unit, digest in maybe:
+        try:
+            raw = t.read_bytes(root / rp)
+        except OSError:
+            raw = None
+        if raw is None or hashlib.blake2b(raw, digest_size=16).hexdigest() != digest:
+            stale.append((rp, kind, unit))
+            sizes += len(raw or b"")
+        else:
+            touched.append((rp, time.time_ns()))
+    present = {rp for rp, _k, _u in files}
+    gone = [rp for rp in known if rp not in present]
+    out = Refresh(dropped=gone)
+    if not stale and not gone and not touched:
+        return out
+    results = _read_all(root, stale, lang, sizes, parallel, out)
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        for rp in gone:
+            _delete_file(con, rp)
+        next_row = [con.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM items").fetchone()[0]]
+        for res in results:
+            _store(con, res, lang, next_row)
+        con.executemany("UPDATE files SET read_ns=? WHERE path=?", [(ns, rp) for rp, ns in touched])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return out
+
+
+def _read_all(root: Path, stale: list[tuple[str, str, str]], lang: str, sizes: int, parallel: bool | None, out: Refresh) -> list[FileResult]:
+    out.parsed = [rp for rp, _k, _u in stale]
+    if parallel is None:
+        parallel = sizes >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
+    bar = _progress(sizes)
+    try:
+        if parallel and len(stale) > 1:
+            out.parallel = True
+            return _read_parallel(root, stale, lang, bar)
+        results = []
+        for rp, kind, unit in stale:
+            results.append(read_file(str(root), rp, kind, unit, lang))
+            if bar:
+                bar[0].advance(bar[1], max(1, results[-1].size))
+        return results
+    finally:
+        if bar:
+            bar[0].stop()
+
+
+def _read_parallel(root: Path, stale: list[tuple[str, str, str]], lang: str, bar) -> list[FileResult]:
+    """Parse in worker processes, in chunks of about the same size, results in the original order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(os.cpu_count() or 1, 8)
+    sizes = []
+    for rp, _k, _u in stale:
+        try:
+            sizes.append(os.stat(root / rp).st_size)
+        except OSError:
+            sizes.append(0)
+    target = max(1, sum(sizes) // (workers * 8))
+    chunks, cur, acc = [], [], 0
+    for job, size in zip(stale, sizes, strict=True):
+        cur.append(job)
+        acc += size
+        if acc >= target:
+            chunks.append(cur)
+            cur, acc = [], 0
+    if cur:
+        chunks.append(cur)
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    ctx = multiprocessing.get_context(method)
+    results: list[FileResult] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        for batch in pool.map(_read_many, [(str(root), c, lang) for c in chunks]):
+            results += batch
+            if bar:
+                bar[0].advance(bar[1], sum(max(1, r.size) for r in batch))
+    return results
+
+
+def _progress(sizes: int):
+    """A Rich progress bar on stderr, for long cold reads on a terminal only."""
+    if sizes < PROGRESS_BYTES or not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    p = Progress(TextColumn(tr("读取台账", "reading ledgers")), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
+                 console=Console(stderr=True), transient=True)
+    p.start()
+    return p, p.add_task("read", total=sizes)
+
+
+def _delete_file(con: sqlite3.Connection, rp: str) -> None:
+    for table in PER_FILE:
+        con.execute(f"DELETE FROM {table} WHERE file=?", (rp,))
+    con.execute("DELETE FROM units WHERE file=?", (rp,))
+    con.execute("DELETE FROM config WHERE file=?", (rp,))
+    con.execute("DELETE FROM files WHERE path=?", (rp,))
+
+
+def _store(con: sqlite3.Connection, res: FileResult, lang: str, next_row: list[int]) -> None:
+    rp = res.path
+    _delete_file(con, rp)
+    con.execute(
+        "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?)", (rp, res.kind, res.unit, res.size, res.mtime_ns, res.hash, res.read_ns, lang, len(res.problems))
+    )
+    con.executemany("INSERT INTO problems VALUES (?,?,?,?,?)", [(rp, *p) for p in res.problems])
+    rows = res.rows
+    if res.kind == "ledger" and rows:
+        # a file's items get consecutive rowids, in file order: the seq-th is base + seq
+        base = next_row[0]
+        next_row[0] += len(rows["items"])
+        if rows["items"]:
+            marks = ",".join("?" * (len(rows["items"][0]) + 1))
+            con.executemany(f"INSERT INTO items VALUES ({marks})", [(base + r[1], *r) for r in rows["items"]])
+        con.executemany("INSERT INTO item_pos VALUES (?,?,?)", [(base + seq, rp, pos) for seq, pos in rows["item_pos"]])
+        con.executemany("INSERT INTO targets VALUES (?,?,?,?,?,?,?,?)", [(r[0], base + r[1], *r[2:]) for r in rows["targets"]])
+        con.executemany("INSERT INTO milestones VALUES (?,?,?,?,?,?)", rows["milestones"])
+        con.executemany("INSERT INTO extensions VALUES (?,?,?,?,?,?,?,?,?,?,?)", [(r[0], base + r[1], *r[2:]) for r in rows["extensions"]])
+        con.executemany("INSERT INTO broken VALUES (?,?,?,?)", rows["broken"])
+    elif res.kind == "config" and rows.get("record"):
+        con.execute("INSERT INTO config VALUES (?,?)", (rp, rows["record"][0][0]))
+    elif res.kind == "unit" and rows.get("record"):
+        js, blob = rows["record"][0]
+        u = Unit.model_validate_json(js)
+        parent = res.unit.rpartition("/")[0] if res.unit else None
+        depth = 0 if not res.unit else res.unit.count("/") + 1
+        con.execute("INSERT INTO units VALUES (?,?,?,?,?,?,?,?,?,?,?)", (res.unit, rp, u.name, u.kind, u.short, u.code, u.clerk, parent, depth, js, blob))
+    elif res.kind == "survey":
+        con.executemany("INSERT INTO surveys VALUES (?,?,?,?,?,?,?,?,?)", rows.get("surveys", []))
+        con.executemany("INSERT INTO survey_counts VALUES (?,?,?,?,?,?)", rows.get("survey_counts", []))
+
+
+# ------------------------------------------------------------------ loading a Ledger from the index
+
+
+_ITEM_COLS = ("file, rowid, unit, line, id_line, id_col, id, kind, status, category, opened, due, budget, escalated_from, "
+              "resolved, resolution_text, beneficiaries, spent, satisfaction, verified, verified_by")
+
+
+class Source:
+    """The open index behind a loaded ledger: what entries read lazily, from one snapshot."""
+
+    def __init__(self, con: sqlite3.Connection):
+        self.con = con
+        self.by_file: dict[str, list] = {}
+
+    def fill(self, rec: ItemRecord) -> None:
+        """Load the rest of every record of the file `rec` is in (they are usually wanted together)."""
+        file = rec._file
+        recs = self.by_file.get(file, [rec])
+        docs = dict(self.con.execute("SELECT rowid, json FROM items WHERE file=?", (file,)).fetchall())
+        for r in recs:
+            if r._more is not None:
+                ItemRecord.fill(r, json.loads(docs[r._rowid]))
+
+    def data(self, rowid: int) -> Map | None:
+        row = self.con.execute("SELECT pos FROM item_pos WHERE rowid=?", (rowid,)).fetchone()
+        return decode_node(json.loads(row[0])) if row else None
+
+
+class IndexedItem(ItemRecord):
+    __slots__ = ("_file", "_rowid")
+
+
+def load(root: Path, parallel: bool | None = None):
+    """The Ledger of the tree, read through the index (refreshed first); IndexUnavailable when it cannot be."""
+    from .ledger import Entry, Ledger
+
+    root = Path(root)
+    try:
+        con = connect(root)
+    except IndexUnavailable:
+        raise
+    try:
+        units, walk_problems = t.walk_units(root)
+        files = _tree_files(root, units)
+        done = refresh(con, root, [f for f in files if f[1] != "unit" or (root / f[0]).exists()], parallel)
+        con.execute("BEGIN")  # one snapshot for this load and every lazy read after it
+        problems = _file_problems(con)
+        ledger_problems: list[Problem] = list(problems.get(t.CONFIG_FILE, []))
+        ledger_problems += walk_problems
+        row = con.execute("SELECT json FROM config WHERE file=?", (t.CONFIG_FILE,)).fetchone()
+        config = Config.model_validate_json(row[0]) if row else None
+        ledger = Ledger(root, config, units, problems=ledger_problems)
+        stored_units = {r[0]: r[1:] for r in con.execute("SELECT path, json, data FROM units")}
+        for path, ud in units.items():
+            rp = t.rel(root, ud.dir / t.UNIT_FILE)
+            upath = ud.dir / t.UNIT_FILE
+            if not upath.exists():
+                ledger_problems.append(Problem(rp, 0, 0, tr("缺少 unit.yaml", "unit.yaml is missing")))
+                continue
+            ledger_problems += problems.get(rp, [])
+            rec = stored_units.get(path)
+            if rec is not None:
+                ledger.records[path] = Unit.model_validate_json(rec[0])
+                ledger.unit_data[path] = decode_node(json.loads(rec[1]))
+        source = Source(con)
+        ledger.reread = done.parsed
+        _load_entries(con, source, ledger, [f for f in files if f[1] == "ledger"], problems, Entry)
+        for rp, kind, _unit in files:
+            if kind == "survey":
+                ledger_problems += problems.get(rp, [])
+        for js, rp, line in con.execute("SELECT json, file, line FROM surveys ORDER BY file, seq"):
+            ledger.surveys.append((SurveyEntry.model_validate_json(js), rp, line))
+        return ledger
+    except sqlite3.Error as e:
+        con.close()
+        raise IndexUnavailable(str(e)) from e
+
+
+def _file_problems(con: sqlite3.Connection) -> dict[str, list[Problem]]:
+    out: dict[str, list[Problem]] = defaultdict(list)
+    for f, line, col, msg, sev in con.execute("SELECT file, line, col, message, severity FROM problems ORDER BY rowid"):
+        out[f].append(Problem(f, line, col, msg, sev))
+    return out
+
+
+def _load_entries(con, source: Source, ledger, ledger_files, problems, Entry) -> None:
+    targets: dict[int, list] = defaultdict(list)
+    extensions: dict[int, list] = defaultdict(list)
+    if HOT["targets"]:
+        tcls = record_class(Target).from_json
+        for row, name, unit, planned, actual in con.execute("SELECT item_row, name, unit, planned, actual FROM targets ORDER BY item_row, seq"):
+            targets[row].append(tcls({"name": name, "unit": unit, "planned": planned, "actual": actual}))
+    if HOT["extensions"]:
+        xcls = record_class(Extension).from_json
+        for r in con.execute('SELECT item_row, date, milestone, original, "to", reason, approved_by, late FROM extensions ORDER BY item_row, seq'):
+            extensions[r[0]].append(xcls({"date": r[1], "milestone": r[2], "original": r[3], "to": r[4], "reason": r[5], "approved_by": r[6], "late": bool(r[7])}))
+    by_file: dict[str, list] = defaultdict(list)
+    for row in con.execute(f"SELECT {_ITEM_COLS} FROM items"):
+        by_file[row[0]].append(row)
+    broken = defaultdict(list)
+    for i, f, line, col in con.execute("SELECT id, file, line, col FROM broken ORDER BY rowid"):
+        broken[f].append((i, f, line, col))
+    make = _row_maker(source, targets, extensions)
+    entries = ledger.entries
+    for rp, _kind, _unit in ledger_files:
+        ledger.problems += problems.get(rp, [])
+        ledger.broken_ids += broken.get(rp, [])
+        recs = []
+        for row in by_file.get(rp, ()):
+            rec = make(row)
+            recs.append(rec)
+            e = Entry(rec, row[2], rp, row[3])
+            e._source = source
+            e._rowid = row[1]
+            e._id_pos = (row[4], row[5])
+            entries.append(e)
+        source.by_file[rp] = recs
+
+
+def _row_maker(source: Source, targets: dict, extensions: dict):
+    """A function building a partly loaded record from a row of `_ITEM_COLS`."""
+    new, cls, fromiso = object.__new__, IndexedItem, date.fromisoformat
+    rcls = record_class(Resolution) if HOT["resolution"] else None
+    vcls = record_class(Verification) if HOT["verification"] else None
+    fill = source.fill
+    intern: dict[str, str] = {}
+    keep = intern.setdefault
+    hot_targets, hot_ext = HOT["targets"], HOT["extensions"]
+
+    def make(r):
+        o = new(cls)
+        o._file = r[0]
+        o._rowid = rowid = r[1]
+        o.id = r[6]
+        o.kind = keep(r[7], r[7])
+        o.status = keep(r[8], r[8])
+        o.category = r[9] and keep(r[9], r[9])
+        o.opened = fromiso(r[10])
+        o.due = r[11] and fromiso(r[11])
+        o.budget = r[12] and Decimal(r[12])
+        o.escalated_from = r[13]
+        if rcls is not None:
+            if r[14] is None:
+                o.resolution = None
+            else:
+                res = new(rcls)
+                res.date = fromiso(r[14])
+                res.text = r[15]
+                res.beneficiaries = r[16]
+                res.spent = r[17] and Decimal(r[17])
+                res.satisfaction = r[18] and keep(r[18], r[18])
+                o.resolution = res
+        if vcls is not None:
+            if r[19] is None:
+                o.verification = None
+            else:
+                v = new(vcls)
+                v.date = fromiso(r[19])
+                v.by = r[20]
+                o.verification = v
+        if hot_targets:
+            o.targets = targets.get(rowid, EMPTY)
+        if hot_ext:
+            o.extensions = extensions.get(rowid, EMPTY)
+        o._more = fill
+        return o
+
+    return make
