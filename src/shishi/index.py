@@ -63,7 +63,6 @@ CREATE TABLE items(rowid INTEGER PRIMARY KEY, file TEXT, seq INTEGER, unit TEXT,
     escalated_from TEXT, resolved TEXT, resolution_text TEXT, beneficiaries INTEGER, spent TEXT, satisfaction TEXT,
     verified TEXT, verified_by TEXT, title TEXT, source TEXT, handling TEXT, owner TEXT, escalated_to TEXT,
     cancelled TEXT, supervision TEXT, json TEXT);
-CREATE TABLE item_pos(rowid INTEGER PRIMARY KEY, file TEXT, pos TEXT);
 CREATE TABLE targets(item TEXT, item_row INTEGER, file TEXT, seq INTEGER, name TEXT, unit TEXT, planned TEXT, actual TEXT);
 CREATE TABLE milestones(item TEXT, file TEXT, seq INTEGER, name TEXT, due TEXT, done TEXT);
 CREATE TABLE extensions(item TEXT, item_row INTEGER, file TEXT, seq INTEGER, date TEXT, milestone TEXT, original TEXT,
@@ -74,7 +73,6 @@ CREATE TABLE survey_counts(file TEXT, seq INTEGER, unit TEXT, quarter TEXT, leve
 CREATE INDEX items_file ON items(file);
 CREATE INDEX items_id ON items(id);
 CREATE INDEX items_unit ON items(unit);
-CREATE INDEX item_pos_file ON item_pos(file);
 CREATE INDEX problems_file ON problems(file);
 CREATE INDEX targets_file ON targets(file);
 CREATE INDEX milestones_file ON milestones(file);
@@ -83,7 +81,7 @@ CREATE INDEX broken_file ON broken(file);
 CREATE INDEX surveys_file ON surveys(file);
 CREATE INDEX survey_counts_file ON survey_counts(file);
 """
-PER_FILE = ("problems", "items", "item_pos", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts")
+PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts")
 
 
 # ------------------------------------------------------------------ light records
@@ -115,7 +113,7 @@ def _converter(annotation):
     if origin is list:
         inner = _converter(typing.get_args(annotation)[0])
         if inner is None:
-            return lambda v: v or EMPTY
+            return lambda v: v or EMPTY  # [] shared and read-only: a third of a record's size otherwise
         return lambda v: [inner(x) for x in v] if v else EMPTY
     if annotation is date:
         return date.fromisoformat
@@ -185,24 +183,17 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
     names = tuple(model.model_fields)
     cls = declared or type(f"{model.__name__}Record", (Record,), {"__slots__": names, "model": model, "fields": names, "__module__": __name__})
     _RECORDS[model] = cls  # before the converters: records may nest
-    convs = {n: _converter(f.annotation) for n, f in model.model_fields.items()}
-    defaults = {n: (None if f.is_required() else f.get_default(call_default_factory=True)) for n, f in model.model_fields.items()}
-    # generated code: a loop over the fields costs twice as much per record
+    # the JSON leaves out None values only: a missing key is None, a list is always there
     env: dict = {"new": object.__new__, "cls": cls, "EMPTY": EMPTY}
     lines = ["def fill(o, d):", "    g = d.get"]
-    for n in names:
-        conv, default = convs[n], defaults[n]
-        if isinstance(default, list):
-            default_src = "EMPTY"
-        else:
-            env[f"d_{n}"] = default
-            default_src = f"d_{n}"
+    for n, f in model.model_fields.items():
+        conv = _converter(f.annotation)
         if conv is None:
-            lines.append(f"    o.{n} = g({n!r}, {default_src})")
+            lines.append(f"    o.{n} = g({n!r})")
         else:
             env[f"c_{n}"] = conv
             lines.append(f"    v = g({n!r})")
-            lines.append(f"    o.{n} = {default_src} if v is None else c_{n}(v)")
+            lines.append(f"    o.{n} = None if v is None else c_{n}(v)")
     if "_more" in getattr(cls, "__slots__", ()):
         lines.append("    o._more = None")
     lines += ["", "def from_json(d):", "    o = new(cls)", "    fill(o, d)", "    return o"]
@@ -237,7 +228,8 @@ class ItemRecord(Record):
         return Record.__getattr__(self, name)
 
 
-record_class(Item, ItemRecord)
+def _item_record_class() -> type:
+    return _RECORDS.get(Item) or record_class(Item, ItemRecord)
 
 
 def _nested_is(model: type[BaseModel], names: tuple[str, ...]) -> bool:
@@ -346,13 +338,13 @@ def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult
             problems += ps
             if rec is not None:
                 blob = json.dumps(encode_node(data, True), ensure_ascii=False)
-                res.rows["record"] = [(rec.model_dump_json(), blob)]
+                res.rows["record"] = [(rec.model_dump_json(exclude_none=True), blob)]
     elif kind == "survey":
         data, ps = read_yaml(Path(root), path, raw)
         problems += ps
         surveys = read_surveys(rp, data, problems)
         res.rows["surveys"] = [
-            (rp, seq, line, s.unit, s.quarter, s.agency, _s(s.date), sum(s.counts.values()), s.model_dump_json()) for seq, (s, _rp, line) in enumerate(surveys)
+            (rp, seq, line, s.unit, s.quarter, s.agency, _s(s.date), sum(s.counts.values()), s.model_dump_json(exclude_none=True)) for seq, (s, _rp, line) in enumerate(surveys)
         ]
         res.rows["survey_counts"] = [(rp, seq, s.unit, s.quarter, lv, n) for seq, (s, _rp, _line) in enumerate(surveys) for lv, n in s.counts.items()]
     res.problems = [(p.line, p.col, p.message, p.severity) for p in problems]
@@ -362,7 +354,7 @@ def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult
 def _item_rows(rp: str, unit: str, entries) -> dict[str, list[tuple]]:
     from .yamlio import key_position
 
-    items, pos, targets, milestones, extensions = [], [], [], [], []
+    items, targets, milestones, extensions = [], [], [], []
     for seq, e in enumerate(entries):
         it = e.item
         res, ver = it.resolution, it.verification
@@ -379,14 +371,13 @@ def _item_rows(rp: str, unit: str, entries) -> dict[str, list[tuple]]:
                 it.model_dump_json(exclude_none=True),
             )
         )
-        pos.append((seq, json.dumps(encode_node(e.data, False), separators=(",", ":"))))
         targets += [(it.id, seq, rp, i, x.name, x.unit, _s(x.planned), _s(x.actual)) for i, x in enumerate(it.targets)]
         milestones += [(it.id, rp, i, m.name, _s(m.due), _s(m.done)) for i, m in enumerate(it.milestones)]
         extensions += [
             (it.id, seq, rp, i, _s(x.date), x.milestone, _s(x.original), _s(x.to), x.reason, x.approved_by, int(x.late))
             for i, x in enumerate(it.extensions)
         ]
-    return {"items": items, "item_pos": pos, "targets": targets, "milestones": milestones, "extensions": extensions}
+    return {"items": items, "targets": targets, "milestones": milestones, "extensions": extensions}
 
 
 def _read_many(args: tuple[str, list[tuple[str, str, str]], str]) -> list[FileResult]:
@@ -643,7 +634,6 @@ def _store(con: sqlite3.Connection, res: FileResult, lang: str, next_row: list[i
         if rows["items"]:
             marks = ",".join("?" * (len(rows["items"][0]) + 1))
             con.executemany(f"INSERT INTO items VALUES ({marks})", [(base + r[1], *r) for r in rows["items"]])
-        con.executemany("INSERT INTO item_pos VALUES (?,?,?)", [(base + seq, rp, pos) for seq, pos in rows["item_pos"]])
         con.executemany("INSERT INTO targets VALUES (?,?,?,?,?,?,?,?)", [(r[0], base + r[1], *r[2:]) for r in rows["targets"]])
         con.executemany("INSERT INTO milestones VALUES (?,?,?,?,?,?)", rows["milestones"])
         con.executemany("INSERT INTO extensions VALUES (?,?,?,?,?,?,?,?,?,?,?)", [(r[0], base + r[1], *r[2:]) for r in rows["extensions"]])
@@ -652,10 +642,10 @@ def _store(con: sqlite3.Connection, res: FileResult, lang: str, next_row: list[i
         con.execute("INSERT INTO config VALUES (?,?)", (rp, rows["record"][0][0]))
     elif res.kind == "unit" and rows.get("record"):
         js, blob = rows["record"][0]
-        u = Unit.model_validate_json(js)
+        u = json.loads(js)
         parent = res.unit.rpartition("/")[0] if res.unit else None
         depth = 0 if not res.unit else res.unit.count("/") + 1
-        con.execute("INSERT INTO units VALUES (?,?,?,?,?,?,?,?,?,?,?)", (res.unit, rp, u.name, u.kind, u.short, u.code, u.clerk, parent, depth, js, blob))
+        con.execute("INSERT INTO units VALUES (?,?,?,?,?,?,?,?,?,?,?)", (res.unit, rp, u["name"], u["kind"], u["short"], u.get("code"), u.get("clerk"), parent, depth, js, blob))
     elif res.kind == "survey":
         con.executemany("INSERT INTO surveys VALUES (?,?,?,?,?,?,?,?,?)", rows.get("surveys", []))
         con.executemany("INSERT INTO survey_counts VALUES (?,?,?,?,?,?)", rows.get("survey_counts", []))
@@ -671,22 +661,39 @@ _ITEM_COLS = ("file, rowid, unit, line, id_line, id_col, id, kind, status, categ
 class Source:
     """The open index behind a loaded ledger: what entries read lazily, from one snapshot."""
 
-    def __init__(self, con: sqlite3.Connection):
-        self.con = con
-        self.by_file: dict[str, list] = {}
+    def __init__(self, con: sqlite3.Connection, root: Path):
+        self.con, self.root = con, root
+        self.by_file: dict[str, list] = {}  # file -> its records, in order
+        self.first_row: dict[str, int] = {}  # file -> rowid of its first item (a file's rowids are consecutive)
+        self.parsed: dict[str, object] = {}
 
     def fill(self, rec: ItemRecord) -> None:
         """Load the rest of every record of the file `rec` is in (they are usually wanted together)."""
         file = rec._file
         recs = self.by_file.get(file, [rec])
         docs = dict(self.con.execute("SELECT rowid, json FROM items WHERE file=?", (file,)).fetchall())
+        fill = _item_record_class().fill
         for r in recs:
             if r._more is not None:
-                ItemRecord.fill(r, json.loads(docs[r._rowid]))
+                fill(r, json.loads(docs[r._rowid]))
 
-    def data(self, rowid: int) -> Map | None:
-        row = self.con.execute("SELECT pos FROM item_pos WHERE rowid=?", (rowid,)).fetchone()
-        return decode_node(json.loads(row[0])) if row else None
+    def data(self, entry) -> Map | None:
+        """An item's parsed YAML, for the positions of its keys: its file is read again (only problems need it)."""
+        file, rowid = entry.file, entry._rowid
+        if file not in self.parsed:
+            from .ledger import parse_text
+
+            try:
+                data, _ = parse_text(file, decode(t.read_bytes(self.root / file)))
+            except (OSError, YamlError):
+                data = None
+            self.parsed[file] = data
+        data = self.parsed[file]
+        seq = rowid - self.first_row[file]
+        recs = self.by_file.get(file, [])
+        if isinstance(data, Seq) and seq < len(data) and isinstance(data[seq], Map) and seq < len(recs) and data[seq].get("id") == recs[seq].id:
+            return data[seq]
+        return None  # the file changed since: positions fall back to the item's line
 
 
 class IndexedItem(ItemRecord):
@@ -711,9 +718,10 @@ def load(root: Path, parallel: bool | None = None):
         ledger_problems: list[Problem] = list(problems.get(t.CONFIG_FILE, []))
         ledger_problems += walk_problems
         row = con.execute("SELECT json FROM config WHERE file=?", (t.CONFIG_FILE,)).fetchone()
-        config = Config.model_validate_json(row[0]) if row else None
+        config = record_class(Config).from_json(json.loads(row[0])) if row else None
         ledger = Ledger(root, config, units, problems=ledger_problems)
         stored_units = {r[0]: r[1:] for r in con.execute("SELECT path, json, data FROM units")}
+        unit_rec = record_class(Unit).from_json
         for path, ud in units.items():
             rp = t.rel(root, ud.dir / t.UNIT_FILE)
             upath = ud.dir / t.UNIT_FILE
@@ -723,16 +731,17 @@ def load(root: Path, parallel: bool | None = None):
             ledger_problems += problems.get(rp, [])
             rec = stored_units.get(path)
             if rec is not None:
-                ledger.records[path] = Unit.model_validate_json(rec[0])
+                ledger.records[path] = unit_rec(json.loads(rec[0]))
                 ledger.unit_data[path] = decode_node(json.loads(rec[1]))
-        source = Source(con)
+        source = Source(con, root)
         ledger.reread = done.parsed
         _load_entries(con, source, ledger, [f for f in files if f[1] == "ledger"], problems, Entry)
         for rp, kind, _unit in files:
             if kind == "survey":
                 ledger_problems += problems.get(rp, [])
+        survey_rec = record_class(SurveyEntry).from_json
         for js, rp, line in con.execute("SELECT json, file, line FROM surveys ORDER BY file, seq"):
-            ledger.surveys.append((SurveyEntry.model_validate_json(js), rp, line))
+            ledger.surveys.append((survey_rec(json.loads(js)), rp, line))
         return ledger
     except sqlite3.Error as e:
         con.close()
@@ -778,10 +787,13 @@ def _load_entries(con, source: Source, ledger, ledger_files, problems, Entry) ->
             e._id_pos = (row[4], row[5])
             entries.append(e)
         source.by_file[rp] = recs
+        if recs:
+            source.first_row[rp] = recs[0]._rowid
 
 
 def _row_maker(source: Source, targets: dict, extensions: dict):
     """A function building a partly loaded record from a row of `_ITEM_COLS`."""
+    _item_record_class()
     new, cls, fromiso = object.__new__, IndexedItem, date.fromisoformat
     rcls = record_class(Resolution) if HOT["resolution"] else None
     vcls = record_class(Verification) if HOT["verification"] else None

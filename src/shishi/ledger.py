@@ -33,7 +33,7 @@ class Entry:
     @property
     def data(self) -> Map | None:
         if self._data is None and self._source is not None:
-            self._data = self._source.data(self._rowid)
+            self._data = self._source.data(self)
         return self._data
 
     @data.setter
@@ -167,6 +167,8 @@ def parse_text(rp: str, text: str) -> tuple[object, list[Problem]]:
 def conflict_regions(text: str) -> list[tuple[int, int]]:
     """(first, last) line of each git conflict: from <<<<<<< to its >>>>>>>."""
     regions, start = [], None
+    if not any(m in text for m in ("<<<<<<<", "=======", ">>>>>>>", "|||||||")):
+        return regions
     lines = text.splitlines()
     for n in conflict_markers(text):
         marker = lines[n - 1][:7]
