@@ -71,8 +71,10 @@ def test_killed_writers_leave_whole_files(tree: Path):
             assert item_id in ids  # an add that returned is on disk
             if verb == "closed":
                 assert ids[item_id].status == "resolved"
-        # a half-done item from the killed round may stay open: close it so the next round starts clean
-        text = path.read_text(encoding="utf-8")
-        assert text.endswith("\n")
+        # under load a writer may be killed before its first write: then there is no file yet
+        if path.exists():
+            assert path.read_text(encoding="utf-8").endswith("\n")
+        else:
+            assert out == ""
     leftovers = [f for f in os.listdir(path.parent) if f.endswith(".tmp")]
     assert len(leftovers) <= 1  # a kill between mkstemp and rename leaves a hidden temp file; the next write sweeps it

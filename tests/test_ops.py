@@ -222,7 +222,7 @@ def test_unit_add_checks(tree: Path):
 
 def test_default_due_from_time_limits(tree: Path):
     cfg = tree / "shishi.yaml"
-    cfg.write_text(cfg.read_text(encoding="utf-8") + "  categories: {基础设施: 15}\n", encoding="utf-8")
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("time_limits:\n", "time_limits:\n  categories: {基础设施: 15}\n"), encoding="utf-8")
     assert ops.add(tree, "三居社区", "a", opened="2021-09-01", category="基础设施").due == date(2021, 9, 16)
     assert ops.add(tree, "三居社区", "b", opened="2021-09-01", handling="立刻办").due == date(2021, 9, 2)
     assert ops.add(tree, "三居社区", "c", opened="2021-09-01").due == date(2021, 9, 8)
@@ -236,3 +236,22 @@ def test_parse_date_forms(text, expected):
 @pytest.mark.parametrize("text, expected", [("50万", Decimal(500000)), ("1,200.50", Decimal("1200.50")), ("300元", Decimal(300))])
 def test_parse_money(text, expected):
     assert ops.parse_money(text) == expected
+
+
+def test_fmt_keeps_blank_lines_inside_text_and_crlf(tree: Path):
+    item = ops.add(tree, "三居社区", "漏水", opened="2021-09-01", description="第一段\n\n\n第二段")
+    path = tree / "赶水镇/三居社区/2021.yaml"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n") + b"\r\n\r\n\r\n# end\r\n")
+    ops.fmt(tree)
+    assert ops.get(tree, item.id)[0].description == "第一段\n\n\n第二段"
+    raw = path.read_bytes()
+    assert b"\n" not in raw.replace(b"\r\n", b"") and raw.endswith(b"\r\n\r\n# end\r\n")
+    assert ops.fmt(tree, check_only=True) == []
+
+
+def test_escalated_item_gets_the_receiving_units_owner_and_due(tree: Path):
+    a = ops.add(tree, "云品村", "修路", opened="2021-05-01", owner="村主任", lead="村书记")
+    new = ops.escalate(tree, a.id, "赶水镇", "资金不足", when="2021-05-03", owner="镇城建办 李某", due="2021-06-30")
+    assert (new.owner, new.lead, new.due) == ("镇城建办 李某", None, date(2021, 6, 30))
+    with pytest.raises(ShishiError):
+        ops.escalate(tree, ops.add(tree, "云品村", "x", opened="2021-05-01").id, "赶水镇", "r", when="2021-05-03", due="2021-05-01")

@@ -245,13 +245,15 @@ def escalate(
     to: str = typer.Option(..., "--to", help="上报/转办给哪个单位."),
     reason: str = typer.Option(..., "--reason", help="上报原因."),
     when: Optional[str] = typer.Option(None, "--date", help="日期 (default today)."),
+    owner: Optional[str] = typer.Option(None, "--owner", help="接收单位的责任人 (owner in the receiving unit)."),
+    due: Optional[str] = typer.Option(None, "--due", help="新的完成时限 (default from shishi.yaml time limits)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="只输出新编号 (print the new ID alone)."),
 ) -> None:
     """上报或转办：在目标单位新建延续事项，输出新编号 (escalate; prints the new ID)."""
     from . import ops
 
     with errors():
-        item = ops.escalate(root_of(ctx), item_id, to, reason, when=when)
+        item = ops.escalate(root_of(ctx), item_id, to, reason, when=when, owner=owner, due=due)
     out(item.id if quiet else tr(f"已上报 {item_id} → {item.id}", f"escalated {item_id} -> {item.id}"))
 
 
@@ -305,14 +307,17 @@ def list_items(
             raise ShishiError(tr("--format 应为 table、csv 或 json", "--format must be table, csv or json"))
         p = parse_period(period) if period else None
         today = ops.parse_date(as_of, "--as-of") if as_of else None
-        entries = select(root_of(ctx), unit=unit, status=status, kind=kind, overdue=overdue, period=p, as_of=today)
+        root = root_of(ctx)
+        entries = select(root, unit=unit, status=status, kind=kind, overdue=overdue, period=p, as_of=today)
         views = [item_view(e.item, e.unit, reveal) for e in entries]
         if fmt == "json":
             out(to_json(views))
         elif fmt == "csv":
             sys.stdout.write(csv_text(list_rows(views, False), [k for k in ("id", "unit", "kind", "status", "title", "opened", "due")]))
         elif views:
-            out(table(list_rows(views, True), list_headers()))
+            from .ledger import load_units
+
+            out(table(list_rows(views, True, load_units(root).unit_name("")), list_headers()))
             typer.echo(tr(f"共 {len(views)} 件", f"{len(views)} items"), err=True)
         else:
             typer.echo(tr("没有符合条件的事项", "no matching items"), err=True)
@@ -363,3 +368,4 @@ def fmt(
 
 def run() -> None:
     app()
+from . import cli_track  # noqa: E402,F401

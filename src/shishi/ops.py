@@ -294,7 +294,14 @@ def init(directory: Path, district: str, code: str | None = None, short: str = "
         f"# shishi 台账库配置\ndistrict: {district}\n{code_line}"
         "categories: [基础设施, 环境卫生, 社会保障, 文化体育, 教育医疗, 公共服务, 营商环境, 平安建设, 其他]\n"
         "sources: [走访, 热线, 文明实践站, 督查, 来信来访, 网络, 其他]\n"
-        "time_limits:\n  default: 7\n  classes: {立刻办: 1, 限期办: 7, 分期办: 90}\n",
+        "time_limits:\n  default: 7\n  classes: {立刻办: 1, 限期办: 7, 分期办: 90}\n"
+        "# 满意度等级：score 为分值，satisfied 为计入满意率的等级\n"
+        "satisfaction:\n"
+        "- {name: 很满意, score: 100, satisfied: true}\n"
+        "- {name: 满意, score: 80, satisfied: true}\n"
+        "- {name: 基本满意, score: 60, satisfied: true}\n"
+        "- {name: 不太满意, score: 30}\n"
+        "- {name: 不满意, score: 0}\n",
     )
     atomic_write(directory / t.UNIT_FILE, f"name: {district}\nkind: district\nshort: {short}\n{code_line}")
     gi = directory / ".gitignore"
@@ -373,6 +380,7 @@ def add(
     phone: str | None = None,
     tags: Iterable[str] = (),
     source_key: str | None = None,
+    supervision: dict | None = None,
     today: date | None = None,
 ) -> Item:
     """Register a new item in a unit's ledger for the year it was opened; returns it with its new ID."""
@@ -402,6 +410,7 @@ def add(
         "budget": parse_money(budget, "--budget"),
         "milestones": mss,
         "targets": tgs,
+        "supervision": supervision,
         "reporter": {"name": reporter, "phone": phone} if (reporter or phone) else None,
         "tags": list(tags),
         "source_key": source_key,
@@ -562,8 +571,15 @@ def cancel(root: Path, item_id: str, reason: str, *, duplicate_of: str | None = 
     return modify(root, item_id, change)
 
 
-def escalate(root: Path, item_id: str, to: str, reason: str, *, when: str | date | None = None, today: date | None = None) -> Item:
-    """Hand an item up (or over) to another unit: a new item there continues it; both are linked."""
+def escalate(
+    root: Path, item_id: str, to: str, reason: str, *, when: str | date | None = None, owner: str | None = None, due: str | date | None = None, today: date | None = None
+) -> Item:
+    """Hand an item up (or over) to another unit: a new item there continues it; both are linked.
+
+    The new item keeps what describes the problem (title, category, reporter …);
+    its owner, lead and deadline belong to the receiving unit.
+    """
+    due_d = parse_date(due, "--due")
     d = parse_date(when, "--date") or today or date.today()
     with write_lock(root):
         ledger = _units(root)
@@ -575,14 +591,17 @@ def escalate(root: Path, item_id: str, to: str, reason: str, *, when: str | date
         if target == loc.unit:
             raise ShishiError(tr("不能上报给本单位", "cannot escalate to the item's own unit"))
         new_data = item_to_data(item)
-        for k in ("progress", "extensions", "reopenings", "supervision", "resolution", "verification", "cancellation", "escalated_to", "source_key"):
+        for k in ("progress", "extensions", "reopenings", "supervision", "resolution", "verification", "cancellation", "escalated_to", "source_key", "owner", "lead", "partners"):
             new_data.pop(k, None)
+        if due_d is not None and due_d < d:
+            raise ShishiError(tr("完成时限早于上报日期", "--due is before the escalation date"))
         new_data.update(
             id="X-0000-000",
             status="open",
             opened=d,
             escalated_from=item.id,
-            due=default_due(ledger.config, d, item.category, item.handling),
+            owner=owner,
+            due=due_d or default_due(ledger.config, d, item.category, item.handling),
         )
         new_data["id"] = _next_id(ledger, target, d.year)
         new_item = _validate(new_data)
@@ -621,35 +640,62 @@ def fmt(root: Path, check_only: bool = False) -> list[str]:
 
 
 def canonical_text(rp: str, unit: str, text: str) -> str:
-    """A ledger file's text in the canonical layout; refuses a file with errors."""
+    """A ledger file's text in the canonical layout; refuses a file with errors.
+
+    Canonical: items in block style with keys in record order, one blank line
+    before each item, comments between items kept right above the next one,
+    the file's newline style kept.
+    """
     entries, problems, _ = read_items(rp, unit, text)
     if problems:
         raise ShishiError(tr(f"{rp} 有错误，未整理：", f"{rp} has errors; not formatted: ") + str(problems[0]), problems)
+    nl = newline_of(text)
     lines = split_lines(text.replace("\r\n", "\n"))
     blocks = find_blocks(lines)
     if len(blocks) != len(entries) or any(b.id != e.item.id for b, e in zip(blocks, entries, strict=False)):
         # not block-structured (e.g. flow style): rewrite every item, keeping the leading comments
         head = []
         for line in lines:
-            if line.startswith("#") or not line.strip():
-                head.append(line)
-            else:
+            if not (line.startswith("#") or not line.strip()):
                 break
-        body = dump_items([item_to_data(e.item) for e in entries]) if entries else ""
-        return _tidy_gaps("".join(head).rstrip("\n") + ("\n\n" if head else "") + _space_blocks(body))
-    out = ["".join(lines[: blocks[0].start]) if blocks else "".join(lines)]
-    for i, (b, e) in enumerate(zip(blocks, entries, strict=False)):
+            head.append(line)
+        body = "\n".join(dump_items([item_to_data(e.item)]) for e in entries)
+        return _join([_gap("".join(head), first=True), body], nl)
+    pieces = [_gap("".join(lines[: blocks[0].start]) if blocks else "".join(lines), first=True)]
+    for i, (b, e) in enumerate(zip(blocks, entries, strict=True)):
         old_text = "".join(lines[b.start : b.end])
-        canon = dump_items([item_to_data(e.item)])
-        out.append(canon if _same_but_order(old_text, canon) else _reorder(old_text, item_to_data(e.item)))
+        data = item_to_data(e.item)
+        pieces.append(dump_items([data]) if not _has_comments(old_text) else _reorder(old_text, data))
         nxt = blocks[i + 1].start if i + 1 < len(blocks) else len(lines)
-        out.append("".join(lines[b.end : nxt]))
-    return _tidy_gaps("".join(out))
+        pieces.append(_gap("".join(lines[b.end : nxt]), last=i + 1 == len(blocks)))
+    return _join(pieces, nl)
 
 
-def _same_but_order(old_text: str, canon: str) -> bool:
-    """True when the block has no comments, so the canonical dump loses nothing."""
-    return not any(line.lstrip().startswith("#") or " #" in line for line in old_text.splitlines())
+def _gap(text: str, first: bool = False, last: bool = False) -> str:
+    """Comment lines between items, without runs of blank lines; a blank line before the next item."""
+    kept: list[str] = []
+    for line in text.splitlines():
+        if line.strip() or (kept and kept[-1].strip()):
+            kept.append(line.rstrip())
+    while kept and not kept[-1].strip():
+        kept.pop()
+    body = "".join(line + "\n" for line in kept)
+    if last:
+        return ("\n" + body) if body else ""
+    if first:
+        return body + "\n" if body else ""
+    return "\n" + body
+
+
+def _join(pieces: list[str], nl: str) -> str:
+    text = "".join(pieces)
+    text = text.lstrip("\n") if text.strip() else ""
+    return text.replace("\n", nl)
+
+
+def _has_comments(block_text: str) -> bool:
+    """True when the block holds comments, which a plain canonical dump would lose."""
+    return any(line.lstrip().startswith("#") or " #" in line for line in block_text.splitlines())
 
 
 def _reorder(block_text: str, data: dict) -> str:
@@ -679,17 +725,6 @@ def _block_style(node) -> None:
     elif isinstance(node, list):
         for v in node:
             _block_style(v)
-
-
-def _space_blocks(body: str) -> str:
-    return re.sub(r"\n(?=- )", "\n\n", body)
-
-
-def _tidy_gaps(text: str) -> str:
-    """One blank line before each item, no runs of blank lines, one newline at the end."""
-    text = re.sub(r"(\n[ -][^\n]*)\n(?=- )", r"\1\n\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip("\n") + "\n" if text.strip() else ""
 
 
 def get(root: Path, item_id: str) -> tuple[Item, str]:

@@ -63,13 +63,13 @@ def list_headers() -> list[str]:
     return [tr("编号", "ID"), tr("单位", "unit"), tr("类型", "kind"), tr("状态", "status"), tr("事项", "title"), tr("登记", "opened"), tr("时限", "due")]
 
 
-def list_rows(views: list[dict], localize: bool) -> list[list]:
+def list_rows(views: list[dict], localize: bool, root_name: str = "/") -> list[list]:
     rows = []
     for v in views:
         rows.append(
             [
                 v["id"],
-                v["unit"] or "/",
+                v["unit"] or root_name,
                 kind_name(v["kind"]) if localize else v["kind"],
                 status_name(v["status"]) if localize else v["status"],
                 v["title"],
@@ -114,18 +114,19 @@ def item_text(view: dict, unit_name: str) -> str:
     if sup:
         kv("督办", "supervision", f"{sup['level']} {sup.get('by') or ''} {sup.get('notice') or ''} {tr('整改时限', 'deadline')} {sup.get('deadline') or ''}".strip())
         for f in sup.get("feedback", []):
-            lines.append(f"    {f['date']}  {tr('反馈', 'feedback')}：{f['note']}")
+            lines.append(f"    {f['date']}  {tr('反馈：', 'feedback: ')}{f['note']}")
     for m in view.get("milestones", []):
         done = tr(f"已完成 {m['done']}", f"done {m['done']}") if m.get("done") else tr("未完成", "not done")
-        kv("节点", "milestone", f"{m['name']} {tr('时限', 'due')} {m['due']}，{done}")
+        kv("节点", "milestone", f"{m['name']} {tr('时限', 'due')} {m['due']}{COMMA()}{done}")
     for tg in view.get("targets", []):
         actual = tg.get("actual")
-        kv("指标", "target", f"{tg['name']} {tr('计划', 'planned')} {tg['planned']}{tg.get('unit', '')}" + (f"，{tr('完成', 'actual')} {actual}{tg.get('unit', '')}" if actual is not None else ""))
+        kv("指标", "target", f"{tg['name']} {tr('计划', 'planned')} {tg['planned']}{tg.get('unit', '')}" + (f"{COMMA()}{tr('完成', 'actual')} {actual}{tg.get('unit', '')}" if actual is not None else ""))
     for x in view.get("extensions", []):
         what = x.get("milestone") or tr("完成时限", "due date")
-        kv("延期", "extension", f"{x['date']} {what} {x['original']} → {x['to']}（{x['reason']}）")
+        how = (tr(f"，{x['approved_by']}批准", f", approved by {x['approved_by']}") if x.get("approved_by") else tr("，未经批准", ", not approved")) + (tr("，逾期补记", ", recorded late") if x.get("late") else "")
+        kv("延期", "extension", f"{x['date']} {what} {x['original']} → {x['to']} {tr('（', '(')}{x['reason']}{how}{tr('）', ')')}")
     if view.get("progress"):
-        lines.append(f"  {tr('进展', 'progress')}：")
+        lines.append(f"  {tr('进展：', 'progress:')}")
         for p in view["progress"]:
             ms = f" [{p['milestone']}]" if p.get("milestone") else ""
             lines.append(f"    {p['date']}{ms}  {p['note']}")
@@ -133,31 +134,51 @@ def item_text(view: dict, unit_name: str) -> str:
         kv("重办" if not r.get("returned") else "退回", "reopened" if not r.get("returned") else "returned", f"{r['date']} {r['reason']}")
     res = view.get("resolution")
     if res:
-        extra = f"，{tr('惠及', 'served')} {res['beneficiaries']} {tr('人次', 'people')}"
+        extra = f"{COMMA()}{tr('惠及', 'served')} {res['beneficiaries']} {tr('人次', 'people')}"
         if res.get("spent") is not None:
-            extra += f"，{tr('支出', 'spent')} {res['spent']} {tr('元', 'yuan')}"
+            extra += f"{COMMA()}{tr('支出', 'spent')} {res['spent']} {tr('元', 'yuan')}"
         if res.get("satisfaction"):
-            extra += f"，{tr('满意度', 'satisfaction')} {res['satisfaction']}"
+            extra += f"{COMMA()}{tr('满意度', 'satisfaction')} {res['satisfaction']}"
         kv("办结", "resolved", f"{res['date']} {res['text']}{extra}")
     ver = view.get("verification")
     if ver:
         kv("销号", "verified", f"{ver['date']} {ver.get('by') or ''}".strip())
     can = view.get("cancellation")
     if can:
-        dup = f"（{tr('与', 'duplicate of')} {can['duplicate_of']} {tr('重复', '')}）" if can.get("duplicate_of") else ""
+        dup = tr(f"（与 {can['duplicate_of']} 重复）", f" (duplicate of {can['duplicate_of']})") if can.get("duplicate_of") else ""
         kv("撤销", "cancelled", f"{can['date']} {can['reason']}{dup}")
     return "\n".join(lines) + "\n"
 
 
+def COMMA() -> str:
+    return tr("，", ", ")
+
+
+KIND_ORDER = {"city": 0, "district": 1, "town": 2, "street": 2, "department": 3, "village": 4, "community": 4}
+
+
 def unit_tree(ledger) -> str:
-    """`unit list`: the units as an indented tree with kind and code."""
+    """`unit list`: the units as an indented tree (towns and streets before departments), with kind and codes."""
     lines = []
-    for path in sorted(ledger.units, key=lambda p: p.split("/")):
+
+    def order(path: str) -> tuple:
         rec = ledger.records.get(path)
-        depth = 0 if not path else path.count("/") + 1
-        name = rec.name if rec else path.rpartition("/")[2]
-        kind = rec.kind if rec else "?"
-        code = ledger.prefix(path) if rec else "?"
-        region = f"  {rec.code}" if rec and rec.code else ""
-        lines.append(f"{'  ' * depth}{name}  [{kind}] {code}{region}")
+        return (KIND_ORDER.get(rec.kind, 9) if rec else 9, (rec.code or "") if rec else "", path)
+
+    def walk(path: str) -> None:
+        lines.append(_unit_line(ledger, path))
+        for child in sorted(ledger.units[path].children, key=order):
+            walk(child)
+
+    if "" in ledger.units:
+        walk("")
     return "\n".join(lines) + "\n"
+
+
+def _unit_line(ledger, path: str) -> str:
+    rec = ledger.records.get(path)
+    depth = 0 if not path else path.count("/") + 1
+    if rec is None:
+        return f"{'  ' * depth}{path.rpartition('/')[2]}  [?] ?"
+    region = f"  {rec.code}" if rec.code else ""
+    return f"{'  ' * depth}{rec.name}  [{rec.kind}] {ledger.prefix(path)}{region}"

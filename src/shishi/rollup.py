@@ -22,6 +22,7 @@ from decimal import Decimal
 from .ledger import Entry, Ledger, in_unit
 from .model import Item
 from .period import Period
+from .schedule import judged_due
 
 ADDITIVE = ("registered", "resolved", "verified", "open", "overdue", "escalated", "cancelled", "beneficiaries", "on_time", "with_due")
 
@@ -141,15 +142,6 @@ def contribute(item: Item, fig: Figures, f: Filters, satisfied_levels: frozenset
         as_of = min(today, end) if end else today
         if item.due is not None and item.due < as_of:
             fig.overdue += 1
-
-
-def judged_due(item: Item) -> date | None:
-    """The deadline on-time is judged against: the original one, unless an extension of it was approved."""
-    due = item.due
-    for x in item.extensions:
-        if x.milestone is None and not x.approved_by:
-            due = min(due, x.original) if due else x.original
-    return due
 
 
 def _matches(item: Item, f: Filters) -> bool:

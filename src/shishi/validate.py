@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from .errors import Problem
+from .errors import Problem, ShishiError
 from .i18n import tr
 from .ledger import Entry, Ledger, field_position
 from .model import ID_RE
@@ -119,6 +119,10 @@ def vocabularies(ledger: Ledger) -> Iterator[Problem]:
         if it.resolution and it.resolution.satisfaction and it.resolution.satisfaction not in levels:
             yield _at(e, "resolution", "satisfaction", msg=tr(f"满意度“{it.resolution.satisfaction}”不在满意度等级中", f"satisfaction '{it.resolution.satisfaction}' is not a level of the scale"))
     for s, rp, line in ledger.surveys:
+        try:
+            ledger.resolve_unit(s.unit)
+        except ShishiError as e:
+            yield Problem(rp, line, 3, e.message)
         for name in s.counts:
             if name not in levels:
                 yield Problem(rp, line, 3, tr(f"满意度等级“{name}”不在 shishi.yaml 中", f"satisfaction level '{name}' is not in shishi.yaml"))
