@@ -482,120 +482,136 @@ class Refresh:
     parallel: bool = False
 
 
-def _tree_files(root: Path, units: dict[str, t.UnitDir]) -> list[tuple[str, str, str]]:
+def _rel(unit: str, name: str) -> str:
+    """A file's path relative to the root: what tree.rel gives, without pathlib (thousands of units)."""
+    return f"{unit}/{name}" if unit else name
+
+
+def _tree_files(root: Path, units: dict[str, t.UnitDir], units_only: bool = False) -> list[tuple[str, str, str]]:
     """(relative path, kind, unit) of every file the ledger is read from, in reading order."""
     files = [(t.CONFIG_FILE, "config", "")]
+    for path in units:
+        files.append((_rel(path, t.UNIT_FILE), "unit", path))
+    if units_only:
+        return files
     for path, ud in units.items():
-        files.append((t.rel(root, ud.dir / t.UNIT_FILE), "unit", path))
-    for path, ud in units.items():
-        for _y, f in t.ledger_files(ud):
-            files.append((t.rel(root, f), "ledger", path))
+        try:
+            names = os.listdir(ud.dir)
+        except OSError:
+            continue
+        for name in sorted(n for n in names if t.LEDGER_RE.match(n)):
+            files.append((_rel(path, name), "ledger", path))
     for f in t.survey_files(root):
         files.append((t.rel(root, f), "survey", ""))
     return files
 
 
-def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str]], parallel: bool | None = None) -> Refresh:
-    """Bring the index up to date with the files: re-read only those that changed."""
+def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str]], parallel: bool | None = None, units_only: bool = False) -> Refresh:
+    """Bring the index up to date with the files: re-read only those that changed.
+
+    Results are stored batch by batch, each in its own short transaction, so
+    memory stays flat and other processes are never kept waiting long. With
+    units_only, `files` are the config and unit files only, and only those
+    kinds are dropped when gone.
+    """
     lang = get_lang()
     known = {r[0]: r[1:] for r in con.execute("SELECT path, kind, unit, size, mtime_ns, hash, read_ns, lang, problems FROM files")}
-    stale: list[tuple[str, str, str]] = []
+    if units_only:
+        known = {rp: k for rp, k in known.items() if k[0] in ("config", "unit")}
+    stale: list[tuple[str, str, str, int]] = []
     maybe: list[tuple[str, str, str, str]] = []  # same stat, but too recent to trust: compare hashes
-    sizes = 0
     for rp, kind, unit in files:
         k = known.get(rp)
         try:
-            st = os.stat(root / rp, follow_symlinks=False)
+            st = os.stat(os.path.join(root, rp), follow_symlinks=False)
         except OSError:
             st = None
         if k is None or st is None or k[0] != kind or k[1] != unit or (k[7] and k[6] != lang) or k[2] != st.st_size or k[3] != st.st_mtime_ns:
-            stale.append((rp, kind, unit))
-            sizes += st.st_size if st else 0
+            stale.append((rp, kind, unit, st.st_size if st else 0))
         elif st.st_mtime_ns >= k[5] - RACY_NS:
             maybe.append((rp, kind, unit, k[4]))
-    touched: list[tuple[str, int]] = []  # unchanged content, newer read time
+    touched: list[tuple[int, str]] = []  # unchanged content: only a newer read time
     for rp, kind, unit, digest in maybe:
         try:
             raw = t.read_bytes(root / rp)
         except OSError:
             raw = None
         if raw is None or hashlib.blake2b(raw, digest_size=16).hexdigest() != digest:
-            stale.append((rp, kind, unit))
-            sizes += len(raw or b"")
+            stale.append((rp, kind, unit, len(raw or b"")))
         else:
-            touched.append((rp, time.time_ns()))
+            touched.append((time.time_ns(), rp))
     present = {rp for rp, _k, _u in files}
     gone = [rp for rp in known if rp not in present]
-    out = Refresh(dropped=gone)
-    if not stale and not gone and not touched:
-        return out
-    results = _read_all(root, stale, lang, sizes, parallel, out)
-    con.execute("BEGIN IMMEDIATE")
-    try:
-        for rp in gone:
-            _delete_file(con, rp)
-        next_row = [con.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM items").fetchone()[0]]
-        for res in results:
-            _store(con, res, lang, next_row)
-        con.executemany("UPDATE files SET read_ns=? WHERE path=?", [(ns, rp) for rp, ns in touched])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    out = Refresh(parsed=[rp for rp, _k, _u, _s in stale], dropped=gone)
+    if gone or touched:
+        with _write(con):
+            for rp in gone:
+                _delete_file(con, rp)
+            con.executemany("UPDATE files SET read_ns=? WHERE path=?", touched)
+    for batch in _read_batches(root, stale, lang, parallel, out):
+        with _write(con):
+            next_row = [con.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM items").fetchone()[0]]
+            for res in batch:
+                _store(con, res, lang, next_row)
     return out
 
 
-def _read_all(root: Path, stale: list[tuple[str, str, str]], lang: str, sizes: int, parallel: bool | None, out: Refresh) -> list[FileResult]:
-    out.parsed = [rp for rp, _k, _u in stale]
+class _write:
+    """A write transaction taken at once (BEGIN IMMEDIATE), committed or rolled back."""
+
+    def __init__(self, con: sqlite3.Connection):
+        self.con = con
+
+    def __enter__(self):
+        self.con.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb):
+        self.con.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _read_batches(root: Path, stale: list[tuple[str, str, str, int]], lang: str, parallel: bool | None, out: Refresh):
+    """The FileResults of the stale files, in order, a batch (~2 MB of text) at a time."""
+    total = sum(size for *_x, size in stale)
     if parallel is None:
-        parallel = sizes >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
-    bar = _progress(sizes)
+        parallel = total >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
+    chunks = _chunks(stale, max(64 * 1024, min(2_000_000, total // (4 * (os.cpu_count() or 1)))))
+    bar = _progress(total)
     try:
-        if parallel and len(stale) > 1:
+        if parallel and len(chunks) > 1:
             out.parallel = True
-            return _read_parallel(root, stale, lang, bar)
-        results = []
-        for rp, kind, unit in stale:
-            results.append(read_file(str(root), rp, kind, unit, lang))
+            batches = _read_parallel(root, chunks, lang)
+        else:
+            batches = ([read_file(str(root), rp, kind, unit, lang) for rp, kind, unit, _size in chunk] for chunk in chunks)
+        for batch in batches:
+            yield batch
             if bar:
-                bar[0].advance(bar[1], max(1, results[-1].size))
-        return results
+                bar[0].advance(bar[1], sum(r.size for r in batch))
     finally:
         if bar:
             bar[0].stop()
 
 
-def _read_parallel(root: Path, stale: list[tuple[str, str, str]], lang: str, bar) -> list[FileResult]:
-    """Parse in worker processes, in chunks of about the same size, results in the original order."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    workers = min(os.cpu_count() or 1, 8)
-    sizes = []
-    for rp, _k, _u in stale:
-        try:
-            sizes.append(os.stat(root / rp).st_size)
-        except OSError:
-            sizes.append(0)
-    target = max(1, sum(sizes) // (workers * 8))
+def _chunks(stale: list[tuple[str, str, str, int]], target: int) -> list[list[tuple[str, str, str, int]]]:
     chunks, cur, acc = [], [], 0
-    for job, size in zip(stale, sizes, strict=True):
+    for job in stale:
         cur.append(job)
-        acc += size
+        acc += job[3]
         if acc >= target:
             chunks.append(cur)
             cur, acc = [], 0
     if cur:
         chunks.append(cur)
+    return chunks
+
+
+def _read_parallel(root: Path, chunks: list[list[tuple[str, str, str, int]]], lang: str):
+    """Parse chunks in worker processes; yields their results in order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    ctx = multiprocessing.get_context(method)
-    results: list[FileResult] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for batch in pool.map(_read_many, [(str(root), c, lang) for c in chunks]):
-            results += batch
-            if bar:
-                bar[0].advance(bar[1], sum(max(1, r.size) for r in batch))
-    return results
+    with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8), mp_context=multiprocessing.get_context(method)) as pool:
+        yield from pool.map(_read_many, [(str(root), [job[:3] for job in c], lang) for c in chunks])
 
 
 def _progress(sizes: int):
@@ -608,7 +624,7 @@ def _progress(sizes: int):
     p = Progress(TextColumn(tr("读取台账", "reading ledgers")), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
                  console=Console(stderr=True), transient=True)
     p.start()
-    return p, p.add_task("read", total=sizes)
+    return p, p.add_task("read", total=max(1, sizes))
 
 
 def _delete_file(con: sqlite3.Connection, rp: str) -> None:
@@ -702,17 +718,24 @@ class IndexedItem(ItemRecord):
 
 def load(root: Path, parallel: bool | None = None):
     """The Ledger of the tree, read through the index (refreshed first); IndexUnavailable when it cannot be."""
+    return _load(Path(root), parallel, units_only=False)
+
+
+def load_units(root: Path):
+    """shishi.yaml and every unit.yaml through the index (ledger files are neither read nor refreshed)."""
+    return _load(Path(root), None, units_only=True)
+
+
+def _load(root: Path, parallel: bool | None, units_only: bool):
     from .ledger import Entry, Ledger
 
-    root = Path(root)
-    try:
-        con = connect(root)
-    except IndexUnavailable:
-        raise
+    con = connect(root)
     try:
         units, walk_problems = t.walk_units(root)
-        files = _tree_files(root, units)
-        done = refresh(con, root, [f for f in files if f[1] != "unit" or (root / f[0]).exists()], parallel)
+        files = _tree_files(root, units, units_only)
+        present = [f for f in files if f[1] != "unit" or os.path.exists(os.path.join(root, f[0]))]
+        done = refresh(con, root, present, parallel, units_only)
+        has_unit_file = {f[2] for f in present if f[1] == "unit"}
         con.execute("BEGIN")  # one snapshot for this load and every lazy read after it
         problems = _file_problems(con)
         ledger_problems: list[Problem] = list(problems.get(t.CONFIG_FILE, []))
@@ -722,10 +745,9 @@ def load(root: Path, parallel: bool | None = None):
         ledger = Ledger(root, config, units, problems=ledger_problems)
         stored_units = {r[0]: r[1:] for r in con.execute("SELECT path, json, data FROM units")}
         unit_rec = record_class(Unit).from_json
-        for path, ud in units.items():
-            rp = t.rel(root, ud.dir / t.UNIT_FILE)
-            upath = ud.dir / t.UNIT_FILE
-            if not upath.exists():
+        for path in units:
+            rp = _rel(path, t.UNIT_FILE)
+            if path not in has_unit_file:
                 ledger_problems.append(Problem(rp, 0, 0, tr("缺少 unit.yaml", "unit.yaml is missing")))
                 continue
             ledger_problems += problems.get(rp, [])
@@ -733,8 +755,11 @@ def load(root: Path, parallel: bool | None = None):
             if rec is not None:
                 ledger.records[path] = unit_rec(json.loads(rec[0]))
                 ledger.unit_data[path] = decode_node(json.loads(rec[1]))
-        source = Source(con, root)
         ledger.reread = done.parsed
+        if units_only:
+            con.close()
+            return ledger
+        source = Source(con, root)
         _load_entries(con, source, ledger, [f for f in files if f[1] == "ledger"], problems, Entry)
         for rp, kind, _unit in files:
             if kind == "survey":

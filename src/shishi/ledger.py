@@ -235,8 +235,20 @@ def read_items(rp: str, unit: str, text: str) -> tuple[list[Entry], list[Problem
 # ------------------------------------------------------------------ the whole tree
 
 
-def load_units(root: Path) -> Ledger:
-    """shishi.yaml and every unit.yaml: enough to name files and hand out IDs."""
+def load_units(root: Path, use_index: bool = True) -> Ledger:
+    """shishi.yaml and every unit.yaml: enough to name files and hand out IDs (through the index when it can)."""
+    if use_index and not os.environ.get("SHISHI_NO_INDEX"):
+        from . import index
+
+        try:
+            return index.load_units(root)
+        except index.IndexUnavailable:
+            pass
+    return read_units(root)
+
+
+def read_units(root: Path) -> Ledger:
+    """shishi.yaml and every unit.yaml read straight from the files."""
     problems: list[Problem] = []
     data, ps = read_yaml(root, root / t.CONFIG_FILE)
     problems += ps
@@ -283,7 +295,7 @@ def load(root: Path, use_index: bool = True) -> Ledger:
 
 def load_files(root: Path) -> Ledger:
     """The whole tree read straight from the files, without the index."""
-    ledger = load_units(root)
+    ledger = read_units(root)
     for path, ud in ledger.units.items():
         for _year, fpath in t.ledger_files(ud):
             rp = t.rel(root, fpath)
