@@ -53,26 +53,24 @@ PROGRESS_BYTES = 2_500_000  # show a progress bar on a terminal above this much 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE files(path TEXT PRIMARY KEY, kind TEXT, unit TEXT, size INTEGER, mtime_ns INTEGER, hash TEXT,
-    read_ns INTEGER, lang TEXT, problems INTEGER);
+    read_ns INTEGER, lang TEXT, problems INTEGER, items INTEGER, hot BLOB);
 CREATE TABLE problems(file TEXT, line INTEGER, col INTEGER, message TEXT, severity TEXT);
 CREATE TABLE config(file TEXT PRIMARY KEY, json TEXT);
 CREATE TABLE units(path TEXT PRIMARY KEY, file TEXT, name TEXT, kind TEXT, short TEXT, code TEXT, clerk TEXT,
     parent TEXT, depth INTEGER, json TEXT, data TEXT);
-CREATE TABLE items(rowid INTEGER PRIMARY KEY, file TEXT, seq INTEGER, unit TEXT, line INTEGER, id_line INTEGER,
-    id_col INTEGER, id TEXT, kind TEXT, status TEXT, category TEXT, opened TEXT, due TEXT, budget TEXT,
-    escalated_from TEXT, resolved TEXT, resolution_text TEXT, beneficiaries INTEGER, spent TEXT, satisfaction TEXT,
-    verified TEXT, verified_by TEXT, title TEXT, source TEXT, handling TEXT, owner TEXT, escalated_to TEXT,
+CREATE TABLE items(file TEXT, seq INTEGER, unit TEXT, line INTEGER, id TEXT, kind TEXT, status TEXT, title TEXT,
+    category TEXT, source TEXT, handling TEXT, owner TEXT, opened TEXT, due TEXT, budget TEXT, escalated_from TEXT,
+    escalated_to TEXT, resolved TEXT, beneficiaries INTEGER, spent TEXT, satisfaction TEXT, verified TEXT,
     cancelled TEXT, supervision TEXT, json TEXT);
-CREATE TABLE targets(item TEXT, item_row INTEGER, file TEXT, seq INTEGER, name TEXT, unit TEXT, planned TEXT, actual TEXT);
+CREATE TABLE targets(item TEXT, file TEXT, seq INTEGER, name TEXT, unit TEXT, planned TEXT, actual TEXT);
 CREATE TABLE milestones(item TEXT, file TEXT, seq INTEGER, name TEXT, due TEXT, done TEXT);
-CREATE TABLE extensions(item TEXT, item_row INTEGER, file TEXT, seq INTEGER, date TEXT, milestone TEXT, original TEXT,
-    "to" TEXT, reason TEXT, approved_by TEXT, late INTEGER);
+CREATE TABLE extensions(item TEXT, file TEXT, seq INTEGER, date TEXT, milestone TEXT, original TEXT, "to" TEXT,
+    reason TEXT, approved_by TEXT, late INTEGER);
 CREATE TABLE broken(id TEXT, file TEXT, line INTEGER, col INTEGER);
 CREATE TABLE surveys(file TEXT, seq INTEGER, line INTEGER, unit TEXT, quarter TEXT, agency TEXT, date TEXT, sample INTEGER, json TEXT);
 CREATE TABLE survey_counts(file TEXT, seq INTEGER, unit TEXT, quarter TEXT, level TEXT, count INTEGER);
-CREATE INDEX items_file ON items(file);
+CREATE INDEX items_file ON items(file, seq);
 CREATE INDEX items_id ON items(id);
-CREATE INDEX items_unit ON items(unit);
 CREATE INDEX problems_file ON problems(file);
 CREATE INDEX targets_file ON targets(file);
 CREATE INDEX milestones_file ON milestones(file);
@@ -209,8 +207,8 @@ def from_plain(model: type[BaseModel], plain: dict) -> Record:
 
 
 class ItemRecord(Record):
-    """An item from the index: the fields rollups and filters read come from columns (`_more` set),
-    the others from the item's JSON when one of them is first read."""
+    """An item from the index: the fields rollups and filters read come from the file's `hot` blob
+    (`_more` set), the others from the item's JSON when one of them is first read."""
 
     __slots__ = tuple(Item.model_fields) + ("_more",)
     model = Item
@@ -352,32 +350,44 @@ def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult
 
 
 def _item_rows(rp: str, unit: str, entries) -> dict[str, list[tuple]]:
+    """The rows of one ledger file's items, and its `hot` blob: what loading needs, marshalled per file."""
+    import marshal
+
     from .yamlio import key_position
 
-    items, targets, milestones, extensions = [], [], [], []
+    items, targets, milestones, extensions, hot = [], [], [], [], []
+    same: dict = {}
+    one = same.setdefault  # one object per distinct value: marshal then stores it once per file
     for seq, e in enumerate(entries):
         it = e.item
         res, ver = it.resolution, it.verification
-        id_line, id_col = key_position(e.data, "id")
-        items.append(
+        id_pos = key_position(e.data, "id")
+        hot.append(
             (
-                rp, seq, unit, e.line, id_line, id_col, it.id, it.kind, it.status, it.category, it.opened.isoformat(), _s(it.due), _s(it.budget),
-                it.escalated_from,
-                _s(res.date) if res else None, res.text if res else None, res.beneficiaries if res else None,
-                _s(res.spent) if res else None, res.satisfaction if res else None,
-                _s(ver.date) if ver else None, ver.by if ver else None,
-                it.title, it.source, it.handling, it.owner, it.escalated_to,
-                _s(it.cancellation.date) if it.cancellation else None, it.supervision.level if it.supervision else None,
-                it.model_dump_json(exclude_none=True),
+                e.line, None if id_pos == (e.line, 3) else id_pos, it.id, one(it.kind, it.kind), one(it.status, it.status),
+                it.category and one(it.category, it.category), one(_s(it.opened), _s(it.opened)), it.due and one(_s(it.due), _s(it.due)),
+                _s(it.budget), it.escalated_from,
+                res and (one(_s(res.date), _s(res.date)), res.text, res.beneficiaries, _s(res.spent), res.satisfaction and one(res.satisfaction, res.satisfaction)),
+                ver and (one(_s(ver.date), _s(ver.date)), ver.by),
+                tuple((x.name, x.unit, _s(x.planned), _s(x.actual)) for x in it.targets),
+                tuple((_s(x.date), x.milestone, _s(x.original), _s(x.to), x.reason, x.approved_by, x.late) for x in it.extensions),
             )
         )
-        targets += [(it.id, seq, rp, i, x.name, x.unit, _s(x.planned), _s(x.actual)) for i, x in enumerate(it.targets)]
+        items.append(
+            (
+                rp, seq, unit, e.line, it.id, it.kind, it.status, it.title, it.category, it.source, it.handling, it.owner,
+                _s(it.opened), _s(it.due), _s(it.budget), it.escalated_from, it.escalated_to,
+                _s(res.date) if res else None, res.beneficiaries if res else None, _s(res.spent) if res else None, res.satisfaction if res else None,
+                _s(ver.date) if ver else None, _s(it.cancellation.date) if it.cancellation else None,
+                it.supervision.level if it.supervision else None, it.model_dump_json(exclude_none=True),
+            )
+        )
+        targets += [(it.id, rp, i, x.name, x.unit, _s(x.planned), _s(x.actual)) for i, x in enumerate(it.targets)]
         milestones += [(it.id, rp, i, m.name, _s(m.due), _s(m.done)) for i, m in enumerate(it.milestones)]
         extensions += [
-            (it.id, seq, rp, i, _s(x.date), x.milestone, _s(x.original), _s(x.to), x.reason, x.approved_by, int(x.late))
-            for i, x in enumerate(it.extensions)
+            (it.id, rp, i, _s(x.date), x.milestone, _s(x.original), _s(x.to), x.reason, x.approved_by, int(x.late)) for i, x in enumerate(it.extensions)
         ]
-    return {"items": items, "targets": targets, "milestones": milestones, "extensions": extensions}
+    return {"items": items, "targets": targets, "milestones": milestones, "extensions": extensions, "hot": [marshal.dumps(hot)]}
 
 
 def _read_many(args: tuple[str, list[tuple[str, str, str]], str]) -> list[FileResult]:
@@ -550,9 +560,8 @@ def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str
             con.executemany("UPDATE files SET read_ns=? WHERE path=?", touched)
     for batch in _read_batches(root, stale, lang, parallel, out):
         with _write(con):
-            next_row = [con.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM items").fetchone()[0]]
             for res in batch:
-                _store(con, res, lang, next_row)
+                _store(con, res, lang)
     return out
 
 
@@ -635,24 +644,22 @@ def _delete_file(con: sqlite3.Connection, rp: str) -> None:
     con.execute("DELETE FROM files WHERE path=?", (rp,))
 
 
-def _store(con: sqlite3.Connection, res: FileResult, lang: str, next_row: list[int]) -> None:
-    rp = res.path
-    _delete_file(con, rp)
+def _store(con: sqlite3.Connection, res: FileResult, lang: str) -> None:
+    """Replace what the index holds for one file with what reading it gave."""
+    rp, rows = res.path, res.rows
+    if con.execute("SELECT 1 FROM files WHERE path=?", (rp,)).fetchone():
+        _delete_file(con, rp)
+    hot = rows.get("hot", [None])[0]
     con.execute(
-        "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?)", (rp, res.kind, res.unit, res.size, res.mtime_ns, res.hash, res.read_ns, lang, len(res.problems))
+        "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (rp, res.kind, res.unit, res.size, res.mtime_ns, res.hash, res.read_ns, lang, len(res.problems), res.items, hot),
     )
     con.executemany("INSERT INTO problems VALUES (?,?,?,?,?)", [(rp, *p) for p in res.problems])
-    rows = res.rows
     if res.kind == "ledger" and rows:
-        # a file's items get consecutive rowids, in file order: the seq-th is base + seq
-        base = next_row[0]
-        next_row[0] += len(rows["items"])
-        if rows["items"]:
-            marks = ",".join("?" * (len(rows["items"][0]) + 1))
-            con.executemany(f"INSERT INTO items VALUES ({marks})", [(base + r[1], *r) for r in rows["items"]])
-        con.executemany("INSERT INTO targets VALUES (?,?,?,?,?,?,?,?)", [(r[0], base + r[1], *r[2:]) for r in rows["targets"]])
+        con.executemany(f"INSERT INTO items VALUES ({','.join('?' * 25)})", rows["items"])
+        con.executemany("INSERT INTO targets VALUES (?,?,?,?,?,?,?)", rows["targets"])
         con.executemany("INSERT INTO milestones VALUES (?,?,?,?,?,?)", rows["milestones"])
-        con.executemany("INSERT INTO extensions VALUES (?,?,?,?,?,?,?,?,?,?,?)", [(r[0], base + r[1], *r[2:]) for r in rows["extensions"]])
+        con.executemany("INSERT INTO extensions VALUES (?,?,?,?,?,?,?,?,?,?)", rows["extensions"])
         con.executemany("INSERT INTO broken VALUES (?,?,?,?)", rows["broken"])
     elif res.kind == "config" and rows.get("record"):
         con.execute("INSERT INTO config VALUES (?,?)", (rp, rows["record"][0][0]))
@@ -670,50 +677,65 @@ def _store(con: sqlite3.Connection, res: FileResult, lang: str, next_row: list[i
 # ------------------------------------------------------------------ loading a Ledger from the index
 
 
-_ITEM_COLS = ("file, rowid, unit, line, id_line, id_col, id, kind, status, category, opened, due, budget, escalated_from, "
-              "resolved, resolution_text, beneficiaries, spent, satisfaction, verified, verified_by")
-
-
 class Source:
-    """The open index behind a loaded ledger: what entries read lazily, from one snapshot."""
+    """The open index behind a loaded ledger: what its entries read later, from the same snapshot."""
 
     def __init__(self, con: sqlite3.Connection, root: Path):
         self.con, self.root = con, root
-        self.by_file: dict[str, list] = {}  # file -> its records, in order
-        self.first_row: dict[str, int] = {}  # file -> rowid of its first item (a file's rowids are consecutive)
         self.parsed: dict[str, object] = {}
-
-    def fill(self, rec: ItemRecord) -> None:
-        """Load the rest of every record of the file `rec` is in (they are usually wanted together)."""
-        file = rec._file
-        recs = self.by_file.get(file, [rec])
-        docs = dict(self.con.execute("SELECT rowid, json FROM items WHERE file=?", (file,)).fetchall())
-        fill = _item_record_class().fill
-        for r in recs:
-            if r._more is not None:
-                fill(r, json.loads(docs[r._rowid]))
 
     def data(self, entry) -> Map | None:
         """An item's parsed YAML, for the positions of its keys: its file is read again (only problems need it)."""
-        file, rowid = entry.file, entry._rowid
+        file = entry.file
         if file not in self.parsed:
             from .ledger import parse_text
 
             try:
-                data, _ = parse_text(file, decode(t.read_bytes(self.root / file)))
+                self.parsed[file] = parse_text(file, decode(t.read_bytes(self.root / file)))[0]
             except (OSError, YamlError):
-                data = None
-            self.parsed[file] = data
+                self.parsed[file] = None
         data = self.parsed[file]
-        seq = rowid - self.first_row[file]
-        recs = self.by_file.get(file, [])
-        if isinstance(data, Seq) and seq < len(data) and isinstance(data[seq], Map) and seq < len(recs) and data[seq].get("id") == recs[seq].id:
-            return data[seq]
+        if isinstance(data, Seq):
+            for (line, _col), node in zip(data.pos, data, strict=True):
+                if line == entry.line and isinstance(node, Map) and node.get("id") == entry.item.id:
+                    return node
         return None  # the file changed since: positions fall back to the item's line
 
 
-class IndexedItem(ItemRecord):
-    __slots__ = ("_file", "_rowid")
+class _FileFill:
+    """Completes the records of one file from the items' JSON, all at once, when a field not in `hot` is first read."""
+
+    __slots__ = ("con", "file", "recs")
+
+    def __init__(self, con: sqlite3.Connection, file: str, recs: list):
+        self.con, self.file, self.recs = con, file, recs
+
+    def __call__(self, _rec) -> None:
+        fill = ItemRecord.fill
+        docs = self.con.execute("SELECT json FROM items WHERE file=? ORDER BY seq", (self.file,)).fetchall()
+        for r, (doc,) in zip(self.recs, docs, strict=True):
+            if r._more is not None:
+                fill(r, json.loads(doc))
+
+
+class _LazyData(dict):
+    """unit path -> its unit.yaml as parsed (key positions), decoded when first asked for (only problems need it)."""
+
+    def __getitem__(self, key):
+        v = dict.__getitem__(self, key)
+        if isinstance(v, str):
+            v = decode_node(json.loads(v))
+            dict.__setitem__(self, key, v)
+        return v
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def values(self):
+        return [self[k] for k in self]
+
+    def items(self):
+        return [(k, self[k]) for k in self]
 
 
 def load(root: Path, parallel: bool | None = None):
@@ -727,7 +749,7 @@ def load_units(root: Path):
 
 
 def _load(root: Path, parallel: bool | None, units_only: bool):
-    from .ledger import Entry, Ledger
+    from .ledger import Ledger
 
     con = connect(root)
     try:
@@ -742,7 +764,7 @@ def _load(root: Path, parallel: bool | None, units_only: bool):
         ledger_problems += walk_problems
         row = con.execute("SELECT json FROM config WHERE file=?", (t.CONFIG_FILE,)).fetchone()
         config = record_class(Config).from_json(json.loads(row[0])) if row else None
-        ledger = Ledger(root, config, units, problems=ledger_problems)
+        ledger = Ledger(root, config, units, problems=ledger_problems, unit_data=_LazyData())
         stored_units = {r[0]: r[1:] for r in con.execute("SELECT path, json, data FROM units")}
         unit_rec = record_class(Unit).from_json
         for path in units:
@@ -754,13 +776,12 @@ def _load(root: Path, parallel: bool | None, units_only: bool):
             rec = stored_units.get(path)
             if rec is not None:
                 ledger.records[path] = unit_rec(json.loads(rec[0]))
-                ledger.unit_data[path] = decode_node(json.loads(rec[1]))
+                dict.__setitem__(ledger.unit_data, path, rec[1])
         ledger.reread = done.parsed
         if units_only:
             con.close()
             return ledger
-        source = Source(con, root)
-        _load_entries(con, source, ledger, [f for f in files if f[1] == "ledger"], problems, Entry)
+        _load_entries(con, Source(con, root), ledger, [f for f in files if f[1] == "ledger"], problems)
         for rp, kind, _unit in files:
             if kind == "survey":
                 ledger_problems += problems.get(rp, [])
@@ -780,89 +801,102 @@ def _file_problems(con: sqlite3.Connection) -> dict[str, list[Problem]]:
     return out
 
 
-def _load_entries(con, source: Source, ledger, ledger_files, problems, Entry) -> None:
-    targets: dict[int, list] = defaultdict(list)
-    extensions: dict[int, list] = defaultdict(list)
-    if HOT["targets"]:
-        tcls = record_class(Target).from_json
-        for row, name, unit, planned, actual in con.execute("SELECT item_row, name, unit, planned, actual FROM targets ORDER BY item_row, seq"):
-            targets[row].append(tcls({"name": name, "unit": unit, "planned": planned, "actual": actual}))
-    if HOT["extensions"]:
-        xcls = record_class(Extension).from_json
-        for r in con.execute('SELECT item_row, date, milestone, original, "to", reason, approved_by, late FROM extensions ORDER BY item_row, seq'):
-            extensions[r[0]].append(xcls({"date": r[1], "milestone": r[2], "original": r[3], "to": r[4], "reason": r[5], "approved_by": r[6], "late": bool(r[7])}))
-    by_file: dict[str, list] = defaultdict(list)
-    for row in con.execute(f"SELECT {_ITEM_COLS} FROM items"):
-        by_file[row[0]].append(row)
+def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files: list[tuple[str, str, str]], problems) -> None:
+    """The entries of every ledger file, in reading order, from the files' `hot` blobs."""
+    import marshal
+
+    from .ledger import Entry
+
+    hot = dict(con.execute("SELECT path, hot FROM files WHERE kind='ledger'"))
     broken = defaultdict(list)
     for i, f, line, col in con.execute("SELECT id, file, line, col FROM broken ORDER BY rowid"):
         broken[f].append((i, f, line, col))
-    make = _row_maker(source, targets, extensions)
+    make = _hot_maker()
     entries = ledger.entries
-    for rp, _kind, _unit in ledger_files:
+    for rp, _kind, unit in ledger_files:
         ledger.problems += problems.get(rp, [])
         ledger.broken_ids += broken.get(rp, [])
-        recs = []
-        for row in by_file.get(rp, ()):
-            rec = make(row)
+        blob = hot.get(rp)
+        if not blob:
+            continue
+        recs: list = []
+        fill = _FileFill(con, rp, recs)
+        for h in marshal.loads(blob):
+            rec = make(h, fill)
             recs.append(rec)
-            e = Entry(rec, row[2], rp, row[3])
+            e = Entry(rec, unit, rp, h[0])
             e._source = source
-            e._rowid = row[1]
-            e._id_pos = (row[4], row[5])
+            if h[1] is not None:
+                e._id_pos = tuple(h[1])
             entries.append(e)
-        source.by_file[rp] = recs
-        if recs:
-            source.first_row[rp] = recs[0]._rowid
 
 
-def _row_maker(source: Source, targets: dict, extensions: dict):
-    """A function building a partly loaded record from a row of `_ITEM_COLS`."""
+def _hot_maker():
+    """A function building a partly loaded ItemRecord from one item's `hot` tuple (see `_item_rows`)."""
     _item_record_class()
-    new, cls, fromiso = object.__new__, IndexedItem, date.fromisoformat
+    new, cls, fromiso = object.__new__, ItemRecord, date.fromisoformat
     rcls = record_class(Resolution) if HOT["resolution"] else None
     vcls = record_class(Verification) if HOT["verification"] else None
-    fill = source.fill
-    intern: dict[str, str] = {}
-    keep = intern.setdefault
-    hot_targets, hot_ext = HOT["targets"], HOT["extensions"]
+    tcls = record_class(Target) if HOT["targets"] else None
+    xcls = record_class(Extension) if HOT["extensions"] else None
+    days: dict[str, date] = {}
+    money: dict[str, Decimal] = {}
 
-    def make(r):
+    def day(s: str) -> date:
+        d = days.get(s)
+        if d is None:
+            d = days[s] = fromiso(s)  # dates repeat: one object each (they are immutable)
+        return d
+
+    def dec(s: str) -> Decimal:
+        d = money.get(s)
+        if d is None:
+            d = money[s] = Decimal(s)
+        return d
+
+    def make(h, fill):
         o = new(cls)
-        o._file = r[0]
-        o._rowid = rowid = r[1]
-        o.id = r[6]
-        o.kind = keep(r[7], r[7])
-        o.status = keep(r[8], r[8])
-        o.category = r[9] and keep(r[9], r[9])
-        o.opened = fromiso(r[10])
-        o.due = r[11] and fromiso(r[11])
-        o.budget = r[12] and Decimal(r[12])
-        o.escalated_from = r[13]
+        o.id, o.kind, o.status, o.category = h[2], h[3], h[4], h[5]
+        o.opened = day(h[6])
+        o.due = h[7] and day(h[7])
+        o.budget = h[8] and dec(h[8])
+        o.escalated_from = h[9]
         if rcls is not None:
-            if r[14] is None:
+            r = h[10]
+            if r is None:
                 o.resolution = None
             else:
                 res = new(rcls)
-                res.date = fromiso(r[14])
-                res.text = r[15]
-                res.beneficiaries = r[16]
-                res.spent = r[17] and Decimal(r[17])
-                res.satisfaction = r[18] and keep(r[18], r[18])
+                res.date, res.text, res.beneficiaries = day(r[0]), r[1], r[2]
+                res.spent = r[3] and dec(r[3])
+                res.satisfaction = r[4]
                 o.resolution = res
         if vcls is not None:
-            if r[19] is None:
+            v = h[11]
+            if v is None:
                 o.verification = None
             else:
-                v = new(vcls)
-                v.date = fromiso(r[19])
-                v.by = r[20]
-                o.verification = v
-        if hot_targets:
-            o.targets = targets.get(rowid, EMPTY)
-        if hot_ext:
-            o.extensions = extensions.get(rowid, EMPTY)
+                ver = new(vcls)
+                ver.date, ver.by = day(v[0]), v[1]
+                o.verification = ver
+        if tcls is not None:
+            o.targets = [_target(tcls, x, dec) for x in h[12]] if h[12] else EMPTY
+        if xcls is not None:
+            o.extensions = [_extension(xcls, x, day) for x in h[13]] if h[13] else EMPTY
         o._more = fill
         return o
 
     return make
+
+
+def _target(cls, x, dec):
+    o = object.__new__(cls)
+    o.name, o.unit, o.planned = x[0], x[1], dec(x[2])
+    o.actual = x[3] and dec(x[3])
+    return o
+
+
+def _extension(cls, x, day):
+    o = object.__new__(cls)
+    o.date, o.milestone, o.original, o.to, o.reason, o.approved_by, o.late = day(x[0]), x[1], day(x[2]), day(x[3]), x[4], x[5], x[6]
+    return o

@@ -24,11 +24,11 @@ class Entry:
     (positions only, values left out) from the index when first asked.
     """
 
-    __slots__ = ("item", "unit", "file", "line", "_data", "_source", "_rowid", "_id_pos")
+    __slots__ = ("item", "unit", "file", "line", "_data", "_source", "_id_pos")
 
     def __init__(self, item: Item, unit: str, file: str, line: int, data: Map | None = None):
         self.item, self.unit, self.file, self.line = item, unit, file, line
-        self._data, self._source, self._rowid, self._id_pos = data, None, None, None
+        self._data, self._source, self._id_pos = data, None, None
 
     @property
     def data(self) -> Map | None:
@@ -337,8 +337,8 @@ def read_surveys(rp: str, data: object, problems: list[Problem]) -> list[tuple[S
 
 def field_position(entry: Entry, *keys: str) -> tuple[int, int]:
     """Where a key of an item stands (the item's line when unknown)."""
-    if entry._id_pos is not None and keys == ("id",):
-        return entry._id_pos  # kept by the index: no need to read the item's positions
+    if entry._source is not None and keys == ("id",):
+        return entry._id_pos or (entry.line, 3)  # kept by the index: no need to read the item's positions
     node: object = entry.data
     line, col = entry.line, 3
     for k in keys:
