@@ -53,7 +53,7 @@ PROGRESS_BYTES = 2_500_000  # show a progress bar on a terminal above this much 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE files(path TEXT PRIMARY KEY, kind TEXT, unit TEXT, size INTEGER, mtime_ns INTEGER, hash TEXT,
-    read_ns INTEGER, lang TEXT, problems INTEGER, items INTEGER, hot BLOB);
+    read_ns INTEGER, lang TEXT, problems INTEGER, items INTEGER, hot BLOB, full BLOB);
 CREATE TABLE problems(file TEXT, line INTEGER, col INTEGER, message TEXT, severity TEXT);
 CREATE TABLE config(file TEXT PRIMARY KEY, json TEXT);
 CREATE TABLE units(path TEXT PRIMARY KEY, file TEXT, name TEXT, kind TEXT, short TEXT, code TEXT, clerk TEXT,
@@ -97,28 +97,63 @@ class _FrozenEmpty(list):
 EMPTY: list = _FrozenEmpty()
 
 
-def _converter(annotation):
-    """A function turning the JSON form of a field back into its Python value, or None for as-is."""
+_DAYS: dict[str, date] = {}
+
+
+def _day(s: str) -> date:
+    """A date from its ISO text; equal dates share one (immutable) object: a year has 365 of them."""
+    d = _DAYS.get(s)
+    if d is None:
+        d = _DAYS[s] = date.fromisoformat(s)
+    return d
+
+
+def _kind(annotation) -> tuple:
+    """What a field holds: ("plain",), ("date",), ("decimal",), ("model", M) or ("list", inner kind)."""
     import types
     import typing
 
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
-        return _converter(typing.get_args(annotation)[0])
+        return _kind(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
-        conv = [_converter(a) for a in typing.get_args(annotation) if a is not type(None)]
-        return conv[0] if len(conv) == 1 else None
+        kinds = [_kind(a) for a in typing.get_args(annotation) if a is not type(None)]
+        return kinds[0] if len(kinds) == 1 else ("plain",)
     if origin is list:
-        inner = _converter(typing.get_args(annotation)[0])
-        if inner is None:
-            return lambda v: v or EMPTY  # [] shared and read-only: a third of a record's size otherwise
-        return lambda v: [inner(x) for x in v] if v else EMPTY
+        return ("list", _kind(typing.get_args(annotation)[0]))
     if annotation is date:
-        return date.fromisoformat
+        return ("date",)
     if annotation is Decimal:
-        return Decimal
+        return ("decimal",)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return record_class(annotation).from_json
+        return ("model", annotation)
+    return ("plain",)
+
+
+def _reader(kind: tuple, form: str):
+    """A function from the stored form ("json" dicts or "tuple"s) of a field to its value; None for as-is."""
+    if kind[0] == "date":
+        return _day
+    if kind[0] == "decimal":
+        return Decimal
+    if kind[0] == "model":
+        cls = record_class(kind[1])
+        return cls.from_json if form == "json" else cls.from_tuple
+    if kind[0] == "list":
+        inner = _reader(kind[1], form)
+        if inner is None:
+            return lambda v: list(v) if v else EMPTY  # [] shared and read-only: a third of a record's size otherwise
+        return lambda v: [inner(x) for x in v] if v else EMPTY
+    return None
+
+
+def _writer(kind: tuple):
+    """A function from the JSON-mode dump of a field to its tuple form; None for as-is."""
+    if kind[0] == "model":
+        return record_class(kind[1]).to_tuple
+    if kind[0] == "list":
+        inner = _writer(kind[1])
+        return (lambda v: tuple(v)) if inner is None else (lambda v: tuple(inner(x) for x in v))
     return None
 
 
@@ -174,30 +209,45 @@ _RECORDS: dict[type, type] = {}
 
 
 def record_class(model: type[BaseModel], declared: type | None = None) -> type:
-    """The light record class mirroring a Pydantic model: same field names, slots, no validation."""
+    """The light record class mirroring a Pydantic model: same field names, slots, no validation.
+
+    Generated per class (a loop over fields costs twice as much per record):
+    `from_json(d)` from the model's JSON (None values left out), `to_tuple(d)`
+    from its JSON-mode dump to a tuple in field order, `from_tuple(t)` back.
+    """
     cls = _RECORDS.get(model)
     if cls is not None:
         return cls
     names = tuple(model.model_fields)
     cls = declared or type(f"{model.__name__}Record", (Record,), {"__slots__": names, "model": model, "fields": names, "__module__": __name__})
     _RECORDS[model] = cls  # before the converters: records may nest
-    # the JSON leaves out None values only: a missing key is None, a list is always there
-    env: dict = {"new": object.__new__, "cls": cls, "EMPTY": EMPTY}
-    lines = ["def fill(o, d):", "    g = d.get"]
-    for n, f in model.model_fields.items():
-        conv = _converter(f.annotation)
-        if conv is None:
-            lines.append(f"    o.{n} = g({n!r})")
+    kinds = {n: _kind(f.annotation) for n, f in model.model_fields.items()}
+    env: dict = {"new": object.__new__, "cls": cls}
+    more = "_more" in getattr(cls, "__slots__", ())
+    src = ["def fill(o, d):", "    g = d.get"]  # the JSON leaves out None values only: a missing key is None
+    tsrc = ["def fill_tuple(o, t):"]
+    dsrc = ["def to_tuple(d):", "    return ("]
+    for i, n in enumerate(names):
+        rj, rt, w = _reader(kinds[n], "json"), _reader(kinds[n], "tuple"), _writer(kinds[n])
+        env[f"rj_{n}"], env[f"rt_{n}"], env[f"w_{n}"] = rj, rt, w
+        if rj is None:
+            src.append(f"    o.{n} = g({n!r})")
         else:
-            env[f"c_{n}"] = conv
-            lines.append(f"    v = g({n!r})")
-            lines.append(f"    o.{n} = None if v is None else c_{n}(v)")
-    if "_more" in getattr(cls, "__slots__", ()):
-        lines.append("    o._more = None")
-    lines += ["", "def from_json(d):", "    o = new(cls)", "    fill(o, d)", "    return o"]
-    exec("\n".join(lines), env)  # noqa: S102 - generated from the model's field names only
-    cls.fill = staticmethod(env["fill"])
-    cls.from_json = staticmethod(env["from_json"])
+            src += [f"    v = g({n!r})", f"    o.{n} = None if v is None else rj_{n}(v)"]
+        if rt is None:
+            tsrc.append(f"    o.{n} = t[{i}]")
+        else:
+            tsrc += [f"    v = t[{i}]", f"    o.{n} = None if v is None else rt_{n}(v)"]
+        dsrc.append(f"        d[{n!r}]," if w is None else f"        None if d[{n!r}] is None else w_{n}(d[{n!r}]),")
+    if more:
+        src.append("    o._more = None")
+        tsrc.append("    o._more = None")
+    dsrc.append("    )")
+    src += ["", "def from_json(d):", "    o = new(cls)", "    fill(o, d)", "    return o"]
+    tsrc += ["", "def from_tuple(t):", "    o = new(cls)", "    fill_tuple(o, t)", "    return o"]
+    exec("\n".join(src + [""] + tsrc + [""] + dsrc), env)  # noqa: S102 - generated from the model's field names only
+    for name in ("fill", "from_json", "fill_tuple", "from_tuple", "to_tuple"):
+        setattr(cls, name, staticmethod(env[name]))
     return cls
 
 
@@ -349,13 +399,25 @@ def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult
     return res
 
 
-def _item_rows(rp: str, unit: str, entries) -> dict[str, list[tuple]]:
-    """The rows of one ledger file's items, and its `hot` blob: what loading needs, marshalled per file."""
+def _item_rows(rp: str, unit: str, entries) -> dict[str, list]:
+    """The rows of one ledger file's items, and its two blobs (marshal, one per file):
+
+    `hot`: (dates, items) where each item is the tuple `_hot_maker` reads, its
+    dates as indexes into `dates` — what loading needs for every item;
+    `full`: every item as a tuple in field order (ItemRecord.from_tuple) — read
+    when a field outside `hot` is wanted.
+    """
     import marshal
 
     from .yamlio import key_position
 
-    items, targets, milestones, extensions, hot = [], [], [], [], []
+    to_tuple = _item_record_class().to_tuple
+    items, targets, milestones, extensions, hot, full = [], [], [], [], [], []
+    days: dict[date, int] = {}
+
+    def day(d: date | None) -> int | None:
+        return None if d is None else days.setdefault(d, len(days))
+
     same: dict = {}
     one = same.setdefault  # one object per distinct value: marshal then stores it once per file
     for seq, e in enumerate(entries):
@@ -365,14 +427,14 @@ def _item_rows(rp: str, unit: str, entries) -> dict[str, list[tuple]]:
         hot.append(
             (
                 e.line, None if id_pos == (e.line, 3) else id_pos, it.id, one(it.kind, it.kind), one(it.status, it.status),
-                it.category and one(it.category, it.category), one(_s(it.opened), _s(it.opened)), it.due and one(_s(it.due), _s(it.due)),
-                _s(it.budget), it.escalated_from,
-                res and (one(_s(res.date), _s(res.date)), res.text, res.beneficiaries, _s(res.spent), res.satisfaction and one(res.satisfaction, res.satisfaction)),
-                ver and (one(_s(ver.date), _s(ver.date)), ver.by),
+                it.category and one(it.category, it.category), day(it.opened), day(it.due), _s(it.budget), it.escalated_from,
+                res and (day(res.date), res.text, res.beneficiaries, _s(res.spent), res.satisfaction and one(res.satisfaction, res.satisfaction)),
+                ver and (day(ver.date), ver.by),
                 tuple((x.name, x.unit, _s(x.planned), _s(x.actual)) for x in it.targets),
-                tuple((_s(x.date), x.milestone, _s(x.original), _s(x.to), x.reason, x.approved_by, x.late) for x in it.extensions),
+                tuple((day(x.date), x.milestone, day(x.original), day(x.to), x.reason, x.approved_by, x.late) for x in it.extensions),
             )
         )
+        full.append(to_tuple(it.model_dump(mode="json")))
         items.append(
             (
                 rp, seq, unit, e.line, it.id, it.kind, it.status, it.title, it.category, it.source, it.handling, it.owner,
@@ -387,7 +449,8 @@ def _item_rows(rp: str, unit: str, entries) -> dict[str, list[tuple]]:
         extensions += [
             (it.id, rp, i, _s(x.date), x.milestone, _s(x.original), _s(x.to), x.reason, x.approved_by, int(x.late)) for i, x in enumerate(it.extensions)
         ]
-    return {"items": items, "targets": targets, "milestones": milestones, "extensions": extensions, "hot": [marshal.dumps(hot)]}
+    blobs = (marshal.dumps(([d.isoformat() for d in days], hot)), marshal.dumps(full))
+    return {"items": items, "targets": targets, "milestones": milestones, "extensions": extensions, "hot": blobs}
 
 
 def _read_many(args: tuple[str, list[tuple[str, str, str]], str]) -> list[FileResult]:
@@ -649,10 +712,10 @@ def _store(con: sqlite3.Connection, res: FileResult, lang: str) -> None:
     rp, rows = res.path, res.rows
     if con.execute("SELECT 1 FROM files WHERE path=?", (rp,)).fetchone():
         _delete_file(con, rp)
-    hot = rows.get("hot", [None])[0]
+    hot, full = rows.get("hot", (None, None))
     con.execute(
-        "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (rp, res.kind, res.unit, res.size, res.mtime_ns, res.hash, res.read_ns, lang, len(res.problems), res.items, hot),
+        "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (rp, res.kind, res.unit, res.size, res.mtime_ns, res.hash, res.read_ns, lang, len(res.problems), res.items, hot, full),
     )
     con.executemany("INSERT INTO problems VALUES (?,?,?,?,?)", [(rp, *p) for p in res.problems])
     if res.kind == "ledger" and rows:
@@ -711,11 +774,13 @@ class _FileFill:
         self.con, self.file, self.recs = con, file, recs
 
     def __call__(self, _rec) -> None:
-        fill = ItemRecord.fill
-        docs = self.con.execute("SELECT json FROM items WHERE file=? ORDER BY seq", (self.file,)).fetchall()
-        for r, (doc,) in zip(self.recs, docs, strict=True):
+        import marshal
+
+        fill = ItemRecord.fill_tuple
+        (blob,) = self.con.execute("SELECT full FROM files WHERE path=?", (self.file,)).fetchone()
+        for r, tup in zip(self.recs, marshal.loads(blob), strict=True):
             if r._more is not None:
-                fill(r, json.loads(doc))
+                fill(r, tup)
 
 
 class _LazyData(dict):
@@ -812,6 +877,7 @@ def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files:
     for i, f, line, col in con.execute("SELECT id, file, line, col FROM broken ORDER BY rowid"):
         broken[f].append((i, f, line, col))
     make = _hot_maker()
+    day = _day
     entries = ledger.entries
     for rp, _kind, unit in ledger_files:
         ledger.problems += problems.get(rp, [])
@@ -821,8 +887,10 @@ def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files:
             continue
         recs: list = []
         fill = _FileFill(con, rp, recs)
-        for h in marshal.loads(blob):
-            rec = make(h, fill)
+        dates, items = marshal.loads(blob)
+        days = [day(d) for d in dates]
+        for h in items:
+            rec = make(h, fill, days)
             recs.append(rec)
             e = Entry(rec, unit, rp, h[0])
             e._source = source
@@ -834,19 +902,12 @@ def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files:
 def _hot_maker():
     """A function building a partly loaded ItemRecord from one item's `hot` tuple (see `_item_rows`)."""
     _item_record_class()
-    new, cls, fromiso = object.__new__, ItemRecord, date.fromisoformat
+    new, cls = object.__new__, ItemRecord
     rcls = record_class(Resolution) if HOT["resolution"] else None
     vcls = record_class(Verification) if HOT["verification"] else None
     tcls = record_class(Target) if HOT["targets"] else None
     xcls = record_class(Extension) if HOT["extensions"] else None
-    days: dict[str, date] = {}
     money: dict[str, Decimal] = {}
-
-    def day(s: str) -> date:
-        d = days.get(s)
-        if d is None:
-            d = days[s] = fromiso(s)  # dates repeat: one object each (they are immutable)
-        return d
 
     def dec(s: str) -> Decimal:
         d = money.get(s)
@@ -854,11 +915,11 @@ def _hot_maker():
             d = money[s] = Decimal(s)
         return d
 
-    def make(h, fill):
+    def make(h, fill, days):
         o = new(cls)
         o.id, o.kind, o.status, o.category = h[2], h[3], h[4], h[5]
-        o.opened = day(h[6])
-        o.due = h[7] and day(h[7])
+        o.opened = days[h[6]]
+        o.due = None if h[7] is None else days[h[7]]
         o.budget = h[8] and dec(h[8])
         o.escalated_from = h[9]
         if rcls is not None:
@@ -867,7 +928,7 @@ def _hot_maker():
                 o.resolution = None
             else:
                 res = new(rcls)
-                res.date, res.text, res.beneficiaries = day(r[0]), r[1], r[2]
+                res.date, res.text, res.beneficiaries = days[r[0]], r[1], r[2]
                 res.spent = r[3] and dec(r[3])
                 res.satisfaction = r[4]
                 o.resolution = res
@@ -877,12 +938,12 @@ def _hot_maker():
                 o.verification = None
             else:
                 ver = new(vcls)
-                ver.date, ver.by = day(v[0]), v[1]
+                ver.date, ver.by = days[v[0]], v[1]
                 o.verification = ver
         if tcls is not None:
             o.targets = [_target(tcls, x, dec) for x in h[12]] if h[12] else EMPTY
         if xcls is not None:
-            o.extensions = [_extension(xcls, x, day) for x in h[13]] if h[13] else EMPTY
+            o.extensions = [_extension(xcls, x, days) for x in h[13]] if h[13] else EMPTY
         o._more = fill
         return o
 
@@ -896,7 +957,7 @@ def _target(cls, x, dec):
     return o
 
 
-def _extension(cls, x, day):
+def _extension(cls, x, days):
     o = object.__new__(cls)
-    o.date, o.milestone, o.original, o.to, o.reason, o.approved_by, o.late = day(x[0]), x[1], day(x[2]), day(x[3]), x[4], x[5], x[6]
+    o.date, o.milestone, o.original, o.to, o.reason, o.approved_by, o.late = days[x[0]], x[1], days[x[2]], days[x[3]], x[4], x[5], x[6]
     return o
