@@ -98,12 +98,33 @@ def _parse(text: str):
     root = None
     frame: list = []
     special, nulls, bools = _SPECIAL, _NULLS, _BOOLS
+    bad_keys = _NULLS | frozenset(_BOOLS)
+    top_indent, top_map = -1, False  # of `frame`, for the fast path
     lineno = 0
     for indent_s, dash, dash_sp, key, key_sp, rest in _LINE.findall(text):
         lineno += 1
+        indent = len(indent_s)
+        if key and not dash and indent == top_indent and top_map and frame[2] is None and key not in bad_keys:
+            # the common line: one more `key: value` of the current mapping
+            if not rest or rest[0] == "#":
+                frame[2], frame[3], frame[4] = key, lineno, indent + 1
+                continue
+            if rest[0] in special or " #" in rest or ": " in rest or rest[-1] in ": ":
+                value = _scalar(rest)
+            elif rest in nulls:
+                value = None
+            elif rest in bools:
+                value = bools[rest]
+            else:
+                value = rest
+            cont = frame[0]
+            if key in cont:
+                problems.append((lineno, indent + 1, f"duplicate key '{key}'"))
+            cont[key] = value
+            cont.pos[key] = (lineno, indent + 1, lineno, indent + len(key) + len(key_sp) + 2)
+            continue
         if not key and not dash and (not rest or rest[0] == "#"):
             continue  # blank or comment
-        indent = len(indent_s)
         # close what this line ends, open what a pending key announces
         while stack:
             cont, fi, pending = frame[0], frame[1], frame[2]
@@ -154,6 +175,7 @@ def _parse(text: str):
                     raise _Unsupported
                 cont.append(_scalar(rest))
                 cont.pos.append((lineno, col + 1))
+                top_indent, top_map = frame[1], False
                 continue
             child = Map()
             child.pos = {}
@@ -175,6 +197,7 @@ def _parse(text: str):
             if not key_sp and rest:
                 raise _Unsupported
             frame[2], frame[3], frame[4] = key, lineno, col + 1
+            top_indent, top_map = frame[1], True
             continue
         if rest[0] in special or " #" in rest or ": " in rest or rest[-1] == ":" or rest[-1] == " ":
             value = _scalar(rest)
@@ -188,6 +211,7 @@ def _parse(text: str):
             problems.append((lineno, col + 1, f"duplicate key '{key}'"))
         cont[key] = value
         cont.pos[key] = (lineno, col + 1, lineno, col + len(key) + len(key_sp) + 2)
+        top_indent, top_map = frame[1], type(frame[0]) is Map
     if stack and stack[-1][2] is not None:
         raise _Unsupported
     return root, problems

@@ -61,7 +61,7 @@ CREATE TABLE units(path TEXT PRIMARY KEY, file TEXT, name TEXT, kind TEXT, short
 CREATE TABLE items(file TEXT, seq INTEGER, unit TEXT, line INTEGER, id TEXT, kind TEXT, status TEXT, title TEXT,
     category TEXT, source TEXT, handling TEXT, owner TEXT, opened TEXT, due TEXT, budget TEXT, escalated_from TEXT,
     escalated_to TEXT, resolved TEXT, beneficiaries INTEGER, spent TEXT, satisfaction TEXT, verified TEXT,
-    cancelled TEXT, supervision TEXT, json TEXT);
+    cancelled TEXT, supervision TEXT);
 CREATE TABLE targets(item TEXT, file TEXT, seq INTEGER, name TEXT, unit TEXT, planned TEXT, actual TEXT);
 CREATE TABLE milestones(item TEXT, file TEXT, seq INTEGER, name TEXT, due TEXT, done TEXT);
 CREATE TABLE extensions(item TEXT, file TEXT, seq INTEGER, date TEXT, milestone TEXT, original TEXT, "to" TEXT,
@@ -441,7 +441,7 @@ def _item_rows(rp: str, unit: str, entries) -> dict[str, list]:
                 _s(it.opened), _s(it.due), _s(it.budget), it.escalated_from, it.escalated_to,
                 _s(res.date) if res else None, res.beneficiaries if res else None, _s(res.spent) if res else None, res.satisfaction if res else None,
                 _s(ver.date) if ver else None, _s(it.cancellation.date) if it.cancellation else None,
-                it.supervision.level if it.supervision else None, it.model_dump_json(exclude_none=True),
+                it.supervision.level if it.supervision else None,
             )
         )
         targets += [(it.id, rp, i, x.name, x.unit, _s(x.planned), _s(x.actual)) for i, x in enumerate(it.targets)]
@@ -719,7 +719,7 @@ def _store(con: sqlite3.Connection, res: FileResult, lang: str) -> None:
     )
     con.executemany("INSERT INTO problems VALUES (?,?,?,?,?)", [(rp, *p) for p in res.problems])
     if res.kind == "ledger" and rows:
-        con.executemany(f"INSERT INTO items VALUES ({','.join('?' * 25)})", rows["items"])
+        con.executemany(f"INSERT INTO items VALUES ({','.join('?' * 24)})", rows["items"])
         con.executemany("INSERT INTO targets VALUES (?,?,?,?,?,?,?)", rows["targets"])
         con.executemany("INSERT INTO milestones VALUES (?,?,?,?,?,?)", rows["milestones"])
         con.executemany("INSERT INTO extensions VALUES (?,?,?,?,?,?,?,?,?,?)", rows["extensions"])
