@@ -368,4 +368,5 @@ def fmt(
 
 def run() -> None:
     app()
+from . import cli_index  # noqa: E402,F401,I001
 from . import cli_track  # noqa: E402,F401

@@ -961,3 +961,58 @@ def _extension(cls, x, days):
     o = object.__new__(cls)
     o.date, o.milestone, o.original, o.to, o.reason, o.approved_by, o.late = days[x[0]], x[1], days[x[2]], days[x[3]], x[4], x[5], x[6]
     return o
+
+
+# ------------------------------------------------------------------ shishi query
+
+
+_READ_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+_PRAGMAS_READ = {"table_info", "table_xinfo", "index_list", "index_info", "foreign_key_list", "user_version", "schema_version", "compile_options"}
+
+
+def query(root: Path, sql: str) -> tuple[list[str], list[tuple]]:
+    """Column names and rows of one read-only SQL statement over the index (refreshed first).
+
+    The connection is opened read-only (`mode=ro`, `PRAGMA query_only`) and an
+    authorizer refuses anything but reading, so a query can never change the index.
+    """
+    from .errors import ShishiError
+
+    root = Path(root)
+    try:
+        con = connect(root)
+        try:
+            units, _ = t.walk_units(root)
+            files = _tree_files(root, units)
+            refresh(con, root, [f for f in files if f[1] != "unit" or os.path.exists(os.path.join(root, f[0]))])
+        finally:
+            con.close()
+        ro = connect(root, readonly=True)
+    except IndexUnavailable as e:
+        raise ShishiError(tr(f"无法打开索引 {db_path(root)}：{e}", f"cannot open the index {db_path(root)}: {e}")) from None
+    refused: list[str] = []
+
+    def authorize(action, arg1, arg2, _db, _trigger):
+        if action in _READ_ACTIONS or action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() in _PRAGMAS_READ and arg2 is None:
+            return sqlite3.SQLITE_OK
+        refused.append(arg1 or "")
+        return sqlite3.SQLITE_DENY
+
+    ro.set_authorizer(authorize)
+    try:
+        cur = ro.execute(sql)
+        cols = [d[0] for d in cur.description or ()]
+        return cols, cur.fetchall()
+    except (sqlite3.Warning, sqlite3.ProgrammingError) as e:
+        if "one statement" not in str(e):
+            raise ShishiError(tr(f"SQL 错误：{e}", f"SQL error: {e}")) from None
+        raise ShishiError(tr("一次只能执行一条 SQL 语句", "one SQL statement at a time")) from None
+    except sqlite3.Error as e:
+        if refused or "readonly" in str(e) or "not authorized" in str(e):
+            raise ShishiError(
+                tr("shishi query 只读：只能用 SELECT 查询，不能修改索引（台账请用 shishi 的写入命令修改）",
+                   "shishi query is read-only: SELECT only, the index cannot be changed (change ledgers with shishi's write commands)")
+            ) from None
+        raise ShishiError(tr(f"SQL 错误：{e}", f"SQL error: {e}")) from None
+    finally:
+        ro.close()
