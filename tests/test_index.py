@@ -356,3 +356,10 @@ def test_warm_commands_parse_only_the_changed_file(generated: Path, tmp_path: Pa
         r = cli(*args, ledger=root)
         assert r.exit_code in (0, 1), r.stderr
         assert parsed == [victim.file], args
+
+
+def test_query_masks_personal_data_unless_revealed(tree: Path, cli):
+    ops.add(tree, "三居社区", "王某13912345678反映路灯不亮", opened="2021-09-01")
+    sql = "SELECT title FROM items"
+    assert cli("query", sql, "-f", "csv", ledger=tree).stdout == "title\n王某139****5678反映路灯不亮\n"
+    assert cli("query", sql, "-f", "csv", "--reveal", ledger=tree).stdout == "title\n王某13912345678反映路灯不亮\n"

@@ -15,6 +15,7 @@ import typer
 
 from .errors import ShishiError
 from .i18n import set_lang, tr
+from .privacy import mask
 
 app = typer.Typer(
     name="shishi",
@@ -71,6 +72,34 @@ def out(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+def commit_option():
+    """The --commit option of a write command (pair it with `committing`)."""
+    return typer.Option(
+        False, "--commit", help="提交到 git，只提交本命令改动的文件 (git commit exactly the files this command changed; also git.auto_commit in shishi.yaml)."
+    )
+
+
+@contextmanager
+def committing(ctx: typer.Context, commit: bool, message=None):
+    """Wrap a write command's body: with --commit or git.auto_commit, check git first, then commit the files written.
+
+    Use inside errors(): `with errors(), committing(ctx, commit, lambda: f"close {item.id}: …"):`.
+    The message may also be set on the yielded object (`c.message = …`).
+    """
+    from .gitio import committing as git_committing
+
+    with git_committing(root_of(ctx), commit, message) as c:
+        yield c
+    if c.commit:
+        typer.echo(tr(f"已提交 {c.commit}", f"committed {c.commit}"), err=True)
+
+
+def subject(text: str, width: int = 60) -> str:
+    """One line of a clerk's text for a commit message."""
+    line = " ".join(mask(text).split())  # commit messages travel further than the files: no phone numbers in them
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
 # ------------------------------------------------------------------ tree and units
 
 
@@ -97,11 +126,12 @@ def unit_add(
     code: Optional[str] = typer.Option(None, "--code", help="12 位区划代码 (12-digit region code)."),
     short: Optional[str] = typer.Option(None, "--short", help="编号用的单位简码，如 SJ (short code for IDs)."),
     clerk: Optional[str] = typer.Option(None, "--clerk", help="台账员 (the clerk keeping this ledger)."),
+    commit: bool = commit_option(),
 ) -> None:
     """添加单位 (add a unit under an existing one)."""
     from . import ops
 
-    with errors():
+    with errors(), committing(ctx, commit, lambda: f"unit add {p}"):
         p = ops.add_unit(root_of(ctx), path, kind, code, short, clerk)
     out(tr(f"已添加单位 {p}", f"added unit {p}"))
 
@@ -142,17 +172,19 @@ def add(
     phone: Optional[str] = typer.Option(None, "--phone", help="联系电话 (personal data, masked in output)."),
     tag: list[str] = typer.Option([], "--tag", help="标签 (repeatable)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="只输出编号 (print the ID alone)."),
+    commit: bool = commit_option(),
 ) -> None:
     """登记新事项，输出其编号 (register a new item; prints its ID)."""
     from . import ops
 
-    with errors():
+    with errors(), committing(ctx, commit, lambda: f"add {item.id}: {subject(item.title)}"):
         item = ops.add(
             root_of(ctx), unit, title, kind=kind, description=description, category=category, source=source,
             handling=handling, due=due, opened=opened, owner=owner, lead=lead, partners=partner, budget=budget,
             targets=target, milestones=milestone, reporter=reporter, phone=phone, tags=tag,
         )
-    out(item.id if quiet else tr(f"已登记 {item.id}：{item.title}（时限 {item.due}）", f"added {item.id}: {item.title} (due {item.due})"))
+    title = mask(item.title)
+    out(item.id if quiet else tr(f"已登记 {item.id}：{title}（时限 {item.due}）", f"added {item.id}: {title} (due {item.due})"))
 
 
 @app.command()
@@ -164,11 +196,12 @@ def progress(
     milestone: Optional[str] = typer.Option(None, "--milestone", help="相关节点名称."),
     done: bool = typer.Option(False, "--done", help="该节点已完成 (with --milestone)."),
     by: Optional[str] = typer.Option(None, "--by", help="记录人."),
+    commit: bool = commit_option(),
 ) -> None:
     """记录进展或节点完成 (append a progress entry, or mark a milestone done)."""
     from . import ops
 
-    with errors():
+    with errors(), committing(ctx, commit, lambda: f"progress {item.id}: {subject(note)}"):
         item = ops.progress(root_of(ctx), item_id, note, when=when, milestone=milestone, done=done, by=by)
     out(tr(f"已记录 {item.id} 进展（共 {len(item.progress)} 条）", f"recorded progress on {item.id} ({len(item.progress)} entries)"))
 
@@ -183,13 +216,15 @@ def close(
     when: Optional[str] = typer.Option(None, "--date", help="办结日期 (default today)."),
     satisfaction: Optional[str] = typer.Option(None, "--satisfaction", help="回访满意度，如 满意 (a level of the scale)."),
     target: list[str] = typer.Option([], "--target", help="指标完成量 NAME=ACTUAL (repeatable)."),
+    commit: bool = commit_option(),
 ) -> None:
     """办结事项 (resolve an item)."""
     from . import ops
 
-    with errors():
+    with errors(), committing(ctx, commit, lambda: f"close {item.id}: {subject(item.title)} (惠及{item.resolution.beneficiaries}人次)"):
         item = ops.close(root_of(ctx), item_id, resolution, beneficiaries, spent=spent, when=when, satisfaction=satisfaction, targets=target)
-    out(tr(f"已办结 {item.id}：{item.title}（惠及{item.resolution.beneficiaries}人次）", f"resolved {item.id}: {item.title} (served {item.resolution.beneficiaries})"))
+    title = mask(item.title)
+    out(tr(f"已办结 {item.id}：{title}（惠及{item.resolution.beneficiaries}人次）", f"resolved {item.id}: {title} (served {item.resolution.beneficiaries})"))
 
 
 @app.command()
@@ -198,11 +233,12 @@ def verify(
     item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
     by: Optional[str] = typer.Option(None, "--by", help="销号人或单位."),
     when: Optional[str] = typer.Option(None, "--date", help="销号日期 (default today)."),
+    commit: bool = commit_option(),
 ) -> None:
     """销号：核验已办结事项 (strike off a resolved item)."""
     from . import ops
 
-    with errors():
+    with errors(), committing(ctx, commit, lambda: f"verify {item.id}: {subject(item.title)}"):
         item = ops.verify(root_of(ctx), item_id, by=by, when=when)
     out(tr(f"已销号 {item.id}", f"verified {item.id}"))
 
@@ -213,11 +249,12 @@ def reopen(
     item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
     reason: str = typer.Option(..., "--reason", help="重办原因."),
     when: Optional[str] = typer.Option(None, "--date", help="日期 (default today)."),
+    commit: bool = commit_option(),
 ) -> None:
     """重办：已办结或已销号事项重新办理 (reopen a resolved item)."""
     from . import ops
 
-    with errors():
+    with errors(), committing(ctx, commit, lambda: f"reopen {item.id}: {subject(item.title)} ({subject(reason, 40)})"):
         item = ops.reopen(root_of(ctx), item_id, reason, when=when)
     out(tr(f"已重办 {item.id}", f"reopened {item.id}"))
 
@@ -229,11 +266,12 @@ def cancel(
     reason: str = typer.Option(..., "--reason", help="撤销原因."),
     duplicate_of: Optional[str] = typer.Option(None, "--duplicate-of", help="与之重复的事项编号."),
     when: Optional[str] = typer.Option(None, "--date", help="日期 (default today)."),
+    commit: bool = commit_option(),
 ) -> None:
     """撤销事项 (cancel an open item, e.g. a duplicate)."""
     from . import ops
 
-    with errors():
+    with errors(), committing(ctx, commit, lambda: f"cancel {item.id}: {subject(item.title)} ({subject(reason, 40)})"):
         item = ops.cancel(root_of(ctx), item_id, reason, duplicate_of=duplicate_of, when=when)
     out(tr(f"已撤销 {item.id}", f"cancelled {item.id}"))
 
@@ -248,11 +286,12 @@ def escalate(
     owner: Optional[str] = typer.Option(None, "--owner", help="接收单位的责任人 (owner in the receiving unit)."),
     due: Optional[str] = typer.Option(None, "--due", help="新的完成时限 (default from shishi.yaml time limits)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="只输出新编号 (print the new ID alone)."),
+    commit: bool = commit_option(),
 ) -> None:
     """上报或转办：在目标单位新建延续事项，输出新编号 (escalate; prints the new ID)."""
     from . import ops
 
-    with errors():
+    with errors(), committing(ctx, commit, lambda: f"escalate {item_id} → {item.id}: {subject(item.title)}"):
         item = ops.escalate(root_of(ctx), item_id, to, reason, when=when, owner=owner, due=due)
     out(item.id if quiet else tr(f"已上报 {item_id} → {item.id}", f"escalated {item_id} -> {item.id}"))
 
@@ -351,11 +390,12 @@ def check(
 def fmt(
     ctx: typer.Context,
     check_only: bool = typer.Option(False, "--check", help="只报告不合规范的文件，不改动 (report only)."),
+    commit: bool = commit_option(),
 ) -> None:
     """整理台账文件为规范格式 (put ledger files into the canonical layout)."""
     from . import ops
 
-    with errors():
+    with errors(), committing(ctx, commit, lambda: "fmt " + ", ".join(changed[:3]) + (f" (+{len(changed) - 3})" if len(changed) > 3 else "")):
         changed = ops.fmt(root_of(ctx), check_only)
     for rp in changed:
         out(rp)
@@ -369,4 +409,7 @@ def fmt(
 def run() -> None:
     app()
 from . import cli_index  # noqa: E402,F401,I001
+from . import cli_report  # noqa: E402,F401,I001
 from . import cli_track  # noqa: E402,F401
+from . import cli_git  # noqa: E402,F401
+from . import cli_data  # noqa: E402,F401

@@ -8,9 +8,10 @@ from typing import Optional
 
 import typer
 
-from .cli import app, errors, out, root_of
+from .cli import app, commit_option, committing, errors, out, root_of, subject
 from .errors import ShishiError
 from .i18n import schedule_name, status_name, tr
+from .privacy import mask, mask_data
 
 supervise_app = typer.Typer(help="督查督办：发现问题、挂牌、反馈、退回、督办台账 (supervision: findings, flags, feedback, returns, the ledger).", no_args_is_help=True)
 survey_app = typer.Typer(help="满意度调查：登记与汇总 (quarterly satisfaction surveys: record and list).", no_args_is_help=True)
@@ -89,11 +90,11 @@ def due(
         rows = due_rows(ledger, day, within, _unit(ledger, unit))
     headers = [tr("时限", "date"), tr("剩余", "left"), tr("编号", "ID"), tr("单位", "unit"), tr("事项", "title"), tr("节点", "milestone"), tr("序时", "state"), tr("督办", "supervision"), tr("原时限", "original")]
     table_rows = [
-        [r.date.isoformat(), _left(r.days_left) if fmt == "table" else r.days_left, r.id, r.unit or _root(), r.title, r.milestone or "",
+        [r.date.isoformat(), _left(r.days_left) if fmt == "table" else r.days_left, r.id, r.unit or _root(), mask(r.title), r.milestone or "",
          schedule_name(r.state) if fmt == "table" else (r.state or ""), r.level or "", r.original.isoformat() if r.original else ""]
         for r in rows
     ]
-    _emit(fmt, [r.as_dict() for r in rows], headers, table_rows, "没有逾期或临期的事项", "nothing overdue or due soon")
+    _emit(fmt, mask_data([r.as_dict() for r in rows]), headers, table_rows, "没有逾期或临期的事项", "nothing overdue or due soon")
 
 
 @app.command()
@@ -106,11 +107,12 @@ def extend(
     milestone: Optional[str] = typer.Option(None, "--milestone", help="延期的节点名称，不写则为完成时限 (the milestone to move; default the due date)."),
     late: bool = typer.Option(False, "--late", help="时限已过仍补记延期，计为逾期 (record an extension after the date passed; counted late)."),
     when: Optional[str] = typer.Option(None, "--date", help="延期日期 (date of the extension; default today)."),
+    commit: bool = commit_option(),
 ) -> None:
     """延期：推迟完成时限或节点，原时限留档 (move a deadline or milestone; the original stays on record)."""
     from .tracking import extend as do_extend
 
-    with errors():
+    with errors(), committing(ctx, commit, lambda: f"extend {item.id}: {subject(item.title)}"):
         item = do_extend(root_of(ctx), item_id, to, reason, approved_by=approved_by, milestone=milestone, late=late, when=when)
     x = item.extensions[-1]
     what = x.milestone or tr("完成时限", "due date")
@@ -133,13 +135,15 @@ def supervise_add(
     owner: Optional[str] = typer.Option(None, "--owner", help="责任人 (person responsible)."),
     when: Optional[str] = typer.Option(None, "--date", help="发现日期 (date of the finding; default today)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="只输出编号 (print the ID alone)."),
+    commit: bool = commit_option(),
 ) -> None:
     """督查发现问题：在责任单位台账新建整改事项 (a finding: a new rectification item in the unit's ledger)."""
     from .tracking import supervise_add as do_add
 
-    with errors():
+    with errors(), committing(ctx, commit, lambda: f"supervise add {item.id}: {subject(item.title)}"):
         item = do_add(root_of(ctx), unit, finding, deadline, level=level, by=by, notice=notice, category=category, owner=owner, when=when)
-    out(item.id if quiet else tr(f"已交办 {item.id}：{item.title}（{item.supervision.level}督办，整改时限 {item.due}）", f"added finding {item.id}: {item.title} ({item.supervision.level}, deadline {item.due})"))
+    title = mask(item.title)
+    out(item.id if quiet else tr(f"已交办 {item.id}：{title}（{item.supervision.level}督办，整改时限 {item.due}）", f"added finding {item.id}: {title} ({item.supervision.level}, deadline {item.due})"))
 
 
 @supervise_app.command("flag")
@@ -151,11 +155,12 @@ def supervise_flag(
     by: Optional[str] = typer.Option(None, "--by", help="督查单位 (the supervising office)."),
     notice: Optional[str] = typer.Option(None, "--notice", help="督查通知单编号 (notice number)."),
     when: Optional[str] = typer.Option(None, "--date", help="督办日期 (default today)."),
+    commit: bool = commit_option(),
 ) -> None:
     """列入督办或调整级别，如挂牌督办滞后事项 (put an item under supervision, or change its level)."""
     from .tracking import supervise_flag as do_flag
 
-    with errors():
+    with errors(), committing(ctx, commit, lambda: f"supervise flag {item.id}: {subject(item.title)} ({item.supervision.level})"):
         item = do_flag(root_of(ctx), item_id, level, deadline=deadline, by=by, notice=notice, when=when)
     sup = item.supervision
     out(tr(f"{item.id} 已列入{sup.level}督办（整改时限 {sup.deadline or '—'}）", f"{item.id} is under {sup.level} supervision (deadline {sup.deadline or '-'})"))
@@ -167,11 +172,12 @@ def supervise_feedback(
     item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
     note: str = typer.Option(..., "--note", "-n", help="反馈内容 (the unit's reply)."),
     when: Optional[str] = typer.Option(None, "--date", help="反馈日期 (default today)."),
+    commit: bool = commit_option(),
 ) -> None:
     """记录责任单位的整改反馈 (record the unit's feedback on a supervised item)."""
     from .tracking import supervise_feedback as do_feedback
 
-    with errors():
+    with errors(), committing(ctx, commit, lambda: f"supervise feedback {item.id}: {subject(item.title)}"):
         item = do_feedback(root_of(ctx), item_id, note, when=when)
     out(tr(f"已记录 {item.id} 反馈（共 {len(item.supervision.feedback)} 次）", f"recorded feedback on {item.id} ({len(item.supervision.feedback)} in all)"))
 
@@ -182,11 +188,12 @@ def supervise_return(
     item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
     reason: str = typer.Option(..., "--reason", help="退回原因 (why it is sent back)."),
     when: Optional[str] = typer.Option(None, "--date", help="退回日期 (default today)."),
+    commit: bool = commit_option(),
 ) -> None:
     """退回：审核不通过，重新整改（计入退回次数） (send a resolution back; reopened and counted)."""
     from .tracking import supervise_return as do_return
 
-    with errors():
+    with errors(), committing(ctx, commit, lambda: f"supervise return {item.id}: {subject(item.title)}"):
         item = do_return(root_of(ctx), item_id, reason, when=when)
     n = sum(1 for r in item.reopenings if r.returned)
     out(tr(f"已退回 {item.id}，重新整改（第 {n} 次退回）", f"returned {item.id} for rework (returned {n} times)"))
@@ -208,7 +215,7 @@ def supervise_list(
         _check_format(fmt)
         day = _as_of(as_of)
         ledger = load(root_of(ctx))
-        data = supervision_ledger(ledger, day, _unit(ledger, unit), include_closed)
+        data = mask_data(supervision_ledger(ledger, day, _unit(ledger, unit), include_closed))
     headers = [tr("编号", "ID"), tr("单位", "unit"), tr("问题", "finding"), tr("级别", "level"), tr("督办日期", "date"), tr("整改时限", "deadline"),
                tr("逾期天数", "days overdue"), tr("状态", "status"), tr("最近反馈", "last feedback"), tr("退回", "returned")]
     rows = []
@@ -244,12 +251,13 @@ def survey_add(
     count: list[str] = typer.Option([], "--count", help="各等级人数 很满意=120,满意=60,… (answers per level; repeatable)."),
     when: Optional[str] = typer.Option(None, "--date", help="调查日期 (date of the survey)."),
     file: Optional[Path] = typer.Option(None, "--file", help="从 YAML 或 CSV 文件登记多份调查 (record surveys from a YAML or CSV file)."),
+    commit: bool = commit_option(),
 ) -> None:
     """登记季度第三方满意度调查 (record a quarterly third-party satisfaction survey)."""
     from .ledger import load_units
     from .tracking import read_survey_file, survey_add_many
 
-    with errors():
+    with errors(), committing(ctx, commit, lambda: "survey add: " + "、".join(sorted({x.quarter for x in added}))):
         root = root_of(ctx)
         if file is not None:
             if unit or quarter or agency or count or when:

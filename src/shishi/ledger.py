@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from . import tree as t
 from .errors import Problem, ShishiError
 from .i18n import tr
 from .model import Config, Item, SurveyEntry, Unit
-from .yamlio import Map, Seq, YamlError, conflict_markers, decode, key_position, locate, parse
+from .yamlio import CONFLICT_RE, Map, Seq, YamlError, conflict_markers, decode, key_position, locate, parse
 
 
 class Entry:
@@ -156,7 +157,7 @@ def read_yaml(root: Path, path: Path, raw: bytes | None = None) -> tuple[object,
 def parse_text(rp: str, text: str) -> tuple[object, list[Problem]]:
     conflicts = conflict_regions(text)
     if conflicts:
-        return None, [Problem(rp, a, 1, _conflict_message(a, b)) for a, b in conflicts]
+        return None, [Problem(rp, a, 1, _conflict_message(a, b, _conflict_item(text, a, b))) for a, b in conflicts]
     try:
         data, dups = fastyaml.parse(text) or parse(text)
     except YamlError as e:
@@ -182,11 +183,32 @@ def conflict_regions(text: str) -> list[tuple[int, int]]:
     return regions
 
 
-def _conflict_message(first: int, last: int) -> str:
+def _conflict_item(text: str, first: int, last: int) -> str | None:
+    """The item a conflict region holds, or sits inside (its lines are an item's fields); None otherwise."""
+    lines = text.splitlines()
+    start = re.compile(r"^- (?:id:[ \t]*['\"]?([^'\"\s#]+))?")
+    inner = [ln for ln in lines[first : last - 1] if ln.strip() and not CONFLICT_RE.match(ln)]
+    for ln in inner:
+        m = start.match(ln)
+        if m:
+            return m.group(1)
+    if inner and all(ln[:1] in (" ", "\t") for ln in inner):
+        for ln in reversed(lines[: first - 1]):
+            m = start.match(ln)
+            if m:
+                return m.group(1)
+            if ln.strip() and ln[:1] not in (" ", "\t"):
+                break
+    return None
+
+
+def _conflict_message(first: int, last: int, item: str | None = None) -> str:
+    where_zh = f"，事项 {item}" if item else ""
+    where_en = f", item {item}" if item else ""
     return tr(
-        f"git 合并冲突（第 {first}–{last} 行）：<<<<<<< 与 ======= 之间是本地的版本，======= 与 >>>>>>> 之间是合并进来的版本；"
+        f"git 合并冲突（第 {first}–{last} 行{where_zh}）：<<<<<<< 与 ======= 之间是本地的版本，======= 与 >>>>>>> 之间是合并进来的版本；"
         "保留正确的内容（或两者都留，各成一项），删去三行标记，再运行 shishi check",
-        f"git merge conflict (lines {first}-{last}): between <<<<<<< and ======= is your version, between ======= and >>>>>>> "
+        f"git merge conflict (lines {first}-{last}{where_en}): between <<<<<<< and ======= is your version, between ======= and >>>>>>> "
         "the incoming one; keep what is right (or both, as separate items), delete the three marker lines, run shishi check",
     )
 

@@ -212,6 +212,7 @@ class Reporter(Record):
 
     name: Name | None = None
     phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    id_card: Annotated[str, StringConstraints(max_length=40)] | None = None
 
 
 class Item(Record):

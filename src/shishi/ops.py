@@ -238,7 +238,7 @@ def _replace_block(loc: Located, new: Item) -> str:
 
 def _append_text(ledger: Ledger, unit: str, path: Path, items: list[Item]) -> tuple[str, bool]:
     """The text of `path` with `items` appended as new blocks."""
-    block = dump_items([item_to_data(i) for i in items])
+    block = re.sub(r"\n(?=- )", "\n\n", dump_items([item_to_data(i) for i in items]))  # a blank line between items, as fmt leaves them
     if not path.exists():
         year = path.stem
         return f"# {ledger.unit_name(unit)} {year}年台账\n\n{block}", False
@@ -436,21 +436,81 @@ def add(
     }
     with write_lock(root):
         ledger = _units(root)
-        upath = ledger.resolve_unit(unit)
-        if upath not in ledger.records:
-            raise ShishiError(tr(f"单位 {upath} 的 unit.yaml 有错误，先运行 shishi check", f"unit {upath} has a broken unit.yaml; run shishi check"))
-        _check_vocab(ledger.config, category, source)
-        if data["due"] is None:
-            data["due"] = default_due(ledger.config, opened_d, category, handling)
-        if data["due"] < opened_d:
-            raise ShishiError(tr("完成时限早于登记日期", "--due is before the opening date"))
-        _validate(data)  # everything but the ID, before any file is touched
+        upath = item_unit(ledger, unit)
+        data = prepare(ledger, data)
         data["id"] = _next_id(ledger, upath, opened_d.year)
         item = _validate(data)
         path = ledger.ledger_path(upath, opened_d.year)
         text, bom = _append_text(ledger, upath, path, [item])
         atomic_write(path, text, bom)
     return item
+
+
+def item_unit(ledger: Ledger, unit: str) -> str:
+    """The path of the unit new items go to; its unit.yaml must be sound."""
+    upath = ledger.resolve_unit(unit)
+    if upath not in ledger.records:
+        raise ShishiError(tr(f"单位 {upath} 的 unit.yaml 有错误，先运行 shishi check", f"unit {upath} has a broken unit.yaml; run shishi check"))
+    return upath
+
+
+def prepare(ledger: Ledger, data: dict) -> dict:
+    """A new item's data checked for everything but its ID, the default deadline filled in; raises ShishiError."""
+    data = dict(data, id="X-0000-000")
+    _check_vocab(ledger.config, data.get("category"), data.get("source"))
+    if data.get("due") is None:
+        data["due"] = default_due(ledger.config, data["opened"], data.get("category"), data.get("handling"))
+    if data["due"] < data["opened"]:
+        raise ShishiError(tr("完成时限早于登记日期", "--due is before the opening date"))
+    _validate(data)
+    return data
+
+
+def source_keys(ledger: Ledger, unit: str) -> set[str]:
+    """The source keys of the items a unit's own ledger files hold, broken items included."""
+    keys = set()
+    for _y, path in t.ledger_files(ledger.units[unit]):
+        data, _ = parse_text(t.rel(ledger.root, path), _read_text(path)[0])
+        for raw in data if isinstance(data, list) else ():
+            if isinstance(raw, dict) and isinstance(raw.get("source_key"), str):
+                keys.add(raw["source_key"])
+    return keys
+
+
+def add_many(root: Path, unit: str, rows: list[dict], *, dry_run: bool = False) -> tuple[list[Item], list[dict]]:
+    """Register many items in one locked write per ledger file, checked as `add` checks one.
+
+    A row whose `source_key` the unit already holds is not added again.
+    Returns the items added (or, with dry_run, that would be) and the rows
+    left out as already present. Any invalid row refuses the whole lot.
+    """
+    with write_lock(root):
+        ledger = _units(root)
+        upath = item_unit(ledger, unit)
+        prepared = [prepare(ledger, d) for d in rows]
+        have = source_keys(ledger, upath)
+        added: list[Item] = []
+        already: list[dict] = []
+        numbers: dict[int, int] = {}  # year -> next sequence number
+        for data in prepared:
+            key = data.get("source_key")
+            if key and key in have:
+                already.append(data)
+                continue
+            if key:
+                have.add(key)
+            year = data["opened"].year
+            if year not in numbers:
+                numbers[year] = int(ID_RE.match(_next_id(ledger, upath, year)).group(2))
+            data["id"] = f"{ledger.prefix(upath)}-{year}-{numbers[year]:03d}"
+            numbers[year] += 1
+            added.append(_validate(data))
+        if not dry_run:
+            for year in sorted({i.opened.year for i in added}):
+                path = ledger.ledger_path(upath, year)
+                text, bom = _append_text(ledger, upath, path, [i for i in added if i.opened.year == year])
+                atomic_write(path, text, bom)
+    return added, already
 
 
 def modify(root: Path, item_id: str, change: Callable[[Item, Ledger], Item]) -> Item:

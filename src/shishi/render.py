@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from .i18n import kind_name, status_name, tr
-from .privacy import mask
+from .privacy import mask_data
 
 
 def _default(o):
@@ -31,14 +31,8 @@ def item_view(item, unit: str, reveal: bool = False) -> dict:
     data = item_to_data(item)
     out = {"id": data.pop("id"), "unit": unit}
     out.update(data)
-    rep = out.get("reporter")
-    if rep and not reveal and rep.get("phone"):
-        out["reporter"] = dict(rep, phone=mask(rep["phone"]))
-    if not reveal:
-        for key in ("title", "description"):
-            if out.get(key):
-                out[key] = mask(out[key])
-    return out
+    # every string, not only the reporter's: a number typed into a note must not print either
+    return out if reveal else mask_data(out)
 
 
 def table(rows: list[list], headers: list[str]) -> str:
@@ -109,7 +103,7 @@ def item_text(view: dict, unit_name: str) -> str:
     kv("标签", "tags", "、".join(view.get("tags", [])))
     rep = view.get("reporter")
     if rep:
-        kv("反映人", "reporter", " ".join(x for x in (rep.get("name"), rep.get("phone")) if x))
+        kv("反映人", "reporter", " ".join(x for x in (rep.get("name"), rep.get("phone"), rep.get("id_card")) if x))
     sup = view.get("supervision")
     if sup:
         kv("督办", "supervision", f"{sup['level']} {sup.get('by') or ''} {sup.get('notice') or ''} {tr('整改时限', 'deadline')} {sup.get('deadline') or ''}".strip())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from . import privacy
 from .errors import Problem, ShishiError
 from .i18n import tr
 from .ledger import Entry, Ledger, field_position
@@ -182,6 +183,7 @@ CHECKS: list[Check] = [
     status_consistent,
     vocabularies,
     units_consistent,
+    privacy.free_text,
 ]
 
 

@@ -18,6 +18,8 @@ import glob
 import os
 import re
 import tempfile
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -380,6 +382,19 @@ def edit_block(block_text: str, old: dict, new: dict, order: tuple[str, ...]) ->
     return buf.getvalue()
 
 
+_written: ContextVar[list[Path] | None] = ContextVar("shishi_written", default=None)
+
+
+@contextmanager
+def recording():
+    """Collect the paths `atomic_write` replaces inside the block (for --commit)."""
+    token = _written.set([])
+    try:
+        yield _written.get()
+    finally:
+        _written.reset(token)
+
+
 def atomic_write(path: Path, text: str, bom: bool = False) -> None:
     """Replace `path` with `text` so that a crash leaves the old file or the new one, never half."""
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
@@ -398,6 +413,9 @@ def atomic_write(path: Path, text: str, bom: bool = False) -> None:
         else:
             os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+        written = _written.get()
+        if written is not None:
+            written.append(Path(path))
     except BaseException:
         try:
             os.unlink(tmp)

@@ -1,0 +1,304 @@
+"""The tier roll-up: counting rules on real trees, the invariants on generated ones, and `shishi rollup`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import SAMPLE
+from shishi import ops
+from shishi.ledger import Entry, Ledger, load
+from shishi.model import Config, Item, Unit
+from shishi.period import parse_period
+from shishi.rollup import ADDITIVE, Figures, Filters, breakdown, node_json, rollup
+from shishi.tree import UnitDir
+
+FAR = date(2030, 1, 1)
+
+
+def _node(node, path):
+    if node.unit == path:
+        return node
+    for c in node.children:
+        hit = _node(c, path)
+        if hit:
+            return hit
+    return None
+
+
+# ------------------------------------------------------------------ counting rules on real trees
+
+
+def test_escalated_problem_counts_once_at_town_and_district(tree: Path):
+    ops.add(tree, "云品村", "产业路损毁", opened="2021-06-01", budget="20万", targets=["产业路=2公里"])
+    new = ops.escalate(tree, "GS-YP-2021-001", "赶水镇", "需镇里出资", when="2021-06-03")
+    ops.close(tree, new.id, "修复产业路", 300, when="2021-07-01", spent="18万", targets=["产业路=2"])
+    node = rollup(load(tree), "", Filters(as_of=FAR))
+    village, town = _node(node, "赶水镇/云品村"), _node(node, "赶水镇")
+    assert (village.own.registered, village.own.escalated, village.own.resolved) == (1, 1, 0)
+    assert (town.own.registered, town.own.received, town.own.resolved) == (0, 1, 1)
+    for n in (town, node):
+        t = n.total
+        assert (t.registered, t.resolved, t.escalated, t.open, t.beneficiaries) == (1, 1, 1, 0, 300)
+        assert t.resolution_rate == 1.0
+        # the money and the target count once, on the item that carried the work
+        assert t.budget == Decimal(200000) and t.spent == Decimal(180000)
+        assert t.targets == {("产业路", "公里"): [Decimal(2), Decimal(2)]}
+
+
+def test_registrations_by_opening_resolutions_by_resolution_date(tree: Path):
+    ops.add(tree, "三居社区", "路灯不亮", opened="2021-06-20", due="2021-06-27")
+    ops.close(tree, "GS-SJ-2021-001", "已修复", 30, when="2021-07-02")
+    ledger = load(tree)
+    q2 = rollup(ledger, "", Filters(period=parse_period("2021Q2"))).total
+    q3 = rollup(ledger, "", Filters(period=parse_period("2021Q3"))).total
+    # Q2: registered, and in hand (and overdue) at the end of June; Q3: resolved, late
+    assert (q2.registered, q2.resolved, q2.open, q2.overdue) == (1, 0, 1, 1)
+    assert (q3.registered, q3.resolved, q3.open, q3.beneficiaries, q3.on_time_rate) == (0, 1, 0, 30, 0.0)
+    assert q2.resolution_rate == 0.0 and q3.resolution_rate is None  # never a rate above 100%
+
+
+def test_as_of_before_resolution_counts_item_in_hand(tree: Path):
+    ops.add(tree, "三居社区", "路灯不亮", opened="2021-09-01", due="2021-09-08")
+    ops.close(tree, "GS-SJ-2021-001", "已修复", 30, when="2021-09-20")
+    ops.verify(tree, "GS-SJ-2021-001", when="2021-09-25")
+    ledger = load(tree)
+    before = rollup(ledger, "", Filters(as_of=date(2021, 9, 10))).total
+    assert (before.registered, before.resolved, before.verified, before.open, before.overdue) == (1, 0, 0, 1, 1)
+    between = rollup(ledger, "", Filters(as_of=date(2021, 9, 22))).total
+    assert (between.resolved, between.verified, between.open) == (1, 0, 0)
+    # an explicit as-of after the period's end is the period's end
+    assert rollup(ledger, "", Filters(period=parse_period("2021-09-01..2021-09-10"), as_of=FAR)).total.open == 1
+    # items opened after the as-of date do not exist yet
+    assert rollup(ledger, "", Filters(as_of=date(2021, 8, 31))).total.registered == 0
+
+
+def test_cancelled_items_are_not_registrations(tree: Path):
+    ops.add(tree, "三居社区", "重复反映", opened="2021-09-01")
+    ops.cancel(tree, "GS-SJ-2021-001", "重复", when="2021-09-02")
+    t = rollup(load(tree), "", Filters(as_of=FAR)).total
+    assert (t.registered, t.cancelled, t.open, t.resolution_rate) == (0, 1, 0, None)
+
+
+def test_callback_satisfaction_counts_only_satisfied_levels(tree: Path):
+    for title, level in (("一", "满意"), ("二", "不满意"), ("三", "基本满意"), ("四", None)):
+        item = ops.add(tree, "三居社区", title, opened="2021-09-01")
+        ops.close(tree, item.id, "已办", 1, when="2021-09-02", satisfaction=level)
+    t = rollup(load(tree), "", Filters(as_of=FAR)).total
+    assert (t.callback_answers, t.callback_satisfied, t.callback_satisfaction_rate) == (3, 2, 0.6667)
+
+
+def test_surveys_count_by_scale_and_quarter(tree: Path):
+    (tree / "surveys").mkdir()
+    (tree / "surveys/2021Q3.yaml").write_text(
+        "- unit: 三居社区\n  quarter: 2021Q3\n  counts: {很满意: 6, 满意: 2, 不满意: 2}\n- unit: 文龙街道\n  quarter: 2021Q4\n  counts: {满意: 10}\n", encoding="utf-8"
+    )
+    ledger = load(tree)
+    q3 = rollup(ledger, "", Filters(period=parse_period("2021Q3")))
+    assert (q3.total.survey_sample, q3.total.satisfaction_rate, q3.total.mean_score) == (10, 0.8, 76.0)
+    assert _node(q3, "赶水镇").total.survey_sample == 10 and _node(q3, "文龙街道").total.survey_sample == 0
+    assert rollup(ledger, "", Filters(period=parse_period("2021"))).total.survey_sample == 20
+    # a quarter that has not begun by the as-of date is not counted
+    assert rollup(ledger, "", Filters(as_of=date(2021, 9, 30))).total.survey_sample == 10
+
+
+def test_depth_hides_levels_but_counts_them(tree: Path):
+    ops.add(tree, "三居社区", "甲", opened="2021-09-01")
+    ops.add(tree, "文龙街道", "乙", opened="2021-09-01", kind="project")
+    ledger = load(tree)
+    flat = rollup(ledger, "", Filters(as_of=FAR), depth=0)
+    assert flat.children == [] and flat.total.registered == 2
+    one = rollup(ledger, "", Filters(as_of=FAR), depth=1)
+    assert [c.unit for c in one.children] == ["文龙街道", "赶水镇"] and all(c.children == [] for c in one.children)
+    assert rollup(ledger, "", Filters(kind="project", as_of=FAR)).total.registered == 1
+    assert rollup(ledger, "赶水镇", Filters(as_of=FAR)).total.registered == 1
+
+
+def test_figures_add_every_additive_field():
+    a, b = Figures(), Figures()
+    for i, k in enumerate(ADDITIVE, 1):
+        setattr(b, k, type(getattr(b, k))(i))
+    b.targets[("路", "米")] = [Decimal(3), Decimal(1)]
+    a.add(b)
+    a.add(b)
+    assert all(getattr(a, k) == 2 * getattr(b, k) for k in ADDITIVE)
+    assert a.targets == {("路", "米"): [Decimal(6), Decimal(2)]}
+
+
+# ------------------------------------------------------------------ invariants on generated trees
+
+D0 = date(2021, 1, 1)
+
+
+@st.composite
+def ledgers(draw):
+    """A district with towns and villages, and problems that may be escalated up the tree; returns (ledger, chains).
+
+    A chain is the list of (unit, item) of one problem, from where it was first recorded.
+    """
+    units = {"": UnitDir("", Path("/x"))}
+    records = {"": Unit(name="区", kind="district", short="QU")}
+    for i in range(draw(st.integers(1, 3))):
+        town = f"镇{i}"
+        units[town] = UnitDir(town, Path("/x"))
+        units[""].children.append(town)
+        records[town] = Unit(name=town, kind="town", short=f"T{i}")
+        for j in range(draw(st.integers(0, 2))):
+            v = f"{town}/村{j}"
+            units[v] = UnitDir(v, Path("/x"))
+            units[town].children.append(v)
+            records[v] = Unit(name=f"村{i}{j}", kind="village", short=f"V{j}")
+    paths = list(units)
+    entries, chains = [], []
+    for k in range(draw(st.integers(0, 14))):
+        unit = draw(st.sampled_from(paths))
+        ups = [unit]
+        while ups[-1] and draw(st.booleans()):
+            ups.append(ups[-1].rpartition("/")[0])
+        day = draw(st.integers(0, 400))
+        budget = draw(st.one_of(st.none(), st.integers(0, 10**6)))
+        target = draw(st.one_of(st.none(), st.integers(1, 100)))
+        final = draw(st.sampled_from(["open", "in_progress", "resolved", "verified", "cancelled"]))
+        chain = []
+        for n, u in enumerate(ups):
+            last = n == len(ups) - 1
+            opened = D0 + timedelta(days=day)
+            data = {
+                "id": f"P{k}-2021-{n + 1:03d}",
+                "title": f"问题{k}",
+                "category": draw(st.sampled_from(["甲", "乙", None])),
+                "opened": opened,
+                "due": opened + timedelta(days=draw(st.integers(0, 60))),
+                "status": final if last else "escalated",
+                "budget": budget,
+                "targets": [{"name": "路", "unit": "米", "planned": target, "actual": draw(st.integers(0, target))}] if target else [],
+                "escalated_from": chain[-1][1].id if chain else None,
+                "escalated_to": None if last else f"P{k}-2021-{n + 2:03d}",
+            }
+            if last and final in ("resolved", "verified"):
+                rd = opened + timedelta(days=draw(st.integers(0, 90)))
+                data["resolution"] = {"date": rd, "text": "办了", "beneficiaries": draw(st.integers(0, 500)), "spent": draw(st.one_of(st.none(), st.integers(0, 10**5))), "satisfaction": draw(st.sampled_from([None, "满意", "不满意"]))}
+                if final == "verified":
+                    data["verification"] = {"date": rd + timedelta(days=draw(st.integers(0, 30)))}
+            if last and final == "cancelled":
+                data["cancellation"] = {"date": opened + timedelta(days=draw(st.integers(0, 30))), "reason": "重复"}
+            item = Item.model_validate(data)
+            chain.append((u, item))
+            entries.append(Entry(item, u, "x.yaml", 1))
+            day += draw(st.integers(0, 20))  # escalated some days later
+        chains.append(chain)
+    ledger = Ledger(Path("/x"), Config(district="区"), units, records, entries)
+    return ledger, chains
+
+
+def _filters(draw_period: str | None, as_of: date) -> Filters:
+    return Filters(period=parse_period(draw_period) if draw_period else None, as_of=as_of)
+
+
+PERIODS = st.sampled_from([None, "2021", "2021Q1", "2021Q2", "2021Q3", "2021-05", "2021-03-15..2021-10-20", "2022"])
+AS_OF = st.dates(date(2021, 1, 1), date(2022, 12, 31))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ledgers(), PERIODS, AS_OF)
+def test_totals_are_own_plus_children_for_every_additive_figure(gen, period, as_of):
+    ledger, _chains = gen
+    f = _filters(period, as_of)
+    root = rollup(ledger, "", f)
+
+    def check(node):
+        for k in ADDITIVE:
+            assert getattr(node.total, k) == getattr(node.own, k) + sum(getattr(c.total, k) for c in node.children), (node.unit, k)
+        expect: dict = {}
+        for part in [node.own] + [c.total for c in node.children]:
+            for key, (p, a) in part.targets.items():
+                e = expect.setdefault(key, [0, 0])
+                e[0] += p
+                e[1] += a
+        assert node.total.targets == expect
+        assert node.total.resolution_rate is None or 0 <= node.total.resolution_rate <= 1
+        for c in node.children:
+            check(c)
+
+    check(root)
+    # the JSON the CLI prints: the district's totals are its own items' plus its towns'
+    data = node_json(root)
+    for k in ("registered", "resolved", "verified", "open", "overdue", "escalated", "beneficiaries", "spent", "budget"):
+        assert data[k] == data["own"][k] + sum(c[k] for c in data["children"]), k
+    # grouping the items another way (by category) adds up to the same totals
+    groups = breakdown(ledger, "", f, lambda item: item.category)
+    for k in ADDITIVE:
+        if not k.startswith("survey"):
+            assert sum(getattr(g, k) for g in groups.values()) == getattr(root.total, k), k
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ledgers())
+def test_an_escalated_problem_counts_once_at_every_level(gen):
+    ledger, chains = gen
+    root = rollup(ledger, "", Filters(as_of=FAR))
+    nodes = {}
+
+    def index(n):
+        nodes[n.unit] = n
+        for c in n.children:
+            index(c)
+
+    index(root)
+
+    def under(path, unit):
+        return not unit or path == unit or path.startswith(unit + "/")
+
+    for unit, node in nodes.items():
+        first = [c for c in chains if under(c[0][0], unit) and c[0][1].status != "cancelled"]
+        solved = [c for c in chains if under(c[-1][0], unit) and c[-1][1].status in ("resolved", "verified")]
+        assert node.total.registered == len(first), unit
+        assert node.total.resolved == len(solved), unit
+    assert root.total.registered == sum(1 for c in chains if c[0][1].status != "cancelled")
+    assert root.total.escalated == sum(len(c) - 1 for c in chains)
+
+
+# ------------------------------------------------------------------ the sample district and the CLI
+
+
+def test_sample_district_totals_are_its_towns_plus_its_own(cli):
+    r = cli("rollup", "--period", "2021", "--as-of", "2021-11-30", "--format", "json", ledger=SAMPLE)
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["unit"] == "" and data["tier"] == "district" and len(data["children"]) >= 5
+    for k in ("registered", "resolved", "verified", "open", "overdue", "escalated", "beneficiaries", "spent", "budget"):
+        assert data[k] == data["own"][k] + sum(c[k] for c in data["children"]), k
+    for key in ("unit", "tier", "registered", "resolved", "verified", "open", "overdue", "escalated", "beneficiaries", "spent", "on_time_rate", "resolution_rate", "satisfaction_rate", "children"):
+        assert key in data
+    # the sample's escalations (village -> town) are registered once
+    town = next(c for c in data["children"] if c["unit"] == "赶水镇")
+    assert town["escalated"] >= 1 and town["registered"] == town["own"]["registered"] + sum(c["registered"] for c in town["children"])
+
+
+def test_rollup_formats(cli):
+    args = ("rollup", "--period", "2021", "--as-of", "2021-11-30")
+    table = cli(*args, ledger=SAMPLE).stdout
+    assert "綦江区汇总（2021年，截至2021年11月30日）" in table and "　赶水镇" in table and "　　三居社区" in table
+    rows = list(csv.DictReader(io.StringIO(cli(*args, "--depth", "1", "-f", "csv", ledger=SAMPLE).stdout)))
+    assert rows[0]["unit"] == "" and rows[0]["depth"] == "0" and {r["depth"] for r in rows[1:]} == {"1"}
+    assert int(rows[0]["registered"]) == sum(int(r["registered"]) for r in rows[1:]) + json.loads(cli(*args, "-f", "json", ledger=SAMPLE).stdout)["own"]["registered"]
+    md = cli(*args, "-f", "md", "--kind", "project", ledger=SAMPLE).stdout
+    assert md.startswith("# 綦江区汇总（2021年，民生实事项目，") and "|:--" in md
+    assert cli(*args, "-f", "text", "赶水镇", ledger=SAMPLE).stdout.startswith("赶水镇汇总")
+
+
+def test_rollup_usage_errors(cli):
+    assert cli("rollup", "-f", "xml", ledger=SAMPLE).exit_code == 2
+    assert cli("rollup", "--kind", "thing", ledger=SAMPLE).exit_code == 2
+    assert cli("rollup", "--depth", "-1", ledger=SAMPLE).exit_code == 2
+    r = cli("rollup", "没有这个单位", ledger=SAMPLE)
+    assert r.exit_code == 1 and "没有单位" in r.stderr
+    r = cli("rollup", "--period", "2021Q5", ledger=SAMPLE)
+    assert r.exit_code == 1 and "期间格式不对" in r.stderr
