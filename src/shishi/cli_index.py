@@ -14,7 +14,11 @@ from .i18n import tr
 @app.command()
 def query(
     ctx: typer.Context,
-    sql: str = typer.Argument(..., metavar="SQL", help="一条只读 SQL，如 \"SELECT unit, count(*) FROM items GROUP BY unit\"（表见 README「Speed」）(one read-only SQL statement; tables in README)."),
+    sql: str = typer.Argument(
+        ...,
+        metavar="SQL",
+        help='一条只读 SQL，如 "SELECT unit, count(*) FROM items GROUP BY unit"（表见 README「Speed」）(one read-only SQL statement; tables in README).',
+    ),
     fmt: str = typer.Option("table", "--format", "-f", help="table|csv|json."),
     reveal: bool = typer.Option(False, "--reveal", help="显示完整电话、身份证号 (show personal data unmasked)."),
 ) -> None:

@@ -40,7 +40,7 @@ from pydantic import BaseModel
 from . import tree as t
 from .errors import Problem
 from .i18n import get_lang, set_lang, tr
-from .model import Config, Extension, Item, Resolution, SurveyEntry, Target, Unit, Verification
+from .model import Config, Item, SurveyEntry, Unit
 from .yamlio import Map, Seq, YamlError, decode
 
 SCHEMA_VERSION = 1
@@ -280,22 +280,24 @@ def _item_record_class() -> type:
     return _RECORDS.get(Item) or record_class(Item, ItemRecord)
 
 
-def _nested_is(model: type[BaseModel], names: tuple[str, ...]) -> bool:
-    """True when a nested model still has exactly the fields the index keeps in columns."""
-    return tuple(model.model_fields) == names
-
-
-# nested fields rebuilt from columns; when a model gains a field they are read from the JSON instead
-RESOLUTION_FIELDS = ("date", "text", "beneficiaries", "spent", "satisfaction")
-VERIFICATION_FIELDS = ("date", "by")
-TARGET_FIELDS = ("name", "unit", "planned", "actual")
-EXTENSION_FIELDS = ("date", "milestone", "original", "to", "reason", "approved_by", "late")
-HOT = {
-    "resolution": _nested_is(Resolution, RESOLUTION_FIELDS),
-    "verification": _nested_is(Verification, VERIFICATION_FIELDS),
-    "targets": _nested_is(Target, TARGET_FIELDS),
-    "extensions": _nested_is(Extension, EXTENSION_FIELDS),
-}
+# The fields of an item every load builds, for every item: what roll-ups, reports and filters read
+# (rollup.contribute lists its own). The others are read, a file at a time, when first wanted.
+HOT_FIELDS = (
+    "id",
+    "kind",
+    "status",
+    "category",
+    "opened",
+    "due",
+    "budget",
+    "escalated_from",
+    "resolution",
+    "verification",
+    "cancellation",
+    "supervision",
+    "targets",
+    "extensions",
+)
 
 
 # ------------------------------------------------------------------ positions
@@ -392,7 +394,8 @@ def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult
         problems += ps
         surveys = read_surveys(rp, data, problems)
         res.rows["surveys"] = [
-            (rp, seq, line, s.unit, s.quarter, s.agency, _s(s.date), sum(s.counts.values()), s.model_dump_json(exclude_none=True)) for seq, (s, _rp, line) in enumerate(surveys)
+            (rp, seq, line, s.unit, s.quarter, s.agency, _s(s.date), sum(s.counts.values()), s.model_dump_json(exclude_none=True))
+            for seq, (s, _rp, line) in enumerate(surveys)
         ]
         res.rows["survey_counts"] = [(rp, seq, s.unit, s.quarter, lv, n) for seq, (s, _rp, _line) in enumerate(surveys) for lv, n in s.counts.items()]
     res.problems = [(p.line, p.col, p.message, p.severity) for p in problems]
@@ -402,45 +405,61 @@ def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult
 def _item_rows(rp: str, unit: str, entries) -> dict[str, list]:
     """The rows of one ledger file's items, and its two blobs (marshal, one per file):
 
-    `hot`: (dates, items) where each item is the tuple `_hot_maker` reads, its
-    dates as indexes into `dates` — what loading needs for every item;
-    `full`: every item as a tuple in field order (ItemRecord.from_tuple) — read
-    when a field outside `hot` is wanted.
+    `hot`: per item (line, position of its ID or None when at the line's `- id:`,
+    *the HOT_FIELDS in tuple form) — what every load builds; `full`: every item
+    as a tuple in field order (ItemRecord.from_tuple) — read when a field
+    outside HOT_FIELDS is first wanted.
     """
     import marshal
 
     from .yamlio import key_position
 
     to_tuple = _item_record_class().to_tuple
+    names = tuple(Item.model_fields)
+    hot_at = [names.index(n) for n in HOT_FIELDS]
     items, targets, milestones, extensions, hot, full = [], [], [], [], [], []
-    days: dict[date, int] = {}
-
-    def day(d: date | None) -> int | None:
-        return None if d is None else days.setdefault(d, len(days))
-
     same: dict = {}
-    one = same.setdefault  # one object per distinct value: marshal then stores it once per file
+
+    def canon(v):
+        """Equal strings as one object, so that marshal stores each once per file (dates, statuses …)."""
+        if type(v) is str:
+            return same.setdefault(v, v)
+        if type(v) is tuple:
+            return tuple(canon(x) for x in v)
+        return v
+
     for seq, e in enumerate(entries):
         it = e.item
         res, ver = it.resolution, it.verification
         id_pos = key_position(e.data, "id")
-        hot.append(
-            (
-                e.line, None if id_pos == (e.line, 3) else id_pos, it.id, one(it.kind, it.kind), one(it.status, it.status),
-                it.category and one(it.category, it.category), day(it.opened), day(it.due), _s(it.budget), it.escalated_from,
-                res and (day(res.date), res.text, res.beneficiaries, _s(res.spent), res.satisfaction and one(res.satisfaction, res.satisfaction)),
-                ver and (day(ver.date), ver.by),
-                tuple((x.name, x.unit, _s(x.planned), _s(x.actual)) for x in it.targets),
-                tuple((day(x.date), x.milestone, day(x.original), day(x.to), x.reason, x.approved_by, x.late) for x in it.extensions),
-            )
-        )
-        full.append(to_tuple(it.model_dump(mode="json")))
+        tup = canon(to_tuple(it.model_dump(mode="json")))
+        full.append(tup)
+        hot.append((e.line, None if id_pos == (e.line, 3) else id_pos, *[tup[i] for i in hot_at]))
         items.append(
             (
-                rp, seq, unit, e.line, it.id, it.kind, it.status, it.title, it.category, it.source, it.handling, it.owner,
-                _s(it.opened), _s(it.due), _s(it.budget), it.escalated_from, it.escalated_to,
-                _s(res.date) if res else None, res.beneficiaries if res else None, _s(res.spent) if res else None, res.satisfaction if res else None,
-                _s(ver.date) if ver else None, _s(it.cancellation.date) if it.cancellation else None,
+                rp,
+                seq,
+                unit,
+                e.line,
+                it.id,
+                it.kind,
+                it.status,
+                it.title,
+                it.category,
+                it.source,
+                it.handling,
+                it.owner,
+                _s(it.opened),
+                _s(it.due),
+                _s(it.budget),
+                it.escalated_from,
+                it.escalated_to,
+                _s(res.date) if res else None,
+                res.beneficiaries if res else None,
+                _s(res.spent) if res else None,
+                res.satisfaction if res else None,
+                _s(ver.date) if ver else None,
+                _s(it.cancellation.date) if it.cancellation else None,
                 it.supervision.level if it.supervision else None,
             )
         )
@@ -449,7 +468,7 @@ def _item_rows(rp: str, unit: str, entries) -> dict[str, list]:
         extensions += [
             (it.id, rp, i, _s(x.date), x.milestone, _s(x.original), _s(x.to), x.reason, x.approved_by, int(x.late)) for i, x in enumerate(it.extensions)
         ]
-    blobs = (marshal.dumps(([d.isoformat() for d in days], hot)), marshal.dumps(full))
+    blobs = (marshal.dumps(hot), marshal.dumps(full))
     return {"items": items, "targets": targets, "milestones": milestones, "extensions": extensions, "hot": blobs}
 
 
@@ -693,8 +712,14 @@ def _progress(sizes: int):
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    p = Progress(TextColumn(tr("读取台账", "reading ledgers")), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
-                 console=Console(stderr=True), transient=True)
+    p = Progress(
+        TextColumn(tr("读取台账", "reading ledgers")),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
     p.start()
     return p, p.add_task("read", total=max(1, sizes))
 
@@ -731,7 +756,10 @@ def _store(con: sqlite3.Connection, res: FileResult, lang: str) -> None:
         u = json.loads(js)
         parent = res.unit.rpartition("/")[0] if res.unit else None
         depth = 0 if not res.unit else res.unit.count("/") + 1
-        con.execute("INSERT INTO units VALUES (?,?,?,?,?,?,?,?,?,?,?)", (res.unit, rp, u["name"], u["kind"], u["short"], u.get("code"), u.get("clerk"), parent, depth, js, blob))
+        con.execute(
+            "INSERT INTO units VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (res.unit, rp, u["name"], u["kind"], u["short"], u.get("code"), u.get("clerk"), parent, depth, js, blob),
+        )
     elif res.kind == "survey":
         con.executemany("INSERT INTO surveys VALUES (?,?,?,?,?,?,?,?,?)", rows.get("surveys", []))
         con.executemany("INSERT INTO survey_counts VALUES (?,?,?,?,?,?)", rows.get("survey_counts", []))
@@ -877,7 +905,6 @@ def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files:
     for i, f, line, col in con.execute("SELECT id, file, line, col FROM broken ORDER BY rowid"):
         broken[f].append((i, f, line, col))
     make = _hot_maker()
-    day = _day
     entries = ledger.entries
     for rp, _kind, unit in ledger_files:
         ledger.problems += problems.get(rp, [])
@@ -887,10 +914,8 @@ def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files:
             continue
         recs: list = []
         fill = _FileFill(con, rp, recs)
-        dates, items = marshal.loads(blob)
-        days = [day(d) for d in dates]
-        for h in items:
-            rec = make(h, fill, days)
+        for h in marshal.loads(blob):
+            rec = make(h, fill)
             recs.append(rec)
             e = Entry(rec, unit, rp, h[0])
             e._source = source
@@ -900,67 +925,21 @@ def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files:
 
 
 def _hot_maker():
-    """A function building a partly loaded ItemRecord from one item's `hot` tuple (see `_item_rows`)."""
-    _item_record_class()
-    new, cls = object.__new__, ItemRecord
-    rcls = record_class(Resolution) if HOT["resolution"] else None
-    vcls = record_class(Verification) if HOT["verification"] else None
-    tcls = record_class(Target) if HOT["targets"] else None
-    xcls = record_class(Extension) if HOT["extensions"] else None
-    money: dict[str, Decimal] = {}
-
-    def dec(s: str) -> Decimal:
-        d = money.get(s)
-        if d is None:
-            d = money[s] = Decimal(s)
-        return d
-
-    def make(h, fill, days):
-        o = new(cls)
-        o.id, o.kind, o.status, o.category = h[2], h[3], h[4], h[5]
-        o.opened = days[h[6]]
-        o.due = None if h[7] is None else days[h[7]]
-        o.budget = h[8] and dec(h[8])
-        o.escalated_from = h[9]
-        if rcls is not None:
-            r = h[10]
-            if r is None:
-                o.resolution = None
-            else:
-                res = new(rcls)
-                res.date, res.text, res.beneficiaries = days[r[0]], r[1], r[2]
-                res.spent = r[3] and dec(r[3])
-                res.satisfaction = r[4]
-                o.resolution = res
-        if vcls is not None:
-            v = h[11]
-            if v is None:
-                o.verification = None
-            else:
-                ver = new(vcls)
-                ver.date, ver.by = days[v[0]], v[1]
-                o.verification = ver
-        if tcls is not None:
-            o.targets = [_target(tcls, x, dec) for x in h[12]] if h[12] else EMPTY
-        if xcls is not None:
-            o.extensions = [_extension(xcls, x, days) for x in h[13]] if h[13] else EMPTY
-        o._more = fill
-        return o
-
-    return make
-
-
-def _target(cls, x, dec):
-    o = object.__new__(cls)
-    o.name, o.unit, o.planned = x[0], x[1], dec(x[2])
-    o.actual = x[3] and dec(x[3])
-    return o
-
-
-def _extension(cls, x, days):
-    o = object.__new__(cls)
-    o.date, o.milestone, o.original, o.to, o.reason, o.approved_by, o.late = days[x[0]], x[1], days[x[2]], days[x[3]], x[4], x[5], x[6]
-    return o
+    """make(hot tuple, filler) -> a partly loaded ItemRecord (see `_item_rows`); generated like `record_class`'s."""
+    cls = _item_record_class()
+    kinds = {n: _kind(f.annotation) for n, f in Item.model_fields.items()}
+    env: dict = {"new": object.__new__, "cls": cls}
+    src = ["def make(h, fill):", "    o = new(cls)"]
+    for i, n in enumerate(HOT_FIELDS, start=2):
+        read = _reader(kinds[n], "tuple")
+        if read is None:
+            src.append(f"    o.{n} = h[{i}]")
+        else:
+            env[f"r_{n}"] = read
+            src += [f"    v = h[{i}]", f"    o.{n} = None if v is None else r_{n}(v)"]
+    src += ["    o._more = fill", "    return o"]
+    exec("\n".join(src), env)  # noqa: S102 - generated from the model's field names only
+    return env["make"]
 
 
 # ------------------------------------------------------------------ shishi query
@@ -1010,8 +989,10 @@ def query(root: Path, sql: str) -> tuple[list[str], list[tuple]]:
     except sqlite3.Error as e:
         if refused or "readonly" in str(e) or "not authorized" in str(e):
             raise ShishiError(
-                tr("shishi query 只读：只能用 SELECT 查询，不能修改索引（台账请用 shishi 的写入命令修改）",
-                   "shishi query is read-only: SELECT only, the index cannot be changed (change ledgers with shishi's write commands)")
+                tr(
+                    "shishi query 只读：只能用 SELECT 查询，不能修改索引（台账请用 shishi 的写入命令修改）",
+                    "shishi query is read-only: SELECT only, the index cannot be changed (change ledgers with shishi's write commands)",
+                )
             ) from None
         raise ShishiError(tr(f"SQL 错误：{e}", f"SQL error: {e}")) from None
     finally:
