@@ -85,6 +85,27 @@ PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken"
 # ------------------------------------------------------------------ light records
 
 
+class _no_gc:
+    """The cyclic garbage collector paused while hundreds of thousands of objects are built.
+
+    Those objects hold no cycles that matter (they are freed by reference
+    counting); without the pause the collector walks all of them again and
+    again as they pile up, which halves the speed of a large load.
+    """
+
+    def __enter__(self):
+        import gc
+
+        self.was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        import gc
+
+        if self.was:
+            gc.enable()
+
+
 class _FrozenEmpty(list):
     """The one shared empty list of loaded records: reads like [], refuses changes."""
 
@@ -208,12 +229,37 @@ def _rebuild(model: type[BaseModel], plain: dict):
 _RECORDS: dict[type, type] = {}
 
 
+def _assign(n: str, kind: tuple, form: str, env: dict) -> str:
+    """Generated code setting o.<n> from `v`, its stored form; conversions inlined (no call for a cached date or an empty list)."""
+    k = kind[0]
+    if k == "plain":
+        return f"o.{n} = v"
+    if k == "date":
+        return f"o.{n} = None if v is None else (days_get(v) or day(v))"
+    if k == "decimal":
+        return f"o.{n} = None if v is None else Decimal(v)"
+    f = f"{form}_{n}"
+    if k == "model":
+        env[f] = _reader(kind, form)
+        return f"o.{n} = None if v is None else {f}(v)"
+    inner = _reader(kind[1], form)  # a list
+    if inner is None:
+        return f"o.{n} = list(v) if v else EMPTY"
+    env[f] = inner
+    return f"o.{n} = [{f}(x) for x in v] if v else EMPTY"
+
+
+def _env(cls) -> dict:
+    return {"new": object.__new__, "cls": cls, "days_get": _DAYS.get, "day": _day, "Decimal": Decimal, "EMPTY": EMPTY}
+
+
 def record_class(model: type[BaseModel], declared: type | None = None) -> type:
     """The light record class mirroring a Pydantic model: same field names, slots, no validation.
 
     Generated per class (a loop over fields costs twice as much per record):
     `from_json(d)` from the model's JSON (None values left out), `to_tuple(d)`
-    from its JSON-mode dump to a tuple in field order, `from_tuple(t)` back.
+    from its JSON-mode dump to a tuple in field order, `from_tuple(t)` back,
+    and `fill_tuple(o, t)` completing a record in place.
     """
     cls = _RECORDS.get(model)
     if cls is not None:
@@ -222,31 +268,21 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
     cls = declared or type(f"{model.__name__}Record", (Record,), {"__slots__": names, "model": model, "fields": names, "__module__": __name__})
     _RECORDS[model] = cls  # before the converters: records may nest
     kinds = {n: _kind(f.annotation) for n, f in model.model_fields.items()}
-    env: dict = {"new": object.__new__, "cls": cls}
-    more = "_more" in getattr(cls, "__slots__", ())
-    src = ["def fill(o, d):", "    g = d.get"]  # the JSON leaves out None values only: a missing key is None
-    tsrc = ["def fill_tuple(o, t):"]
-    dsrc = ["def to_tuple(d):", "    return ("]
-    for i, n in enumerate(names):
-        rj, rt, w = _reader(kinds[n], "json"), _reader(kinds[n], "tuple"), _writer(kinds[n])
-        env[f"rj_{n}"], env[f"rt_{n}"], env[f"w_{n}"] = rj, rt, w
-        if rj is None:
-            src.append(f"    o.{n} = g({n!r})")
-        else:
-            src += [f"    v = g({n!r})", f"    o.{n} = None if v is None else rj_{n}(v)"]
-        if rt is None:
-            tsrc.append(f"    o.{n} = t[{i}]")
-        else:
-            tsrc += [f"    v = t[{i}]", f"    o.{n} = None if v is None else rt_{n}(v)"]
-        dsrc.append(f"        d[{n!r}]," if w is None else f"        None if d[{n!r}] is None else w_{n}(d[{n!r}]),")
-    if more:
-        src.append("    o._more = None")
-        tsrc.append("    o._more = None")
-    dsrc.append("    )")
-    src += ["", "def from_json(d):", "    o = new(cls)", "    fill(o, d)", "    return o"]
-    tsrc += ["", "def from_tuple(t):", "    o = new(cls)", "    fill_tuple(o, t)", "    return o"]
-    exec("\n".join(src + [""] + tsrc + [""] + dsrc), env)  # noqa: S102 - generated from the model's field names only
-    for name in ("fill", "from_json", "fill_tuple", "from_tuple", "to_tuple"):
+    env = _env(cls)
+    more = ["    o._more = None"] if "_more" in getattr(cls, "__slots__", ()) else []
+    body_json = [f"    v = d.get({n!r})\n    {_assign(n, kinds[n], 'json', env)}" for n in names]  # JSON leaves out None only
+    body_tuple = [f"    v = t[{i}]\n    {_assign(n, kinds[n], 'tuple', env)}" for i, n in enumerate(names)]
+    src = ["def from_json(d):", "    o = new(cls)", *body_json, *more, "    return o", ""]
+    src += ["def fill_tuple(o, t):", *body_tuple, *more, ""]
+    src += ["def from_tuple(t):", "    o = new(cls)", *body_tuple, *more, "    return o", ""]
+    src += ["def to_tuple(d):", "    return ("]
+    for n in names:
+        w = _writer(kinds[n])
+        env[f"w_{n}"] = w
+        src.append(f"        d[{n!r}]," if w is None else f"        None if d[{n!r}] is None else w_{n}(d[{n!r}]),")
+    src.append("    )")
+    exec("\n".join(src), env)  # noqa: S102 - generated from the model's field names only
+    for name in ("from_json", "fill_tuple", "from_tuple", "to_tuple"):
         setattr(cls, name, staticmethod(env[name]))
     return cls
 
@@ -474,7 +510,8 @@ def _item_rows(rp: str, unit: str, entries) -> dict[str, list]:
 
 def _read_many(args: tuple[str, list[tuple[str, str, str]], str]) -> list[FileResult]:
     root, jobs, lang = args
-    return [read_file(root, rp, kind, unit, lang) for rp, kind, unit in jobs]
+    with _no_gc():
+        return [read_file(root, rp, kind, unit, lang) for rp, kind, unit in jobs]
 
 
 # ------------------------------------------------------------------ the index
@@ -641,7 +678,7 @@ def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str
                 _delete_file(con, rp)
             con.executemany("UPDATE files SET read_ns=? WHERE path=?", touched)
     for batch in _read_batches(root, stale, lang, parallel, out):
-        with _write(con):
+        with _write(con), _no_gc():
             for res in batch:
                 _store(con, res, lang)
     return out
@@ -672,7 +709,7 @@ def _read_batches(root: Path, stale: list[tuple[str, str, str, int]], lang: str,
             out.parallel = True
             batches = _read_parallel(root, chunks, lang)
         else:
-            batches = ([read_file(str(root), rp, kind, unit, lang) for rp, kind, unit, _size in chunk] for chunk in chunks)
+            batches = (_read_many((str(root), [job[:3] for job in chunk], lang)) for chunk in chunks)
         for batch in batches:
             yield batch
             if bar:
@@ -806,9 +843,10 @@ class _FileFill:
 
         fill = ItemRecord.fill_tuple
         (blob,) = self.con.execute("SELECT full FROM files WHERE path=?", (self.file,)).fetchone()
-        for r, tup in zip(self.recs, marshal.loads(blob), strict=True):
-            if r._more is not None:
-                fill(r, tup)
+        with _no_gc():
+            for r, tup in zip(self.recs, marshal.loads(blob), strict=True):
+                if r._more is not None:
+                    fill(r, tup)
 
 
 class _LazyData(dict):
@@ -874,7 +912,8 @@ def _load(root: Path, parallel: bool | None, units_only: bool):
         if units_only:
             con.close()
             return ledger
-        _load_entries(con, Source(con, root), ledger, [f for f in files if f[1] == "ledger"], problems)
+        with _no_gc():
+            _load_entries(con, Source(con, root), ledger, [f for f in files if f[1] == "ledger"], problems)
         for rp, kind, _unit in files:
             if kind == "survey":
                 ledger_problems += problems.get(rp, [])
@@ -904,7 +943,7 @@ def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files:
     broken = defaultdict(list)
     for i, f, line, col in con.execute("SELECT id, file, line, col FROM broken ORDER BY rowid"):
         broken[f].append((i, f, line, col))
-    make = _hot_maker()
+    make = _hot_maker(Entry)
     entries = ledger.entries
     for rp, _kind, unit in ledger_files:
         ledger.problems += problems.get(rp, [])
@@ -914,30 +953,25 @@ def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files:
             continue
         recs: list = []
         fill = _FileFill(con, rp, recs)
-        for h in marshal.loads(blob):
-            rec = make(h, fill)
-            recs.append(rec)
-            e = Entry(rec, unit, rp, h[0])
-            e._source = source
-            if h[1] is not None:
-                e._id_pos = tuple(h[1])
-            entries.append(e)
+        file_entries = [make(h, fill, unit, rp, source) for h in marshal.loads(blob)]
+        recs += [e.item for e in file_entries]
+        entries += file_entries
 
 
-def _hot_maker():
-    """make(hot tuple, filler) -> a partly loaded ItemRecord (see `_item_rows`); generated like `record_class`'s."""
+def _hot_maker(entry_cls):
+    """make(hot tuple, filler, unit, file, source) -> an Entry of a partly loaded ItemRecord (see `_item_rows`).
+
+    Generated like `record_class`'s functions; the Entry is built here too: a
+    call less for each of hundreds of thousands of items.
+    """
     cls = _item_record_class()
     kinds = {n: _kind(f.annotation) for n, f in Item.model_fields.items()}
-    env: dict = {"new": object.__new__, "cls": cls}
-    src = ["def make(h, fill):", "    o = new(cls)"]
+    env = _env(cls)
+    env["Entry"] = entry_cls
+    src = ["def make(h, fill, unit, file, source):", "    o = new(cls)"]
     for i, n in enumerate(HOT_FIELDS, start=2):
-        read = _reader(kinds[n], "tuple")
-        if read is None:
-            src.append(f"    o.{n} = h[{i}]")
-        else:
-            env[f"r_{n}"] = read
-            src += [f"    v = h[{i}]", f"    o.{n} = None if v is None else r_{n}(v)"]
-    src += ["    o._more = fill", "    return o"]
+        src += [f"    v = h[{i}]", f"    {_assign(n, kinds[n], 'tuple', env)}"]
+    src += ["    o._more = fill", "    e = new(Entry)", "    e.item, e.unit, e.file, e.line, e._data, e._source, e._id_pos = o, unit, file, h[0], None, source, h[1]", "    return e"]
     exec("\n".join(src), env)  # noqa: S102 - generated from the model's field names only
     return env["make"]
 
