@@ -129,6 +129,17 @@ def _day(s: str) -> date:
     return d
 
 
+_ISOS: dict[date, str] = {}
+
+
+def _iso(d: date) -> str:
+    """A date's ISO text, one object per date: marshal then stores each date once per file."""
+    s = _ISOS.get(d)
+    if s is None:
+        s = _ISOS[d] = d.isoformat()
+    return s
+
+
 def _kind(annotation) -> tuple:
     """What a field holds: ("plain",), ("date",), ("decimal",), ("model", M) or ("list", inner kind)."""
     import types
@@ -169,7 +180,11 @@ def _reader(kind: tuple, form: str):
 
 
 def _writer(kind: tuple):
-    """A function from the JSON-mode dump of a field to its tuple form; None for as-is."""
+    """A function from a field's value on a validated Pydantic model to its tuple form; None for as-is."""
+    if kind[0] == "date":
+        return _iso
+    if kind[0] == "decimal":
+        return str
     if kind[0] == "model":
         return record_class(kind[1]).to_tuple
     if kind[0] == "list":
@@ -257,9 +272,10 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
     """The light record class mirroring a Pydantic model: same field names, slots, no validation.
 
     Generated per class (a loop over fields costs twice as much per record):
-    `from_json(d)` from the model's JSON (None values left out), `to_tuple(d)`
-    from its JSON-mode dump to a tuple in field order, `from_tuple(t)` back,
-    and `fill_tuple(o, t)` completing a record in place.
+    `from_json(d)` from the model's JSON (None values left out), `to_tuple(m)`
+    from a validated model to a tuple in field order (dates and money as
+    text, as in JSON), `from_tuple(t)` back, and `fill_tuple(o, t)`
+    completing a record in place.
     """
     cls = _RECORDS.get(model)
     if cls is not None:
@@ -275,11 +291,11 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
     src = ["def from_json(d):", "    o = new(cls)", *body_json, *more, "    return o", ""]
     src += ["def fill_tuple(o, t):", *body_tuple, *more, ""]
     src += ["def from_tuple(t):", "    o = new(cls)", *body_tuple, *more, "    return o", ""]
-    src += ["def to_tuple(d):", "    return ("]
+    src += ["def to_tuple(m):", "    return ("]  # read straight off the model: ten times Pydantic's JSON-mode dump
     for n in names:
         w = _writer(kinds[n])
         env[f"w_{n}"] = w
-        src.append(f"        d[{n!r}]," if w is None else f"        None if d[{n!r}] is None else w_{n}(d[{n!r}]),")
+        src.append(f"        m.{n}," if w is None else f"        None if m.{n} is None else w_{n}(m.{n}),")
     src.append("    )")
     exec("\n".join(src), env)  # noqa: S102 - generated from the model's field names only
     for name in ("from_json", "fill_tuple", "from_tuple", "to_tuple"):
@@ -454,21 +470,11 @@ def _item_rows(rp: str, unit: str, entries) -> dict[str, list]:
     names = tuple(Item.model_fields)
     hot_at = [names.index(n) for n in HOT_FIELDS]
     items, targets, milestones, extensions, hot, full = [], [], [], [], [], []
-    same: dict = {}
-
-    def canon(v):
-        """Equal strings as one object, so that marshal stores each once per file (dates, statuses …)."""
-        if type(v) is str:
-            return same.setdefault(v, v)
-        if type(v) is tuple:
-            return tuple(canon(x) for x in v)
-        return v
-
     for seq, e in enumerate(entries):
         it = e.item
         res, ver = it.resolution, it.verification
         id_pos = key_position(e.data, "id")
-        tup = canon(to_tuple(it.model_dump(mode="json")))
+        tup = to_tuple(it)
         full.append(tup)
         hot.append((e.line, None if id_pos == (e.line, 3) else id_pos, *[tup[i] for i in hot_at]))
         items.append(
