@@ -706,9 +706,10 @@ class _write:
 def _read_batches(root: Path, stale: list[tuple[str, str, str, int]], lang: str, parallel: bool | None, out: Refresh):
     """The FileResults of the stale files, in order, a batch (~2 MB of text) at a time."""
     total = sum(size for *_x, size in stale)
+    workers = _workers()
     if parallel is None:
-        parallel = total >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
-    chunks = _chunks(stale, max(64 * 1024, min(2_000_000, total // (4 * (os.cpu_count() or 1)))))
+        parallel = total >= PARALLEL_BYTES and workers > 1
+    chunks = _chunks(stale, max(64 * 1024, min(2_000_000, total // (4 * workers))))
     bar = _progress(total)
     try:
         if parallel and len(chunks) > 1:
@@ -723,6 +724,14 @@ def _read_batches(root: Path, stale: list[tuple[str, str, str, int]], lang: str,
     finally:
         if bar:
             bar[0].stop()
+
+
+def _workers() -> int:
+    """Worker processes for a big cold read: $SHISHI_INDEX_WORKERS (1: none), else one per CPU, at most 8."""
+    try:
+        return max(1, int(os.environ["SHISHI_INDEX_WORKERS"]))
+    except (KeyError, ValueError):
+        return min(os.cpu_count() or 1, 8)
 
 
 def _chunks(stale: list[tuple[str, str, str, int]], target: int) -> list[list[tuple[str, str, str, int]]]:
@@ -744,7 +753,7 @@ def _read_parallel(root: Path, chunks: list[list[tuple[str, str, str, int]]], la
     from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8), mp_context=multiprocessing.get_context(method)) as pool:
+    with ProcessPoolExecutor(max_workers=max(2, _workers()), mp_context=multiprocessing.get_context(method)) as pool:
         yield from pool.map(_read_many, [(str(root), [job[:3] for job in c], lang) for c in chunks])
 
 
