@@ -202,7 +202,10 @@ def _locate(ledger: Ledger, item_id: str) -> Located:
         _refuse_conflicts(rp, text)
         lines = split_lines(text)
         # the block around the ID's line; the whole file is cut into blocks only when that is not it
-        near = block_at(lines, len(split_lines(text[:hit])))
+        i = text.count("\n", 0, hit)  # its line, unless a rarer line break (\r, \u2028 …) comes before it
+        if i >= len(lines) or not needle.match(lines[i]):
+            i = len(split_lines(text[:hit]))
+        near = block_at(lines, i)
         for b in [near] if near is not None and near.id == item_id else find_blocks(lines):
             if b.id == item_id:
                 entries, problems, _ = read_items(rp, upath, "".join(lines[b.start : b.end]))

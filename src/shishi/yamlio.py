@@ -68,6 +68,8 @@ def decode(raw: bytes) -> str:
 
 def conflict_markers(text: str) -> list[int]:
     """1-based line numbers of git conflict markers."""
+    if not any(m in text for m in ("<<<<<<<", "=======", ">>>>>>>", "|||||||")):
+        return []  # the usual case, found without scanning a big file line by line
     return [text.count("\n", 0, m.start()) + 1 for m in CONFLICT_RE.finditer(text)]
 
 
