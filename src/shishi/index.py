@@ -520,6 +520,22 @@ def _read_many(args: tuple[str, list[tuple[str, str, str]], str]) -> list[FileRe
         return [read_file(root, rp, kind, unit, lang) for rp, kind, unit in jobs]
 
 
+_WORKER_CON: sqlite3.Connection | None = None
+
+
+def _read_and_store(args: tuple[str, list[tuple[str, str, str]], str]) -> int:
+    """In a worker process: read a chunk of files and store them itself (no results pickled back); returns the bytes read."""
+    global _WORKER_CON
+    root, jobs, lang = args
+    if _WORKER_CON is None:
+        _WORKER_CON = connect(Path(root))
+    results = _read_many(args)
+    with _write(_WORKER_CON), _no_gc():
+        for res in results:
+            _store(_WORKER_CON, res, lang)
+    return sum(max(0, r.size) for r in results)
+
+
 # ------------------------------------------------------------------ the index
 
 
@@ -684,9 +700,10 @@ def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str
                 _delete_file(con, rp)
             con.executemany("UPDATE files SET read_ns=? WHERE path=?", touched)
     for batch in _read_batches(root, stale, lang, parallel, out):
-        with _write(con), _no_gc():
-            for res in batch:
-                _store(con, res, lang)
+        if batch:  # (the workers of a parallel read store their own)
+            with _write(con), _no_gc():
+                for res in batch:
+                    _store(con, res, lang)
     return out
 
 
@@ -704,7 +721,8 @@ class _write:
 
 
 def _read_batches(root: Path, stale: list[tuple[str, str, str, int]], lang: str, parallel: bool | None, out: Refresh):
-    """The FileResults of the stale files, in order, a batch (~2 MB of text) at a time."""
+    """The FileResults of the stale files to store, in order, a batch (~2 MB of text) at a time;
+    in a parallel read the workers store them, and the batches are empty."""
     total = sum(size for *_x, size in stale)
     workers = _workers()
     if parallel is None:
@@ -714,13 +732,16 @@ def _read_batches(root: Path, stale: list[tuple[str, str, str, int]], lang: str,
     try:
         if parallel and len(chunks) > 1:
             out.parallel = True
-            batches = _read_parallel(root, chunks, lang)
-        else:
-            batches = (_read_many((str(root), [job[:3] for job in chunk], lang)) for chunk in chunks)
-        for batch in batches:
+            for size in _read_parallel(root, chunks, lang):
+                yield []
+                if bar:
+                    bar[0].advance(bar[1], size)
+            return
+        for chunk in chunks:
+            batch = _read_many((str(root), [job[:3] for job in chunk], lang))
             yield batch
             if bar:
-                bar[0].advance(bar[1], sum(r.size for r in batch))
+                bar[0].advance(bar[1], sum(max(0, r.size) for r in batch))
     finally:
         if bar:
             bar[0].stop()
@@ -748,13 +769,13 @@ def _chunks(stale: list[tuple[str, str, str, int]], target: int) -> list[list[tu
 
 
 def _read_parallel(root: Path, chunks: list[list[tuple[str, str, str, int]]], lang: str):
-    """Parse chunks in worker processes; yields their results in order."""
+    """Parse and store chunks in worker processes; yields the bytes read by each chunk as it is done."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(max_workers=max(2, _workers()), mp_context=multiprocessing.get_context(method)) as pool:
-        yield from pool.map(_read_many, [(str(root), [job[:3] for job in c], lang) for c in chunks])
+        yield from pool.map(_read_and_store, [(str(root), [job[:3] for job in c], lang) for c in chunks])
 
 
 def _progress(sizes: int):
