@@ -63,9 +63,13 @@ def _view(ledger) -> dict:
 
 
 def _break(root: Path) -> None:
-    """Every kind of problem a file can have, spread over the tree."""
+    """Every kind of problem a file can have, spread over the tree, and problems `check` finds across files."""
     files = sorted(root.rglob("2021.yaml"))
-    a, b, c, d = files[1], files[2], files[3], files[4]
+    a, b, c, d, e = files[1], files[2], files[3], files[4], files[5]
+    text = e.read_text(encoding="utf-8")
+    prefix = text.split("- id: ", 1)[1].split("\n", 1)[0].rsplit("-", 2)[0]
+    text = text.replace("\n  status: ", "\n  escalated_to: NOPE-2021-001\n  status: ", 1)  # found by `check`, located by reading the file again
+    e.write_text(text + f"\n- id: {prefix}-2021-999\n  title: 时限早于登记\n  opened: 2021-05-01\n  due: 2021-04-01\n", encoding="utf-8")
     text = a.read_text(encoding="utf-8")
     first_id = text.split("- id: ", 1)[1].split("\n", 1)[0]
     a.write_text(text.replace("  status:", "  colour: red\n  status:", 1) + f"\n- id: {first_id}\n  title: 重复\n  opened: 2021-09-05\n", encoding="utf-8")
@@ -82,6 +86,7 @@ def test_cold_warm_parallel_serial_and_direct_reads_are_identical(generated: Pat
     _break(root)
     direct = _view(load(root, use_index=False))
     assert direct["check"] and direct["entries"]  # the comparison means something
+    assert any("上报去向 NOPE-2021-001 不存在" in p for p in direct["check"]) and any("完成时限早于登记日期" in p for p in direct["check"])
     cold_serial = index.load(root, parallel=False)
     assert cold_serial.reread and "shishi.yaml" in cold_serial.reread
     assert _view(cold_serial) == direct

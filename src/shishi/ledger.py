@@ -64,11 +64,15 @@ class Ledger:
     unit_data: dict[str, Map] = field(default_factory=dict)
     broken_ids: list[tuple[str, str, int, int]] = field(default_factory=list)  # (id, file, line, col) of invalid items
     reread: list[str] | None = None  # files parsed by this load when it went through the index (None: read directly)
+    _prefixes: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     # -------------------------------------------------------------- units
 
     def prefix(self, unit: str) -> str:
         """ID prefix of a unit: the short codes below the root (GS-SJ); the root's own short code."""
+        known = self._prefixes.get(unit)  # asked for every item by `check`: remembered (records do not change once loaded)
+        if known is not None:
+            return known
         if not unit:
             return self.records[""].short if "" in self.records else "X"
         parts, path = [], unit
@@ -76,7 +80,8 @@ class Ledger:
             rec = self.records.get(path)
             parts.append(rec.short if rec else "X")
             path = path.rpartition("/")[0]
-        return "-".join(reversed(parts))
+        self._prefixes[unit] = p = "-".join(reversed(parts))
+        return p
 
     def unit_name(self, unit: str) -> str:
         rec = self.records.get(unit)
