@@ -1,24 +1,27 @@
 """The incremental index: an SQLite cache of everything read from the ledger tree.
 
 `<root>/.shishi/index.sqlite` (git-ignored) holds, per file, what reading it
-produced: items (their fields as columns and the whole item as JSON),
-targets, milestones, extensions, the file's problems, the IDs of items too
-broken to validate, unit records, surveys. A run stats every file and
-re-reads only those whose size or mtime changed — and, when a file was
-written so recently that its mtime cannot be trusted, those whose content
-hash changed. Changed files are parsed in parallel when there are many.
+produced: its items (fields as columns for `shishi query`, and two marshal
+blobs per file: the `hot` fields every load needs, the `full` items), targets,
+milestones, extensions, the file's problems, the IDs of items too broken to
+validate, unit records, surveys. A run stats every file and re-reads only
+those whose size or mtime changed — and, when a file was written so recently
+that its mtime cannot be trusted, those whose content hash changed. Many
+changed files are parsed (and stored) by worker processes.
 
 `load(root)` then builds the `Ledger` from the index: each entry's item is an
-`ItemRecord` whose hot fields (status, dates, figures, targets, extensions)
-come from columns, and whose other fields are read from the stored JSON on
-first use. Records read like the Pydantic `Item` (same attribute names and
-values); anything else (`model_dump`, `model_copy` …) is answered by the real
-`Item`, validated from the JSON.
+`ItemRecord` whose HOT_FIELDS (status, dates, resolution, targets …: what
+roll-ups, reports and filters read) come from the `hot` blob, and whose other
+fields are filled in, a file at a time, from the `full` blob when first read.
+Records read like the Pydantic `Item` (same attribute names and values);
+anything else (`model_dump`, `model_copy` …) is answered by the real `Item`,
+validated from the record. Key positions (for problems) come from reading the
+item's file again, which only a problem needs.
 
 The index is a cache: when it is missing, corrupt, from another schema or
-written by other code, it is rebuilt; when SQLite fails at all, the caller
-reads the files directly. WAL journaling lets readers and one writer work at
-once; each load reads from one snapshot.
+written by other code (a fingerprint of the reading code), it is rebuilt; when
+SQLite fails at all, the caller reads the files directly. WAL journaling lets
+readers and one writer work at once; each load reads from one snapshot.
 """
 
 from __future__ import annotations
