@@ -407,7 +407,13 @@ def fmt(
 
 
 def run() -> None:
+    import gc
+
+    # a short-lived process: reference counting frees what a command builds, and the cyclic
+    # collector, walking every object again as a big tree loads, would only halve the speed
+    gc.disable()
     app()
+from . import cli_index  # noqa: E402,F401,I001
 from . import cli_report  # noqa: E402,F401,I001
 from . import cli_track  # noqa: E402,F401
 from . import cli_git  # noqa: E402,F401

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from . import fastyaml
 from . import tree as t
 from .errors import Problem, ShishiError
 from .i18n import tr
@@ -15,15 +17,39 @@ from .model import Config, Item, SurveyEntry, Unit
 from .yamlio import CONFLICT_RE, Map, Seq, YamlError, conflict_markers, decode, key_position, locate, parse
 
 
-@dataclass
 class Entry:
-    """An item as read, with where it stands."""
+    """An item as read, with where it stands.
 
-    item: Item
-    unit: str
-    file: str
-    line: int
-    data: Map | None = None
+    `data` is the item's parsed YAML: its keys with their positions. An entry
+    loaded through the index gets an `ItemRecord` as its item and reads `data`
+    (positions only, values left out) from the index when first asked.
+    """
+
+    __slots__ = ("item", "unit", "file", "line", "_data", "_source", "_id_pos")
+
+    def __init__(self, item: Item, unit: str, file: str, line: int, data: Map | None = None):
+        self.item, self.unit, self.file, self.line = item, unit, file, line
+        self._data, self._source, self._id_pos = data, None, None
+
+    @property
+    def data(self) -> Map | None:
+        if self._data is None and self._source is not None:
+            self._data = self._source.data(self)
+        return self._data
+
+    @data.setter
+    def data(self, value: Map | None) -> None:
+        self._data = value
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Entry):
+            return NotImplemented
+        return (self.item, self.unit, self.file, self.line) == (other.item, other.unit, other.file, other.line)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Entry({self.item.id!r}, unit={self.unit!r}, file={self.file!r}, line={self.line})"
 
 
 @dataclass
@@ -37,11 +63,16 @@ class Ledger:
     problems: list[Problem] = field(default_factory=list)
     unit_data: dict[str, Map] = field(default_factory=dict)
     broken_ids: list[tuple[str, str, int, int]] = field(default_factory=list)  # (id, file, line, col) of invalid items
+    reread: list[str] | None = None  # files parsed by this load when it went through the index (None: read directly)
+    _prefixes: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     # -------------------------------------------------------------- units
 
     def prefix(self, unit: str) -> str:
         """ID prefix of a unit: the short codes below the root (GS-SJ); the root's own short code."""
+        known = self._prefixes.get(unit)  # asked for every item by `check`: remembered (records do not change once loaded)
+        if known is not None:
+            return known
         if not unit:
             return self.records[""].short if "" in self.records else "X"
         parts, path = [], unit
@@ -49,7 +80,8 @@ class Ledger:
             rec = self.records.get(path)
             parts.append(rec.short if rec else "X")
             path = path.rpartition("/")[0]
-        return "-".join(reversed(parts))
+        self._prefixes[unit] = p = "-".join(reversed(parts))
+        return p
 
     def codes_known(self, unit: str) -> bool:
         """True when every unit.yaml the unit's ID prefix is made of was read."""
@@ -131,11 +163,11 @@ def _node_at(data: object, loc: tuple) -> object:
     return data
 
 
-def read_yaml(root: Path, path: Path) -> tuple[object, list[Problem]]:
-    """Plain data of a YAML file, or None with the problems that stopped it."""
+def read_yaml(root: Path, path: Path, raw: bytes | None = None) -> tuple[object, list[Problem]]:
+    """Plain data of a YAML file (its bytes given or read), or None with the problems that stopped it."""
     rp = t.rel(root, path)
     try:
-        text = decode(t.read_bytes(path))
+        text = decode(t.read_bytes(path) if raw is None else raw)
     except YamlError as e:
         return None, [Problem(rp, e.line, e.col, e.message)]
     except OSError as e:
@@ -148,7 +180,7 @@ def parse_text(rp: str, text: str) -> tuple[object, list[Problem]]:
     if conflicts:
         return None, [Problem(rp, a, 1, _conflict_message(a, b, _conflict_item(text, a, b))) for a, b in conflicts]
     try:
-        data, dups = parse(text)
+        data, dups = fastyaml.parse(text) or parse(text)
     except YamlError as e:
         return None, [Problem(rp, e.line, e.col, e.message)]
     return data, [Problem(rp, line, col, msg) for line, col, msg in dups]
@@ -157,6 +189,8 @@ def parse_text(rp: str, text: str) -> tuple[object, list[Problem]]:
 def conflict_regions(text: str) -> list[tuple[int, int]]:
     """(first, last) line of each git conflict: from <<<<<<< to its >>>>>>>."""
     regions, start = [], None
+    if not any(m in text for m in ("<<<<<<<", "=======", ">>>>>>>", "|||||||")):
+        return regions
     lines = text.splitlines()
     for n in conflict_markers(text):
         marker = lines[n - 1][:7]
@@ -244,8 +278,20 @@ def read_items(rp: str, unit: str, text: str) -> tuple[list[Entry], list[Problem
 # ------------------------------------------------------------------ the whole tree
 
 
-def load_units(root: Path) -> Ledger:
-    """shishi.yaml and every unit.yaml: enough to name files and hand out IDs."""
+def load_units(root: Path, use_index: bool = True) -> Ledger:
+    """shishi.yaml and every unit.yaml: enough to name files and hand out IDs (through the index when it can)."""
+    if use_index and not os.environ.get("SHISHI_NO_INDEX"):
+        from . import index
+
+        try:
+            return index.load_units(root)
+        except index.IndexUnavailable:
+            pass
+    return read_units(root)
+
+
+def read_units(root: Path) -> Ledger:
+    """shishi.yaml and every unit.yaml read straight from the files."""
     problems: list[Problem] = []
     data, ps = read_yaml(root, root / t.CONFIG_FILE)
     problems += ps
@@ -278,9 +324,25 @@ def load_units(root: Path) -> Ledger:
     return ledger
 
 
-def load(root: Path) -> Ledger:
-    """The whole tree: config, units, every ledger file and survey, with all problems found reading them."""
-    ledger = load_units(root)
+def load(root: Path, use_index: bool = True) -> Ledger:
+    """The whole tree: config, units, every ledger file and survey, with all problems found reading them.
+
+    Read through the index under .shishi/ (only changed files are parsed);
+    straight from the files when the index cannot be used, or with use_index=False.
+    """
+    if use_index and not os.environ.get("SHISHI_NO_INDEX"):
+        from . import index
+
+        try:
+            return index.load(root)
+        except index.IndexUnavailable:
+            pass
+    return load_files(root)
+
+
+def load_files(root: Path) -> Ledger:
+    """The whole tree read straight from the files, without the index."""
+    ledger = read_units(root)
     for path, ud in ledger.units.items():
         for _year, fpath in t.ledger_files(ud):
             rp = t.rel(root, fpath)
@@ -297,14 +359,15 @@ def load(root: Path) -> Ledger:
             ledger.problems += ps
             ledger.broken_ids += [(i, rp, line, col) for i, line, col in broken]
     for spath in t.survey_files(root):
-        ledger.surveys += _read_surveys(root, spath, ledger.problems)
+        rp = t.rel(root, spath)
+        data, ps = read_yaml(root, spath)
+        ledger.problems += ps
+        ledger.surveys += read_surveys(rp, data, ledger.problems)
     return ledger
 
 
-def _read_surveys(root: Path, path: Path, problems: list[Problem]) -> list[tuple[SurveyEntry, str, int]]:
-    rp = t.rel(root, path)
-    data, ps = read_yaml(root, path)
-    problems += ps
+def read_surveys(rp: str, data: object, problems: list[Problem]) -> list[tuple[SurveyEntry, str, int]]:
+    """The surveys of one survey file's data; problems are appended."""
     if data is None:
         return []
     if not isinstance(data, Seq):
@@ -324,6 +387,8 @@ def _read_surveys(root: Path, path: Path, problems: list[Problem]) -> list[tuple
 
 def field_position(entry: Entry, *keys: str) -> tuple[int, int]:
     """Where a key of an item stands (the item's line when unknown)."""
+    if entry._source is not None and keys == ("id",):
+        return entry._id_pos or (entry.line, 3)  # kept by the index: no need to read the item's positions
     node: object = entry.data
     line, col = entry.line, 3
     for k in keys:

@@ -33,7 +33,7 @@ SHORT_RE = re.compile(r"^[A-Z0-9]{1,8}$")
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True, defer_build=True)
 
 
 # ---------------------------------------------------------------- shishi.yaml

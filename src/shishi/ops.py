@@ -45,6 +45,7 @@ from .yamlio import (
     Block,
     YamlError,
     atomic_write,
+    block_at,
     conflict_markers,
     decode,
     dump_items,
@@ -235,16 +236,23 @@ def _locate(ledger: Ledger, item_id: str) -> Located:
         if not path.is_file():
             continue
         text, bom = _read_text(path)
-        if not needle.search(text):
+        hit = _id_line(text, item_id, needle)
+        if hit is None:
             continue
         rp = t.rel(ledger.root, path)
         _refuse_conflicts(rp, text)
         _refuse_unreadable(rp, text)
         lines = split_lines(text)
-        blocks = [b for b in find_blocks(lines) if b.id == item_id]
-        if len(blocks) > 1:  # which one is meant? (IDs repeated across files are check's to find)
-            raise ShishiError(tr(f"{rp}:{blocks[1].start + 1}:1: 事项编号 {item_id} 重复，先改正（shishi check）", f"{rp}:{blocks[1].start + 1}:1: item ID {item_id} appears twice; fix it first (see shishi check)"))
-        for b in blocks:
+        # the block around the ID's line; the whole file is cut into blocks only when that is not it
+        i = text.count("\n", 0, hit)  # its line, unless a rarer line break (\r, \u2028 …) comes before it
+        if i >= len(lines) or not needle.match(lines[i]):
+            i = len(split_lines(text[:hit]))
+        again = needle.search(text, hit + 1)
+        if again:  # which one is meant? (IDs repeated across files are check's to find)
+            n = text.count("\n", 0, again.start()) + 1
+            raise ShishiError(tr(f"{rp}:{n}:1: 事项编号 {item_id} 重复，先改正（shishi check）", f"{rp}:{n}:1: item ID {item_id} appears twice; fix it first (see shishi check)"))
+        near = block_at(lines, i)
+        for b in [near] if near is not None and near.id == item_id else find_blocks(lines):
             if b.id == item_id:
                 entries, problems, _ = read_items(rp, upath, "".join(lines[b.start : b.end]))
                 if problems or len(entries) != 1:
@@ -254,6 +262,17 @@ def _locate(ledger: Ledger, item_id: str) -> Located:
                 return Located(path, rp, text, bom, lines, b, entries[0].item, upath)
         raise ShishiError(tr(f"{rp}: 找不到事项 {item_id} 的起始行“- id: {item_id}”（shishi fmt 可整理格式）", f"{rp}: cannot find the block of {item_id} starting '- id: {item_id}' (shishi fmt can tidy the file)"))
     raise ShishiError(tr(f"没有事项 {item_id}", f"no item {item_id}"))
+
+
+def _id_line(text: str, item_id: str, needle: re.Pattern) -> int | None:
+    """Offset of the first line `needle` matches, found from the ID's occurrences (a big file is not scanned line by line)."""
+    at = text.find(item_id)
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        if needle.match(text, start):
+            return start
+        at = text.find(item_id, at + 1)
+    return None
 
 
 def _replace_block(loc: Located, new: Item) -> str:
@@ -289,7 +308,7 @@ def _append_text(ledger: Ledger, unit: str, path: Path, items: list[Item]) -> tu
     rp = t.rel(ledger.root, path)
     _refuse_conflicts(rp, text)
     _refuse_unreadable(rp, text)
-    if text.strip() and not find_blocks(split_lines(text)):
+    if text.strip() and not _BLOCK_LINE.search(text):
         data, problems = parse_text(rp, text)
         if data not in (None, []) or problems:
             raise ShishiError(tr(f"{rp} 不是逐行的事项列表，先运行 shishi fmt", f"{rp} is not a block list of items; run shishi fmt first"))
@@ -301,14 +320,18 @@ def _append_text(ledger: Ledger, unit: str, path: Path, items: list[Item]) -> tu
     return text + sep + block.replace("\n", nl), bom
 
 
+_BLOCK_LINE = re.compile(r"^-(?: |\r?$)", re.M)  # a line that starts an item block (as find_blocks sees them)
+
+
 def _next_id(ledger: Ledger, unit: str, year: int, taken: Iterable[str] = ()) -> str:
     prefix = ledger.prefix(unit)
     path = ledger.ledger_path(unit, year)
     top = 0
     if path.exists():
         text, _ = _read_text(path)
-        pat = re.compile(rf"^(?:- |  )id:\s*['\"]?{re.escape(prefix)}-{year}-(\d{{1,9}})(?!\d)", re.M)
-        top = max((int(n) for n in pat.findall(text)), default=0)
+        # anchored on the newline, not ^: the regex engine then jumps from line to line
+        pat = re.compile(rf"\n(?:- |  )id:\s*['\"]?{re.escape(prefix)}-{year}-(\d{{1,9}})(?!\d)")
+        top = max((int(n) for n in pat.findall("\n" + text)), default=0)
     for tid in taken:
         m = ID_RE.match(tid)
         if m and tid.startswith(f"{prefix}-{year}-"):

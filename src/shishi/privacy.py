@@ -20,6 +20,7 @@ IDCARD_RE = re.compile(
     r"(?<![\dXx])(\d{4})(\d{10})(\d{3}[\dXx])(?![\dXx])"
     r"|(?<!\d)(?=\d{8}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?!\d))(\d{4})(\d{7})(\d{4})"
 )
+_DIGIT = re.compile(r"\d")  # any decimal digit, full-width ones included
 PHONE_RE = re.compile(r"(?<!\d)(?:(?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
 LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3}[ -]?)(\d{3,4})(\d{4})(?!\d)")
 
@@ -56,7 +57,7 @@ def mask(text: str | None) -> str | None:
 
 def find(text: str | None) -> list[tuple[str, str]]:
     """The (kind, masked number) of every phone or ID-card number in a text; kind is 'phone' or 'id_card'."""
-    if not text:
+    if not text or not _DIGIT.search(text):  # most texts have no digit at all: a tenth of the time for a big tree's check
         return []
     starred, found = _masked(text.translate(_NARROW))
     return [(kind, starred[a:b]) for kind, a, b in found]

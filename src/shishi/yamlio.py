@@ -70,6 +70,8 @@ def decode(raw: bytes) -> str:
 
 def conflict_markers(text: str) -> list[int]:
     """1-based line numbers of git conflict markers."""
+    if not any(m in text for m in ("<<<<<<<", "=======", ">>>>>>>", "|||||||")):
+        return []  # the usual case, found without scanning a big file line by line
     return [text.count("\n", 0, m.start()) + 1 for m in CONFLICT_RE.finditer(text)]
 
 
@@ -265,6 +267,40 @@ def find_blocks(lines: list[str]) -> list[Block]:
         cur.end = last_content + 1
         blocks.append(cur)
     return blocks
+
+
+def block_at(lines: list[str], i: int) -> Block | None:
+    """The block (as `find_blocks` cuts them) that holds line i, found by looking only around it."""
+    s = i
+    while s >= 0:
+        line = lines[s]
+        if _BLOCK_START.match(line):
+            break
+        if line[:1] not in (" ", "\t") and line.strip():
+            return None  # column-0 text before any block start: line i is in no block
+        s -= 1
+    if s < 0:
+        return None
+    b = Block(s, s + 1, None)
+    m = _ID_LINE.match(lines[s])
+    if m:
+        b.id = m.group(1)
+    k = s + 1
+    while k < len(lines):
+        line = lines[k]
+        if _BLOCK_START.match(line):
+            break
+        if line[:1] in (" ", "\t"):
+            if line.strip():
+                b.end = k + 1
+                if b.id is None:
+                    m = _ID_LINE.match(line)
+                    if m:
+                        b.id = m.group(1)
+        elif line.strip():
+            break
+        k += 1
+    return b if i < b.end else None
 
 
 def newline_of(text: str) -> str:
