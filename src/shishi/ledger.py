@@ -290,17 +290,24 @@ def load_units(root: Path, use_index: bool = True) -> Ledger:
     return read_units(root)
 
 
+def read_record(root: Path, path: Path, model: type[BaseModel], raw: bytes | None = None) -> tuple[BaseModel | None, object, list[Problem]]:
+    """shishi.yaml or a unit.yaml: (record or None, its plain data, problems); an empty file is a problem."""
+    rp = t.rel(root, path)
+    data, problems = read_yaml(root, path, raw)
+    if data is None:
+        if not problems:
+            need = "district" if model is Config else tr("name、kind、short", "name, kind and short")
+            problems.append(Problem(rp, 1, 1, tr(f"文件是空的（至少应写 {need}）", f"the file is empty ({need} are needed)")))
+        return None, None, problems
+    rec, ps = validate_record(rp, data, model)
+    return rec, data, problems + ps
+
+
 def read_units(root: Path) -> Ledger:
     """shishi.yaml and every unit.yaml read straight from the files."""
     problems: list[Problem] = []
-    data, ps = read_yaml(root, root / t.CONFIG_FILE)
+    config, _data, ps = read_record(root, root / t.CONFIG_FILE, Config)
     problems += ps
-    config = None
-    if data is None and not ps:
-        problems.append(Problem(t.CONFIG_FILE, 1, 1, tr("文件是空的（至少应写 district）", "the file is empty (district is needed)")))
-    if data is not None:
-        config, ps = validate_record(t.CONFIG_FILE, data, Config)
-        problems += ps
     units, ps = t.walk_units(root)
     problems += ps
     ledger = Ledger(root, config, units, problems=problems)
@@ -310,13 +317,7 @@ def read_units(root: Path) -> Ledger:
         if not upath.exists():
             problems.append(Problem(rp, 0, 0, tr("缺少 unit.yaml", "unit.yaml is missing")))
             continue
-        data, ps = read_yaml(root, upath)
-        problems += ps
-        if data is None:
-            if not ps:
-                problems.append(Problem(rp, 1, 1, tr("文件是空的（至少应写 name、kind、short）", "the file is empty (name, kind and short are needed)")))
-            continue
-        rec, ps = validate_record(rp, data, Unit)
+        rec, data, ps = read_record(root, upath, Unit)
         problems += ps
         if rec is not None:
             ledger.records[path] = rec
