@@ -420,3 +420,16 @@ def test_import_xlsx_with_an_xml_entity_bomb(tree: Path, cli, tmp_path: Path):
     r = cli("import", str(f), "-u", "三居社区", ledger=tree)
     assert r.exit_code == 1 and "不是有效的 .xlsx 文件" in r.stderr, r.stderr
     assert snapshot(tree) == before
+
+
+def test_import_xlsx_zip_bomb(tree: Path, cli, tmp_path: Path):
+    """A 21 MB .xlsx whose sheet unpacks to 300 MB of rows: import died of MemoryError (under 1 GiB) after a minute."""
+    f = _xlsx_with(tmp_path, "bomb.xlsx", '<?xml version="1.0"?><Types/>', b"<worksheet>" + b" " * (65 << 20) + b"</worksheet>")
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as fh:
+        fh.truncate(65 << 20)
+    before = snapshot(tree)
+    for path in (f, big):
+        r = cli("import", str(path), "-u", "三居社区", ledger=tree)
+        assert r.exit_code == 1 and "超过 64 MiB" in r.stderr, r.stderr
+    assert snapshot(tree) == before

@@ -176,6 +176,7 @@ def read_file(path: Path, sheet: str | None = None) -> list[Sheet]:
     path = Path(path)
     if not path.is_file():
         raise ShishiError(tr(f"找不到文件 {path}", f"no such file: {path}"))
+    _bounded(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path, sheet)
@@ -186,6 +187,24 @@ def read_file(path: Path, sheet: str | None = None) -> list[Sheet]:
     if suffix in (".xls", ".et", ".wps"):
         raise ShishiError(tr(f"{path.name} 是旧版表格格式，请在 Excel 或 WPS 中另存为 .xlsx 或 CSV 后导入", f"{path.name} is an old spreadsheet format; save it as .xlsx or CSV first"))
     raise ShishiError(tr(f"只能导入 .xlsx 或 .csv 文件：{path.name}", f"only .xlsx and .csv files can be imported: {path.name}"))
+
+
+def _bounded(path: Path) -> None:
+    """Refuse a file (or an .xlsx's unpacked parts) over the ledger size limit: a zip bomb would exhaust memory."""
+    import zipfile
+
+    from .yamlio import MAX_FILE_BYTES
+
+    size = path.stat().st_size
+    if path.suffix.lower() in (".xlsx", ".xlsm") and zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as z:  # the sizes it declares bind: reading stops there
+                size = max(size, sum(i.file_size for i in z.infolist()))
+        except zipfile.BadZipFile:
+            pass  # _read_xlsx says what is wrong with it
+    if size > MAX_FILE_BYTES:
+        mib = MAX_FILE_BYTES >> 20
+        raise ShishiError(tr(f"{path.name} 解开后超过 {mib} MiB，请分成几个文件导入", f"{path.name} is over {mib} MiB unpacked; import it in parts"))
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> list[Sheet]:
