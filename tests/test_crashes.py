@@ -433,3 +433,27 @@ def test_import_xlsx_zip_bomb(tree: Path, cli, tmp_path: Path):
         r = cli("import", str(path), "-u", "三居社区", ledger=tree)
         assert r.exit_code == 1 and "超过 64 MiB" in r.stderr, r.stderr
     assert snapshot(tree) == before
+
+
+def test_import_xlsx_with_a_damaged_compressed_part(tree: Path, cli, tmp_path: Path):
+    """An .xlsx two bits away from a clerk's (a deflate block of an invalid type): zlib.error escaped as a traceback."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["事项名称", "登记日期"])
+    wb.active.append(["路灯坏了", "2021-09-03"])
+    good = tmp_path / "good.xlsx"
+    wb.save(good)
+    data = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as z:
+        info = z.getinfo("xl/workbook.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start] |= 0b110  # the first deflate block's type becomes the reserved 11
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(bytes(data))
+    before = snapshot(tree)
+    r = cli("import", str(bad), "-u", "三居社区", ledger=tree)
+    assert r.exit_code == 1 and "不是有效的 .xlsx 文件" in r.stderr, r.stderr
+    assert snapshot(tree) == before

@@ -208,6 +208,7 @@ def _bounded(path: Path) -> None:
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> list[Sheet]:
+    import zlib
     from xml.etree.ElementTree import ParseError
     from zipfile import BadZipFile
 
@@ -217,7 +218,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[Sheet]:
     try:
         # not read-only: cells merged down over several rows need the merge ranges
         wb = load_workbook(path, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError, ParseError) as e:  # ParseError: e.g. an XML entity bomb
+    except (BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError, ParseError, zlib.error, EOFError) as e:  # ParseError: e.g. an XML entity bomb
         raise ShishiError(tr(f"{path.name} 不是有效的 .xlsx 文件（{e}）", f"{path.name} is not a readable .xlsx file ({e})")) from None
     if sheet is not None and sheet not in wb.sheetnames:
         raise ShishiError(tr(f"{path.name} 中没有工作表“{sheet}”（有：{'、'.join(wb.sheetnames)}）", f"{path.name} has no sheet '{sheet}' (has: {', '.join(wb.sheetnames)})"))
