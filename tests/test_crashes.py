@@ -457,3 +457,20 @@ def test_import_xlsx_with_a_damaged_compressed_part(tree: Path, cli, tmp_path: P
     r = cli("import", str(bad), "-u", "三居社区", ledger=tree)
     assert r.exit_code == 1 and "不是有效的 .xlsx 文件" in r.stderr, r.stderr
     assert snapshot(tree) == before
+
+
+def test_import_xlsx_claiming_a_zip_version_python_cannot_read(tree: Path, cli, tmp_path: Path):
+    """An .xlsx whose zip headers ask for version 8.4 to extract: NotImplementedError escaped as a traceback."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["事项名称", "登记日期"])
+    good = tmp_path / "good.xlsx"
+    wb.save(good)
+    data = bytearray(good.read_bytes())
+    at = data.find(b"PK\x01\x02")  # the first central directory entry: "version needed to extract" at +6
+    data[at + 6] = 84
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(bytes(data))
+    r = cli("import", str(bad), "-u", "三居社区", ledger=tree)
+    assert r.exit_code == 1 and "不是有效的 .xlsx 文件" in r.stderr and "8.4" in r.stderr, r.stderr
