@@ -322,3 +322,59 @@ def test_writes_over_mutated_files(case, which):
         after = _file_problems(root)
         worse = {f: n for f, n in after.items() if n > problems_before.get(f, 0)}
         assert not worse, (worse, [str(p) for p in check(load(root))][:5])
+
+
+# ------------------------------------------------------------------ import over damaged spreadsheets
+
+
+def _sample_sheets(tmp: Path) -> dict[str, bytes]:
+    """A small CSV and .xlsx as a clerk would make them, to damage."""
+    from openpyxl import Workbook
+
+    csv = "三居社区2021年台账\n序号,事项名称,登记日期,完成时限,责任人,预算（万元）\n1,楼道灯不亮,2021-09-01,2021-09-08,王某,0.12\n2,=HYPERLINK(\"x\"),2021/9/2,,李某,\n"
+    wb = Workbook()
+    ws = wb.active
+    for row in [["事项名称", "登记日期", "责任人"], ["路灯坏了", "2021-09-03", "张某"], ["垃圾", 44440, None]]:
+        ws.append(row)
+    wb.save(tmp / "s.xlsx")
+    return {"s.csv": csv.encode("utf-8"), "g.csv": csv.encode("gb18030"), "s.xlsx": (tmp / "s.xlsx").read_bytes()}
+
+
+@st.composite
+def damaged_sheet(draw, samples: dict[str, bytes]) -> tuple[str, bytes]:
+    name = draw(st.sampled_from(sorted(samples)))
+    data = bytearray(samples[name])
+    for _ in range(draw(st.integers(1, 6))):
+        pos = draw(st.integers(0, len(data)))
+        op = draw(st.sampled_from(["flip", "delete", "insert", "truncate"]))
+        if op == "flip" and data:
+            data[min(pos, len(data) - 1)] ^= 1 << draw(st.integers(0, 7))
+        elif op == "delete":
+            del data[pos : pos + draw(st.integers(1, 40))]
+        elif op == "insert":
+            data[pos:pos] = draw(st.sampled_from([b",", b"\n", b'"', b"\x00", b"\xff", b"\x1b", b"=cmd|' /C calc'!A0", b"9" * 40, b"\r"]))
+        else:
+            del data[pos:]
+    return name, bytes(data)
+
+
+_SAMPLES = _sample_sheets(Path(tempfile.mkdtemp(prefix="shishi-fuzz-sheets-")))
+
+
+@FUZZ
+@given(damaged_sheet(_SAMPLES))
+def test_import_of_damaged_spreadsheets(case):
+    """import over a damaged CSV or .xlsx: a clerk's error with nothing written, or items that check accepts."""
+    name, data = case
+    runner = CliRunner()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = _fresh(Path(tmp))
+        f = Path(tmp) / name
+        f.write_bytes(data)
+        before = snapshot(root)
+        r = runner.invoke(app, ["--ledger", str(root), "import", str(f), "-u", "三居社区", "--opened", "2021-09-20"], catch_exceptions=False)
+        assert r.exit_code in (0, 1), r.stderr
+        if r.exit_code == 1:
+            assert snapshot(root) == before, r.stderr
+        else:
+            assert [str(p) for p in check(load(root))] == []
