@@ -361,7 +361,7 @@ def damaged_sheet(draw, samples: dict[str, bytes]) -> tuple[str, bytes]:
 _SAMPLES = _sample_sheets(Path(tempfile.mkdtemp(prefix="shishi-fuzz-sheets-")))
 
 
-@FUZZ
+@settings(FUZZ, max_examples=EXAMPLES or 80)  # openpyxl is slow: fewer in CI
 @given(damaged_sheet(_SAMPLES))
 def test_import_of_damaged_spreadsheets(case):
     """import over a damaged CSV or .xlsx: a clerk's error with nothing written, or items that check accepts."""
