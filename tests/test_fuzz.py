@@ -21,6 +21,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+import typer.testing
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -71,9 +72,17 @@ class LedgerMachine(RuleBasedStateMachine):
         self.root = _tree()
         self.runner = CliRunner()
         self.items: dict[str, dict] = {}
+        # Typer rebuilds its click command tree on every invoke (most of the time here): build it once per run
+        self._get_command = getattr(typer.testing, "_get_command", None)
+        if self._get_command is not None:
+            command = self._get_command(app)
+            typer.testing._get_command = lambda _app: command
 
     def teardown(self):
-        shutil.rmtree(self.root.parent, ignore_errors=True)
+        if getattr(self, "_get_command", None) is not None:
+            typer.testing._get_command = self._get_command
+        if hasattr(self, "root"):
+            shutil.rmtree(self.root.parent, ignore_errors=True)
 
     def run(self, *args: str, ok: bool = True):
         before = None if ok else snapshot(self.root)
@@ -205,7 +214,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 LedgerMachine.TestCase.settings = settings(
-    max_examples=EXAMPLES or 25, stateful_step_count=12, deadline=None,
+    max_examples=EXAMPLES or 50, stateful_step_count=12, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )
 test_write_commands_keep_the_tree_clean = LedgerMachine.TestCase
