@@ -106,12 +106,14 @@ root, stop = Path(sys.argv[1]), Path(sys.argv[2])
 runner = CliRunner()
 log = []
 while not stop.exists():
-    for args in (["list", "--format", "json"], ["check"]):
+    for args in (["list", "--format", "json"], ["check"], ["report", "--format", "json", "--as-of", "2021-12-31"]):
         r = runner.invoke(app, ["--ledger", str(root), *args])
         crash = None if r.exception is None or isinstance(r.exception, SystemExit) else repr(r.exception)
         entry = {"args": args, "exit": r.exit_code, "crash": crash, "err": r.stderr[-500:]}
         if args[0] == "list" and r.exit_code == 0:
             entry["ids"] = [i["id"] for i in json.loads(r.stdout)]
+        if args[0] == "report" and r.exit_code == 0:
+            json.loads(r.stdout)  # whole, parseable
         if args[0] == "check":
             entry["problems"] = r.stdout.splitlines()
         log.append(entry)
@@ -153,7 +155,7 @@ def test_four_processes_add_fifty_each(tree: Path):
 
 
 def test_writers_on_same_and_different_units_with_readers(tree: Path):
-    """Four writers (two on one unit, escalating across units) and two readers at once.
+    """Four writers (two on one unit, escalating across units) and two readers (list, check, report) at once.
 
     No write is lost, no ID is handed out twice, every item ends as its writer left it;
     readers never crash, never see an ID twice, never see the number of items go down,
@@ -195,6 +197,8 @@ def test_writers_on_same_and_different_units_with_readers(tree: Path):
                 assert len(entry["ids"]) == len(set(entry["ids"])) >= seen, entry
                 seen = len(entry["ids"])
                 reads += 1
+            elif entry["args"][0] == "report":
+                assert entry["exit"] == 0, entry
             else:
                 assert entry["exit"] in (0, 1), entry
                 assert all("escalated" in p or "上报" in p for p in entry["problems"]), entry["problems"]

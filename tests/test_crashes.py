@@ -420,3 +420,57 @@ def test_import_xlsx_with_an_xml_entity_bomb(tree: Path, cli, tmp_path: Path):
     r = cli("import", str(f), "-u", "三居社区", ledger=tree)
     assert r.exit_code == 1 and "不是有效的 .xlsx 文件" in r.stderr, r.stderr
     assert snapshot(tree) == before
+
+
+def test_import_xlsx_zip_bomb(tree: Path, cli, tmp_path: Path):
+    """A 21 MB .xlsx whose sheet unpacks to 300 MB of rows: import died of MemoryError (under 1 GiB) after a minute."""
+    f = _xlsx_with(tmp_path, "bomb.xlsx", '<?xml version="1.0"?><Types/>', b"<worksheet>" + b" " * (65 << 20) + b"</worksheet>")
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as fh:
+        fh.truncate(65 << 20)
+    before = snapshot(tree)
+    for path in (f, big):
+        r = cli("import", str(path), "-u", "三居社区", ledger=tree)
+        assert r.exit_code == 1 and "超过 64 MiB" in r.stderr, r.stderr
+    assert snapshot(tree) == before
+
+
+def test_import_xlsx_with_a_damaged_compressed_part(tree: Path, cli, tmp_path: Path):
+    """An .xlsx two bits away from a clerk's (a deflate block of an invalid type): zlib.error escaped as a traceback."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["事项名称", "登记日期"])
+    wb.active.append(["路灯坏了", "2021-09-03"])
+    good = tmp_path / "good.xlsx"
+    wb.save(good)
+    data = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as z:
+        info = z.getinfo("xl/workbook.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start] |= 0b110  # the first deflate block's type becomes the reserved 11
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(bytes(data))
+    before = snapshot(tree)
+    r = cli("import", str(bad), "-u", "三居社区", ledger=tree)
+    assert r.exit_code == 1 and "不是有效的 .xlsx 文件" in r.stderr, r.stderr
+    assert snapshot(tree) == before
+
+
+def test_import_xlsx_claiming_a_zip_version_python_cannot_read(tree: Path, cli, tmp_path: Path):
+    """An .xlsx whose zip headers ask for version 8.4 to extract: NotImplementedError escaped as a traceback."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["事项名称", "登记日期"])
+    good = tmp_path / "good.xlsx"
+    wb.save(good)
+    data = bytearray(good.read_bytes())
+    at = data.find(b"PK\x01\x02")  # the first central directory entry: "version needed to extract" at +6
+    data[at + 6] = 84
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(bytes(data))
+    r = cli("import", str(bad), "-u", "三居社区", ledger=tree)
+    assert r.exit_code == 1 and "不是有效的 .xlsx 文件" in r.stderr and "8.4" in r.stderr, r.stderr

@@ -21,6 +21,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+import typer.testing
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -71,9 +72,17 @@ class LedgerMachine(RuleBasedStateMachine):
         self.root = _tree()
         self.runner = CliRunner()
         self.items: dict[str, dict] = {}
+        # Typer rebuilds its click command tree on every invoke (most of the time here): build it once per run
+        self._get_command = getattr(typer.testing, "_get_command", None)
+        if self._get_command is not None:
+            command = self._get_command(app)
+            typer.testing._get_command = lambda _app: command
 
     def teardown(self):
-        shutil.rmtree(self.root.parent, ignore_errors=True)
+        if getattr(self, "_get_command", None) is not None:
+            typer.testing._get_command = self._get_command
+        if hasattr(self, "root"):
+            shutil.rmtree(self.root.parent, ignore_errors=True)
 
     def run(self, *args: str, ok: bool = True):
         before = None if ok else snapshot(self.root)
@@ -205,7 +214,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 LedgerMachine.TestCase.settings = settings(
-    max_examples=EXAMPLES or 25, stateful_step_count=12, deadline=None,
+    max_examples=EXAMPLES or 50, stateful_step_count=12, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )
 test_write_commands_keep_the_tree_clean = LedgerMachine.TestCase
@@ -322,3 +331,59 @@ def test_writes_over_mutated_files(case, which):
         after = _file_problems(root)
         worse = {f: n for f, n in after.items() if n > problems_before.get(f, 0)}
         assert not worse, (worse, [str(p) for p in check(load(root))][:5])
+
+
+# ------------------------------------------------------------------ import over damaged spreadsheets
+
+
+def _sample_sheets(tmp: Path) -> dict[str, bytes]:
+    """A small CSV and .xlsx as a clerk would make them, to damage."""
+    from openpyxl import Workbook
+
+    csv = "三居社区2021年台账\n序号,事项名称,登记日期,完成时限,责任人,预算（万元）\n1,楼道灯不亮,2021-09-01,2021-09-08,王某,0.12\n2,=HYPERLINK(\"x\"),2021/9/2,,李某,\n"
+    wb = Workbook()
+    ws = wb.active
+    for row in [["事项名称", "登记日期", "责任人"], ["路灯坏了", "2021-09-03", "张某"], ["垃圾", 44440, None]]:
+        ws.append(row)
+    wb.save(tmp / "s.xlsx")
+    return {"s.csv": csv.encode("utf-8"), "g.csv": csv.encode("gb18030"), "s.xlsx": (tmp / "s.xlsx").read_bytes()}
+
+
+@st.composite
+def damaged_sheet(draw, samples: dict[str, bytes]) -> tuple[str, bytes]:
+    name = draw(st.sampled_from(sorted(samples)))
+    data = bytearray(samples[name])
+    for _ in range(draw(st.integers(1, 6))):
+        pos = draw(st.integers(0, len(data)))
+        op = draw(st.sampled_from(["flip", "delete", "insert", "truncate"]))
+        if op == "flip" and data:
+            data[min(pos, len(data) - 1)] ^= 1 << draw(st.integers(0, 7))
+        elif op == "delete":
+            del data[pos : pos + draw(st.integers(1, 40))]
+        elif op == "insert":
+            data[pos:pos] = draw(st.sampled_from([b",", b"\n", b'"', b"\x00", b"\xff", b"\x1b", b"=cmd|' /C calc'!A0", b"9" * 40, b"\r"]))
+        else:
+            del data[pos:]
+    return name, bytes(data)
+
+
+_SAMPLES = _sample_sheets(Path(tempfile.mkdtemp(prefix="shishi-fuzz-sheets-")))
+
+
+@settings(FUZZ, max_examples=EXAMPLES or 80)  # openpyxl is slow: fewer in CI
+@given(damaged_sheet(_SAMPLES))
+def test_import_of_damaged_spreadsheets(case):
+    """import over a damaged CSV or .xlsx: a clerk's error with nothing written, or items that check accepts."""
+    name, data = case
+    runner = CliRunner()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = _fresh(Path(tmp))
+        f = Path(tmp) / name
+        f.write_bytes(data)
+        before = snapshot(root)
+        r = runner.invoke(app, ["--ledger", str(root), "import", str(f), "-u", "三居社区", "--opened", "2021-09-20"], catch_exceptions=False)
+        assert r.exit_code in (0, 1), r.stderr
+        if r.exit_code == 1:
+            assert snapshot(root) == before, r.stderr
+        else:
+            assert [str(p) for p in check(load(root))] == []
