@@ -368,3 +368,15 @@ def test_query_masks_personal_data_unless_revealed(tree: Path, cli):
     sql = "SELECT title FROM items"
     assert cli("query", sql, "-f", "csv", ledger=tree).stdout == "title\n王某139****5678反映路灯不亮\n"
     assert cli("query", sql, "-f", "csv", "--reveal", ledger=tree).stdout == "title\n王某13912345678反映路灯不亮\n"
+
+
+def test_generated_city_of_district_submodules_checks_clean(tmp_path: Path):
+    root = tmp_path / "city"
+    journal = tmp_path / "city.journal"
+    assert _generator().main(["1200", str(root), "--city", "--submodules", "--journal", str(journal)]) == 0
+    ledger = load(root)
+    assert ledger.records[""].kind == "city" and {ledger.records[u].kind for u in ledger.units if u.count("/") == 0 and u} == {"district"}
+    assert len(ledger.entries) == 1200 and check(ledger) == []
+    assert (root / ".gitmodules").is_file() and (root / ledger.entries[-1].unit.split("/")[0] / ".git").exists()
+    resolved = [e for e in ledger.entries if e.item.status in ("resolved", "verified")]
+    assert journal.read_text(encoding="utf-8").count("\n    来源:群众\n") == len(resolved)
