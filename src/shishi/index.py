@@ -660,6 +660,66 @@ def _tree_files(root: Path, units: dict[str, t.UnitDir], units_only: bool = Fals
     return files
 
 
+def _scan(con: sqlite3.Connection, root: Path):
+    """(units, walk problems, files, files present) of the tree: as tree.walk_units and `_tree_files` find them.
+
+    Walking ten thousand unit directories costs more than a stat of each: the
+    last walk is kept in the index with the mtime of every directory it looked
+    into, and reused while none of them changed (nor was changed so recently
+    that its mtime cannot be trusted).
+    """
+    import marshal
+
+    lang = get_lang()
+    row = con.execute("SELECT value FROM meta WHERE key='walk'").fetchone()
+    if row is not None:
+        try:
+            w_lang, read_ns, dirs, units_l, problems_l, files, present = marshal.loads(row[0])
+        except (EOFError, ValueError, TypeError):
+            w_lang = None
+        if w_lang == lang and _dirs_unchanged(root, dirs, read_ns):
+            units = {p: t.UnitDir(p, root / p if p else root, list(ch)) for p, ch in units_l}
+            return units, [Problem(*p) for p in problems_l], [tuple(f) for f in files], [tuple(f) for f in present]
+    read_ns = time.time_ns()
+    units, problems = t.walk_units(root)
+    files = _tree_files(root, units)
+    present = [f for f in files if f[1] != "unit" or os.path.exists(os.path.join(root, f[0]))]
+    dirs = _looked_into(root, units)
+    blob = marshal.dumps(
+        (lang, read_ns, dirs, [(p, u.children) for p, u in units.items()], [(p.path, p.line, p.col, p.message, p.severity) for p in problems], files, present)
+    )
+    with _write(con):
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('walk', ?)", (blob,))
+    return units, problems, files, present
+
+
+def _looked_into(root: Path, units: dict[str, t.UnitDir]) -> list[tuple[str, int]]:
+    """(path, mtime_ns) of every directory whose listing the walk depends on: units, their other subdirectories, surveys/."""
+    out = []
+    for path, ud in units.items():
+        try:
+            out.append((path, os.stat(ud.dir).st_mtime_ns))
+            with os.scandir(ud.dir) as it:
+                for e in it:
+                    sub = f"{path}/{e.name}" if path else e.name
+                    if sub not in units and not e.name.startswith(".") and e.is_dir(follow_symlinks=False):
+                        out.append((sub, e.stat(follow_symlinks=False).st_mtime_ns))
+        except OSError:
+            out.append((path, -1))
+    return out
+
+
+def _dirs_unchanged(root: Path, dirs: list, read_ns: int) -> bool:
+    for path, mtime in dirs:
+        try:
+            now = os.stat(os.path.join(root, path) if path else root).st_mtime_ns
+        except OSError:
+            return False
+        if now != mtime or now >= read_ns - RACY_NS:
+            return False
+    return True
+
+
 def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str]], parallel: bool | None = None, units_only: bool = False) -> Refresh:
     """Bring the index up to date with the files: re-read only those that changed.
 
@@ -923,9 +983,10 @@ def _load(root: Path, parallel: bool | None, units_only: bool):
 
     con = connect(root)
     try:
-        units, walk_problems = t.walk_units(root)
-        files = _tree_files(root, units, units_only)
-        present = [f for f in files if f[1] != "unit" or os.path.exists(os.path.join(root, f[0]))]
+        units, walk_problems, files, present = _scan(con, root)
+        if units_only:
+            files = [f for f in files if f[1] in ("config", "unit")]
+            present = [f for f in present if f[1] in ("config", "unit")]
         done = refresh(con, root, present, parallel, units_only)
         has_unit_file = {f[2] for f in present if f[1] == "unit"}
         con.execute("BEGIN")  # one snapshot for this load and every lazy read after it
@@ -1034,9 +1095,7 @@ def query(root: Path, sql: str) -> tuple[list[str], list[tuple]]:
     try:
         con = connect(root)
         try:
-            units, _ = t.walk_units(root)
-            files = _tree_files(root, units)
-            refresh(con, root, [f for f in files if f[1] != "unit" or os.path.exists(os.path.join(root, f[0]))])
+            refresh(con, root, _scan(con, root)[3])
         finally:
             con.close()
         ro = connect(root, readonly=True)
