@@ -416,3 +416,22 @@ def test_the_walk_is_reused_until_a_directory_changes(tree: Path, monkeypatch):
     before = len(walks)
     (village / "2021.yaml").unlink()  # a ledger file gone: its unit's directory changed
     assert [e.item.title for e in load(tree).entries] == ["甲"] and len(walks) == before + 1
+
+
+def test_an_index_damaged_inside_is_rebuilt(generated: Path, tmp_path: Path):
+    root = _copy(generated, tmp_path / "t")
+    want = _view(load(root, use_index=False))
+    load(root)
+    db = index.db_path(root)
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page = con.execute("PRAGMA page_size").fetchone()[0]
+    roots = [r for (r,) in con.execute("SELECT rootpage FROM sqlite_master WHERE name IN ('files', 'items')")]
+    con.close()
+    with open(db, "r+b") as f:  # the schema and `meta` intact (it opens), the tables read first garbage
+        for r in roots:
+            f.seek((r - 1) * page)
+            f.write(b"\xff" * page)
+    ledger = load(root)
+    assert ledger.reread and _view(ledger) == want  # rebuilt, not read directly
+    assert load(root).reread == []

@@ -246,6 +246,11 @@ def _rebuild(model: type[BaseModel], plain: dict):
 
 _RECORDS: dict[type, type] = {}
 
+# fields whose few values repeat over the whole tree: stored once per file (marshal keeps interned strings
+# once) and read back as one object each
+SHARED_TEXT = {("Item", "kind"), ("Item", "status"), ("Item", "category"), ("Item", "source"), ("Item", "handling"), ("Item", "owner"),
+               ("Resolution", "satisfaction"), ("Verification", "by"), ("Supervision", "level"), ("Supervision", "by")}
+
 
 def _assign(n: str, kind: tuple, form: str, env: dict) -> str:
     """Generated code setting o.<n> from `v`, its stored form; conversions inlined (no call for a cached date or an empty list)."""
@@ -295,10 +300,14 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
     src += ["def fill_tuple(o, t):", *body_tuple, *more, ""]
     src += ["def from_tuple(t):", "    o = new(cls)", *body_tuple, *more, "    return o", ""]
     src += ["def to_tuple(m):", "    return ("]  # read straight off the model: ten times Pydantic's JSON-mode dump
+    env["intern"] = sys.intern
     for n in names:
         w = _writer(kinds[n])
         env[f"w_{n}"] = w
-        src.append(f"        m.{n}," if w is None else f"        None if m.{n} is None else w_{n}(m.{n}),")
+        if (model.__name__, n) in SHARED_TEXT:
+            src.append(f"        None if m.{n} is None else intern(m.{n}),")
+        else:
+            src.append(f"        m.{n}," if w is None else f"        None if m.{n} is None else w_{n}(m.{n}),")
     src.append("    )")
     exec("\n".join(src), env)  # noqa: S102 - generated from the model's field names only
     for name in ("from_json", "fill_tuple", "from_tuple", "to_tuple"):
@@ -568,6 +577,7 @@ def connect(root: Path, readonly: bool = False) -> sqlite3.Connection:
     path = db_path(root)
     last: Exception | None = None
     for _attempt in range(3):
+        con = None
         try:
             if readonly:
                 con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30, isolation_level=None, check_same_thread=False)
@@ -577,22 +587,30 @@ def connect(root: Path, readonly: bool = False) -> sqlite3.Connection:
             path.parent.mkdir(exist_ok=True)
             con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             if con.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
-                con.close()
                 raise IndexUnavailable("no WAL journal here")
             con.execute("PRAGMA synchronous=NORMAL")
             _check_schema(con, rebuild=True)
             return con
         except sqlite3.DatabaseError as e:
             last = e
-            if readonly or isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+            if con is not None:
+                con.close()
+            if readonly or isinstance(e, sqlite3.OperationalError):  # locked, read-only, cannot open: leave it be
                 break
-            # not a database, or damaged: it is only a cache
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        except OSError as e:
+            drop(root)  # not a database, or damaged: it is only a cache
+        except (OSError, IndexUnavailable) as e:
             last = e
+            if con is not None:
+                con.close()
             break
     raise IndexUnavailable(str(last))
+
+
+def drop(root: Path) -> None:
+    """Delete the index (it is rebuilt on the next read)."""
+    path = db_path(root)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _check_schema(con: sqlite3.Connection, rebuild: bool) -> None:
@@ -970,12 +988,27 @@ class _LazyData(dict):
 
 def load(root: Path, parallel: bool | None = None):
     """The Ledger of the tree, read through the index (refreshed first); IndexUnavailable when it cannot be."""
-    return _load(Path(root), parallel, units_only=False)
+    return _load_or_rebuild(Path(root), parallel, units_only=False)
 
 
 def load_units(root: Path):
     """shishi.yaml and every unit.yaml through the index (ledger files are neither read nor refreshed)."""
-    return _load(Path(root), None, units_only=True)
+    return _load_or_rebuild(Path(root), None, units_only=True)
+
+
+def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool):
+    try:
+        return _load(root, parallel, units_only)
+    except _Damaged:
+        drop(root)  # found damaged while reading it: rebuilt from the files, once
+        try:
+            return _load(root, parallel, units_only)
+        except _Damaged as e:
+            raise IndexUnavailable(str(e)) from None
+
+
+class _Damaged(IndexUnavailable):
+    """SQLite found the index file damaged (not merely locked or read-only)."""
 
 
 def _load(root: Path, parallel: bool | None, units_only: bool):
@@ -1023,6 +1056,8 @@ def _load(root: Path, parallel: bool | None, units_only: bool):
         return ledger
     except sqlite3.Error as e:
         con.close()
+        if isinstance(e, sqlite3.DatabaseError) and not isinstance(e, sqlite3.OperationalError):
+            raise _Damaged(str(e)) from e
         raise IndexUnavailable(str(e)) from e
 
 
