@@ -91,9 +91,9 @@ PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken"
 class _no_gc:
     """The cyclic garbage collector paused while hundreds of thousands of objects are built.
 
-    Those objects hold no cycles that matter (they are freed by reference
-    counting); without the pause the collector walks all of them again and
-    again as they pile up, which halves the speed of a large load.
+    Without the pause it walks all of them again and again as they pile up,
+    which halves the speed of a large load; pausing only delays collecting
+    the few cycles among them (records and their file's filler).
     """
 
     def __enter__(self):
@@ -115,7 +115,7 @@ class _FrozenEmpty(list):
     def _refuse(self, *a, **k):
         raise TypeError("records loaded from the index are read-only (model_copy() gives an editable Item)")
 
-    append = extend = insert = remove = pop = clear = sort = reverse = __setitem__ = __delitem__ = __iadd__ = _refuse
+    append = extend = insert = remove = pop = clear = sort = reverse = __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
 
 
 EMPTY: list = _FrozenEmpty()
