@@ -18,6 +18,8 @@ Options:
   --extra 10,5000   add a town 压测镇 with one village per number, holding
                     exactly that many items (for timing writes on small and
                     large files)
+  --city            a city of districts whatever N (districts of ~7,900 items,
+                    at least two)
   --submodules      (city) make each district its own git repository and the
                     city a repository holding them as submodules
 
@@ -396,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--journal", type=Path)
     ap.add_argument("--extra", default="", help="comma-separated item counts of extra units under 压测镇")
+    ap.add_argument("--city", action="store_true")
     ap.add_argument("--submodules", action="store_true")
     a = ap.parse_args(argv)
     if a.dir.exists() and any(a.dir.iterdir()):
@@ -403,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     g = Gen(a.seed)
     extra = [int(x) for x in a.extra.split(",") if x.strip()]
     jf = open(a.journal, "w", encoding="utf-8") if a.journal else None
-    if a.n < CITY_FROM:
+    if a.n < CITY_FROM and not a.city:
         name, code = "綦江区", "500110000000"
         write_config(a.dir, name, code)
         district = build_district(g, a.n, None, name, "QJ", code, extra)

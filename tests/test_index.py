@@ -368,3 +368,70 @@ def test_query_masks_personal_data_unless_revealed(tree: Path, cli):
     sql = "SELECT title FROM items"
     assert cli("query", sql, "-f", "csv", ledger=tree).stdout == "title\n王某139****5678反映路灯不亮\n"
     assert cli("query", sql, "-f", "csv", "--reveal", ledger=tree).stdout == "title\n王某13912345678反映路灯不亮\n"
+
+
+def test_generated_city_of_district_submodules_checks_clean(tmp_path: Path):
+    root = tmp_path / "city"
+    journal = tmp_path / "city.journal"
+    assert _generator().main(["1200", str(root), "--city", "--submodules", "--journal", str(journal)]) == 0
+    ledger = load(root)
+    assert ledger.records[""].kind == "city" and {ledger.records[u].kind for u in ledger.units if u.count("/") == 0 and u} == {"district"}
+    assert len(ledger.entries) == 1200 and check(ledger) == []
+    assert (root / ".gitmodules").is_file() and (root / ledger.entries[-1].unit.split("/")[0] / ".git").exists()
+    resolved = [e for e in ledger.entries if e.item.status in ("resolved", "verified")]
+    assert journal.read_text(encoding="utf-8").count("\n    来源:群众\n") == len(resolved)
+
+
+def _trust_walk(root: Path) -> None:
+    """Pretend the last walk happened long after the directories last changed."""
+    import marshal
+
+    con = sqlite3.connect(index.db_path(root))
+    (blob,) = con.execute("SELECT value FROM meta WHERE key='walk'").fetchone()
+    w = list(marshal.loads(blob))
+    w[1] += 10 * 1_000_000_000
+    con.execute("UPDATE meta SET value=? WHERE key='walk'", (marshal.dumps(tuple(w)),))
+    con.commit()
+    con.close()
+
+
+def test_the_walk_is_reused_until_a_directory_changes(tree: Path, monkeypatch):
+    import shishi.tree
+
+    ops.add(tree, "三居社区", "甲", opened="2021-09-01")
+    load(tree)
+    _trust_walk(tree)
+    real_walk = shishi.tree.walk_units
+    walks = []
+    monkeypatch.setattr(shishi.tree, "walk_units", lambda root: walks.append(root) or real_walk(root))
+    assert [e.item.title for e in load(tree).entries] == ["甲"] and walks == []
+    village = tree / "赶水镇/新村"  # made by hand: only its parent directory's mtime tells
+    village.mkdir()
+    (village / "unit.yaml").write_text("name: 新村\nkind: village\nshort: XC\n", encoding="utf-8")
+    (village / "2021.yaml").write_text("- id: GS-XC-2021-001\n  title: 乙\n  opened: 2021-09-02\n", encoding="utf-8")
+    ledger = load(tree)
+    assert len(walks) == 1 and sorted(e.item.title for e in ledger.entries) == ["乙", "甲"]
+    assert _view(ledger) == _view(load(tree, use_index=False))
+    _trust_walk(tree)
+    before = len(walks)
+    (village / "2021.yaml").unlink()  # a ledger file gone: its unit's directory changed
+    assert [e.item.title for e in load(tree).entries] == ["甲"] and len(walks) == before + 1
+
+
+def test_an_index_damaged_inside_is_rebuilt(generated: Path, tmp_path: Path):
+    root = _copy(generated, tmp_path / "t")
+    want = _view(load(root, use_index=False))
+    load(root)
+    db = index.db_path(root)
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page = con.execute("PRAGMA page_size").fetchone()[0]
+    roots = [r for (r,) in con.execute("SELECT rootpage FROM sqlite_master WHERE name IN ('files', 'items')")]
+    con.close()
+    with open(db, "r+b") as f:  # the schema and `meta` intact (it opens), the tables read first garbage
+        for r in roots:
+            f.seek((r - 1) * page)
+            f.write(b"\xff" * page)
+    ledger = load(root)
+    assert ledger.reread and _view(ledger) == want  # rebuilt, not read directly
+    assert load(root).reread == []

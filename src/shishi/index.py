@@ -91,9 +91,9 @@ PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken"
 class _no_gc:
     """The cyclic garbage collector paused while hundreds of thousands of objects are built.
 
-    Those objects hold no cycles that matter (they are freed by reference
-    counting); without the pause the collector walks all of them again and
-    again as they pile up, which halves the speed of a large load.
+    Without the pause it walks all of them again and again as they pile up,
+    which halves the speed of a large load; pausing only delays collecting
+    the few cycles among them (records and their file's filler).
     """
 
     def __enter__(self):
@@ -115,7 +115,7 @@ class _FrozenEmpty(list):
     def _refuse(self, *a, **k):
         raise TypeError("records loaded from the index are read-only (model_copy() gives an editable Item)")
 
-    append = extend = insert = remove = pop = clear = sort = reverse = __setitem__ = __delitem__ = __iadd__ = _refuse
+    append = extend = insert = remove = pop = clear = sort = reverse = __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
 
 
 EMPTY: list = _FrozenEmpty()
@@ -246,6 +246,11 @@ def _rebuild(model: type[BaseModel], plain: dict):
 
 _RECORDS: dict[type, type] = {}
 
+# fields whose few values repeat over the whole tree: stored once per file (marshal keeps interned strings
+# once) and read back as one object each
+SHARED_TEXT = {("Item", "kind"), ("Item", "status"), ("Item", "category"), ("Item", "source"), ("Item", "handling"), ("Item", "owner"),
+               ("Resolution", "satisfaction"), ("Verification", "by"), ("Supervision", "level"), ("Supervision", "by")}
+
 
 def _assign(n: str, kind: tuple, form: str, env: dict) -> str:
     """Generated code setting o.<n> from `v`, its stored form; conversions inlined (no call for a cached date or an empty list)."""
@@ -295,10 +300,14 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
     src += ["def fill_tuple(o, t):", *body_tuple, *more, ""]
     src += ["def from_tuple(t):", "    o = new(cls)", *body_tuple, *more, "    return o", ""]
     src += ["def to_tuple(m):", "    return ("]  # read straight off the model: ten times Pydantic's JSON-mode dump
+    env["intern"] = sys.intern
     for n in names:
         w = _writer(kinds[n])
         env[f"w_{n}"] = w
-        src.append(f"        m.{n}," if w is None else f"        None if m.{n} is None else w_{n}(m.{n}),")
+        if (model.__name__, n) in SHARED_TEXT:
+            src.append(f"        None if m.{n} is None else intern(m.{n}),")
+        else:
+            src.append(f"        m.{n}," if w is None else f"        None if m.{n} is None else w_{n}(m.{n}),")
     src.append("    )")
     exec("\n".join(src), env)  # noqa: S102 - generated from the model's field names only
     for name in ("from_json", "fill_tuple", "from_tuple", "to_tuple"):
@@ -565,6 +574,7 @@ def connect(root: Path, readonly: bool = False) -> sqlite3.Connection:
     path = db_path(root)
     last: Exception | None = None
     for _attempt in range(3):
+        con = None
         try:
             if readonly:
                 con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30, isolation_level=None, check_same_thread=False)
@@ -574,22 +584,30 @@ def connect(root: Path, readonly: bool = False) -> sqlite3.Connection:
             path.parent.mkdir(exist_ok=True)
             con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             if con.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
-                con.close()
                 raise IndexUnavailable("no WAL journal here")
             con.execute("PRAGMA synchronous=NORMAL")
             _check_schema(con, rebuild=True)
             return con
         except sqlite3.DatabaseError as e:
             last = e
-            if readonly or isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+            if con is not None:
+                con.close()
+            if readonly or isinstance(e, sqlite3.OperationalError):  # locked, read-only, cannot open: leave it be
                 break
-            # not a database, or damaged: it is only a cache
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        except OSError as e:
+            drop(root)  # not a database, or damaged: it is only a cache
+        except (OSError, IndexUnavailable) as e:
             last = e
+            if con is not None:
+                con.close()
             break
     raise IndexUnavailable(str(last))
+
+
+def drop(root: Path) -> None:
+    """Delete the index (it is rebuilt on the next read)."""
+    path = db_path(root)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _check_schema(con: sqlite3.Connection, rebuild: bool) -> None:
@@ -655,6 +673,66 @@ def _tree_files(root: Path, units: dict[str, t.UnitDir], units_only: bool = Fals
     for f in t.survey_files(root):
         files.append((t.rel(root, f), "survey", ""))
     return files
+
+
+def _scan(con: sqlite3.Connection, root: Path):
+    """(units, walk problems, files, files present) of the tree: as tree.walk_units and `_tree_files` find them.
+
+    Walking ten thousand unit directories costs more than a stat of each: the
+    last walk is kept in the index with the mtime of every directory it looked
+    into, and reused while none of them changed (nor was changed so recently
+    that its mtime cannot be trusted).
+    """
+    import marshal
+
+    lang = get_lang()
+    row = con.execute("SELECT value FROM meta WHERE key='walk'").fetchone()
+    if row is not None:
+        try:
+            w_lang, read_ns, dirs, units_l, problems_l, files, present = marshal.loads(row[0])
+        except (EOFError, ValueError, TypeError):
+            w_lang = None
+        if w_lang == lang and _dirs_unchanged(root, dirs, read_ns):
+            units = {p: t.UnitDir(p, root / p if p else root, list(ch)) for p, ch in units_l}
+            return units, [Problem(*p) for p in problems_l], [tuple(f) for f in files], [tuple(f) for f in present]
+    read_ns = time.time_ns()
+    units, problems = t.walk_units(root)
+    files = _tree_files(root, units)
+    present = [f for f in files if f[1] != "unit" or os.path.exists(os.path.join(root, f[0]))]
+    dirs = _looked_into(root, units)
+    blob = marshal.dumps(
+        (lang, read_ns, dirs, [(p, u.children) for p, u in units.items()], [(p.path, p.line, p.col, p.message, p.severity) for p in problems], files, present)
+    )
+    with _write(con):
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('walk', ?)", (blob,))
+    return units, problems, files, present
+
+
+def _looked_into(root: Path, units: dict[str, t.UnitDir]) -> list[tuple[str, int]]:
+    """(path, mtime_ns) of every directory whose listing the walk depends on: units, their other subdirectories, surveys/."""
+    out = []
+    for path, ud in units.items():
+        try:
+            out.append((path, os.stat(ud.dir).st_mtime_ns))
+            with os.scandir(ud.dir) as it:
+                for e in it:
+                    sub = f"{path}/{e.name}" if path else e.name
+                    if sub not in units and not e.name.startswith(".") and e.is_dir(follow_symlinks=False):
+                        out.append((sub, e.stat(follow_symlinks=False).st_mtime_ns))
+        except OSError:
+            out.append((path, -1))
+    return out
+
+
+def _dirs_unchanged(root: Path, dirs: list, read_ns: int) -> bool:
+    for path, mtime in dirs:
+        try:
+            now = os.stat(os.path.join(root, path) if path else root).st_mtime_ns
+        except OSError:
+            return False
+        if now != mtime or now >= read_ns - RACY_NS:
+            return False
+    return True
 
 
 def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str]], parallel: bool | None = None, units_only: bool = False) -> Refresh:
@@ -907,12 +985,27 @@ class _LazyData(dict):
 
 def load(root: Path, parallel: bool | None = None):
     """The Ledger of the tree, read through the index (refreshed first); IndexUnavailable when it cannot be."""
-    return _load(Path(root), parallel, units_only=False)
+    return _load_or_rebuild(Path(root), parallel, units_only=False)
 
 
 def load_units(root: Path):
     """shishi.yaml and every unit.yaml through the index (ledger files are neither read nor refreshed)."""
-    return _load(Path(root), None, units_only=True)
+    return _load_or_rebuild(Path(root), None, units_only=True)
+
+
+def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool):
+    try:
+        return _load(root, parallel, units_only)
+    except _Damaged:
+        drop(root)  # found damaged while reading it: rebuilt from the files, once
+        try:
+            return _load(root, parallel, units_only)
+        except _Damaged as e:
+            raise IndexUnavailable(str(e)) from None
+
+
+class _Damaged(IndexUnavailable):
+    """SQLite found the index file damaged (not merely locked or read-only)."""
 
 
 def _load(root: Path, parallel: bool | None, units_only: bool):
@@ -920,9 +1013,10 @@ def _load(root: Path, parallel: bool | None, units_only: bool):
 
     con = connect(root)
     try:
-        units, walk_problems = t.walk_units(root)
-        files = _tree_files(root, units, units_only)
-        present = [f for f in files if f[1] != "unit" or os.path.exists(os.path.join(root, f[0]))]
+        units, walk_problems, files, present = _scan(con, root)
+        if units_only:
+            files = [f for f in files if f[1] in ("config", "unit")]
+            present = [f for f in present if f[1] in ("config", "unit")]
         done = refresh(con, root, present, parallel, units_only)
         has_unit_file = {f[2] for f in present if f[1] == "unit"}
         con.execute("BEGIN")  # one snapshot for this load and every lazy read after it
@@ -959,6 +1053,8 @@ def _load(root: Path, parallel: bool | None, units_only: bool):
         return ledger
     except sqlite3.Error as e:
         con.close()
+        if isinstance(e, sqlite3.DatabaseError) and not isinstance(e, sqlite3.OperationalError):
+            raise _Damaged(str(e)) from e
         raise IndexUnavailable(str(e)) from e
 
 
@@ -1031,9 +1127,7 @@ def query(root: Path, sql: str) -> tuple[list[str], list[tuple]]:
     try:
         con = connect(root)
         try:
-            units, _ = t.walk_units(root)
-            files = _tree_files(root, units)
-            refresh(con, root, [f for f in files if f[1] != "unit" or os.path.exists(os.path.join(root, f[0]))])
+            refresh(con, root, _scan(con, root)[3])
         finally:
             con.close()
         ro = connect(root, readonly=True)
