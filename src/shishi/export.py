@@ -183,9 +183,9 @@ TERRITORIAL = ("town", "street", "village", "community")
 def service_request(item, unit: str, ledger, reveal: bool) -> dict:
     """An item as an Open311 GeoReport v2 service request (times in China Standard Time, +08:00)."""
     closed = item.status not in ("open", "in_progress")
-    if item.status in ("resolved", "verified"):
+    if item.status in ("resolved", "verified") and item.resolution:  # a hand edit may have lost it; check reports that
         notes = item.resolution.text
-    elif item.status == "cancelled":
+    elif item.status == "cancelled" and item.cancellation:
         notes = item.cancellation.reason
     else:
         notes = item.progress[-1].note if item.progress else None

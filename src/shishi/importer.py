@@ -176,6 +176,7 @@ def read_file(path: Path, sheet: str | None = None) -> list[Sheet]:
     path = Path(path)
     if not path.is_file():
         raise ShishiError(tr(f"找不到文件 {path}", f"no such file: {path}"))
+    _bounded(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path, sheet)
@@ -188,16 +189,31 @@ def read_file(path: Path, sheet: str | None = None) -> list[Sheet]:
     raise ShishiError(tr(f"只能导入 .xlsx 或 .csv 文件：{path.name}", f"only .xlsx and .csv files can be imported: {path.name}"))
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> list[Sheet]:
-    from zipfile import BadZipFile
+def _bounded(path: Path) -> None:
+    """Refuse a file (or an .xlsx's unpacked parts) over the ledger size limit: a zip bomb would exhaust memory."""
+    import zipfile
 
+    from .yamlio import MAX_FILE_BYTES
+
+    size = path.stat().st_size
+    if path.suffix.lower() in (".xlsx", ".xlsm") and zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as z:  # the sizes it declares bind: reading stops there
+                size = max(size, sum(i.file_size for i in z.infolist()))
+        except Exception:  # damaged (bad directory, zip version 8.4 …): _read_xlsx says what is wrong with it
+            pass
+    if size > MAX_FILE_BYTES:
+        mib = MAX_FILE_BYTES >> 20
+        raise ShishiError(tr(f"{path.name} 解开后超过 {mib} MiB，请分成几个文件导入", f"{path.name} is over {mib} MiB unpacked; import it in parts"))
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> list[Sheet]:
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         # not read-only: cells merged down over several rows need the merge ranges
         wb = load_workbook(path, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError) as e:
+    except Exception as e:  # a damaged file makes zipfile, zlib, expat or openpyxl raise almost anything (zip file version 8.4 …)
         raise ShishiError(tr(f"{path.name} 不是有效的 .xlsx 文件（{e}）", f"{path.name} is not a readable .xlsx file ({e})")) from None
     if sheet is not None and sheet not in wb.sheetnames:
         raise ShishiError(tr(f"{path.name} 中没有工作表“{sheet}”（有：{'、'.join(wb.sheetnames)}）", f"{path.name} has no sheet '{sheet}' (has: {', '.join(wb.sheetnames)})"))

@@ -417,7 +417,7 @@ def _s(v) -> str | None:
 
 def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult:
     """Read one file of the tree into the rows the index stores for it (pure: safe in a worker process)."""
-    from .ledger import read_items, read_surveys, read_yaml, validate_record
+    from .ledger import read_items, read_record, read_surveys, read_yaml
 
     if get_lang() != lang:
         set_lang(lang)
@@ -445,14 +445,11 @@ def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult
             res.rows["broken"] = [(i, rp, line, col) for i, line, col in broken]
             res.items = len(entries)
     elif kind in ("config", "unit"):
-        data, ps = read_yaml(Path(root), path, raw)
+        rec, data, ps = read_record(Path(root), path, Config if kind == "config" else Unit, raw)
         problems += ps
-        if data is not None:
-            rec, ps = validate_record(rp, data, Config if kind == "config" else Unit)
-            problems += ps
-            if rec is not None:
-                blob = json.dumps(encode_node(data, True), ensure_ascii=False)
-                res.rows["record"] = [(rec.model_dump_json(exclude_none=True), blob)]
+        if rec is not None:
+            blob = json.dumps(encode_node(data, True), ensure_ascii=False)
+            res.rows["record"] = [(rec.model_dump_json(exclude_none=True), blob)]
     elif kind == "survey":
         data, ps = read_yaml(Path(root), path, raw)
         problems += ps

@@ -83,6 +83,16 @@ class Ledger:
         self._prefixes[unit] = p = "-".join(reversed(parts))
         return p
 
+    def codes_known(self, unit: str) -> bool:
+        """True when every unit.yaml the unit's ID prefix is made of was read."""
+        if not unit:
+            return "" in self.records
+        while unit:
+            if unit not in self.records:
+                return False
+            unit = unit.rpartition("/")[0]
+        return True
+
     def unit_name(self, unit: str) -> str:
         rec = self.records.get(unit)
         return rec.name if rec else (unit.rpartition("/")[2] or (self.config.district if self.config else ""))
@@ -132,10 +142,16 @@ def _pydantic_problems(path: str, data: object, err: ValidationError, base: tupl
             line, col = key_position(_node_at(data, loc[:-1]), loc[-1])
         elif e["type"] == "missing":
             msg = tr(f"缺少字段 {where}", f"missing key '{where}'")
+        elif e["type"].startswith("date_") and isinstance(e["input"], str) and not _ISO_DATE.fullmatch(e["input"]):
+            # pydantic reads 20210903 as a timestamp and says "Datetimes provided to dates should have zero time"
+            msg = tr(f"{where}: 日期应写成 2021-09-01 这样（年-月-日）：{e['input']}", f"{where}: a date is written YYYY-MM-DD, e.g. 2021-09-01: {e['input']}")
         else:
             msg = f"{where}: {msg}"
         out.append(Problem(path, line, col, msg))
     return out
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _node_at(data: object, loc: tuple) -> object:
@@ -274,15 +290,24 @@ def load_units(root: Path, use_index: bool = True) -> Ledger:
     return read_units(root)
 
 
+def read_record(root: Path, path: Path, model: type[BaseModel], raw: bytes | None = None) -> tuple[BaseModel | None, object, list[Problem]]:
+    """shishi.yaml or a unit.yaml: (record or None, its plain data, problems); an empty file is a problem."""
+    rp = t.rel(root, path)
+    data, problems = read_yaml(root, path, raw)
+    if data is None:
+        if not problems:
+            need = "district" if model is Config else tr("name、kind、short", "name, kind and short")
+            problems.append(Problem(rp, 1, 1, tr(f"文件是空的（至少应写 {need}）", f"the file is empty ({need} are needed)")))
+        return None, None, problems
+    rec, ps = validate_record(rp, data, model)
+    return rec, data, problems + ps
+
+
 def read_units(root: Path) -> Ledger:
     """shishi.yaml and every unit.yaml read straight from the files."""
     problems: list[Problem] = []
-    data, ps = read_yaml(root, root / t.CONFIG_FILE)
+    config, _data, ps = read_record(root, root / t.CONFIG_FILE, Config)
     problems += ps
-    config = None
-    if data is not None:
-        config, ps = validate_record(t.CONFIG_FILE, data, Config)
-        problems += ps
     units, ps = t.walk_units(root)
     problems += ps
     ledger = Ledger(root, config, units, problems=problems)
@@ -292,11 +317,7 @@ def read_units(root: Path) -> Ledger:
         if not upath.exists():
             problems.append(Problem(rp, 0, 0, tr("缺少 unit.yaml", "unit.yaml is missing")))
             continue
-        data, ps = read_yaml(root, upath)
-        problems += ps
-        if data is None:
-            continue
-        rec, ps = validate_record(rp, data, Unit)
+        rec, data, ps = read_record(root, upath, Unit)
         problems += ps
         if rec is not None:
             ledger.records[path] = rec
@@ -355,6 +376,9 @@ def read_surveys(rp: str, data: object, problems: list[Problem]) -> list[tuple[S
         return []
     out = []
     for i, raw in enumerate(data):
+        if not isinstance(raw, Map):  # a bare string or list has no place of its own: use the entry's
+            problems.append(Problem(rp, *data.pos[i], tr("应为键值映射", "expected a mapping of keys to values")))
+            continue
         rec, ps = validate_record(rp, raw, SurveyEntry)
         problems += ps
         if rec is not None:

@@ -28,7 +28,7 @@ Kind = Literal["demand", "project", "rectification"]
 Status = Literal["open", "in_progress", "resolved", "verified", "escalated", "cancelled"]
 UnitKind = Literal["city", "district", "department", "town", "street", "village", "community"]
 
-ID_RE = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*-(\d{4})-(\d{3,})$")
+ID_RE = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*-(\d{4})-(\d{3,9})$")
 SHORT_RE = re.compile(r"^[A-Z0-9]{1,8}$")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -40,6 +41,7 @@ from .model import (
     item_to_data,
 )
 from .yamlio import (
+    CONTROL_TEXT_RE,
     Block,
     YamlError,
     atomic_write,
@@ -50,6 +52,7 @@ from .yamlio import (
     edit_block,
     find_blocks,
     newline_of,
+    scalar,
     split_lines,
 )
 
@@ -66,9 +69,14 @@ def parse_date(text: str | date | None, what: str = "date") -> date | None:
     m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", s)
     if m:
         try:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
             pass
+        else:
+            # a year like 9999 is a typo, and due dates computed from it would overflow
+            if not 1900 <= d.year <= 2999:
+                raise ShishiError(tr(f"{what} 超出范围（1900–2999 年）：{s}", f"{what} is out of range (years 1900-2999): {s}"))
+            return d
     raise ShishiError(tr(f"{what} 不是有效日期：{s}（应为 2021-09-01）", f"{what} is not a valid date: {s} (expected 2021-09-01)"))
 
 
@@ -105,7 +113,8 @@ def parse_milestone(text: str) -> Milestone:
     name, sep, when = text.rpartition("=")
     if not sep or not name.strip():
         raise ShishiError(tr(f"节点应写成 名称=日期，如 一期竣工=2021-10-31：{text}", f"a milestone is NAME=DATE, e.g. 一期竣工=2021-10-31: {text}"))
-    return Milestone(name=name.strip(), due=parse_date(when, name.strip()))
+    with _checked():
+        return Milestone(name=name.strip(), due=parse_date(when, name.strip()))
 
 
 def _count(value: int | str, what: str) -> int:
@@ -155,9 +164,41 @@ def _refuse_conflicts(rp: str, text: str) -> None:
         )
 
 
+def _refuse_unreadable(rp: str, text: str) -> None:
+    """Never write into a file the reader cannot read: its items, the new one too, would be invisible to list and check."""
+    data, problems = parse_text(rp, text)
+    if data is None and problems:
+        raise ShishiError(tr(f"{problems[0]}（文件无法读取，先改正再写入）", f"{problems[0]} (the file cannot be read; fix it before writing)"))
+    if data is not None and not isinstance(data, list):
+        raise ShishiError(tr(f"{rp} 不是事项列表，先改正再写入（shishi check）", f"{rp} is not a list of items; fix it before writing (see shishi check)"))
+
+
 def _validate(data: dict, rp: str = "") -> Item:
+    with _checked():
+        item = Item.model_validate(data)
+    _printable(item_to_data(item))
+    return item
+
+
+def _printable(value) -> None:
+    """Refuse control characters in text: check would report them in the file written."""
+    if isinstance(value, str):
+        m = CONTROL_TEXT_RE.search(value)
+        if m:
+            raise ShishiError(tr(f"文本含有控制字符 U+{ord(m.group()):04X}：{value!r}", f"text has a control character U+{ord(m.group()):04X}: {value!r}"))
+    elif isinstance(value, dict):
+        for v in value.values():
+            _printable(v)
+    elif isinstance(value, list):
+        for v in value:
+            _printable(v)
+
+
+@contextmanager
+def _checked():
+    """A value a record refuses (empty, too long, too many digits) is the clerk's error, not a crash."""
     try:
-        return Item.model_validate(data)
+        yield
     except ValidationError as err:
         msgs = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors(include_url=False))
         raise ShishiError(tr(f"事项数据无效：{msgs}", f"invalid item: {msgs}")) from None
@@ -200,11 +241,16 @@ def _locate(ledger: Ledger, item_id: str) -> Located:
             continue
         rp = t.rel(ledger.root, path)
         _refuse_conflicts(rp, text)
+        _refuse_unreadable(rp, text)
         lines = split_lines(text)
         # the block around the ID's line; the whole file is cut into blocks only when that is not it
         i = text.count("\n", 0, hit)  # its line, unless a rarer line break (\r, \u2028 …) comes before it
         if i >= len(lines) or not needle.match(lines[i]):
             i = len(split_lines(text[:hit]))
+        again = needle.search(text, hit + 1)
+        if again:  # which one is meant? (IDs repeated across files are check's to find)
+            n = text.count("\n", 0, again.start()) + 1
+            raise ShishiError(tr(f"{rp}:{n}:1: 事项编号 {item_id} 重复，先改正（shishi check）", f"{rp}:{n}:1: item ID {item_id} appears twice; fix it first (see shishi check)"))
         near = block_at(lines, i)
         for b in [near] if near is not None and near.id == item_id else find_blocks(lines):
             if b.id == item_id:
@@ -232,11 +278,23 @@ def _id_line(text: str, item_id: str, needle: re.Pattern) -> int | None:
 def _replace_block(loc: Located, new: Item) -> str:
     """The file text with the located item's block rewritten to `new`."""
     old_text = "".join(loc.lines[loc.block.start : loc.block.end]).replace("\r\n", "\n")
-    block = edit_block(old_text, item_to_data(loc.item), item_to_data(new), ITEM_KEYS)
+    try:
+        block = edit_block(old_text, item_to_data(loc.item), item_to_data(new), ITEM_KEYS)
+    except YamlError as e:
+        raise _block_error(loc.rp, loc.block.start, loc.item.id, e) from None
     nl = newline_of(loc.text)
     if nl != "\n":
         block = block.replace("\n", nl)
     return "".join(loc.lines[: loc.block.start]) + block + "".join(loc.lines[loc.block.end :])
+
+
+def _block_error(rp: str, start: int, item_id: str, e: YamlError) -> ShishiError:
+    return ShishiError(
+        tr(
+            f"{rp}:{start + e.line}:{e.col}: 无法改写事项 {item_id}：{e.message}",
+            f"{rp}:{start + e.line}:{e.col}: cannot rewrite item {item_id}: {e.message}",
+        )
+    )
 
 
 def _append_text(ledger: Ledger, unit: str, path: Path, items: list[Item]) -> tuple[str, bool]:
@@ -244,10 +302,12 @@ def _append_text(ledger: Ledger, unit: str, path: Path, items: list[Item]) -> tu
     block = re.sub(r"\n(?=- )", "\n\n", dump_items([item_to_data(i) for i in items]))  # a blank line between items, as fmt leaves them
     if not path.exists():
         year = path.stem
-        return f"# {ledger.unit_name(unit)} {year}年台账\n\n{block}", False
+        name = t.CONTROL_RE.sub(" ", " ".join(ledger.unit_name(unit).split()))  # a comment: one line, printable
+        return f"# {name} {year}年台账\n\n{block}", False
     text, bom = _read_text(path)
     rp = t.rel(ledger.root, path)
     _refuse_conflicts(rp, text)
+    _refuse_unreadable(rp, text)
     if text.strip() and not _BLOCK_LINE.search(text):
         data, problems = parse_text(rp, text)
         if data not in (None, []) or problems:
@@ -270,7 +330,7 @@ def _next_id(ledger: Ledger, unit: str, year: int, taken: Iterable[str] = ()) ->
     if path.exists():
         text, _ = _read_text(path)
         # anchored on the newline, not ^: the regex engine then jumps from line to line
-        pat = re.compile(rf"\n(?:- |  )id:\s*['\"]?{re.escape(prefix)}-{year}-(\d+)")
+        pat = re.compile(rf"\n(?:- |  )id:\s*['\"]?{re.escape(prefix)}-{year}-(\d{{1,9}})(?!\d)")
         top = max((int(n) for n in pat.findall("\n" + text)), default=0)
     for tid in taken:
         m = ID_RE.match(tid)
@@ -285,6 +345,12 @@ def _units(root: Path) -> Ledger:
         bad = [str(p) for p in ledger.problems if p.path == t.CONFIG_FILE]
         raise ShishiError(tr("shishi.yaml 有错误：", "shishi.yaml has errors: ") + "; ".join(bad))
     return ledger
+
+
+def _unit_readable(ledger: Ledger, upath: str) -> None:
+    """New IDs need the short codes of the unit and the units above it (else they would start X-)."""
+    if not ledger.codes_known(upath):
+        raise ShishiError(tr(f"单位 {upath or '区'} 或其上级的 unit.yaml 有错误，先运行 shishi check", f"unit.yaml of {upath or 'the root'} or a unit above it is broken; run shishi check"))
 
 
 def _check_vocab(config: Config | None, category: str | None, source: str | None) -> None:
@@ -309,11 +375,14 @@ def init(directory: Path, district: str, code: str | None = None, short: str = "
         Unit(name=district, kind="district", short=short, code=code)
     except ValidationError as err:
         raise ShishiError("; ".join(e["msg"] for e in err.errors(include_url=False))) from None
+    why = t.check_unit_name(district.strip())
+    if why:
+        raise ShishiError(why)
     directory.mkdir(parents=True, exist_ok=True)
     code_line = f"code: '{code}'\n" if code else ""
     atomic_write(
         directory / t.CONFIG_FILE,
-        f"# shishi 台账库配置\ndistrict: {district}\n{code_line}"
+        f"# shishi 台账库配置\ndistrict: {scalar(district)}\n{code_line}"
         "categories: [基础设施, 环境卫生, 社会保障, 文化体育, 教育医疗, 公共服务, 营商环境, 平安建设, 其他]\n"
         "sources: [走访, 热线, 文明实践站, 督查, 来信来访, 网络, 其他]\n"
         "time_limits:\n  default: 7\n  classes: {立刻办: 1, 限期办: 7, 分期办: 90}\n"
@@ -325,7 +394,7 @@ def init(directory: Path, district: str, code: str | None = None, short: str = "
         "- {name: 不太满意, score: 30}\n"
         "- {name: 不满意, score: 0}\n",
     )
-    atomic_write(directory / t.UNIT_FILE, f"name: {district}\nkind: district\nshort: {short}\n{code_line}")
+    atomic_write(directory / t.UNIT_FILE, f"name: {scalar(district)}\nkind: district\nshort: {short}\n{code_line}")
     gi = directory / ".gitignore"
     if not gi.exists():
         atomic_write(gi, f"{t.STATE_DIR}/\n")
@@ -363,16 +432,17 @@ def add_unit(root: Path, path: str, kind: str, code: str | None = None, short: s
             Unit(name=parts[-1], kind=kind, short=short, code=code, clerk=clerk)
         except ValidationError as err:
             raise ShishiError("; ".join(f"{e['loc'][0]}: {e['msg']}" for e in err.errors(include_url=False))) from None
+        _printable(clerk)
         prefix = f"{ledger.prefix(parent)}-{short}" if parent else short
         if prefix in taken or prefix == ledger.prefix(""):
             raise ShishiError(tr(f"单位代码 {prefix} 已被使用，换一个 --short", f"unit code {prefix} is taken; choose another --short"))
         d = ledger.units[parent].dir / parts[-1]
         d.mkdir()
-        lines = [f"name: {parts[-1]}", f"kind: {kind}", f"short: {short}"]
+        lines = [f"name: {scalar(parts[-1])}", f"kind: {kind}", f"short: {short}"]
         if code:
             lines.append(f"code: '{code}'")
         if clerk:
-            lines.append(f"clerk: {clerk}")
+            lines.append(f"clerk: {scalar(clerk)}")
         atomic_write(d / t.UNIT_FILE, "\n".join(lines) + "\n")
     return new_path
 
@@ -413,7 +483,8 @@ def add(
     tgs = []
     for spec in targets:
         name, qty, u = parse_target(spec)
-        tgs.append(Target(name=name, unit=u, planned=qty))
+        with _checked():
+            tgs.append(Target(name=name, unit=u, planned=qty))
     mss = [parse_milestone(s) for s in milestones]
     data = {
         "id": "X-0000-000",
@@ -452,8 +523,7 @@ def add(
 def item_unit(ledger: Ledger, unit: str) -> str:
     """The path of the unit new items go to; its unit.yaml must be sound."""
     upath = ledger.resolve_unit(unit)
-    if upath not in ledger.records:
-        raise ShishiError(tr(f"单位 {upath} 的 unit.yaml 有错误，先运行 shishi check", f"unit {upath} has a broken unit.yaml; run shishi check"))
+    _unit_readable(ledger, upath)
     return upath
 
 
@@ -521,7 +591,8 @@ def modify(root: Path, item_id: str, change: Callable[[Item, Ledger], Item]) -> 
     with write_lock(root):
         ledger = _units(root)
         loc = _locate(ledger, item_id)
-        new = change(loc.item.model_copy(deep=True), ledger)
+        with _checked():
+            new = change(loc.item.model_copy(deep=True), ledger)
         new = _validate(item_to_data(new))
         atomic_write(loc.path, _replace_block(loc, new), loc.bom)
     return new
@@ -535,6 +606,13 @@ def _require(item: Item, allowed: tuple[str, ...], action_zh: str, action_en: st
                 f"{item.id} is {item.status}; cannot {action_en}",
             )
         )
+
+
+def _resolution(item: Item) -> Resolution:
+    """The resolution of a resolved item; a hand edit may have removed it."""
+    if item.resolution is None:
+        raise ShishiError(tr(f"{item.id} 状态为{status_name(item.status)}却没有 resolution，先改正（shishi check）", f"{item.id} is {item.status} but has no resolution; fix it first (see shishi check)"))
+    return item.resolution
 
 
 def _not_before(d: date, floor: date, what_zh: str, what_en: str) -> None:
@@ -611,7 +689,7 @@ def verify(root: Path, item_id: str, *, by: str | None = None, when: str | date 
 
     def change(item: Item, _ledger: Ledger) -> Item:
         _require(item, ("resolved",), "销号（须先办结）", "verify it (close it first)")
-        _not_before(d, item.resolution.date, "办结日期", "resolution date")
+        _not_before(d, _resolution(item).date, "办结日期", "resolution date")
         item.verification = Verification(date=d, by=by)
         item.status = "verified"
         return item
@@ -625,7 +703,7 @@ def reopen(root: Path, item_id: str, reason: str, *, when: str | date | None = N
 
     def change(item: Item, _ledger: Ledger) -> Item:
         _require(item, ("resolved", "verified"), "重办（只有已办结或已销号的事项可以重办）", "reopen it (only resolved or verified items)")
-        _not_before(d, item.resolution.date, "办结日期", "resolution date")
+        _not_before(d, _resolution(item).date, "办结日期", "resolution date")
         item.reopenings.append(Reopening(date=d, reason=reason, returned=returned, resolution=item.resolution))
         item.resolution = None
         item.verification = None
@@ -670,6 +748,7 @@ def escalate(
         _require(item, OPEN_STATES, "上报", "escalate it")
         _not_before(d, item.opened, "登记日期", "opening date")
         target = ledger.resolve_unit(to)
+        _unit_readable(ledger, target)
         if target == loc.unit:
             raise ShishiError(tr("不能上报给本单位", "cannot escalate to the item's own unit"))
         new_data = item_to_data(item)
@@ -690,7 +769,8 @@ def escalate(
         old = item.model_copy(deep=True)
         old.status = "escalated"
         old.escalated_to = new_item.id
-        old.progress.append(Progress(date=d, note=tr(f"上报至{ledger.unit_name(target)}：{reason}", f"escalated to {ledger.unit_name(target)}: {reason}")))
+        with _checked():
+            old.progress.append(Progress(date=d, note=tr(f"上报至{ledger.unit_name(target)}：{reason}", f"escalated to {ledger.unit_name(target)}: {reason}")))
         old = _validate(item_to_data(old))
         tpath = ledger.ledger_path(target, d.year)
         new_text, new_bom = _append_text(ledger, target, tpath, [new_item])
@@ -747,7 +827,10 @@ def canonical_text(rp: str, unit: str, text: str) -> str:
     for i, (b, e) in enumerate(zip(blocks, entries, strict=True)):
         old_text = "".join(lines[b.start : b.end])
         data = item_to_data(e.item)
-        pieces.append(dump_items([data]) if not _has_comments(old_text) else _reorder(old_text, data))
+        try:
+            pieces.append(dump_items([data]) if not _has_comments(old_text) else _reorder(old_text, data))
+        except YamlError as err:
+            raise _block_error(rp, b.start, e.item.id, err) from None
         nxt = blocks[i + 1].start if i + 1 < len(blocks) else len(lines)
         pieces.append(_gap("".join(lines[b.end : nxt]), last=i + 1 == len(blocks)))
     return _join(pieces, nl)
@@ -784,10 +867,10 @@ def _reorder(block_text: str, data: dict) -> str:
     """Canonical key order and block style for a block with comments, keeping them."""
     import io
 
-    from .yamlio import _rt_yaml
+    from .yamlio import _rt_yaml, rt_load
 
     y = _rt_yaml()
-    seq = y.load(block_text)
+    seq = rt_load(y, block_text)
     cm = seq[0]
     for key in [k for k in ITEM_KEYS if k in cm]:
         cm.move_to_end(key)

@@ -509,7 +509,14 @@ def render_report(report: Report, fmt: str) -> str | bytes:
     if fmt == "html":
         return render_html(report)
     if fmt == "xlsx":
-        return render_xlsx(report)
+        from openpyxl.utils.exceptions import IllegalCharacterError
+
+        from .errors import ShishiError
+
+        try:
+            return render_xlsx(report)
+        except IllegalCharacterError:  # as export does: Excel cannot store them, and check reports them
+            raise ShishiError(tr("台账文本含有 Excel 不能保存的控制字符（shishi check 可查到位置）", "ledger text holds a control character Excel cannot store (shishi check shows where)")) from None
     if fmt == "json":
         return to_json(report_data(report))
     raise ValueError(fmt)

@@ -270,7 +270,7 @@ def supervise_return(root: Path, item_id: str, reason: str, *, when: str | date 
     def change(item: Item, _ledger: Ledger) -> Item:
         _supervised(item)
         ops._require(item, ("resolved",), "退回（只有已办结、未销号的事项可以退回；已销号的用 shishi reopen）", "return it (only resolved, not yet verified; use shishi reopen)")
-        ops._not_before(d, item.resolution.date, "办结日期", "resolution date")
+        ops._not_before(d, ops._resolution(item).date, "办结日期", "resolution date")
         # as ops.reopen, marked returned
         item.reopenings.append(Reopening(date=d, reason=reason, returned=True, resolution=item.resolution))
         item.resolution = None

@@ -9,7 +9,7 @@ from .errors import Problem, ShishiError
 from .i18n import tr
 from .ledger import Entry, Ledger, field_position
 from .model import ID_RE
-from .tree import CONFIG_FILE, UNIT_FILE
+from .tree import CONFIG_FILE, UNIT_FILE, check_unit_name
 
 Check = Callable[[Ledger], Iterator[Problem]]
 
@@ -34,7 +34,7 @@ def ids_match_units(ledger: Ledger) -> Iterator[Problem]:
     for e in ledger.entries:
         m = ID_RE.match(e.item.id)
         prefix = e.item.id[: m.start(1) - 1]
-        if e.unit in ledger.records and prefix != ledger.prefix(e.unit):
+        if ledger.codes_known(e.unit) and prefix != ledger.prefix(e.unit):  # a broken unit.yaml is reported once, not per item
             yield _at(e, "id", msg=tr(f"编号 {e.item.id} 的单位代码应为 {ledger.prefix(e.unit)}", f"ID {e.item.id} should start with this unit's code {ledger.prefix(e.unit)}"))
         year = int(m.group(1))
         file_year = int(e.file.rpartition("/")[2][:4])
@@ -161,7 +161,11 @@ def units_consistent(ledger: Ledger) -> Iterator[Problem]:
                 line, col = _key(data, "code")
                 yield Problem(rp, line, col, tr(f"区划代码 {rec.code} 不在上级 {pcode} 之下（应以 {sig} 开头）", f"region code {rec.code} does not nest under the parent's {pcode} (should start with {sig})"))
         name = path.rpartition("/")[2]
-        if path and rec.name != name:
+        why = check_unit_name(rec.name)
+        if why:  # names end up in paths, file names and printed reports
+            line, col = _key(data, "name")
+            yield Problem(rp, line, col, why)
+        elif path and rec.name != name:
             line, col = _key(data, "name")
             yield Problem(rp, line, col, tr(f"单位名称“{rec.name}”与目录名“{name}”不一致", f"unit name '{rec.name}' differs from its directory '{name}'"), "warning")
     if ledger.config and ledger.config.code and "" in ledger.records and ledger.records[""].code not in (None, ledger.config.code):

@@ -27,6 +27,8 @@ from pathlib import Path
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 32
 
+# control characters (tab and newline aside): invisible, and escape sequences garble terminals and reports
+CONTROL_TEXT_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |$)", re.M)
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -109,6 +111,8 @@ def parse(text: str) -> tuple[object, list[tuple[int, int, str]]]:
                     value = None
                 elif value in bools:
                     value = bools[value]
+            elif e.style == '"' and (bad := CONTROL_TEXT_RE.search(value)):  # only escapes can put them in a file
+                problems.append((line, col, f"control character U+{ord(bad.group()):04X} in text (invisible; it garbles terminals and reports)"))
         elif t is map_t or t is seq_t:
             m = e.start_mark
             line, col = m.line + 1, m.column + 1
@@ -315,6 +319,23 @@ def _rt_yaml():
     return y
 
 
+def rt_load(y, text: str):
+    """ruamel's round-trip load of item blocks, its refusals as YamlError.
+
+    ruamel is stricter than libyaml in places (a tab before ':') and constructs
+    what the fast reader keeps as text (a title `2021-02-30` becomes an
+    impossible date), so a block that reads cleanly can still fail here.
+    """
+    from ruamel.yaml.error import YAMLError as RtError
+
+    try:
+        return y.load(text)
+    except RtError as exc:
+        raise _yaml_error(exc, text) from None
+    except ValueError as exc:  # a constructor's, e.g. "day is out of range for month"
+        raise YamlError(1, 1, f"YAML: {exc} (quote the value)") from None
+
+
 def _represent_decimal(representer, value: Decimal):
     text = format(value, "f")
     if "." in text:
@@ -356,7 +377,7 @@ def edit_block(block_text: str, old: dict, new: dict, order: tuple[str, ...]) ->
     import io
 
     y = _rt_yaml()
-    seq = y.load(block_text)
+    seq = rt_load(y, block_text)
     cm = seq[0]
     for key in list(cm.keys()):
         if key not in new:
@@ -382,6 +403,20 @@ def edit_block(block_text: str, old: dict, new: dict, order: tuple[str, ...]) ->
     buf = io.StringIO()
     y.dump(seq, buf)
     return buf.getvalue()
+
+
+def scalar(value: str) -> str:
+    """`value` as the text of a YAML scalar that reads back as exactly `value`: plain when it can be, else quoted."""
+    import json
+
+    for text in (value, json.dumps(value, ensure_ascii=False), json.dumps(value)):
+        try:
+            data, problems = parse(f"k: {text}\n")
+        except YamlError:
+            continue
+        if not problems and data == {"k": value}:
+            return text
+    raise ValueError(f"cannot write {value!r} as YAML")
 
 
 _written: ContextVar[list[Path] | None] = ContextVar("shishi_written", default=None)
