@@ -77,6 +77,8 @@ COMMANDS: list[Command] = [
     Command(("log", "GS-SJ-2021-002")),  # no git here: refused, not crashed
     Command(("changes", "--since", "2021-01-01")),
     Command(("merge-driver", "{base}", "{ours}", "{theirs}", SJ)),  # writes only {ours}, outside the tree
+    Command(("query", "SELECT id, status, title FROM items ORDER BY id", "--format", "json")),
+    Command(("query", "DROP TABLE items")),  # refused: the index is read-only to queries
     Command(("extend", "GS-SJ-2021-002", "--to", "2021-12-31", "--reason", "材料未到", "--date", "2021-09-09"), writes=True),
     Command(("supervise", "add", "-u", "三居社区", "--finding", "占道经营", "--deadline", "2021-10-31", "--date", "2021-09-20"), writes=True),
     Command(("supervise", "flag", "GS-SJ-2021-002", "--level", "挂牌", "--date", "2021-09-20"), writes=True),

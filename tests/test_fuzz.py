@@ -387,3 +387,36 @@ def test_import_of_damaged_spreadsheets(case):
             assert snapshot(root) == before, r.stderr
         else:
             assert [str(p) for p in check(load(root))] == []
+
+
+def _shape(node):
+    """Data with every position, to compare two readers."""
+    from shishi.yamlio import Map, Seq
+
+    if isinstance(node, Map):
+        return (node.line, node.col, dict(node.pos), {k: _shape(v) for k, v in node.items()})
+    if isinstance(node, Seq):
+        return (node.line, node.col, list(node.pos), [_shape(v) for v in node])
+    return node
+
+
+@FUZZ
+@given(mutated())
+def test_fast_reader_agrees_with_libyaml(case):
+    """Over mutated files the line-based fast path (fastyaml) reads exactly what libyaml reads, positions and problems too, or steps aside."""
+    from shishi import fastyaml, yamlio
+
+    _rel, data = case
+    try:
+        text = yamlio.decode(data)
+    except YamlError:
+        return
+    fast = fastyaml.parse(text)
+    if fast is None:
+        return
+    try:
+        slow = yamlio.parse(text)
+    except YamlError as e:
+        raise AssertionError(f"libyaml refuses it ({e.line}:{e.col}: {e.message}) but the fast path read it") from None
+    assert _shape(fast[0]) == _shape(slow[0])
+    assert sorted(fast[1]) == sorted(slow[1])
