@@ -435,27 +435,3 @@ def test_an_index_damaged_inside_is_rebuilt(generated: Path, tmp_path: Path):
     ledger = load(root)
     assert ledger.reread and _view(ledger) == want  # rebuilt, not read directly
     assert load(root).reread == []
-
-
-def test_writes_ask_the_index_whether_a_file_reads(tree: Path, monkeypatch):
-    """Writes refuse files the reader cannot read; the index spares them parsing the file again to know."""
-    from shishi.errors import ShishiError
-
-    first = ops.add(tree, "三居社区", "甲", opened="2021-09-01")
-    load(tree)  # the index has read the file as it is now
-    parses = []
-    real = ops.parse_text
-    monkeypatch.setattr(ops, "parse_text", lambda rp, text: parses.append(rp) or real(rp, text))
-    second = ops.add(tree, "三居社区", "乙", opened="2021-09-02")
-    ops.progress(tree, first.id, "已派人查看", when="2021-09-02")
-    ops.close(tree, second.id, "已解决", 3, when="2021-09-03")
-    assert parses == []  # each write made a file the next one knew to be readable
-    path = tree / "赶水镇/三居社区/2021.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "- id: [unclosed\n", encoding="utf-8")
-    with pytest.raises(ShishiError, match="无法读取"):
-        ops.add(tree, "三居社区", "丙", opened="2021-09-03")
-    assert parses == ["赶水镇/三居社区/2021.yaml"]
-    path.write_text("- id: GS-SJ-2021-001\n  title: 甲\n  opened: 2021-09-01\n...\n", encoding="utf-8")
-    ops.add(tree, "三居社区", "丁", opened="2021-09-04")
-    # after an explicit document end an appended item is a second document: never taken as still readable
-    assert not index.known_readable(tree, "赶水镇/三居社区/2021.yaml", path.read_text(encoding="utf-8"))

@@ -70,7 +70,6 @@ CREATE TABLE milestones(item TEXT, file TEXT, seq INTEGER, name TEXT, due TEXT, 
 CREATE TABLE extensions(item TEXT, file TEXT, seq INTEGER, date TEXT, milestone TEXT, original TEXT, "to" TEXT,
     reason TEXT, approved_by TEXT, late INTEGER);
 CREATE TABLE broken(id TEXT, file TEXT, line INTEGER, col INTEGER);
-CREATE TABLE readable(path TEXT PRIMARY KEY, digest TEXT);
 CREATE TABLE surveys(file TEXT, seq INTEGER, line INTEGER, unit TEXT, quarter TEXT, agency TEXT, date TEXT, sample INTEGER, json TEXT);
 CREATE TABLE survey_counts(file TEXT, seq INTEGER, unit TEXT, quarter TEXT, level TEXT, count INTEGER);
 CREATE INDEX items_file ON items(file, seq);
@@ -418,7 +417,7 @@ def _s(v) -> str | None:
 
 def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult:
     """Read one file of the tree into the rows the index stores for it (pure: safe in a worker process)."""
-    from .ledger import items_of, parse_text, read_record, read_surveys, read_yaml
+    from .ledger import read_items, read_record, read_surveys, read_yaml
 
     if get_lang() != lang:
         set_lang(lang)
@@ -440,13 +439,10 @@ def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult
             problems.append(Problem(rp, e.line, e.col, e.message))
             text = None
         if text is not None:
-            data, ps = parse_text(rp, text)
-            readable = (data is None and not ps) or isinstance(data, list)
-            entries, ps, broken = items_of(rp, unit, data, ps)
+            entries, ps, broken = read_items(rp, unit, text)
             problems += ps
             res.rows = _item_rows(rp, unit, entries)
             res.rows["broken"] = [(i, rp, line, col) for i, line, col in broken]
-            res.rows["readable"] = [(rp, text_digest(text))] if readable else []
             res.items = len(entries)
     elif kind in ("config", "unit"):
         rec, data, ps = read_record(Path(root), path, Config if kind == "config" else Unit, raw)
@@ -904,7 +900,6 @@ def _store(con: sqlite3.Connection, res: FileResult, lang: str) -> None:
         con.executemany("INSERT INTO milestones VALUES (?,?,?,?,?,?)", rows["milestones"])
         con.executemany("INSERT INTO extensions VALUES (?,?,?,?,?,?,?,?,?,?)", rows["extensions"])
         con.executemany("INSERT INTO broken VALUES (?,?,?,?)", rows["broken"])
-        con.executemany("INSERT OR REPLACE INTO readable VALUES (?,?)", rows["readable"])
     elif res.kind == "config" and rows.get("record"):
         con.execute("INSERT INTO config VALUES (?,?)", (rp, rows["record"][0][0]))
     elif res.kind == "unit" and rows.get("record"):
@@ -1111,49 +1106,6 @@ def _hot_maker(entry_cls):
     src += ["    o._more = fill", "    e = new(Entry)", "    e.item, e.unit, e.file, e.line, e._data, e._source, e._id_pos = o, unit, file, h[0], None, source, h[1]", "    return e"]
     exec("\n".join(src), env)  # noqa: S102 - generated from the model's field names only
     return env["make"]
-
-
-# ------------------------------------------------------------------ what writes may ask
-
-
-def text_digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
-_WRITER: tuple[Path, sqlite3.Connection] | None = None  # one connection for the few questions of a write
-
-
-def _writer_con(root: Path) -> sqlite3.Connection:
-    global _WRITER
-    root = Path(root)
-    if _WRITER is None or _WRITER[0] != root:
-        if _WRITER is not None:
-            _WRITER[1].close()
-        _WRITER = (root, connect(root))
-    return _WRITER[1]
-
-
-def known_readable(root: Path, rp: str, text: str) -> bool:
-    """True when this very text of a ledger file was read as a list of items before (by a refresh, or made by a write).
-
-    Writes refuse files the reader cannot read; this spares them parsing a
-    big file again to find out. False when the index does not know (or cannot say).
-    """
-    try:
-        row = _writer_con(root).execute("SELECT digest FROM readable WHERE path=?", (rp,)).fetchone()
-    except (sqlite3.Error, IndexUnavailable):
-        return False
-    return row is not None and row[0] == text_digest(text)
-
-
-def remember_readable(root: Path, rp: str, text: str) -> None:
-    """Record that this text of a ledger file reads as a list of items (a write made it from one that did)."""
-    try:
-        con = _writer_con(root)
-        with _write(con):
-            con.execute("INSERT OR REPLACE INTO readable VALUES (?, ?)", (rp, text_digest(text)))
-    except (sqlite3.Error, IndexUnavailable):
-        pass
 
 
 # ------------------------------------------------------------------ shishi query

@@ -249,11 +249,7 @@ def read_items(rp: str, unit: str, text: str) -> tuple[list[Entry], list[Problem
     Pure, so the index can cache it by file. The IDs of broken items still take
     part in the duplicate check.
     """
-    return items_of(rp, unit, *parse_text(rp, text))
-
-
-def items_of(rp: str, unit: str, data: object, problems: list[Problem]) -> tuple[list[Entry], list[Problem], list[tuple[str, int, int]]]:
-    """`read_items` from a file's parsed data and the problems parsing found."""
+    data, problems = parse_text(rp, text)
     broken: list[tuple[str, int, int]] = []
     if data is None:
         return [], problems, broken

@@ -164,27 +164,13 @@ def _refuse_conflicts(rp: str, text: str) -> None:
         )
 
 
-def _refuse_unreadable(rp: str, text: str, root: Path | None = None) -> None:
-    """Never write into a file the reader cannot read: its items, the new one too, would be invisible to list and check.
-
-    The index may know this very text to be readable (then a big file is not parsed again for each write).
-    """
-    if root is not None and _index().known_readable(root, rp, text):
-        return
+def _refuse_unreadable(rp: str, text: str) -> None:
+    """Never write into a file the reader cannot read: its items, the new one too, would be invisible to list and check."""
     data, problems = parse_text(rp, text)
     if data is None and problems:
         raise ShishiError(tr(f"{problems[0]}（文件无法读取，先改正再写入）", f"{problems[0]} (the file cannot be read; fix it before writing)"))
     if data is not None and not isinstance(data, list):
         raise ShishiError(tr(f"{rp} 不是事项列表，先改正再写入（shishi check）", f"{rp} is not a list of items; fix it before writing (see shishi check)"))
-
-
-def _index():
-    from . import index
-
-    return index
-
-
-_DOC_MARKERS = re.compile(r"^(?:---|\.\.\.)(?:\s|$)|^%", re.M)
 
 
 def _validate(data: dict, rp: str = "") -> Item:
@@ -228,7 +214,6 @@ class Located:
     block: Block
     item: Item
     unit: str
-    root: Path | None = None
 
 
 def _locate(ledger: Ledger, item_id: str) -> Located:
@@ -256,7 +241,7 @@ def _locate(ledger: Ledger, item_id: str) -> Located:
             continue
         rp = t.rel(ledger.root, path)
         _refuse_conflicts(rp, text)
-        _refuse_unreadable(rp, text, ledger.root)
+        _refuse_unreadable(rp, text)
         lines = split_lines(text)
         # the block around the ID's line; the whole file is cut into blocks only when that is not it
         i = text.count("\n", 0, hit)  # its line, unless a rarer line break (\r, \u2028 …) comes before it
@@ -274,7 +259,7 @@ def _locate(ledger: Ledger, item_id: str) -> Located:
                     first = problems[0] if problems else None
                     where = f"{rp}:{b.start + first.line}:{first.col}: {first.message}" if first else rp
                     raise ShishiError(tr(f"事项 {item_id} 有错误，请先改正：{where}", f"item {item_id} has an error; fix it first: {where}"))
-                return Located(path, rp, text, bom, lines, b, entries[0].item, upath, ledger.root)
+                return Located(path, rp, text, bom, lines, b, entries[0].item, upath)
         raise ShishiError(tr(f"{rp}: 找不到事项 {item_id} 的起始行“- id: {item_id}”（shishi fmt 可整理格式）", f"{rp}: cannot find the block of {item_id} starting '- id: {item_id}' (shishi fmt can tidy the file)"))
     raise ShishiError(tr(f"没有事项 {item_id}", f"no item {item_id}"))
 
@@ -300,10 +285,7 @@ def _replace_block(loc: Located, new: Item) -> str:
     nl = newline_of(loc.text)
     if nl != "\n":
         block = block.replace("\n", nl)
-    text = "".join(loc.lines[: loc.block.start]) + block + "".join(loc.lines[loc.block.end :])
-    if loc.root is not None:
-        _index().remember_readable(loc.root, loc.rp, text)  # one item's block for another: the file still reads
-    return text
+    return "".join(loc.lines[: loc.block.start]) + block + "".join(loc.lines[loc.block.end :])
 
 
 def _block_error(rp: str, start: int, item_id: str, e: YamlError) -> ShishiError:
@@ -325,8 +307,7 @@ def _append_text(ledger: Ledger, unit: str, path: Path, items: list[Item]) -> tu
     text, bom = _read_text(path)
     rp = t.rel(ledger.root, path)
     _refuse_conflicts(rp, text)
-    _refuse_unreadable(rp, text, ledger.root)
-    plain = not _DOC_MARKERS.search(text)  # a readable list with blocks appended stays one (after `...` it would not)
+    _refuse_unreadable(rp, text)
     if text.strip() and not _BLOCK_LINE.search(text):
         data, problems = parse_text(rp, text)
         if data not in (None, []) or problems:
@@ -336,10 +317,7 @@ def _append_text(ledger: Ledger, unit: str, path: Path, items: list[Item]) -> tu
     if text and not text.endswith("\n"):
         text += nl
     sep = nl if text.strip() else ""
-    new = text + sep + block.replace("\n", nl)
-    if plain:
-        _index().remember_readable(ledger.root, rp, new)
-    return new, bom
+    return text + sep + block.replace("\n", nl), bom
 
 
 _BLOCK_LINE = re.compile(r"^-(?: |\r?$)", re.M)  # a line that starts an item block (as find_blocks sees them)
