@@ -255,3 +255,21 @@ def test_escalated_item_gets_the_receiving_units_owner_and_due(tree: Path):
     assert (new.owner, new.lead, new.due) == ("镇城建办 李某", None, date(2021, 6, 30))
     with pytest.raises(ShishiError):
         ops.escalate(tree, ops.add(tree, "云品村", "x", opened="2021-05-01").id, "赶水镇", "r", when="2021-05-03", due="2021-05-01")
+
+
+def test_file_last_written_by_shishi_is_not_parsed_again_but_a_hand_edit_is(tree: Path, monkeypatch):
+    import shishi.ops as o
+
+    a = ops.add(tree, "三居社区", "路灯", opened="2021-09-01")
+    parsed = []
+    real = o.parse_text
+    monkeypatch.setattr(o, "parse_text", lambda rp, text: parsed.append(rp) or real(rp, text))
+    ops.progress(tree, a.id, "处理中", when="2021-09-02")
+    ops.add(tree, "三居社区", "垃圾", opened="2021-09-02")
+    assert parsed == []  # both writes trusted the stamp of shishi's own last write
+    path = tree / "赶水镇/三居社区/2021.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "- id: [broken\n", encoding="utf-8")
+    before = snapshot(tree)
+    with pytest.raises(ShishiError, match="文件无法读取"):
+        ops.add(tree, "三居社区", "新问题", opened="2021-09-03")
+    assert parsed == ["赶水镇/三居社区/2021.yaml"] and snapshot(tree) == before

@@ -8,6 +8,8 @@ leaves every file as it was.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -164,13 +166,52 @@ def _refuse_conflicts(rp: str, text: str) -> None:
         )
 
 
-def _refuse_unreadable(rp: str, text: str) -> None:
-    """Never write into a file the reader cannot read: its items, the new one too, would be invisible to list and check."""
+def _refuse_unreadable(root: Path, path: Path, rp: str, text: str) -> None:
+    """Never write into a file the reader cannot read: its items, the new one too, would be invisible to list and check.
+
+    Reading a big file costs a quarter of a second, so a file shishi itself last
+    wrote (same size and mtime as then) is known to read and is not parsed again.
+    """
+    if _readable(root).get(rp) == _stamp(path):
+        return
     data, problems = parse_text(rp, text)
     if data is None and problems:
         raise ShishiError(tr(f"{problems[0]}（文件无法读取，先改正再写入）", f"{problems[0]} (the file cannot be read; fix it before writing)"))
     if data is not None and not isinstance(data, list):
         raise ShishiError(tr(f"{rp} 不是事项列表，先改正再写入（shishi check）", f"{rp} is not a list of items; fix it before writing (see shishi check)"))
+
+
+READABLE_FILE = "readable.json"  # under .shishi/: (size, mtime_ns) of the ledger files shishi last wrote
+
+
+def _stamp(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _readable(root: Path) -> dict:
+    try:
+        data = json.loads((root / t.STATE_DIR / READABLE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_ledger(root: Path, path: Path, text: str, bom: bool = False) -> None:
+    """Write a ledger file that reads by construction (a readable file with validated blocks), and remember so."""
+    atomic_write(path, text, bom)
+    known = _readable(root)
+    known[t.rel(root, path)] = _stamp(path)
+    cache = root / t.STATE_DIR / READABLE_FILE
+    try:  # not atomic_write: a cache, never recorded for --commit
+        tmp = cache.with_name(f".{READABLE_FILE}.{os.getpid()}")
+        tmp.write_text(json.dumps(known, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass
 
 
 def _validate(data: dict, rp: str = "") -> Item:
@@ -241,7 +282,7 @@ def _locate(ledger: Ledger, item_id: str) -> Located:
             continue
         rp = t.rel(ledger.root, path)
         _refuse_conflicts(rp, text)
-        _refuse_unreadable(rp, text)
+        _refuse_unreadable(ledger.root, path, rp, text)
         lines = split_lines(text)
         # the block around the ID's line; the whole file is cut into blocks only when that is not it
         i = text.count("\n", 0, hit)  # its line, unless a rarer line break (\r, \u2028 …) comes before it
@@ -307,7 +348,7 @@ def _append_text(ledger: Ledger, unit: str, path: Path, items: list[Item]) -> tu
     text, bom = _read_text(path)
     rp = t.rel(ledger.root, path)
     _refuse_conflicts(rp, text)
-    _refuse_unreadable(rp, text)
+    _refuse_unreadable(ledger.root, path, rp, text)
     if text.strip() and not _BLOCK_LINE.search(text):
         data, problems = parse_text(rp, text)
         if data not in (None, []) or problems:
@@ -516,7 +557,7 @@ def add(
         item = _validate(data)
         path = ledger.ledger_path(upath, opened_d.year)
         text, bom = _append_text(ledger, upath, path, [item])
-        atomic_write(path, text, bom)
+        _write_ledger(root, path, text, bom)
     return item
 
 
@@ -582,7 +623,7 @@ def add_many(root: Path, unit: str, rows: list[dict], *, dry_run: bool = False) 
             for year in sorted({i.opened.year for i in added}):
                 path = ledger.ledger_path(upath, year)
                 text, bom = _append_text(ledger, upath, path, [i for i in added if i.opened.year == year])
-                atomic_write(path, text, bom)
+                _write_ledger(root, path, text, bom)
     return added, already
 
 
@@ -594,7 +635,7 @@ def modify(root: Path, item_id: str, change: Callable[[Item, Ledger], Item]) -> 
         with _checked():
             new = change(loc.item.model_copy(deep=True), ledger)
         new = _validate(item_to_data(new))
-        atomic_write(loc.path, _replace_block(loc, new), loc.bom)
+        _write_ledger(root, loc.path, _replace_block(loc, new), loc.bom)
     return new
 
 
@@ -776,8 +817,8 @@ def escalate(
         new_text, new_bom = _append_text(ledger, target, tpath, [new_item])
         old_text = _replace_block(loc, old)
         # the new item first: a crash in between leaves a link `check` reports, never a lost problem
-        atomic_write(tpath, new_text, new_bom)
-        atomic_write(loc.path, old_text, loc.bom)
+        _write_ledger(root, tpath, new_text, new_bom)
+        _write_ledger(root, loc.path, old_text, loc.bom)
     return new_item
 
 
@@ -797,7 +838,7 @@ def fmt(root: Path, check_only: bool = False) -> list[str]:
                 if new != text:
                     changed.append(rp)
                     if not check_only:
-                        atomic_write(path, new, bom)
+                        _write_ledger(root, path, new, bom)
     return changed
 
 

@@ -215,10 +215,13 @@ def unit_scores(ledger: Ledger, as_of: date, period: Period | None = None, unit:
         it = e.item
         if e.unit in items and it.status != "cancelled" and it.opened <= as_of and (period is None or it.opened in period):
             items[e.unit].append(it)
+    own_surveys: dict[str, Tally] = {u: Tally() for u in items}
+    for upath, s in _surveys(ledger, unit, period):  # each survey's unit resolved once, not once per unit
+        own_surveys[upath].add_counts(s.counts, cfg)
     rows = []
     for upath in sorted(items, key=lambda p: p.split("/")):
         c = item_counts(items[upath], as_of, cfg.time_limits.response_days, levels)
-        sat = satisfaction_of(ledger, upath, period)
+        sat = own_surveys[upath]
         row = {"unit": upath, "name": ledger.unit_name(upath), "tier": ledger.tier(upath), **c}
         row.update(
             response_rate=_rate(c["responded"], c["response_base"]),
