@@ -26,7 +26,11 @@ def _chinese_and_isolated(monkeypatch):
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     """綦江区 > 赶水镇 > 三居社区, 云品村; 文龙街道."""
-    root = tmp_path / "ledgers"
+    return make_tree(tmp_path / "ledgers")
+
+
+def make_tree(root: Path) -> Path:
+    """A small ledger tree at `root`: 綦江区 > 赶水镇 > 三居社区, 云品村; 文龙街道."""
     ops.init(root, "綦江区", "500110000000", "QJ")
     ops.add_unit(root, "赶水镇", "town", "500110105000", "GS")
     ops.add_unit(root, "赶水镇/三居社区", "community", "500110105003", "SJ")

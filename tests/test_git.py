@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, snapshot
+from conftest import ROOT, make_tree, snapshot
 from shishi import ops
 from shishi.ledger import load
 from shishi.rollup import rollup
@@ -54,13 +54,7 @@ def new_repo(base: Path, name: str = "区 台账") -> Path:
     top.mkdir(parents=True)
     git(top, "init", "-q", "-b", "main")
     identity(top, "区办")
-    root = top / "台账 ledgers"
-    ops.init(root, "綦江区", "500110000000", "QJ")
-    ops.add_unit(root, "赶水镇", "town", "500110105000", "GS")
-    ops.add_unit(root, "赶水镇/三居社区", "community", "500110105003", "SJ")
-    ops.add_unit(root, "赶水镇/云品村", "village", "500110105201", "YP")
-    ops.add_unit(root, "文龙街道", "street", "500110002000", "WL")
-    return root
+    return make_tree(top / "台账 ledgers")
 
 
 def commit_all(top: Path, message: str) -> None:
