@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from shishi import ops
 from shishi.i18n import set_lang
+from shishi.write import items as ops
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "ledgers"
@@ -42,7 +42,7 @@ def make_tree(root: Path) -> Path:
 @pytest.fixture
 def cli():
     """Run the CLI in-process: cli("add", "--unit", ...) -> Result (stdout and stderr apart)."""
-    from shishi.cli import app
+    from shishi.cli.app import app
 
     runner = CliRunner()
 

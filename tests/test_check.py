@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLE
-from shishi import ops
-from shishi.ledger import load
-from shishi.validate import check
+from shishi.checks.rules import check
+from shishi.store.ledger import load
+from shishi.write import items as ops
 
 
 def _problems(root: Path, strict: bool = False) -> list[str]:

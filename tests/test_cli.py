@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SAMPLE, snapshot
-from shishi.cli import app
+from shishi.cli.app import app
 
 
 def _commands() -> list[list[str]]:

@@ -12,13 +12,13 @@ import sys
 import time
 from pathlib import Path
 
-from shishi.ledger import load
-from shishi.validate import check
+from shishi.checks.rules import check
+from shishi.store.ledger import load
 
 ADDER = """
 import sys
 from pathlib import Path
-from shishi import ops
+from shishi.write import items as ops
 root, tag = Path(sys.argv[1]), sys.argv[2]
 for i in range(int(sys.argv[3])):
     ops.add(root, "三居社区", f"{tag}-{i}", opened="2021-09-01")
@@ -30,8 +30,9 @@ CHURNER = """
 import hashlib, os, sys
 from pathlib import Path
 from typer.testing import CliRunner
-from shishi import ops, yamlio
-from shishi.cli import app
+from shishi.write import items as ops
+from shishi.store import yamlio
+from shishi.cli.app import app
 
 root, unit, tag = Path(sys.argv[1]).resolve(), sys.argv[2], sys.argv[3]
 real_write = yamlio.atomic_write
@@ -73,7 +74,7 @@ WRITER = """
 import json, sys
 from pathlib import Path
 from typer.testing import CliRunner
-from shishi.cli import app
+from shishi.cli.app import app
 
 root, unit, tag, n, escalate_to = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 runner = CliRunner()
@@ -100,7 +101,7 @@ READER = """
 import json, sys, time
 from pathlib import Path
 from typer.testing import CliRunner
-from shishi.cli import app
+from shishi.cli.app import app
 
 root, stop = Path(sys.argv[1]), Path(sys.argv[2])
 runner = CliRunner()
@@ -123,7 +124,7 @@ print(json.dumps(log, ensure_ascii=False))
 LOCK_HOLDER = """
 import sys, time
 from pathlib import Path
-from shishi.lock import write_lock
+from shishi.write.lock import write_lock
 with write_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(600)

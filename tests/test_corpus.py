@@ -243,7 +243,7 @@ def drive(case: str, work: Path) -> list[dict]:
 
     from typer.testing import CliRunner
 
-    from shishi.cli import app
+    from shishi.cli.app import app
 
     def alarm(_sig, _frame):
         raise TimeoutError(f"took longer than {COMMAND_SECONDS} s")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import snapshot
-from shishi import ops
+from shishi.write import items as ops
 
 SJ = "赶水镇/三居社区/2021.yaml"
 
@@ -196,10 +196,10 @@ WEIRD = ["a: b", "a\nkind: village", "'", '"', "null", "[x]", "a #b", "yes", "~"
 @pytest.mark.parametrize("value", WEIRD, ids=[repr(w) for w in WEIRD])
 def test_init_and_unit_add_write_any_text_as_yaml(tmp_path: Path, cli, value):
     """`init --district 'a: b'` and `unit add … --clerk 'a: b'` (or a newline, a quote, null, [x]) wrote broken YAML and exited 0."""
-    from shishi.ledger import load
-    from shishi.tree import check_unit_name
-    from shishi.validate import check
-    from shishi.yamlio import CONTROL_TEXT_RE
+    from shishi.checks.rules import check
+    from shishi.store.ledger import load
+    from shishi.store.tree import check_unit_name
+    from shishi.store.yamlio import CONTROL_TEXT_RE
 
     root = tmp_path / "l"
     r = cli("init", str(root), "--district", value, "--short", "QJ")
@@ -221,8 +221,8 @@ def test_init_and_unit_add_write_any_text_as_yaml(tmp_path: Path, cli, value):
 @pytest.mark.parametrize("name", ["null", "[x]", "'", "yes", "~", "a #b", "&a", "!!x", "{x}", "1e5"])
 def test_unit_add_names_that_look_like_yaml(tree: Path, cli, name):
     """`unit add null` / `unit add '[x]'`: the directory name went unquoted into unit.yaml, which then failed to read."""
-    from shishi.ledger import load
-    from shishi.validate import check
+    from shishi.checks.rules import check
+    from shishi.store.ledger import load
 
     assert cli("unit", "add", f"文龙街道/{name}", "--kind", "community", ledger=tree).exit_code == 0
     ledger = load(tree)

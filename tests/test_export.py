@@ -14,11 +14,13 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from conftest import SAMPLE, snapshot
-from shishi import export, importer, ops
+from shishi.checks.rules import check
+from shishi.figures import export
 from shishi.i18n import set_lang
-from shishi.ledger import load
-from shishi.model import Item, item_to_data
-from shishi.validate import check
+from shishi.store.ledger import load
+from shishi.store.model import Item, item_to_data
+from shishi.write import importer
+from shishi.write import items as ops
 
 
 def _one(tree: Path) -> Item:

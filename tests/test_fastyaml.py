@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SAMPLE
-from shishi import fastyaml, yamlio
-from shishi.yamlio import Map, Seq, YamlError
+from shishi.store import fastyaml, yamlio
+from shishi.store.yamlio import Map, Seq, YamlError
 
 
 def same(a, b) -> bool:

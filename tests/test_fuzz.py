@@ -28,12 +28,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from typer.testing import CliRunner
 
 from conftest import snapshot
-from shishi import ops
-from shishi.cli import app
+from shishi.checks.rules import check
+from shishi.cli.app import app
 from shishi.errors import Problem, ShishiError
-from shishi.ledger import load, read_items
-from shishi.validate import check
-from shishi.yamlio import YamlError, decode
+from shishi.store.ledger import load, read_items
+from shishi.store.yamlio import YamlError, decode
+from shishi.write import items as ops
 
 EXAMPLES = int(os.environ.get("SHISHI_FUZZ_EXAMPLES", "0"))
 CORPUS_BASE = Path(__file__).resolve().parent / "corpus" / "base"
@@ -391,7 +391,7 @@ def test_import_of_damaged_spreadsheets(case):
 
 def _shape(node):
     """Data with every position, to compare two readers."""
-    from shishi.yamlio import Map, Seq
+    from shishi.store.yamlio import Map, Seq
 
     if isinstance(node, Map):
         return (node.line, node.col, dict(node.pos), {k: _shape(v) for k, v in node.items()})
@@ -404,7 +404,7 @@ def _shape(node):
 @given(mutated())
 def test_fast_reader_agrees_with_libyaml(case):
     """Over mutated files the line-based fast path (fastyaml) reads exactly what libyaml reads, positions and problems too, or steps aside."""
-    from shishi import fastyaml, yamlio
+    from shishi.store import fastyaml, yamlio
 
     _rel, data = case
     try:

@@ -14,10 +14,11 @@ import pytest
 from openpyxl import Workbook
 
 from conftest import ROOT, snapshot
-from shishi import importer, ops
+from shishi.checks.rules import check
 from shishi.errors import ShishiError
-from shishi.ledger import load
-from shishi.validate import check
+from shishi.store.ledger import load
+from shishi.write import importer
+from shishi.write import items as ops
 
 TODAY = date(2021, 11, 30)
 

@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SAMPLE
-from shishi import index, ops
+from shishi.checks.rules import check
+from shishi.figures.rollup import node_json, rollup
 from shishi.i18n import set_lang
-from shishi.ledger import load, load_units
-from shishi.model import Item, item_to_data
-from shishi.rollup import node_json, rollup
-from shishi.validate import check
+from shishi.store import index
+from shishi.store.ledger import load, load_units
+from shishi.store.model import Item, item_to_data
+from shishi.write import items as ops
 
 
 def _generator():
@@ -207,8 +208,8 @@ def test_no_index_possible_means_reading_the_files(tree: Path):
 READER = """
 import sys
 from pathlib import Path
-from shishi.ledger import load
-from shishi.validate import check
+from shishi.store.ledger import load
+from shishi.checks.rules import check
 for _ in range(int(sys.argv[2])):
     ledger = load(Path(sys.argv[1]))
     assert ledger.reread is not None, "index unavailable"
@@ -260,7 +261,7 @@ def test_items_with_every_field_round_trip_through_records(generated: Path):
 
 
 def test_positions_round_trip():
-    from shishi.yamlio import parse
+    from shishi.store.yamlio import parse
 
     data, _ = parse("a: 1\nb:\n  - x\n  - {c: d}\ne: [1, 2]\n")
     back = index.decode_node(json.loads(json.dumps(index.encode_node(data, True))))
@@ -339,7 +340,7 @@ def test_warm_commands_parse_only_the_changed_file(generated: Path, tmp_path: Pa
     """A warm `report` (and check, list, rollup) after one ledger file changed re-reads only that file."""
     import typer.main
 
-    from shishi.cli import app
+    from shishi.cli.app import app
 
     root = _copy(generated, tmp_path / "t")
     commands = [c for c in (["check"], ["list", "--format", "json"], ["rollup", "--format", "json"], ["report", "--format", "json"]) if c[0] in typer.main.get_command(app).commands]
@@ -396,14 +397,14 @@ def _trust_walk(root: Path) -> None:
 
 
 def test_the_walk_is_reused_until_a_directory_changes(tree: Path, monkeypatch):
-    import shishi.tree
+    import shishi.store.tree
 
     ops.add(tree, "三居社区", "甲", opened="2021-09-01")
     load(tree)
     _trust_walk(tree)
-    real_walk = shishi.tree.walk_units
+    real_walk = shishi.store.tree.walk_units
     walks = []
-    monkeypatch.setattr(shishi.tree, "walk_units", lambda root: walks.append(root) or real_walk(root))
+    monkeypatch.setattr(shishi.store.tree, "walk_units", lambda root: walks.append(root) or real_walk(root))
     assert [e.item.title for e in load(tree).entries] == ["甲"] and walks == []
     village = tree / "赶水镇/新村"  # made by hand: only its parent directory's mtime tells
     village.mkdir()

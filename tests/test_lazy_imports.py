@@ -30,6 +30,6 @@ def test_help_imports_no_heavy_module(args: list[str]):
     r = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, timeout=120)
     assert "Usage" in r.stdout
     loaded = set(r.stderr.split())
-    assert "shishi.cli" in loaded  # the probe saw the app
+    assert "shishi.cli.app" in loaded  # the probe saw the app
     heavy = sorted(m for m in loaded if m.split(".")[0] in HEAVY)
     assert heavy == [], f"`shishi {' '.join(args)}` imports {heavy}: import them inside the command function"

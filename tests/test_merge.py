@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shishi import ops
-from shishi.ledger import load, read_items
-from shishi.merge import MISSING, Conflict, Unmergeable, merge_texts, merge_value, read_side, relink, run_driver
-from shishi.model import ITEM_KEYS
-from shishi.validate import check
-from shishi.yamlio import dump_items, edit_block, find_blocks, split_lines
+from shishi.checks.rules import check
+from shishi.git.merge import MISSING, Conflict, Unmergeable, merge_texts, merge_value, read_side, relink, run_driver
+from shishi.store.ledger import load, read_items
+from shishi.store.model import ITEM_KEYS
+from shishi.store.yamlio import dump_items, edit_block, find_blocks, split_lines
+from shishi.write import items as ops
 
 HEAD = "# 三居社区 2021年台账\n# 注释：示例\n\n"
 

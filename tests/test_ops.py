@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import snapshot
-from shishi import ops
+from shishi.checks.rules import check
 from shishi.errors import ShishiError
-from shishi.ledger import load
-from shishi.validate import check
+from shishi.store.ledger import load
+from shishi.write import items as ops
 
 D = date(2021, 9, 1)
 
@@ -258,7 +258,7 @@ def test_escalated_item_gets_the_receiving_units_owner_and_due(tree: Path):
 
 
 def test_file_last_written_by_shishi_is_not_parsed_again_but_a_hand_edit_is(tree: Path, monkeypatch):
-    import shishi.ops as o
+    import shishi.write.items as o
 
     a = ops.add(tree, "三居社区", "路灯", opened="2021-09-01")
     parsed = []

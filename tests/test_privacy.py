@@ -19,10 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SAMPLE
-from shishi import ops, privacy
-from shishi.cli import app
-from shishi.ledger import load
-from shishi.validate import check
+from shishi.checks import privacy
+from shishi.checks.rules import check
+from shishi.cli.app import app
+from shishi.store.ledger import load
+from shishi.write import items as ops
 
 # ------------------------------------------------------------------ mask and find
 
@@ -279,7 +280,7 @@ REPORTS = ("export", "report", "rollup")  # outputs that leave reporters' names 
 
 def _reporter_only_names(root: Path) -> set[str]:
     """Reporters' names that appear nowhere else in the items (so any appearance is the reporter field's)."""
-    from shishi.model import item_to_data
+    from shishi.store.model import item_to_data
 
     entries = load(root).entries
     names = {e.item.reporter.name for e in entries if e.item.reporter and e.item.reporter.name}

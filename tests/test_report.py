@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 from wcwidth import wcswidth
 
 from conftest import ROOT, SAMPLE
-from shishi import ops
+from shishi.figures.report import Column, Table, build_report, official_number, report_as_of, schedule_state, state_at
 from shishi.i18n import set_lang
-from shishi.ledger import load
-from shishi.model import Item
-from shishi.period import parse_period
-from shishi.render_report import render_report, text_table, wrap
-from shishi.report import Column, Table, build_report, official_number, report_as_of, schedule_state, state_at
+from shishi.render.report import render_report, text_table, wrap
+from shishi.store.ledger import load
+from shishi.store.model import Item
+from shishi.values import parse_period
+from shishi.write import items as ops
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("SHISHI_UPDATE_GOLDEN") == "1"
@@ -396,7 +396,7 @@ def test_report_over_a_ledger_with_problems_says_so(tree: Path, cli):
 
 
 def test_printed_overdue_list_is_capped_with_a_note(tree: Path):
-    from shishi import report as rep
+    from shishi.figures import report as rep
 
     root_file = tree / "2021.yaml"
     root_file.write_text(

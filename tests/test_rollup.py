@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SAMPLE
-from shishi import ops
-from shishi.ledger import Entry, Ledger, load
-from shishi.model import Config, Item, Unit
-from shishi.period import parse_period
-from shishi.rollup import ADDITIVE, Figures, Filters, breakdown, node_json, rollup
-from shishi.tree import UnitDir
+from shishi.figures.rollup import ADDITIVE, Figures, Filters, breakdown, node_json, rollup
+from shishi.store.ledger import Entry, Ledger, load
+from shishi.store.model import Config, Item, Unit
+from shishi.store.tree import UnitDir
+from shishi.values import parse_period
+from shishi.write import items as ops
 
 FAR = date(2030, 1, 1)
 

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shishi import ops, tracking
-from shishi.ledger import load
-from shishi.model import Extension, Item, Milestone, Resolution
-from shishi.schedule import due_rows, judged_due, state, states
+from shishi.figures.schedule import due_rows, judged_due, state, states
+from shishi.store.ledger import load
+from shishi.store.model import Extension, Item, Milestone, Resolution
+from shishi.write import items as ops
+from shishi.write import tracking
 
 AS_OF = date(2021, 9, 10)
 
@@ -80,7 +81,7 @@ def test_judged_due_and_extended_items(extensions, judged, resolved_state):
 
 
 def test_rollup_imports_judged_due_from_schedule():
-    from shishi import rollup
+    from shishi.figures import rollup
 
     assert rollup.judged_due is judged_due
 

@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shishi import ops, tracking
-from shishi.ledger import load
-from shishi.model import Config
-from shishi.period import parse_period
-from shishi.scores import Tally, _rank, composite, ranking, satisfaction_of, survey_table, unit_scores
-from shishi.validate import check
+from shishi.checks.rules import check
+from shishi.figures.scores import Tally, _rank, composite, ranking, satisfaction_of, survey_table, unit_scores
+from shishi.store.ledger import load
+from shishi.store.model import Config
+from shishi.values import parse_period
+from shishi.write import items as ops
+from shishi.write import tracking
 
 CUSTOM = """\
 satisfaction:

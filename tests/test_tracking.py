@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from conftest import snapshot
-from shishi import ops, tracking
+from shishi.checks.rules import check
 from shishi.errors import ShishiError
-from shishi.ledger import load
-from shishi.schedule import judged_due, state
-from shishi.validate import check
+from shishi.figures.schedule import judged_due, state
+from shishi.store.ledger import load
+from shishi.write import items as ops
+from shishi.write import tracking
 
 # ------------------------------------------------------------------ extend
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shishi.model import Item, item_to_data
-from shishi.yamlio import YamlError, conflict_markers, decode, dump_items, edit_block, find_blocks, locate, parse, split_lines
+from shishi.store.model import Item, item_to_data
+from shishi.store.yamlio import YamlError, conflict_markers, decode, dump_items, edit_block, find_blocks, locate, parse, split_lines
 
 
 def test_parse_keeps_scalars_as_text_with_positions():

@@ -1,3 +1,3 @@
-from .cli import run
+from shishi.cli.app import run
 
 run()

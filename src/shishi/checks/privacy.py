@@ -1,0 +1,119 @@
+"""Personal data kept out of print: phone and ID-card numbers are masked unless revealed.
+
+`mask` hides the middle of every mobile number (138****1234), landline
+(023-****2345) and ID-card number (5001**********1234) in a text, also when
+typed with full-width digits, spaces or dashes, or a +86 prefix. `mask_data`
+does it to every string of plain data. `free_text` is a check: it warns
+where such a number sits in a free-text field, where it does not belong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+# full-width digits, X and dashes matched as their ASCII twins; one character each, so places line up
+_NARROW = str.maketrans("０１２３４５６７８９Ｘｘ－＋　", "0123456789Xx-+ ")
+
+# an 18-digit ID (last may be X), or a 15-digit one with a plausible birth date YYMMDD
+IDCARD_RE = re.compile(
+    r"(?<![\dXx])(\d{4})(\d{10})(\d{3}[\dXx])(?![\dXx])"
+    r"|(?<!\d)(?=\d{8}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?!\d))(\d{4})(\d{7})(\d{4})"
+)
+_DIGIT = re.compile(r"\d")  # any decimal digit, full-width ones included
+PHONE_RE = re.compile(r"(?<!\d)(?:(?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
+LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3}[ -]?)(\d{3,4})(\d{4})(?!\d)")
+
+# (kind, pattern, groups masked)
+_PATTERNS = (("id_card", IDCARD_RE, (2, 5)), ("phone", PHONE_RE, (2,)), ("phone", LANDLINE_RE, (2,)))
+
+
+def _masked(norm: str) -> tuple[str, list[tuple[str, int, int]]]:
+    """`norm` with the middle digits starred, and the (kind, start, end) of every number found."""
+    found = []
+    for kind, rx, groups in _PATTERNS:
+        def star(m: re.Match, groups=groups, kind=kind) -> str:
+            s = list(m.group(0))
+            for g in groups:
+                if m.start(g) >= 0:
+                    for i in range(m.start(g) - m.start(), m.end(g) - m.start()):
+                        s[i] = "*"
+            found.append((kind, m.start(), m.end()))
+            return "".join(s)
+
+        norm = rx.sub(star, norm)
+    return norm, sorted(found, key=lambda f: f[1])
+
+
+def mask(text: str | None) -> str | None:
+    """138****1234 for mobile numbers, 5001**********1234 for ID-card numbers, 023-****2345 for landlines."""
+    if not text:
+        return text
+    starred, found = _masked(text.translate(_NARROW))
+    if not found:
+        return text
+    return "".join("*" if s == "*" else c for c, s in zip(text, starred, strict=True))
+
+
+def find(text: str | None) -> list[tuple[str, str]]:
+    """The (kind, masked number) of every phone or ID-card number in a text; kind is 'phone' or 'id_card'."""
+    if not text or not _DIGIT.search(text):  # most texts have no digit at all: a tenth of the time for a big tree's check
+        return []
+    starred, found = _masked(text.translate(_NARROW))
+    return [(kind, starred[a:b]) for kind, a, b in found]
+
+
+def mask_data(value):
+    """Plain data (dicts, lists, strings) with every string masked."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: mask_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_data(v) for v in value]
+    return value
+
+
+def _free_texts(item) -> Iterator[tuple[tuple, str]]:
+    """(place, text) of each free-text field of an item: where a number cannot be masked by field."""
+    yield ("title",), item.title
+    yield ("description",), item.description
+    for i, p in enumerate(item.progress):
+        yield ("progress", i, "note"), p.note
+    if item.resolution:
+        yield ("resolution", "text"), item.resolution.text
+    for i, r in enumerate(item.reopenings):
+        yield ("reopenings", i, "reason"), r.reason
+        if r.resolution:
+            yield ("reopenings", i, "resolution", "text"), r.resolution.text
+    if item.cancellation:
+        yield ("cancellation", "reason"), item.cancellation.reason
+    for i, x in enumerate(item.extensions):
+        yield ("extensions", i, "reason"), x.reason
+    if item.supervision:
+        for i, f in enumerate(item.supervision.feedback):
+            yield ("supervision", "feedback", i, "note"), f.note
+
+
+def free_text(ledger) -> Iterator:
+    """Check: warn where a phone or ID-card number stands in a free-text field (title, notes, resolution …)."""
+    from shishi.errors import Problem
+    from shishi.i18n import tr
+    from shishi.store.yamlio import locate
+
+    for e in ledger.entries:
+        for place, text in _free_texts(e.item):
+            for kind, shown in find(text):
+                line, col = locate(e.data, place) if e.data is not None else (e.line, 3)
+                field = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in place).replace(".[", "[")
+                what = tr("电话号码", "phone number") if kind == "phone" else tr("身份证号", "ID-card number")
+                yield Problem(
+                    e.file,
+                    line,
+                    col,
+                    tr(
+                        f"{field} 中有{what} {shown}：自由文本里的个人信息无法按字段打码，请移到 reporter 中或删去",
+                        f"{field} holds a {what} {shown}: personal data in free text cannot be masked by field; move it to reporter or remove it",
+                    ),
+                    "warning",
+                )

@@ -1,0 +1,351 @@
+"""Tracking commands: due, extend, supervise …, survey …, scores."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from shishi.checks.privacy import mask, mask_data
+from shishi.cli.app import app, commit_option, committing, errors, out, root_of, subject
+from shishi.errors import ShishiError
+from shishi.i18n import schedule_name, status_name, tr
+
+supervise_app = typer.Typer(help="督查督办：发现问题、挂牌、反馈、退回、督办台账 (supervision: findings, flags, feedback, returns, the ledger).", no_args_is_help=True)
+survey_app = typer.Typer(help="满意度调查：登记与汇总 (quarterly satisfaction surveys: record and list).", no_args_is_help=True)
+app.add_typer(supervise_app, name="supervise")
+app.add_typer(survey_app, name="survey")
+
+FORMAT_HELP = "table|csv|json."
+
+
+def _as_of(text: Optional[str]):
+    from datetime import date
+
+    from shishi.write.items import parse_date
+
+    return parse_date(text, "--as-of") if text else date.today()
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("table", "csv", "json"):
+        raise ShishiError(tr("--format 应为 table、csv 或 json", "--format must be table, csv or json"))
+
+
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _num(x) -> str:
+    return "—" if x is None else str(x)
+
+
+def _emit(fmt: str, data, headers: list[str], rows: list[list], empty_zh: str, empty_en: str) -> None:
+    """Print rows as a table or CSV, or `data` as JSON."""
+    from shishi.render.items import csv_text, table, to_json
+
+    if fmt == "json":
+        out(to_json(data))
+    elif fmt == "csv":
+        sys.stdout.write(csv_text(rows, headers))
+    elif rows:
+        out(table(rows, headers))
+    else:
+        typer.echo(tr(empty_zh, empty_en), err=True)
+
+
+def _unit(ledger, unit: Optional[str]) -> str:
+    return ledger.resolve_unit(unit) if unit else ""
+
+
+# ------------------------------------------------------------------ due, extend
+
+
+def _left(days: int) -> str:
+    if days < 0:
+        return tr(f"逾期{-days}天", f"{-days} d overdue")
+    if days == 0:
+        return tr("今天到期", "due today")
+    return tr(f"还有{days}天", f"in {days} d")
+
+
+@app.command()
+def due(
+    ctx: typer.Context,
+    within: Optional[int] = typer.Option(None, "--within", min=0, help="列出多少天内到期的 (days ahead; default time_limits.due_soon_days)."),
+    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="只看该单位及其下级 (this unit and below)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="按此日期计算 (judge on this date; default today)."),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+) -> None:
+    """到期提醒：已逾期和即将到期的时限与节点，最紧急的在前 (deadlines passed or coming, most urgent first)."""
+    from shishi.figures.schedule import due_rows
+    from shishi.store.ledger import load
+
+    with errors():
+        _check_format(fmt)
+        day = _as_of(as_of)
+        ledger = load(root_of(ctx))
+        rows = due_rows(ledger, day, within, _unit(ledger, unit))
+    headers = [tr("时限", "date"), tr("剩余", "left"), tr("编号", "ID"), tr("单位", "unit"), tr("事项", "title"), tr("节点", "milestone"), tr("序时", "state"), tr("督办", "supervision"), tr("原时限", "original")]
+    table_rows = [
+        [r.date.isoformat(), _left(r.days_left) if fmt == "table" else r.days_left, r.id, r.unit or _root(), mask(r.title), r.milestone or "",
+         schedule_name(r.state) if fmt == "table" else (r.state or ""), r.level or "", r.original.isoformat() if r.original else ""]
+        for r in rows
+    ]
+    _emit(fmt, mask_data([r.as_dict() for r in rows]), headers, table_rows, "没有逾期或临期的事项", "nothing overdue or due soon")
+
+
+@app.command()
+def extend(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
+    to: str = typer.Option(..., "--to", help="新的时限 YYYY-MM-DD (the new date)."),
+    reason: str = typer.Option(..., "--reason", help="延期原因 (why)."),
+    approved_by: Optional[str] = typer.Option(None, "--approved-by", help="批准人或单位；批准的延期才按新时限考核 (who approved; only approved extensions count for on-time)."),
+    milestone: Optional[str] = typer.Option(None, "--milestone", help="延期的节点名称，不写则为完成时限 (the milestone to move; default the due date)."),
+    late: bool = typer.Option(False, "--late", help="时限已过仍补记延期，计为逾期 (record an extension after the date passed; counted late)."),
+    when: Optional[str] = typer.Option(None, "--date", help="延期日期 (date of the extension; default today)."),
+    commit: bool = commit_option(),
+) -> None:
+    """延期：推迟完成时限或节点，原时限留档 (move a deadline or milestone; the original stays on record)."""
+    from shishi.write.tracking import extend as do_extend
+
+    with errors(), committing(ctx, commit, lambda: f"extend {item.id}: {subject(item.title)}"):
+        item = do_extend(root_of(ctx), item_id, to, reason, approved_by=approved_by, milestone=milestone, late=late, when=when)
+    x = item.extensions[-1]
+    what = x.milestone or tr("完成时限", "due date")
+    out(tr(f"已延期 {item.id}：{what} {x.original} → {x.to}", f"extended {item.id}: {what} {x.original} -> {x.to}"))
+
+
+# ------------------------------------------------------------------ supervise
+
+
+@supervise_app.command("add")
+def supervise_add(
+    ctx: typer.Context,
+    unit: str = typer.Option(..., "--unit", "-u", help="整改责任单位 (the unit that must fix it)."),
+    finding: str = typer.Option(..., "--finding", help="督查发现的问题 (what was found)."),
+    deadline: str = typer.Option(..., "--deadline", help="整改时限 YYYY-MM-DD (rectification deadline)."),
+    level: str = typer.Option("一般", "--level", help="督办级别 一般|重要|紧急|挂牌 (level)."),
+    by: Optional[str] = typer.Option(None, "--by", help="督查单位 (the supervising office)."),
+    notice: Optional[str] = typer.Option(None, "--notice", help="督查通知单编号 (notice number)."),
+    category: Optional[str] = typer.Option(None, "--category", help="类别/领域 (from shishi.yaml)."),
+    owner: Optional[str] = typer.Option(None, "--owner", help="责任人 (person responsible)."),
+    when: Optional[str] = typer.Option(None, "--date", help="发现日期 (date of the finding; default today)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="只输出编号 (print the ID alone)."),
+    commit: bool = commit_option(),
+) -> None:
+    """督查发现问题：在责任单位台账新建整改事项 (a finding: a new rectification item in the unit's ledger)."""
+    from shishi.write.tracking import supervise_add as do_add
+
+    with errors(), committing(ctx, commit, lambda: f"supervise add {item.id}: {subject(item.title)}"):
+        item = do_add(root_of(ctx), unit, finding, deadline, level=level, by=by, notice=notice, category=category, owner=owner, when=when)
+    title = mask(item.title)
+    out(item.id if quiet else tr(f"已交办 {item.id}：{title}（{item.supervision.level}督办，整改时限 {item.due}）", f"added finding {item.id}: {title} ({item.supervision.level}, deadline {item.due})"))
+
+
+@supervise_app.command("flag")
+def supervise_flag(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
+    level: str = typer.Option(..., "--level", help="督办级别 一般|重要|紧急|挂牌 (level)."),
+    deadline: Optional[str] = typer.Option(None, "--deadline", help="整改时限，默认为完成时限 (deadline; default the due date)."),
+    by: Optional[str] = typer.Option(None, "--by", help="督查单位 (the supervising office)."),
+    notice: Optional[str] = typer.Option(None, "--notice", help="督查通知单编号 (notice number)."),
+    when: Optional[str] = typer.Option(None, "--date", help="督办日期 (default today)."),
+    commit: bool = commit_option(),
+) -> None:
+    """列入督办或调整级别，如挂牌督办滞后事项 (put an item under supervision, or change its level)."""
+    from shishi.write.tracking import supervise_flag as do_flag
+
+    with errors(), committing(ctx, commit, lambda: f"supervise flag {item.id}: {subject(item.title)} ({item.supervision.level})"):
+        item = do_flag(root_of(ctx), item_id, level, deadline=deadline, by=by, notice=notice, when=when)
+    sup = item.supervision
+    out(tr(f"{item.id} 已列入{sup.level}督办（整改时限 {sup.deadline or '—'}）", f"{item.id} is under {sup.level} supervision (deadline {sup.deadline or '-'})"))
+
+
+@supervise_app.command("feedback")
+def supervise_feedback(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
+    note: str = typer.Option(..., "--note", "-n", help="反馈内容 (the unit's reply)."),
+    when: Optional[str] = typer.Option(None, "--date", help="反馈日期 (default today)."),
+    commit: bool = commit_option(),
+) -> None:
+    """记录责任单位的整改反馈 (record the unit's feedback on a supervised item)."""
+    from shishi.write.tracking import supervise_feedback as do_feedback
+
+    with errors(), committing(ctx, commit, lambda: f"supervise feedback {item.id}: {subject(item.title)}"):
+        item = do_feedback(root_of(ctx), item_id, note, when=when)
+    out(tr(f"已记录 {item.id} 反馈（共 {len(item.supervision.feedback)} 次）", f"recorded feedback on {item.id} ({len(item.supervision.feedback)} in all)"))
+
+
+@supervise_app.command("return")
+def supervise_return(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
+    reason: str = typer.Option(..., "--reason", help="退回原因 (why it is sent back)."),
+    when: Optional[str] = typer.Option(None, "--date", help="退回日期 (default today)."),
+    commit: bool = commit_option(),
+) -> None:
+    """退回：审核不通过，重新整改（计入退回次数） (send a resolution back; reopened and counted)."""
+    from shishi.write.tracking import supervise_return as do_return
+
+    with errors(), committing(ctx, commit, lambda: f"supervise return {item.id}: {subject(item.title)}"):
+        item = do_return(root_of(ctx), item_id, reason, when=when)
+    n = sum(1 for r in item.reopenings if r.returned)
+    out(tr(f"已退回 {item.id}，重新整改（第 {n} 次退回）", f"returned {item.id} for rework (returned {n} times)"))
+
+
+@supervise_app.command("list")
+def supervise_list(
+    ctx: typer.Context,
+    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="只看该单位及其下级 (this unit and below)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="按此日期计算逾期天数 (default today)."),
+    include_closed: bool = typer.Option(False, "--all", help="也列出已销号的 (struck-off findings too)."),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+) -> None:
+    """督办台账：未销号的督办事项、整改时限、逾期天数、最近反馈、级别 (the supervision ledger)."""
+    from shishi.store.ledger import load
+    from shishi.write.tracking import supervision_ledger
+
+    with errors():
+        _check_format(fmt)
+        day = _as_of(as_of)
+        ledger = load(root_of(ctx))
+        data = mask_data(supervision_ledger(ledger, day, _unit(ledger, unit), include_closed))
+    headers = [tr("编号", "ID"), tr("单位", "unit"), tr("问题", "finding"), tr("级别", "level"), tr("督办日期", "date"), tr("整改时限", "deadline"),
+               tr("逾期天数", "days overdue"), tr("状态", "status"), tr("最近反馈", "last feedback"), tr("退回", "returned")]
+    rows = []
+    for r in data["rows"]:
+        last = r["last_feedback"]
+        last_text = f"{last['date']} {last['note']}" if last else ""
+        rows.append([r["id"], r["unit"] or _root(), r["title"], r["level"], r["date"].isoformat(), _num(r["deadline"]), r["days_overdue"],
+                     status_name(r["status"]) if fmt == "table" else r["status"], last_text, r["returned"]])
+    _emit(fmt, data, headers, rows, "没有未销号的督办事项", "no open findings")
+    if fmt == "table":
+        c = data["counts"]
+        levels = "，".join(f"{k}{v}" for k, v in c["by_level"].items())
+        other_zh = "".join(f"，{name}{c[k]}" for k, name in (("escalated", "已上报 "), ("cancelled", "已撤销 ")) if c[k])
+        other_en = "".join(f", {c[k]} {k}" for k in ("escalated", "cancelled") if c[k])
+        typer.echo(
+            tr(
+                f"督办 {c['findings']} 件：整改中 {c['in_hand']}（逾期 {c['overdue']}），待销号 {c['resolved']}，已销号 {c['verified']}{other_zh}；退回 {c['returned']} 次" + (f"；{levels}" if levels else ""),
+                f"{c['findings']} findings: {c['in_hand']} in hand ({c['overdue']} overdue), {c['resolved']} awaiting strike-off, {c['verified']} struck off{other_en}; returned {c['returned']} times",
+            ),
+            err=True,
+        )
+
+
+# ------------------------------------------------------------------ survey
+
+
+@survey_app.command("add")
+def survey_add(
+    ctx: typer.Context,
+    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="被调查单位 (the unit surveyed)."),
+    quarter: Optional[str] = typer.Option(None, "--quarter", help="季度，如 2021Q3 (quarter)."),
+    agency: Optional[str] = typer.Option(None, "--agency", help="第三方调查机构 (the surveying agency)."),
+    count: list[str] = typer.Option([], "--count", help="各等级人数 很满意=120,满意=60,… (answers per level; repeatable)."),
+    when: Optional[str] = typer.Option(None, "--date", help="调查日期 (date of the survey)."),
+    file: Optional[Path] = typer.Option(None, "--file", help="从 YAML 或 CSV 文件登记多份调查 (record surveys from a YAML or CSV file)."),
+    commit: bool = commit_option(),
+) -> None:
+    """登记季度第三方满意度调查 (record a quarterly third-party satisfaction survey)."""
+    from shishi.store.ledger import load_units
+    from shishi.write.tracking import read_survey_file, survey_add_many
+
+    with errors(), committing(ctx, commit, lambda: "survey add: " + "、".join(sorted({x.quarter for x in added}))):
+        root = root_of(ctx)
+        if file is not None:
+            if unit or quarter or agency or count or when:
+                raise ShishiError(tr("--file 不能与 --unit/--quarter/--agency/--count/--date 同用", "--file cannot be combined with --unit/--quarter/--agency/--count/--date"))
+            cfg = load_units(root).config
+            levels = [lv.name for lv in cfg.satisfaction] if cfg else []
+            surveys = read_survey_file(file, levels)
+        else:
+            missing = [o for o, v in (("--unit", unit), ("--quarter", quarter), ("--agency", agency), ("--count", count)) if not v]
+            if missing:
+                raise ShishiError(tr(f"缺少 {'、'.join(missing)}（或用 --file）", f"missing {', '.join(missing)} (or use --file)"))
+            surveys = [{"unit": unit, "quarter": quarter, "agency": agency, "date": when, "counts": ",".join(count)}]
+        added = survey_add_many(root, surveys)
+    for s in added:
+        out(tr(f"已登记 {s.unit} {s.quarter} 满意度调查（样本 {sum(s.counts.values())}）", f"recorded the {s.quarter} survey of {s.unit} (sample {sum(s.counts.values())})"))
+
+
+@survey_app.command("list")
+def survey_list(
+    ctx: typer.Context,
+    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="只看该单位及其下级 (this unit and below)."),
+    period: Optional[str] = typer.Option(None, "--period", help="期间：2021、2021Q3、2021-09、A..B (quarters overlapping it)."),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+) -> None:
+    """满意度表：各单位各季度样本、分布、满意率、平均分 (the satisfaction table per unit and quarter)."""
+    from shishi.figures.scores import survey_table
+    from shishi.store.ledger import load
+    from shishi.values import parse_period
+
+    with errors():
+        _check_format(fmt)
+        p = parse_period(period) if period else None
+        ledger = load(root_of(ctx))
+        data = survey_table(ledger, _unit(ledger, unit), p)
+    names = [lv["name"] for lv in data["levels"]]
+    headers = [tr("季度", "quarter"), tr("单位", "unit"), tr("调查机构", "agency"), tr("样本", "sample"), *names, tr("满意率", "satisfied"), tr("平均分", "mean score")]
+    pct = _pct if fmt == "table" else _num
+    rows = [[r["quarter"], r["unit"] or _root(), r["agency"] or "", r["sample"], *[r["counts"][n] for n in names], pct(r["rate"]), _num(r["mean_score"])] for r in data["rows"]]
+    if fmt == "table":
+        for q in data["quarters"]:
+            rows.append([q["quarter"], tr(f"合计（{q['units']} 个单位）", f"total ({q['units']} units)"), "", q["sample"], *[""] * len(names), pct(q["rate"]), _num(q["mean_score"])])
+    _emit(fmt, data, headers, rows, "没有满意度调查", "no surveys")
+
+
+# ------------------------------------------------------------------ scores
+
+
+@app.command()
+def scores(
+    ctx: typer.Context,
+    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="该单位及其下级各自的得分 (this unit and each unit below)."),
+    period: Optional[str] = typer.Option(None, "--period", help="登记期间：2021、2021Q3、2021-09、A..B (items opened, surveys of quarters in it)."),
+    top: int = typer.Option(5, "--top", min=1, help="红黑榜各列几名 (how many units on each list)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="按此日期计算 (judge on this date; default today)."),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+) -> None:
+    """考核得分：响应率、解决率、满意率、按期办结率、重办率、综合得分与红黑榜 (unit scores and the red and black lists)."""
+    from shishi.figures.scores import ranking, unit_scores
+    from shishi.store.ledger import load
+    from shishi.values import parse_period
+
+    with errors():
+        _check_format(fmt)
+        p = parse_period(period) if period else None
+        day = _as_of(as_of)
+        ledger = load(root_of(ctx))
+        rows = unit_scores(ledger, day, p, _unit(ledger, unit))
+        lists = ranking(rows, top)
+    headers = [tr("单位", "unit"), tr("事项", "items"), tr("响应率", "response"), tr("解决率", "resolution"), tr("满意率", "satisfaction"),
+               tr("按期办结率", "on time"), tr("重办率", "reopened"), tr("退回", "returned"), tr("综合得分", "composite"), tr("排名", "rank")]
+    pct = _pct if fmt == "table" else _num
+    table_rows = [
+        [r["unit"] or _root(), r["cohort"], pct(r["response_rate"]), pct(r["resolution_rate"]), pct(r["satisfaction_rate"]), pct(r["on_time_rate"]),
+         pct(r["reopen_rate"]), r["returned"], _num(r["composite"]), _num(r["rank"])]
+        for r in rows
+    ]
+    data = {"units": rows, "red": [r["unit"] for r in lists["red"]], "black": [r["unit"] for r in lists["black"]]}
+    _emit(fmt, data, headers, table_rows, "没有单位", "no units")
+    if fmt == "table":
+        def names(rs):
+            return "、".join(f"{r['name']}（{r['composite']}）" for r in rs) or "—"
+
+        out(tr(f"红榜（前 {top} 名）：{names(lists['red'])}", f"red list (top {top}): {names(lists['red'])}"))
+        out(tr(f"黑榜（后 {top} 名）：{names(lists['black'])}", f"black list (bottom {top}): {names(lists['black'])}"))
+
+
+def _root() -> str:
+    """How the district's own ledger is labelled in tables."""
+    from shishi.i18n import tr
+
+    return tr("区本级", "district level")

@@ -1,0 +1,343 @@
+"""Every call to git, in one place.
+
+Git is always run as a list of arguments (never through a shell), with
+`core.quotepath=false` and literal pathspecs, so unit directories with Chinese
+names, spaces or brackets pass through untouched. Paths handed to git are
+relative to the work tree's top, where git runs.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shishi.errors import ShishiError
+from shishi.i18n import tr
+
+GIT = ("git", "-c", "core.quotepath=false", "--literal-pathspecs")
+ATTRIBUTES = ".gitattributes"
+ATTRIBUTE_LINES = (
+    "# shishi: ledger files merge item by item (shishi git setup)",
+    "[0-9][0-9][0-9][0-9].yaml merge=shishi",
+)
+HOOK_MARK = "# shishi: relink escalations renumbered by a merge (shishi git setup)"
+
+
+class GitError(ShishiError):
+    """git failed or is missing: its own message, for the clerk."""
+
+
+def git(args: Iterable[str], cwd: Path, *, input: bytes | None = None, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run git with a list of arguments in `cwd`; bytes in, bytes out."""
+    argv = [*GIT, *args]
+    try:
+        proc = subprocess.run(argv, cwd=cwd, input=input, capture_output=True, env=env)
+    except FileNotFoundError:
+        raise GitError(tr("找不到 git 命令，请先安装 git", "git is not installed (no git command found)")) from None
+    if check and proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip() or proc.stdout.decode("utf-8", "replace").strip()
+        raise GitError(f"git {' '.join(args[:2])}: {msg}")
+    return proc
+
+
+def text(args: Iterable[str], cwd: Path, **kw) -> str:
+    return git(args, cwd, **kw).stdout.decode("utf-8", "replace")
+
+
+# ------------------------------------------------------------------ the work tree
+
+
+@dataclass(frozen=True)
+class Repo:
+    """The git work tree holding a ledger root; `prefix` is the root relative to the top ('' or 'ledgers/')."""
+
+    top: Path
+    root: Path
+
+    @property
+    def prefix(self) -> str:
+        rel = self.rel(self.root)
+        return "" if rel == "." else rel + "/"
+
+    def rel(self, path: Path) -> str:
+        """A path as git names it: relative to the top, with forward slashes."""
+        return Path(os.path.relpath(Path(path).resolve(), self.top)).as_posix()
+
+    def git_path(self, name: str) -> Path:
+        """A file inside the git directory (hooks/post-merge, MERGE_HEAD), as git resolves it."""
+        p = Path(text(["rev-parse", "--git-path", name], self.top).strip())
+        return p if p.is_absolute() else self.top / p
+
+
+def repo_of(root: Path) -> Repo:
+    """The work tree holding `root`; a clear error when there is none."""
+    root = Path(root).resolve()
+    proc = git(["rev-parse", "--show-toplevel"], root, check=False)
+    if proc.returncode != 0:
+        raise GitError(
+            tr(
+                f"{root} 不在 git 工作区里（先 git init 或 git clone，再运行 shishi git setup）",
+                f"{root} is not inside a git work tree (git init or git clone it, then shishi git setup)",
+            )
+        )
+    return Repo(Path(proc.stdout.decode("utf-8").strip()).resolve(), root)
+
+
+def require_committable(repo: Repo) -> None:
+    """Refuse before any write when a commit could not follow: no identity, or a merge or rebase under way."""
+    for what in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
+        if git(["var", what], repo.top, check=False).returncode != 0:
+            raise GitError(
+                tr(
+                    "git 不知道提交人：先运行 git config user.name \"姓名\" 和 git config user.email 邮箱",
+                    "git does not know who you are: run git config user.name \"Your Name\" and git config user.email you@example.org",
+                )
+            )
+    busy = [n for n in ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply") if repo.git_path(n).exists()]
+    if busy == ["MERGE_HEAD"] and _merge_committed(repo):
+        busy = []  # a post-merge hook: the merge commit is made, git has not yet tidied up
+    if busy:
+        raise GitError(
+            tr(
+                "git 正在合并或变基，先完成它（解决冲突后 git commit），再用 --commit",
+                "git is in the middle of a merge or rebase; finish it (resolve, git commit) before using --commit",
+            )
+        )
+
+
+def _merge_committed(repo: Repo) -> bool:
+    merging = repo.git_path("MERGE_HEAD").read_text(encoding="utf-8").split()
+    parents = text(["rev-parse", "HEAD^@"], repo.top, check=False).split()
+    return bool(merging) and set(merging) <= set(parents)
+
+
+def commit_paths(repo: Repo, paths: Iterable[Path], message: str) -> str | None:
+    """Commit exactly `paths` on top of HEAD with `message`; returns the short hash, None when nothing changed.
+
+    Built in a private index, so whatever else is staged stays staged and out of
+    this commit; the author is git's (user.name / user.email, or GIT_AUTHOR_*).
+    """
+    import tempfile
+
+    rels = sorted({repo.rel(p) for p in paths})
+    if not rels:
+        return None
+    head = git(["rev-parse", "--verify", "--quiet", "HEAD"], repo.top, check=False).stdout.decode().strip()
+    fd, index = tempfile.mkstemp(prefix="shishi-index.", dir=repo.git_path("."))
+    os.close(fd)
+    env = dict(os.environ, GIT_INDEX_FILE=index)
+    try:
+        git(["read-tree", head] if head else ["read-tree", "--empty"], repo.top, env=env)
+        git(["add", "--", *rels], repo.top, env=env)
+        tree = text(["write-tree"], repo.top, env=env).strip()
+    finally:
+        os.unlink(index)
+    if head and tree == text(["rev-parse", f"{head}^{{tree}}"], repo.top).strip():
+        return None
+    new = text(["commit-tree", tree, *(["-p", head] if head else []), "-m", message], repo.top).strip()
+    git(["update-ref", "-m", f"commit: {message.splitlines()[0]}", "HEAD", new, head or "0" * len(new)], repo.top)
+    git(["add", "--", *rels], repo.top)  # the real index agrees with the new commit for these files
+    return new[:7]
+
+
+# ------------------------------------------------------------------ --commit
+
+
+def _recording():
+    from shishi.store.yamlio import recording
+
+    return recording()
+
+
+@dataclass
+class Committer:
+    """What a write command hands to `committing`: set `message` once the command knows it."""
+
+    message: str | None = None
+    repo: Repo | None = None
+    written: list[Path] = field(default_factory=list)
+    commit: str | None = None
+
+
+def wants_commit(root: Path, flag: bool) -> bool:
+    """--commit, or git.auto_commit: true in shishi.yaml."""
+    if flag:
+        return True
+    from shishi.store.ledger import read_yaml
+    from shishi.store.tree import CONFIG_FILE
+
+    data, _ = read_yaml(root, Path(root) / CONFIG_FILE)
+    git_cfg = data.get("git") if isinstance(data, dict) else None
+    return isinstance(git_cfg, dict) and git_cfg.get("auto_commit") is True
+
+
+@contextmanager
+def committing(root: Path, flag: bool, message=None):
+    """Record the files the body writes and commit exactly those when --commit (or auto_commit) asks.
+
+    Checks that a commit can follow before the body writes anything. `message`
+    is a string, a function called after the body, or set on the yielded
+    Committer.
+    """
+    c = Committer()
+    if not wants_commit(root, flag):
+        yield c
+        return
+    c.repo = repo_of(root)
+    require_committable(c.repo)
+    with _recording() as written:
+        yield c
+    c.written = list(written)
+    msg = c.message if c.message is not None else (message() if callable(message) else message)
+    c.commit = commit_paths(c.repo, written, msg or "shishi")
+
+
+# ------------------------------------------------------------------ reading history
+
+
+def resolve_rev(repo: Repo, rev: str) -> str:
+    proc = git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], repo.top, check=False)
+    if proc.returncode != 0:
+        raise GitError(tr(f"git 里没有版本 {rev}", f"no git revision {rev}"))
+    return proc.stdout.decode().strip()
+
+
+def has_commits(repo: Repo) -> bool:
+    return git(["rev-parse", "--verify", "--quiet", "HEAD"], repo.top, check=False).returncode == 0
+
+
+def rev_before(repo: Repo, when: str) -> str | None:
+    """The last commit of HEAD's history committed before `when` (git date syntax), None if none."""
+    if not has_commits(repo):
+        return None
+    out = text(["rev-list", "-1", "--first-parent", f"--before={when}", "HEAD"], repo.top).strip()
+    return out or None
+
+
+def read_blobs(repo: Repo, specs: list[str]) -> list[bytes | None]:
+    """Contents of 'REV:path' specs in one `git cat-file --batch`; None where there is no such file."""
+    if not specs:
+        return []
+    data = git(["cat-file", "--batch"], repo.top, input="".join(s + "\n" for s in specs).encode("utf-8")).stdout
+    out: list[bytes | None] = []
+    pos = 0
+    for _ in specs:
+        nl = data.index(b"\n", pos)
+        header = data[pos:nl].split()
+        pos = nl + 1
+        if len(header) == 3 and header[1] == b"blob":
+            size = int(header[2])
+            out.append(data[pos : pos + size])
+            pos += size + 1
+        else:
+            out.append(None)
+    return out
+
+
+def ls_files(repo: Repo, rev: str | None, under: str) -> list[str]:
+    """Files below `under` (a top-relative prefix) at a commit, or in the work tree (tracked and untracked) when rev is None."""
+    spec = [under] if under else []
+    if rev is None:
+        raw = git(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *spec], repo.top).stdout
+    else:
+        raw = git(["ls-tree", "-r", "-z", "--name-only", rev, "--", *spec], repo.top).stdout
+    return sorted({p for p in raw.decode("utf-8").split("\0") if p})
+
+
+def changed_files(repo: Repo, old: str | None, new: str | None, under: str) -> list[str]:
+    """Files below `under` that differ between two commits (None: the empty tree / the work tree)."""
+    spec = ["--", under] if under else ["--"]
+    if old is None:
+        return ls_files(repo, new, under)
+    args = ["diff", "--no-renames", "-z", "--name-only", old] + ([new] if new else []) + spec
+    names = set(git(args, repo.top).stdout.decode("utf-8").split("\0"))
+    if new is None:
+        names |= set(git(["ls-files", "-z", "--others", "--exclude-standard", *spec], repo.top).stdout.decode("utf-8").split("\0"))
+    return sorted(n for n in names if n)
+
+
+@dataclass(frozen=True)
+class Commit:
+    hash: str
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    date: str  # ISO 8601 with the author's offset
+    subject: str
+
+
+def commits_touching(repo: Repo, path: str) -> list[Commit]:
+    """Commits that changed one file, oldest first (merges included); parents are the nearest ones that changed it too."""
+    if not has_commits(repo):
+        return []
+    raw = text(["log", "--parents", "--reverse", "--topo-order", "-z", "--format=%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%s", "--", path], repo.top)
+    out = []
+    for rec in raw.split("\0"):
+        if not rec.strip():
+            continue
+        h, parents, name, email, when, subject = rec.strip("\n").split("\x1f")
+        out.append(Commit(h, tuple(parents.split()), name, email, when, subject))
+    return out
+
+
+# ------------------------------------------------------------------ shishi git setup
+
+
+def driver_command() -> str:
+    """The merge driver as git's shell runs it: this Python running shishi, so it works from any virtualenv."""
+    return f"{shlex.quote(sys.executable)} -m shishi merge-driver %O %A %B %P"
+
+
+def setup(root: Path) -> tuple[list[str], list[str]]:
+    """Make a work tree merge ledger files with shishi; idempotent.
+
+    Returns what was changed (empty: nothing to do) and notes for the clerk.
+    """
+    from shishi.store.tree import STATE_DIR
+    from shishi.store.yamlio import atomic_write
+
+    repo = repo_of(root)
+    done: list[str] = []
+    notes: list[str] = []
+
+    attrs = repo.root / ATTRIBUTES
+    old = attrs.read_text(encoding="utf-8") if attrs.exists() else ""
+    missing = [line for line in ATTRIBUTE_LINES if line not in old.splitlines()]
+    if missing:
+        atomic_write(attrs, old + ("\n" if old and not old.endswith("\n") else "") + "\n".join(missing) + "\n")
+        done.append(repo.rel(attrs))
+
+    ignore = repo.root / ".gitignore"
+    old = ignore.read_text(encoding="utf-8") if ignore.exists() else ""
+    if not any(line.strip().rstrip("/") in (STATE_DIR, "/" + STATE_DIR) for line in old.splitlines()):
+        atomic_write(ignore, old + ("\n" if old and not old.endswith("\n") else "") + f"{STATE_DIR}/\n")
+        done.append(repo.rel(ignore))
+
+    wanted = {"merge.shishi.name": "shishi: ledger items merged by ID", "merge.shishi.driver": driver_command()}
+    for key, value in wanted.items():
+        now = git(["config", "--local", "--get", key], repo.top, check=False).stdout.decode("utf-8").strip()
+        if now != value:
+            git(["config", "--local", key, value], repo.top)
+            done.append(f"git config {key}")
+
+    hook = repo.git_path("hooks/post-merge")
+    mine = f"--ledger {shlex.quote(repo.rel(repo.root))} git relink"
+    # git may export a relative GIT_DIR to hooks; shishi finds the repository from the ledger root itself
+    line = f"(unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE; {shlex.quote(sys.executable)} -m shishi {mine} --commit) || true"
+    old = hook.read_text(encoding="utf-8") if hook.exists() else ""
+    if old and HOOK_MARK not in old:
+        notes.append(tr(f"未改动已有的 {hook}：请在其中加入一行 {line}", f"left your own {hook} alone: add the line {line}"))
+    elif line not in old.splitlines():
+        # one line per ledger tree of the work tree; a line of this tree from another Python is replaced
+        lines = [ln for ln in old.splitlines() if mine not in ln] if old else ["#!/bin/sh", HOOK_MARK]
+        hook.parent.mkdir(parents=True, exist_ok=True)
+        hook.write_text("\n".join([*lines, line]) + "\n", encoding="utf-8")
+        hook.chmod(0o755)
+        done.append(str(hook))
+    return done, notes

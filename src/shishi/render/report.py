@@ -1,0 +1,601 @@
+"""The only place that renders a report or a roll-up: terminal (Rich), text (tabulate, for paper), md, html, xlsx, json, csv.
+
+Heavy libraries (rich, tabulate, openpyxl) are imported inside the function
+that needs them.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+from wcwidth import wcswidth
+
+from shishi.figures.report import BarChart, Report, Section, Table
+from shishi.i18n import get_lang, tr
+from shishi.render.items import _default
+
+REPORT_FORMATS = ("terminal", "text", "md", "html", "xlsx", "json")
+ROLLUP_FORMATS = ("table", "text", "md", "csv", "json")
+SUFFIXES = {".txt": "text", ".md": "md", ".html": "html", ".htm": "html", ".xlsx": "xlsx", ".json": "json", ".csv": "csv"}
+NUMERIC = ("int", "money", "rate", "qty", "score")
+WRAPPED = ("text",)  # column types that may wrap; "key" (IDs) and numbers never do
+# how wide a text column may grow before the rest of the page goes to the others (the latest-progress column, above all)
+TEXT_LIMITS = {"title": 24, "unit": 18, "category": 12, "target": 12, "measure": 8, "level": 8}
+TEXT_WIDTH = 120  # display columns of a text report: A4 landscape, or portrait in a small monospace font
+
+# ------------------------------------------------------------------ cells
+
+
+def cell(value, type_: str) -> str:
+    """A cell as printed: rates as 58.3%, money with two decimals, quantities without trailing zeros; no value as '' ('-' for a rate)."""
+    if value is None:
+        return "-" if type_ == "rate" else ""
+    if type_ == "rate":
+        return f"{value * 100:.1f}%"
+    if type_ == "money":
+        return f"{Decimal(value):,.2f}"
+    if type_ == "score":
+        return f"{Decimal(value):.2f}"
+    if type_ == "qty" and isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def width(text: str) -> int:
+    """Display width (CJK characters take two columns)."""
+    return max((wcswidth(line) for line in text.split("\n")), default=0)
+
+
+NO_LINE_START = set("，。、；：？！）》」』”’〕】,.;:?!)%")
+_TOKEN = re.compile(r"[A-Za-z0-9.,:%/_+-]+|\s|.")
+
+
+def wrap(text: str, limit: int) -> list[str]:
+    """Lines of at most `limit` display columns; CJK text breaks anywhere, ASCII words stay whole when they fit,
+    and no line starts with a closing mark (避头点): the word before it moves down with it."""
+    lines: list[str] = []
+    for para in text.split("\n"):
+        line: list[str] = []  # tokens
+        w = 0
+        for tok in _TOKEN.findall(para):
+            tw = wcswidth(tok)
+            if tw < 0:  # a control character
+                tok, tw = " ", 1
+            if w + tw > limit and "".join(line).strip():
+                carry = [line.pop()] if tok in NO_LINE_START and len(line) > 1 and not line[-1].isspace() else []
+                lines.append("".join(line).rstrip())
+                line, w = carry, wcswidth("".join(carry))
+                if tok.isspace():
+                    continue
+            while tw > limit:  # a word longer than a line
+                head = _cut(tok, limit)
+                lines.append(head)
+                tok = tok[len(head) :]
+                tw = wcswidth(tok)
+            line.append(tok)
+            w += tw
+        lines.append("".join(line).rstrip())
+    return lines
+
+
+def _cut(text: str, limit: int) -> str:
+    """The longest head of `text` within `limit` columns (at least one character)."""
+    n = 1
+    while n < len(text) and wcswidth(text[: n + 1]) <= limit:
+        n += 1
+    return text[:n]
+
+
+def _cells(t: Table) -> tuple[list[str], list[list[str]]]:
+    headers = [c.title for c in t.columns]
+    rows = [[cell(v, c.type) for v, c in zip(r, t.columns, strict=True)] for r in t.rows]
+    if t.total is not None:
+        rows.append([cell(v, c.type) for v, c in zip(t.total, t.columns, strict=True)])
+    return headers, rows
+
+
+# ------------------------------------------------------------------ text (paper)
+
+
+def text_table(t: Table, page: int = TEXT_WIDTH) -> str:
+    """A bordered table that fits `page` display columns; every line of it has the same display width."""
+    import tabulate as tabulate_module
+    from tabulate import tabulate
+
+    headers, rows = _cells(t)
+    widths = column_widths(t, headers, rows, page)
+    wrapped = [["\n".join(wrap(v, widths[i])) if t.columns[i].type in WRAPPED else v for i, v in enumerate(r)] for r in rows]
+    multiline = any("\n" in v for r in wrapped for v in r)
+    align = ["right" if c.type in NUMERIC else "left" for c in t.columns]
+    padding, tabulate_module.MIN_PADDING = tabulate_module.MIN_PADDING, 0  # headers as narrow as their text
+    try:
+        return tabulate(wrapped, headers=headers, tablefmt="grid" if multiline else "psql", disable_numparse=True, colalign=align)
+    finally:
+        tabulate_module.MIN_PADDING = padding
+
+
+def column_widths(t: Table, headers: list[str], rows: list[list[str]], page: int, gaps: int | None = None) -> list[int]:
+    """Display widths of the columns so the table and its `gaps` (borders and padding: 3 a column plus one) fit `page`.
+
+    Text columns wrap: first down to their limits in TEXT_LIMITS, then the widest
+    one column at a time, never below its header (nor 6).
+    """
+    n = len(headers)
+    widths = [max([width(h)] + [width(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    floor = [max(width(h), 6) if c.type in WRAPPED else widths[i] for i, (h, c) in enumerate(zip(headers, t.columns, strict=True))]
+    room = page - (3 * n + 1 if gaps is None else gaps)
+    if sum(widths) > room:
+        widths = [max(floor[i], min(w, TEXT_LIMITS.get(c.key, w))) if c.type in WRAPPED else w for i, (w, c) in enumerate(zip(widths, t.columns, strict=True))]
+    while sum(widths) > room:
+        i = max(range(n), key=lambda k: (widths[k] - floor[k] > 0, widths[k]))
+        if widths[i] <= floor[i]:
+            break
+        widths[i] -= 1
+    return widths
+
+
+def _center(text: str, page: int) -> str:
+    return " " * max(0, (page - width(text)) // 2) + text
+
+
+def render_text(report: Report, page: int = TEXT_WIDTH) -> str:
+    out = [_center(report.title, page), _center(report.subtitle, page), ""]
+    for s in report.sections:
+        out.append(s.title)
+        out.append("")
+        for p in s.paragraphs:
+            out += wrap(tr("　　", "") + p, page)
+            out.append("")
+        if s.table is not None and s.table.rows:
+            out.append(s.table.title)
+            out.append(text_table(s.table, page))
+            if s.table.note:
+                out += wrap(s.table.note, page)
+            out.append("")
+        elif s.empty:
+            out += [s.empty, ""]
+    for note in report.notes:
+        out += wrap(note, page)
+    return "\n".join(out).rstrip() + "\n"
+
+
+# ------------------------------------------------------------------ terminal (Rich)
+
+
+def rich_table(t: Table, title: bool = True, page: int = TEXT_WIDTH):
+    """A Rich table `page` columns wide at most; text cells are wrapped here, by the same rules as on paper."""
+    from rich import box
+    from rich.table import Table as RichTable
+
+    rt = RichTable(title=t.title if title else None, box=box.SIMPLE_HEAD, title_style="bold", header_style="bold", show_edge=False, pad_edge=False, collapse_padding=True)
+    headers, rows = _cells(t)
+    widths = column_widths(t, headers, rows, page, gaps=2 * (len(headers) - 1))  # two spaces between columns
+    for c, w in zip(t.columns, widths, strict=True):
+        rt.add_column(c.title, justify="right" if c.type in NUMERIC else "left", no_wrap=True, width=w if c.type in WRAPPED else None)
+    rows = [["\n".join(wrap(v, widths[i])) if t.columns[i].type in WRAPPED else v for i, v in enumerate(r)] for r in rows]
+    for i, r in enumerate(rows):
+        last = t.total is not None and i == len(rows) - 1
+        rt.add_row(*r, style="bold" if last else None, end_section=t.total is not None and i == len(rows) - 2)
+    return rt
+
+
+def terminal_renderables(report: Report, page: int = TEXT_WIDTH) -> list:
+    """What `shishi report` prints to a terminal `page` columns wide, as Rich renderables."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    out: list = [Text(report.title, style="bold", justify="center"), Text(report.subtitle, style="dim", justify="center"), Text("")]
+    for s in report.sections:
+        if s.key == "headline":
+            text = "\n".join(line for p in s.paragraphs for line in wrap(p, page - 4))
+            out += [Panel(Text(text), title=s.title, title_align="left", border_style="cyan"), Text("")]
+            continue
+        out.append(Text(s.title, style="bold cyan"))
+        if s.table is not None and s.table.rows:
+            out.append(rich_table(s.table, page=page))
+            if s.table.note:
+                out.append(Text(s.table.note, style="dim"))
+        elif s.empty:
+            out.append(Text(s.empty, style="dim"))
+        out.append(Text(""))
+    out += [Text(n, style="dim") for n in report.notes]
+    return out
+
+
+def _plain_console(page: int):
+    from rich.console import Console
+
+    return Console(file=io.StringIO(), width=page, color_system=None, force_terminal=False, legacy_windows=False, emoji=False, highlight=False)
+
+
+def render_terminal(report: Report, page: int = TEXT_WIDTH) -> str:
+    """The terminal rendering as plain text (for files and tests)."""
+    console = _plain_console(page)
+    for r in terminal_renderables(report, page):
+        console.print(r)
+    return _strip(console.file.getvalue())
+
+
+def _strip(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+
+
+# ------------------------------------------------------------------ Markdown
+
+
+def _md_cell(v: str) -> str:
+    return v.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+
+
+def md_table(t: Table) -> str:
+    from tabulate import tabulate
+
+    headers, rows = _cells(t)
+    if t.total is not None:
+        rows[-1] = [f"**{v}**" if v else v for v in rows[-1]]
+    align = ["right" if c.type in NUMERIC else "left" for c in t.columns]
+    return tabulate([[_md_cell(v) for v in r] for r in rows], headers=[_md_cell(h) for h in headers], tablefmt="pipe", disable_numparse=True, colalign=align)
+
+
+def render_md(report: Report) -> str:
+    out = [f"# {report.title}", "", report.subtitle, ""]
+    for s in report.sections:
+        out += [f"## {s.title}", ""]
+        for p in s.paragraphs:
+            out += [p, ""]
+        if s.table is not None and s.table.rows:
+            out += [f"**{s.table.title}**", "", md_table(s.table), ""]
+            if s.table.note:
+                out += [f"*{s.table.note}*", ""]
+        elif s.empty:
+            out += [s.empty, ""]
+    out += [f"> {n}" for n in report.notes]
+    return "\n".join(out).rstrip() + "\n"
+
+
+# ------------------------------------------------------------------ HTML
+
+CSS = """
+@page { size: A4 portrait; margin: 15mm 12mm 15mm 12mm; }
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { font-family: "Noto Serif CJK SC", "Source Han Serif SC", "Songti SC", "SimSun", serif; font-size: 10.5pt; line-height: 1.5; color: #000; margin: 0 auto; max-width: 186mm; }
+h1, h2, caption, th, .subtitle, figcaption { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "SimHei", sans-serif; }
+h1 { font-size: 17pt; text-align: center; margin: 0 0 1.5mm; }
+.subtitle { text-align: center; font-size: 10pt; margin: 0 0 5mm; }
+h2 { font-size: 12.5pt; margin: 6mm 0 2mm; break-after: avoid; page-break-after: avoid; }
+p.headline { text-indent: 2em; line-height: 1.9; margin: 0 0 2mm; border: 0.6pt solid #000; padding: 3mm 4mm; }
+table { width: 100%; border-collapse: collapse; font-size: 8.8pt; margin: 0 0 1.5mm; }
+caption { font-weight: bold; font-size: 9.5pt; padding: 0 0 1.5mm; }
+th, td { border: 0.5pt solid #000; padding: 0.8mm 1.4mm; vertical-align: top; }
+th { background: #e8e8e8; text-align: center; font-weight: bold; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.nowrap { white-space: nowrap; }
+td.unit { min-width: 6.5em; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+thead { display: table-header-group; }
+tr.total td { font-weight: bold; background: #f4f4f4; }
+p.note, p.empty { font-size: 8.5pt; margin: 0 0 2mm; }
+figure { margin: 2mm 0 3mm; break-inside: avoid; page-break-inside: avoid; }
+figcaption { font-size: 9.5pt; font-weight: bold; text-align: center; }
+svg { width: 100%; height: auto; }
+footer { margin-top: 5mm; font-size: 8.5pt; border-top: 0.5pt solid #000; padding-top: 1.5mm; }
+@media screen { body { padding: 12mm 0; } }
+"""
+
+BAR_COLOURS = ("#9aa4ae", "#1f5fa8", "#c0392b", "#2e8b57")
+
+
+def svg_chart(chart: BarChart) -> str:
+    """A horizontal grouped bar chart as inline SVG, sized for the printed page."""
+    esc = html.escape
+    n_series = len(chart.series)
+    bar, gap = 11, 9
+    label_w, value_w, plot_w, top = 120, 40, 520, 28
+    group_h = n_series * bar + gap
+    h = top + len(chart.labels) * group_h + 6
+    w = label_w + plot_w + value_w
+    peak = max([max(v, default=0) for _s, v in chart.series] + [1])
+    font = 'font-family="Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"'
+    parts = [f'<svg viewBox="0 0 {w} {h}" role="img" aria-label="{esc(chart.title)}" {font} font-size="11">']
+    x = label_w
+    for i, (name, _v) in enumerate(chart.series):  # legend
+        parts.append(f'<rect x="{x}" y="6" width="12" height="10" fill="{BAR_COLOURS[i % len(BAR_COLOURS)]}"/>')
+        parts.append(f'<text x="{x + 16}" y="15">{esc(name)}</text>')
+        x += 16 + 12 * (width(name) + 2) // 2 + 18
+    for k in range(5):  # grid
+        gx = label_w + plot_w * k / 4
+        parts.append(f'<line x1="{gx:.1f}" y1="{top - 4}" x2="{gx:.1f}" y2="{h - 4}" stroke="#ccc" stroke-width="0.6"/>')
+    for j, label in enumerate(chart.labels):
+        y0 = top + j * group_h
+        parts.append(f'<text x="{label_w - 6}" y="{y0 + n_series * bar / 2 + 4:.1f}" text-anchor="end">{esc(label)}</text>')
+        for i, (_name, values) in enumerate(chart.series):
+            v = values[j]
+            bw = plot_w * v / peak
+            y = y0 + i * bar
+            parts.append(f'<rect x="{label_w}" y="{y}" width="{bw:.1f}" height="{bar - 1}" fill="{BAR_COLOURS[i % len(BAR_COLOURS)]}"/>')
+            parts.append(f'<text x="{label_w + bw + 3:.1f}" y="{y + bar - 2}" font-size="9.5">{v}</text>')
+    parts.append(f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{h - 4}" stroke="#000" stroke-width="0.8"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def html_table(t: Table) -> str:
+    esc = html.escape
+    headers, rows = _cells(t)
+    # short text (status, schedule, unit names of a few characters) never breaks inside a cell
+    short = [c.type not in WRAPPED or max([width(h)] + [width(r[i]) for r in rows]) <= 8 for i, (c, h) in enumerate(zip(t.columns, headers, strict=True))]
+    klass = ["num" if c.type in NUMERIC else "nowrap" if short[i] else "unit" if c.key == "unit" else "" for i, c in enumerate(t.columns)]
+    out = [f"<table><caption>{esc(t.title)}</caption><thead><tr>"]
+    out += [f"<th>{esc(h)}</th>" for h in headers]
+    out.append("</tr></thead><tbody>")
+    for i, r in enumerate(rows):
+        total = t.total is not None and i == len(rows) - 1
+        out.append('<tr class="total">' if total else "<tr>")
+        for v, k in zip(r, klass, strict=True):
+            out.append(f'<td class="{k}">{esc(v)}</td>' if k else f"<td>{esc(v)}</td>")
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def render_html(report: Report) -> str:
+    """One self-contained, print-ready HTML file: inline CSS with A4 page rules, inline SVG, no external references."""
+    esc = html.escape
+    lang = "zh-CN" if get_lang() == "zh" else "en"
+    out = [
+        "<!DOCTYPE html>",
+        f'<html lang="{lang}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(report.title)}</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>{esc(report.title)}</h1>",
+        f'<p class="subtitle">{esc(report.subtitle)}</p>',
+    ]
+    for s in report.sections:
+        out.append(f'<section id="{esc(s.key)}"><h2>{esc(s.title)}</h2>')
+        out += [f'<p class="headline">{esc(p)}</p>' if s.key == "headline" else f"<p>{esc(p)}</p>" for p in s.paragraphs]
+        if s.chart is not None:
+            out.append(f"<figure>{svg_chart(s.chart)}<figcaption>{esc(s.chart.title)}</figcaption></figure>")
+        if s.table is not None and s.table.rows:
+            out.append(html_table(s.table))
+            if s.table.note:
+                out.append(f'<p class="note">{esc(s.table.note)}</p>')
+        elif s.empty:
+            out.append(f'<p class="empty">{esc(s.empty)}</p>')
+        out.append("</section>")
+    out += [f"<footer>{esc(n)}</footer>" for n in report.notes]
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------ xlsx
+
+XLSX_FORMATS = {"int": "0", "money": "#,##0.00", "score": "0.00", "rate": "0.0%", "qty": "General", "date": "yyyy-mm-dd"}
+
+
+def _sheet_name(title: str, taken: set[str]) -> str:
+    name = re.sub(r"[\[\]:*?/\\]", "", re.sub(r"^[一二三四五六七八九十]+、", "", title))[:31] or "Sheet"
+    base, k = name, 2
+    while name in taken:
+        suffix = f"({k})"
+        name, k = base[: 31 - len(suffix)] + suffix, k + 1
+    taken.add(name)
+    return name
+
+
+def xlsx_value(value, type_: str):
+    """What goes into a cell: numbers and dates as themselves (never as text), the rest as text."""
+    if value is None or type_ in NUMERIC or isinstance(value, date):
+        return value
+    return str(value)
+
+
+def render_xlsx(report: Report) -> bytes:
+    """A workbook: 摘要 (title, headline, notes), then one sheet per table, numbers as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = Workbook()
+    stamp = datetime(report.as_of.year, report.as_of.month, report.as_of.day)
+    wb.properties.created = wb.properties.modified = stamp
+    wb.properties.title = report.title
+    bold = Font(bold=True)
+    ws = wb.active
+    ws.title = tr("摘要", "Summary")
+    taken = {ws.title}
+    ws["A1"] = report.title
+    ws["A1"].font = Font(bold=True, size=15)
+    ws["A2"] = report.subtitle
+    ws["A4"] = report.headline
+    ws["A4"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["A"].width = 110
+    ws.row_dimensions[4].height = 15 * (len(wrap(report.headline, 100)) + 1)
+    for i, n in enumerate(report.notes):
+        c = ws.cell(row=6 + i, column=1, value=n)
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[6 + i].height = 15 * (len(wrap(n, 100)) + 1)
+    fill = PatternFill("solid", fgColor="E8E8E8")
+    for t in report.tables():
+        sh = wb.create_sheet(_sheet_name(t.title, taken))
+        for j, c in enumerate(t.columns, 1):
+            h = sh.cell(row=1, column=j, value=c.title)
+            h.font, h.fill = bold, fill
+            h.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        rows = t.rows + ([t.total] if t.total is not None else [])
+        for i, r in enumerate(rows, 2):
+            for j, (v, c) in enumerate(zip(r, t.columns, strict=True), 1):
+                x = sh.cell(row=i, column=j, value=xlsx_value(v, c.type))
+                if c.type in XLSX_FORMATS and v is not None:
+                    x.number_format = XLSX_FORMATS[c.type]
+                if c.type in WRAPPED:
+                    x.alignment = Alignment(wrap_text=True, vertical="top")
+                if t.total is not None and i == len(rows) + 1:
+                    x.font = bold
+        for j, c in enumerate(t.columns, 1):
+            longest = max([width(c.title)] + [width(cell(r[j - 1], c.type)) for r in rows])
+            sh.column_dimensions[sh.cell(row=1, column=j).column_letter].width = min(max(longest + 2, 6), 48)
+        sh.freeze_panes = "A2"
+        if t.note:
+            sh.cell(row=len(rows) + 3, column=1, value=t.note)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------ JSON
+
+
+def table_data(t: Table) -> dict:
+    keys = [c.key for c in t.columns]
+    return {
+        "key": t.key,
+        "title": t.title,
+        "columns": [{"key": c.key, "title": c.title, "type": c.type} for c in t.columns],
+        "rows": [dict(zip(keys, r, strict=True)) for r in t.rows],
+        "total": dict(zip(keys, t.total, strict=True)) if t.total is not None else None,
+        "note": t.note,
+    }
+
+
+def section_data(s: Section) -> dict:
+    return {
+        "key": s.key,
+        "title": s.title,
+        "paragraphs": s.paragraphs,
+        "table": table_data(s.table) if s.table is not None else None,
+        "chart": {"title": s.chart.title, "labels": s.chart.labels, "series": [{"name": n, "values": v} for n, v in s.chart.series]} if s.chart else None,
+    }
+
+
+def report_data(report: Report) -> dict:
+    """The report as plain data: money as numbers, rates as fractions, dates as ISO strings."""
+    return {
+        "title": report.title,
+        "subtitle": report.subtitle,
+        "unit": report.unit,
+        "unit_name": report.unit_name,
+        "period": report.period,
+        "as_of": report.as_of,
+        "headline": report.headline,
+        "sections": [section_data(s) for s in report.sections],
+        "notes": report.notes,
+    }
+
+
+def to_json(data) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n"
+
+
+# ------------------------------------------------------------------ entry points
+
+
+def render_report(report: Report, fmt: str) -> str | bytes:
+    """The report in one of REPORT_FORMATS (xlsx as bytes, the rest as text)."""
+    if fmt == "terminal":
+        return render_terminal(report)
+    if fmt == "text":
+        return render_text(report)
+    if fmt == "md":
+        return render_md(report)
+    if fmt == "html":
+        return render_html(report)
+    if fmt == "xlsx":
+        from openpyxl.utils.exceptions import IllegalCharacterError
+
+        from shishi.errors import ShishiError
+
+        try:
+            return render_xlsx(report)
+        except IllegalCharacterError:  # as export does: Excel cannot store them, and check reports them
+            raise ShishiError(tr("台账文本含有 Excel 不能保存的控制字符（shishi check 可查到位置）", "ledger text holds a control character Excel cannot store (shishi check shows where)")) from None
+    if fmt == "json":
+        return to_json(report_data(report))
+    raise ValueError(fmt)
+
+
+def render_rollup(table: Table, targets: Table | None, data: dict, heading: str, fmt: str, rich: bool = False, page: int = TEXT_WIDTH):
+    """A roll-up in one of ROLLUP_FORMATS; `table` with its totals of targets, `data` its node_json."""
+    if fmt == "json":
+        return to_json(data)
+    if fmt == "csv":
+        return rollup_csv(data)
+    if fmt == "md":
+        out = [f"# {heading}", "", md_table(table), ""]
+        if targets:
+            out += [f"**{targets.title}**", "", md_table(targets), ""]
+        return "\n".join(out)
+    if fmt == "text":
+        out = [heading, text_table(table)]
+        if targets:
+            out += ["", targets.title, text_table(targets)]
+        return "\n".join(out) + "\n"
+    if fmt == "table":
+        from rich.text import Text
+
+        parts = [Text(heading, style="bold"), rich_table(table, title=False, page=page)]
+        if targets:
+            parts += [Text(""), rich_table(targets, page=page)]
+        return parts if rich else _rich_text(parts, page)
+    raise ValueError(fmt)
+
+
+def _rich_text(parts: list, page: int = TEXT_WIDTH) -> str:
+    console = _plain_console(page)
+    for p in parts:
+        console.print(p)
+    return _strip(console.file.getvalue())
+
+
+CSV_KEYS = [
+    "registered",
+    "received",
+    "resolved",
+    "verified",
+    "open",
+    "overdue",
+    "escalated",
+    "cancelled",
+    "beneficiaries",
+    "spent",
+    "budget",
+    "resolution_rate",
+    "on_time_rate",
+    "satisfaction_rate",
+    "mean_score",
+]
+
+
+def rollup_csv(data: dict) -> str:
+    """One line per unit node (its subtree's totals), raw numbers, rates as fractions."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["unit", "name", "tier", "depth"] + CSV_KEYS)
+
+    def visit(node: dict, depth: int) -> None:
+        w.writerow([node["unit"], node["name"], node["tier"], depth] + ["" if node[k] is None else _default(node[k]) if isinstance(node[k], Decimal) else node[k] for k in CSV_KEYS])
+        for c in node["children"]:
+            visit(c, depth + 1)
+
+    visit(data, 0)
+    return buf.getvalue()
+
+
+def format_for(path: str | None, fmt: str | None, default: str) -> str:
+    """The format asked for, else the one the output file's suffix names, else the default."""
+    if fmt:
+        return fmt
+    if path:
+        from pathlib import PurePath
+
+        return SUFFIXES.get(PurePath(path).suffix.lower(), default)
+    return default
+

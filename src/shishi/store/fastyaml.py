@@ -1,0 +1,217 @@
+"""A line-based reader for the block layout shishi writes, ten times faster than libyaml's events.
+
+libyaml (through ruamel.yaml.clib) hands every event to Python as an object,
+and building those objects is most of the cost of reading a ledger. Ledger
+files are almost always in the canonical block layout: `key: value` lines,
+`- ` entries, plain or quoted one-line scalars, comments. This module reads
+exactly that subset, straight from the lines, into the same `Map`/`Seq` data
+with the same positions and duplicate-key findings as `yamlio.parse`; on
+anything else (flow collections, block scalars, anchors, tags, tabs, several
+documents, multi-line scalars, empty values …) it returns None and the caller
+uses `yamlio.parse`, which also produces the error messages.
+"""
+
+from __future__ import annotations
+
+import re
+
+from shishi.store.yamlio import _BOOLS, _NULLS, MAX_DEPTH, Map, Seq
+
+# a key: no flow indicators, quotes, spaces or colons; then ':' and a space or the end
+_KEY = re.compile(r"([^\s\-?:,\[\]{}#&*!|>'\"%@`][^\s:#,\[\]{}]*):(?: +|$)")
+_PLAIN_START = frozenset("-?:,[]{}#&*!|>%@`")
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def parse(text: str) -> tuple[object, list[tuple[int, int, str]]] | None:
+    """(data, [(line, col, message)]) like `yamlio.parse`, or None when the text is outside the subset."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return None
+    # tabs, control characters and the line breaks only YAML knows (all not printable), document
+    # markers and directives: leave those to libyaml
+    if not text.replace("\n", "").isprintable() or any(m in text for m in ("\n---", "\n...", "\n%")) or text.startswith(("---", "...", "%")):
+        return None
+    try:
+        return _parse(text)
+    except _Unsupported:
+        return None
+
+
+def _scalar(s: str):
+    """The value of a one-line scalar starting at s[0] (col is its 1-based column)."""
+    c = s[0]
+    if c == "'":
+        i, n = 1, len(s)
+        while True:
+            j = s.find("'", i)
+            if j < 0:
+                raise _Unsupported
+            if j + 1 < n and s[j + 1] == "'":
+                i = j + 2
+                continue
+            break
+        _tail(s, j + 1)
+        return s[1:j].replace("''", "'")
+    if c == '"':
+        j = s.find('"', 1)
+        if j < 0 or "\\" in s[:j]:
+            raise _Unsupported
+        _tail(s, j + 1)
+        return s[1:j]
+    if c in _PLAIN_START:
+        raise _Unsupported
+    k = s.find(" #")
+    if k >= 0:
+        s = s[:k]
+    s = s.rstrip(" ")
+    if ": " in s or s.endswith(":"):
+        raise _Unsupported
+    if s in _NULLS:
+        return None
+    if s in _BOOLS:
+        return _BOOLS[s]
+    return s
+
+
+def _tail(s: str, j: int) -> None:
+    """After a closing quote: nothing but spaces and a comment."""
+    rest = s[j:]
+    stripped = rest.lstrip(" ")
+    if stripped and not (stripped[0] == "#" and len(stripped) < len(rest)):
+        raise _Unsupported
+
+
+# each line: indent, a dash and the spaces after it, a key and the spaces after its colon, the rest
+_LINE = re.compile(r"^( *)(?:(-)( +|$))?(?:([^\s\-?:,\[\]{}#&*!|>'\"%@`][^\s:#,\[\]{}]*):( +|$))?(.*)$", re.M)
+_SPECIAL = frozenset(_PLAIN_START | {"'", '"'})
+
+
+def _parse(text: str):
+    problems: list[tuple[int, int, str]] = []
+    # a frame: [container, indent (0-based column of its keys or dashes), pending key or None, key line, key col]
+    stack: list[list] = []
+    root = None
+    frame: list = []
+    special, nulls, bools = _SPECIAL, _NULLS, _BOOLS
+    bad_keys = _NULLS | frozenset(_BOOLS)
+    top_indent, top_map = -1, False  # of `frame`, for the fast path
+    lineno = 0
+    for indent_s, dash, dash_sp, key, key_sp, rest in _LINE.findall(text):
+        lineno += 1
+        indent = len(indent_s)
+        if key and not dash and indent == top_indent and top_map and frame[2] is None and key not in bad_keys:
+            # the common line: one more `key: value` of the current mapping
+            if not rest or rest[0] == "#":
+                frame[2], frame[3], frame[4] = key, lineno, indent + 1
+                continue
+            if rest[0] in special or " #" in rest or ": " in rest or rest[-1] in ": ":
+                value = _scalar(rest)
+            elif rest in nulls:
+                value = None
+            elif rest in bools:
+                value = bools[rest]
+            else:
+                value = rest
+            cont = frame[0]
+            if key in cont:
+                problems.append((lineno, indent + 1, f"duplicate key '{key}'"))
+            cont[key] = value
+            cont.pos[key] = (lineno, indent + 1, lineno, indent + len(key) + len(key_sp) + 2)
+            continue
+        if not key and not dash and (not rest or rest[0] == "#"):
+            continue  # blank or comment
+        # close what this line ends, open what a pending key announces
+        while stack:
+            cont, fi, pending = frame[0], frame[1], frame[2]
+            if type(cont) is Seq:
+                if indent == fi and dash:
+                    break
+                if indent > fi:
+                    raise _Unsupported  # a scalar continued on the next line
+            elif indent >= fi:
+                if pending is None:
+                    if indent > fi or dash:
+                        raise _Unsupported
+                    break
+                if indent == fi and not dash:
+                    raise _Unsupported
+                # the pending key's value is the block that starts here
+                child = Seq() if dash else Map()
+                child.pos = [] if dash else {}
+                child.line, child.col = lineno, indent + 1
+                if pending in cont:
+                    problems.append((frame[3], frame[4], f"duplicate key '{pending}'"))
+                cont[pending] = child
+                cont.pos[pending] = (frame[3], frame[4], lineno, indent + 1)
+                frame[2] = None
+                if len(stack) >= MAX_DEPTH:
+                    raise _Unsupported
+                frame = [child, indent, None, 0, 0]
+                stack.append(frame)
+                break
+            elif pending is not None:
+                raise _Unsupported  # an empty value: libyaml places it
+            stack.pop()
+            if stack:
+                frame = stack[-1]
+        if not stack:
+            if root is not None:
+                raise _Unsupported  # a second node at the top: an error libyaml words
+            root = Seq() if dash else Map()
+            root.pos = [] if dash else {}
+            root.line, root.col = lineno, indent + 1
+            frame = [root, indent, None, 0, 0]
+            stack.append(frame)
+        cont = frame[0]
+        if dash:
+            col = indent + 1 + len(dash_sp)  # 0-based column of the entry's content
+            if not key:
+                if not rest or rest[0] == "#" or rest[0] == "-" and (len(rest) == 1 or rest[1] == " "):
+                    raise _Unsupported
+                cont.append(_scalar(rest))
+                cont.pos.append((lineno, col + 1))
+                top_indent, top_map = frame[1], False
+                continue
+            child = Map()
+            child.pos = {}
+            child.line, child.col = lineno, col + 1
+            cont.append(child)
+            cont.pos.append((lineno, col + 1))
+            if len(stack) >= MAX_DEPTH:
+                raise _Unsupported
+            frame = [child, col, None, 0, 0]
+            stack.append(frame)
+            cont = child
+        elif not key or type(cont) is not Map:
+            raise _Unsupported
+        else:
+            col = indent
+        if key in nulls or key in bools:
+            raise _Unsupported
+        if not rest or rest[0] == "#":
+            if not key_sp and rest:
+                raise _Unsupported
+            frame[2], frame[3], frame[4] = key, lineno, col + 1
+            top_indent, top_map = frame[1], True
+            continue
+        if rest[0] in special or " #" in rest or ": " in rest or rest[-1] == ":" or rest[-1] == " ":
+            value = _scalar(rest)
+        elif rest in nulls:
+            value = None
+        elif rest in bools:
+            value = bools[rest]
+        else:
+            value = rest
+        if key in cont:
+            problems.append((lineno, col + 1, f"duplicate key '{key}'"))
+        cont[key] = value
+        cont.pos[key] = (lineno, col + 1, lineno, col + len(key) + len(key_sp) + 2)
+        top_indent, top_map = frame[1], type(frame[0]) is Map
+    if stack and stack[-1][2] is not None:
+        raise _Unsupported
+    return root, problems

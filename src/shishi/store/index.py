@@ -1,0 +1,1163 @@
+"""The incremental index: an SQLite cache of everything read from the ledger tree.
+
+`<root>/.shishi/index.sqlite` (git-ignored) holds, per file, what reading it
+produced: its items (fields as columns for `shishi query`, and two marshal
+blobs per file: the `hot` fields every load needs, the `full` items), targets,
+milestones, extensions, the file's problems, the IDs of items too broken to
+validate, unit records, surveys. A run stats every file and re-reads only
+those whose size or mtime changed — and, when a file was written so recently
+that its mtime cannot be trusted, those whose content hash changed. Many
+changed files are parsed (and stored) by worker processes.
+
+`load(root)` then builds the `Ledger` from the index: each entry's item is an
+`ItemRecord` whose HOT_FIELDS (status, dates, resolution, targets …: what
+roll-ups, reports and filters read) come from the `hot` blob, and whose other
+fields are filled in, a file at a time, from the `full` blob when first read.
+Records read like the Pydantic `Item` (same attribute names and values);
+anything else (`model_dump`, `model_copy` …) is answered by the real `Item`,
+validated from the record. Key positions (for problems) come from reading the
+item's file again, which only a problem needs.
+
+The index is a cache: when it is missing, corrupt, from another schema or
+written by other code (a fingerprint of the reading code), it is rebuilt; when
+SQLite fails at all, the caller reads the files directly. WAL journaling lets
+readers and one writer work at once; each load reads from one snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from shishi.errors import Problem
+from shishi.i18n import get_lang, set_lang, tr
+from shishi.store import tree as t
+from shishi.store.model import Config, Item, SurveyEntry, Unit
+from shishi.store.yamlio import Map, Seq, YamlError, decode
+
+SCHEMA_VERSION = 1
+DB_NAME = "index.sqlite"
+RACY_NS = 2_000_000_000  # an mtime this close to the time the file was read may hide a later write
+PARALLEL_BYTES = 1_500_000  # parse changed files in worker processes above this much text (~2,000 items)
+PROGRESS_BYTES = 2_500_000  # show a progress bar on a terminal above this much text (~3,500 items)
+
+# The tables, as documented for `shishi query` in README.md ("### Speed").
+SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE files(path TEXT PRIMARY KEY, kind TEXT, unit TEXT, size INTEGER, mtime_ns INTEGER, hash TEXT,
+    read_ns INTEGER, lang TEXT, problems INTEGER, items INTEGER, hot BLOB, full BLOB);
+CREATE TABLE problems(file TEXT, line INTEGER, col INTEGER, message TEXT, severity TEXT);
+CREATE TABLE config(file TEXT PRIMARY KEY, json TEXT);
+CREATE TABLE units(path TEXT PRIMARY KEY, file TEXT, name TEXT, kind TEXT, short TEXT, code TEXT, clerk TEXT,
+    parent TEXT, depth INTEGER, json TEXT, data TEXT);
+CREATE TABLE items(file TEXT, seq INTEGER, unit TEXT, line INTEGER, id TEXT, kind TEXT, status TEXT, title TEXT,
+    category TEXT, source TEXT, handling TEXT, owner TEXT, opened TEXT, due TEXT, budget TEXT, escalated_from TEXT,
+    escalated_to TEXT, resolved TEXT, beneficiaries INTEGER, spent TEXT, satisfaction TEXT, verified TEXT,
+    cancelled TEXT, supervision TEXT);
+CREATE TABLE targets(item TEXT, file TEXT, seq INTEGER, name TEXT, unit TEXT, planned TEXT, actual TEXT);
+CREATE TABLE milestones(item TEXT, file TEXT, seq INTEGER, name TEXT, due TEXT, done TEXT);
+CREATE TABLE extensions(item TEXT, file TEXT, seq INTEGER, date TEXT, milestone TEXT, original TEXT, "to" TEXT,
+    reason TEXT, approved_by TEXT, late INTEGER);
+CREATE TABLE broken(id TEXT, file TEXT, line INTEGER, col INTEGER);
+CREATE TABLE surveys(file TEXT, seq INTEGER, line INTEGER, unit TEXT, quarter TEXT, agency TEXT, date TEXT, sample INTEGER, json TEXT);
+CREATE TABLE survey_counts(file TEXT, seq INTEGER, unit TEXT, quarter TEXT, level TEXT, count INTEGER);
+CREATE INDEX items_file ON items(file, seq);
+CREATE INDEX items_id ON items(id);
+CREATE INDEX problems_file ON problems(file);
+CREATE INDEX targets_file ON targets(file);
+CREATE INDEX milestones_file ON milestones(file);
+CREATE INDEX extensions_file ON extensions(file);
+CREATE INDEX broken_file ON broken(file);
+CREATE INDEX surveys_file ON surveys(file);
+CREATE INDEX survey_counts_file ON survey_counts(file);
+"""
+PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts")
+
+
+# ------------------------------------------------------------------ light records
+
+
+class _no_gc:
+    """The cyclic garbage collector paused while hundreds of thousands of objects are built.
+
+    Without the pause it walks all of them again and again as they pile up,
+    which halves the speed of a large load; pausing only delays collecting
+    the few cycles among them (records and their file's filler).
+    """
+
+    def __enter__(self):
+        import gc
+
+        self.was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        import gc
+
+        if self.was:
+            gc.enable()
+
+
+class _FrozenEmpty(list):
+    """The one shared empty list of loaded records: reads like [], refuses changes."""
+
+    def _refuse(self, *a, **k):
+        raise TypeError("records loaded from the index are read-only (model_copy() gives an editable Item)")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+
+
+EMPTY: list = _FrozenEmpty()
+
+
+_DAYS: dict[str, date] = {}
+
+
+def _day(s: str) -> date:
+    """A date from its ISO text; equal dates share one (immutable) object: a year has 365 of them."""
+    d = _DAYS.get(s)
+    if d is None:
+        d = _DAYS[s] = date.fromisoformat(s)
+    return d
+
+
+_ISOS: dict[date, str] = {}
+
+
+def _iso(d: date) -> str:
+    """A date's ISO text, one object per date: marshal then stores each date once per file."""
+    s = _ISOS.get(d)
+    if s is None:
+        s = _ISOS[d] = d.isoformat()
+    return s
+
+
+def _kind(annotation) -> tuple:
+    """What a field holds: ("plain",), ("date",), ("decimal",), ("model", M) or ("list", inner kind)."""
+    import types
+    import typing
+
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _kind(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        kinds = [_kind(a) for a in typing.get_args(annotation) if a is not type(None)]
+        return kinds[0] if len(kinds) == 1 else ("plain",)
+    if origin is list:
+        return ("list", _kind(typing.get_args(annotation)[0]))
+    if annotation is date:
+        return ("date",)
+    if annotation is Decimal:
+        return ("decimal",)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return ("model", annotation)
+    return ("plain",)
+
+
+def _reader(kind: tuple, form: str):
+    """A function from the stored form ("json" dicts or "tuple"s) of a field to its value; None for as-is."""
+    if kind[0] == "date":
+        return _day
+    if kind[0] == "decimal":
+        return Decimal
+    if kind[0] == "model":
+        cls = record_class(kind[1])
+        return cls.from_json if form == "json" else cls.from_tuple
+    if kind[0] == "list":
+        inner = _reader(kind[1], form)
+        if inner is None:
+            return lambda v: list(v) if v else EMPTY  # [] shared and read-only: a third of a record's size otherwise
+        return lambda v: [inner(x) for x in v] if v else EMPTY
+    return None
+
+
+def _writer(kind: tuple):
+    """A function from a field's value on a validated Pydantic model to its tuple form; None for as-is."""
+    if kind[0] == "date":
+        return _iso
+    if kind[0] == "decimal":
+        return str
+    if kind[0] == "model":
+        return record_class(kind[1]).to_tuple
+    if kind[0] == "list":
+        inner = _writer(kind[1])
+        return (lambda v: tuple(v)) if inner is None else (lambda v: tuple(inner(x) for x in v))
+    return None
+
+
+class Record:
+    """Base of the light, slotted mirrors of the Pydantic records (see `record_class`)."""
+
+    __slots__ = ()
+    model: type[BaseModel]
+    fields: tuple[str, ...]
+
+    def full(self) -> BaseModel:
+        """The record as its validated Pydantic model."""
+        return self.model.model_validate(self._plain())
+
+    def _plain(self) -> dict:
+        out = {}
+        for name in self.fields:
+            v = getattr(self, name)
+            if isinstance(v, Record):
+                v = v._plain()
+            elif isinstance(v, list):
+                v = [x._plain() if isinstance(x, Record) else x for x in v]
+            out[name] = v
+        return out
+
+    def __getattr__(self, name: str):
+        # Pydantic's API (model_dump, model_copy …) on the real model
+        if name.startswith("_") or name in type(self).fields:
+            raise AttributeError(name)
+        return getattr(self.full(), name)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Record):
+            return type(other) is type(self) and all(getattr(self, f) == getattr(other, f) for f in self.fields)
+        if isinstance(other, BaseModel):
+            return self.full() == other
+        return NotImplemented
+
+    __hash__ = None  # like Pydantic models
+
+    def __repr__(self) -> str:
+        return f"{self.model.__name__}({', '.join(f'{f}={getattr(self, f)!r}' for f in self.fields)})"
+
+    def __reduce__(self):
+        return (_rebuild, (self.model, self._plain()))
+
+
+def _rebuild(model: type[BaseModel], plain: dict):
+    return from_plain(model, plain)
+
+
+_RECORDS: dict[type, type] = {}
+
+# fields whose few values repeat over the whole tree: stored once per file (marshal keeps interned strings
+# once) and read back as one object each
+SHARED_TEXT = {("Item", "kind"), ("Item", "status"), ("Item", "category"), ("Item", "source"), ("Item", "handling"), ("Item", "owner"),
+               ("Resolution", "satisfaction"), ("Verification", "by"), ("Supervision", "level"), ("Supervision", "by")}
+
+
+def _assign(n: str, kind: tuple, form: str, env: dict) -> str:
+    """Generated code setting o.<n> from `v`, its stored form; conversions inlined (no call for a cached date or an empty list)."""
+    k = kind[0]
+    if k == "plain":
+        return f"o.{n} = v"
+    if k == "date":
+        return f"o.{n} = None if v is None else (days_get(v) or day(v))"
+    if k == "decimal":
+        return f"o.{n} = None if v is None else Decimal(v)"
+    f = f"{form}_{n}"
+    if k == "model":
+        env[f] = _reader(kind, form)
+        return f"o.{n} = None if v is None else {f}(v)"
+    inner = _reader(kind[1], form)  # a list
+    if inner is None:
+        return f"o.{n} = list(v) if v else EMPTY"
+    env[f] = inner
+    return f"o.{n} = [{f}(x) for x in v] if v else EMPTY"
+
+
+def _env(cls) -> dict:
+    return {"new": object.__new__, "cls": cls, "days_get": _DAYS.get, "day": _day, "Decimal": Decimal, "EMPTY": EMPTY}
+
+
+def record_class(model: type[BaseModel], declared: type | None = None) -> type:
+    """The light record class mirroring a Pydantic model: same field names, slots, no validation.
+
+    Generated per class (a loop over fields costs twice as much per record):
+    `from_json(d)` from the model's JSON (None values left out), `to_tuple(m)`
+    from a validated model to a tuple in field order (dates and money as
+    text, as in JSON), `from_tuple(t)` back, and `fill_tuple(o, t)`
+    completing a record in place.
+    """
+    cls = _RECORDS.get(model)
+    if cls is not None:
+        return cls
+    names = tuple(model.model_fields)
+    cls = declared or type(f"{model.__name__}Record", (Record,), {"__slots__": names, "model": model, "fields": names, "__module__": __name__})
+    _RECORDS[model] = cls  # before the converters: records may nest
+    kinds = {n: _kind(f.annotation) for n, f in model.model_fields.items()}
+    env = _env(cls)
+    more = ["    o._more = None"] if "_more" in getattr(cls, "__slots__", ()) else []
+    body_json = [f"    v = d.get({n!r})\n    {_assign(n, kinds[n], 'json', env)}" for n in names]  # JSON leaves out None only
+    body_tuple = [f"    v = t[{i}]\n    {_assign(n, kinds[n], 'tuple', env)}" for i, n in enumerate(names)]
+    src = ["def from_json(d):", "    o = new(cls)", *body_json, *more, "    return o", ""]
+    src += ["def fill_tuple(o, t):", *body_tuple, *more, ""]
+    src += ["def from_tuple(t):", "    o = new(cls)", *body_tuple, *more, "    return o", ""]
+    src += ["def to_tuple(m):", "    return ("]  # read straight off the model: ten times Pydantic's JSON-mode dump
+    env["intern"] = sys.intern
+    for n in names:
+        w = _writer(kinds[n])
+        env[f"w_{n}"] = w
+        if (model.__name__, n) in SHARED_TEXT:
+            src.append(f"        None if m.{n} is None else intern(m.{n}),")
+        else:
+            src.append(f"        m.{n}," if w is None else f"        None if m.{n} is None else w_{n}(m.{n}),")
+    src.append("    )")
+    exec("\n".join(src), env)  # noqa: S102 - generated from the model's field names only
+    for name in ("from_json", "fill_tuple", "from_tuple", "to_tuple"):
+        setattr(cls, name, staticmethod(env[name]))
+    return cls
+
+
+def from_plain(model: type[BaseModel], plain: dict) -> Record:
+    """A record from plain data, validated by the model (as the index stores it: through JSON)."""
+    return record_class(model).from_json(json.loads(model.model_validate(plain).model_dump_json(exclude_none=True)))
+
+
+class ItemRecord(Record):
+    """An item from the index: the fields rollups and filters read come from the file's `hot` blob
+    (`_more` set), the others from the item's JSON when one of them is first read."""
+
+    __slots__ = tuple(Item.model_fields) + ("_more",)
+    model = Item
+    fields = tuple(Item.model_fields)
+
+    def __getattr__(self, name: str):
+        if name in ItemRecord.fields:
+            try:
+                more = object.__getattribute__(self, "_more")
+            except AttributeError:
+                more = None
+            if more is not None:
+                more(self)
+                return object.__getattribute__(self, name)
+        return Record.__getattr__(self, name)
+
+
+def _item_record_class() -> type:
+    return _RECORDS.get(Item) or record_class(Item, ItemRecord)
+
+
+# The fields of an item every load builds, for every item: what roll-ups, reports and filters read
+# (rollup.contribute lists its own). The others are read, a file at a time, when first wanted.
+HOT_FIELDS = (
+    "id",
+    "kind",
+    "status",
+    "category",
+    "opened",
+    "due",
+    "budget",
+    "escalated_from",
+    "resolution",
+    "verification",
+    "cancellation",
+    "supervision",
+    "targets",
+    "extensions",
+)
+
+
+# ------------------------------------------------------------------ positions
+
+
+def encode_node(node: object, values: bool) -> object:
+    """A Map/Seq tree as JSON-able lists keeping every position (scalar values only when asked)."""
+    if isinstance(node, Map):
+        return ["m", node.line, node.col, [[k, *node.pos[k], encode_node(v, values)] for k, v in node.items()]]
+    if isinstance(node, Seq):
+        return ["s", node.line, node.col, [[*node.pos[i], encode_node(v, values)] for i, v in enumerate(node)]]
+    return node if values else None
+
+
+def decode_node(blob: object) -> object:
+    if not isinstance(blob, list):
+        return blob
+    if blob[0] == "m":
+        m = Map()
+        m.line, m.col, m.pos = blob[1], blob[2], {}
+        for k, kl, kc, vl, vc, child in blob[3]:
+            m[k] = decode_node(child)
+            m.pos[k] = (kl, kc, vl, vc)
+        return m
+    s = Seq()
+    s.line, s.col, s.pos = blob[1], blob[2], []
+    for line, col, child in blob[3]:
+        s.append(decode_node(child))
+        s.pos.append((line, col))
+    return s
+
+
+# ------------------------------------------------------------------ reading one file (in any process)
+
+
+@dataclass
+class FileResult:
+    path: str
+    kind: str
+    unit: str
+    size: int
+    mtime_ns: int
+    hash: str
+    read_ns: int
+    problems: list[tuple] = field(default_factory=list)
+    rows: dict[str, list[tuple]] = field(default_factory=dict)
+    items: int = 0
+
+
+def _s(v) -> str | None:
+    return None if v is None else str(v)
+
+
+def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult:
+    """Read one file of the tree into the rows the index stores for it (pure: safe in a worker process)."""
+    from shishi.store.ledger import read_items, read_record, read_surveys, read_yaml
+
+    if get_lang() != lang:
+        set_lang(lang)
+    path = Path(root) / rp
+    read_ns = time.time_ns()
+    try:
+        st = os.stat(path, follow_symlinks=False)
+        raw = t.read_bytes(path)
+    except OSError as e:
+        res = FileResult(rp, kind, unit, -1, -1, "", read_ns)
+        res.problems.append((0, 0, getattr(e, "strerror", None) or str(e), "error"))
+        return res
+    res = FileResult(rp, kind, unit, st.st_size, st.st_mtime_ns, hashlib.blake2b(raw, digest_size=16).hexdigest(), read_ns)
+    problems: list[Problem] = []
+    if kind == "ledger":
+        try:
+            text = decode(raw)
+        except YamlError as e:
+            problems.append(Problem(rp, e.line, e.col, e.message))
+            text = None
+        if text is not None:
+            entries, ps, broken = read_items(rp, unit, text)
+            problems += ps
+            res.rows = _item_rows(rp, unit, entries)
+            res.rows["broken"] = [(i, rp, line, col) for i, line, col in broken]
+            res.items = len(entries)
+    elif kind in ("config", "unit"):
+        rec, data, ps = read_record(Path(root), path, Config if kind == "config" else Unit, raw)
+        problems += ps
+        if rec is not None:
+            blob = json.dumps(encode_node(data, True), ensure_ascii=False)
+            res.rows["record"] = [(rec.model_dump_json(exclude_none=True), blob)]
+    elif kind == "survey":
+        data, ps = read_yaml(Path(root), path, raw)
+        problems += ps
+        surveys = read_surveys(rp, data, problems)
+        res.rows["surveys"] = [
+            (rp, seq, line, s.unit, s.quarter, s.agency, _s(s.date), sum(s.counts.values()), s.model_dump_json(exclude_none=True))
+            for seq, (s, _rp, line) in enumerate(surveys)
+        ]
+        res.rows["survey_counts"] = [(rp, seq, s.unit, s.quarter, lv, n) for seq, (s, _rp, _line) in enumerate(surveys) for lv, n in s.counts.items()]
+    res.problems = [(p.line, p.col, p.message, p.severity) for p in problems]
+    return res
+
+
+def _item_rows(rp: str, unit: str, entries) -> dict[str, list]:
+    """The rows of one ledger file's items, and its two blobs (marshal, one per file):
+
+    `hot`: per item (line, position of its ID or None when at the line's `- id:`,
+    *the HOT_FIELDS in tuple form) — what every load builds; `full`: every item
+    as a tuple in field order (ItemRecord.from_tuple) — read when a field
+    outside HOT_FIELDS is first wanted.
+    """
+    import marshal
+
+    from shishi.store.yamlio import key_position
+
+    to_tuple = _item_record_class().to_tuple
+    names = tuple(Item.model_fields)
+    hot_at = [names.index(n) for n in HOT_FIELDS]
+    items, targets, milestones, extensions, hot, full = [], [], [], [], [], []
+    for seq, e in enumerate(entries):
+        it = e.item
+        res, ver = it.resolution, it.verification
+        id_pos = key_position(e.data, "id")
+        tup = to_tuple(it)
+        full.append(tup)
+        hot.append((e.line, None if id_pos == (e.line, 3) else id_pos, *[tup[i] for i in hot_at]))
+        items.append(
+            (
+                rp,
+                seq,
+                unit,
+                e.line,
+                it.id,
+                it.kind,
+                it.status,
+                it.title,
+                it.category,
+                it.source,
+                it.handling,
+                it.owner,
+                _s(it.opened),
+                _s(it.due),
+                _s(it.budget),
+                it.escalated_from,
+                it.escalated_to,
+                _s(res.date) if res else None,
+                res.beneficiaries if res else None,
+                _s(res.spent) if res else None,
+                res.satisfaction if res else None,
+                _s(ver.date) if ver else None,
+                _s(it.cancellation.date) if it.cancellation else None,
+                it.supervision.level if it.supervision else None,
+            )
+        )
+        targets += [(it.id, rp, i, x.name, x.unit, _s(x.planned), _s(x.actual)) for i, x in enumerate(it.targets)]
+        milestones += [(it.id, rp, i, m.name, _s(m.due), _s(m.done)) for i, m in enumerate(it.milestones)]
+        extensions += [
+            (it.id, rp, i, _s(x.date), x.milestone, _s(x.original), _s(x.to), x.reason, x.approved_by, int(x.late)) for i, x in enumerate(it.extensions)
+        ]
+    blobs = (marshal.dumps(hot), marshal.dumps(full))
+    return {"items": items, "targets": targets, "milestones": milestones, "extensions": extensions, "hot": blobs}
+
+
+def _read_many(args: tuple[str, list[tuple[str, str, str]], str]) -> list[FileResult]:
+    root, jobs, lang = args
+    with _no_gc():
+        return [read_file(root, rp, kind, unit, lang) for rp, kind, unit in jobs]
+
+
+_WORKER_CON: sqlite3.Connection | None = None
+
+
+def _read_and_store(args: tuple[str, list[tuple[str, str, str]], str]) -> int:
+    """In a worker process: read a chunk of files and store them itself (no results pickled back); returns the bytes read."""
+    global _WORKER_CON
+    root, jobs, lang = args
+    if _WORKER_CON is None:
+        _WORKER_CON = connect(Path(root))
+    results = _read_many(args)
+    with _write(_WORKER_CON), _no_gc():
+        for res in results:
+            _store(_WORKER_CON, res, lang)
+    return sum(max(0, r.size) for r in results)
+
+
+# ------------------------------------------------------------------ the index
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be used here (read-only tree, SQLite trouble): read the files directly."""
+
+
+def fingerprint() -> str:
+    """What the stored rows depend on besides the files: this code, the models, Pydantic."""
+    import pydantic
+
+    from shishi.store import fastyaml, ledger, model, yamlio
+
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{SCHEMA_VERSION} {pydantic.VERSION} {sys.version_info[:2]}".encode())
+    for mod in (sys.modules[__name__], fastyaml, ledger, model, yamlio, t):
+        h.update(Path(mod.__file__).read_bytes())
+    return h.hexdigest()
+
+
+def db_path(root: Path) -> Path:
+    return Path(root) / t.STATE_DIR / DB_NAME
+
+
+def connect(root: Path, readonly: bool = False) -> sqlite3.Connection:
+    """A connection to the tree's index, created or rebuilt as needed; IndexUnavailable when it cannot be."""
+    path = db_path(root)
+    last: Exception | None = None
+    for _attempt in range(3):
+        con = None
+        try:
+            if readonly:
+                con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30, isolation_level=None, check_same_thread=False)
+                con.execute("PRAGMA query_only=1")
+                _check_schema(con, rebuild=False)
+                return con
+            path.parent.mkdir(exist_ok=True)
+            con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            if con.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
+                raise IndexUnavailable("no WAL journal here")
+            con.execute("PRAGMA synchronous=NORMAL")
+            _check_schema(con, rebuild=True)
+            return con
+        except sqlite3.DatabaseError as e:
+            last = e
+            if con is not None:
+                con.close()
+            if readonly or isinstance(e, sqlite3.OperationalError):  # locked, read-only, cannot open: leave it be
+                break
+            drop(root)  # not a database, or damaged: it is only a cache
+        except (OSError, IndexUnavailable) as e:
+            last = e
+            if con is not None:
+                con.close()
+            break
+    raise IndexUnavailable(str(last))
+
+
+def drop(root: Path) -> None:
+    """Delete the index (it is rebuilt on the next read)."""
+    path = db_path(root)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _check_schema(con: sqlite3.Connection, rebuild: bool) -> None:
+    want = fingerprint()
+    if _stored_fingerprint(con) == want:
+        return
+    if not rebuild:
+        raise sqlite3.DatabaseError("index from another version of shishi")
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        if _stored_fingerprint(con) != want:  # another process may have rebuilt it meanwhile
+            for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
+                con.execute(f'DROP TABLE IF EXISTS "{name}"')
+            for stmt in SCHEMA.split(";"):
+                if stmt.strip():
+                    con.execute(stmt)
+            con.execute("INSERT INTO meta VALUES ('fingerprint', ?), ('schema_version', ?)", (want, str(SCHEMA_VERSION)))
+            con.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _stored_fingerprint(con: sqlite3.Connection) -> str | None:
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
+    except sqlite3.OperationalError as e:
+        if "no such table" in str(e):
+            return None
+        raise
+    return row[0] if row else None
+
+
+@dataclass
+class Refresh:
+    """What a refresh did: files parsed (by path), files dropped, whether workers were used."""
+
+    parsed: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    parallel: bool = False
+
+
+def _rel(unit: str, name: str) -> str:
+    """A file's path relative to the root: what tree.rel gives, without pathlib (thousands of units)."""
+    return f"{unit}/{name}" if unit else name
+
+
+def _tree_files(root: Path, units: dict[str, t.UnitDir], units_only: bool = False) -> list[tuple[str, str, str]]:
+    """(relative path, kind, unit) of every file the ledger is read from, in reading order."""
+    files = [(t.CONFIG_FILE, "config", "")]
+    for path in units:
+        files.append((_rel(path, t.UNIT_FILE), "unit", path))
+    if units_only:
+        return files
+    for path, ud in units.items():
+        try:
+            names = os.listdir(ud.dir)
+        except OSError:
+            continue
+        for name in sorted(n for n in names if t.LEDGER_RE.match(n)):
+            files.append((_rel(path, name), "ledger", path))
+    for f in t.survey_files(root):
+        files.append((t.rel(root, f), "survey", ""))
+    return files
+
+
+def _scan(con: sqlite3.Connection, root: Path):
+    """(units, walk problems, files, files present) of the tree: as tree.walk_units and `_tree_files` find them.
+
+    Walking ten thousand unit directories costs more than a stat of each: the
+    last walk is kept in the index with the mtime of every directory it looked
+    into, and reused while none of them changed (nor was changed so recently
+    that its mtime cannot be trusted).
+    """
+    import marshal
+
+    lang = get_lang()
+    row = con.execute("SELECT value FROM meta WHERE key='walk'").fetchone()
+    if row is not None:
+        try:
+            w_lang, read_ns, dirs, units_l, problems_l, files, present = marshal.loads(row[0])
+        except (EOFError, ValueError, TypeError):
+            w_lang = None
+        if w_lang == lang and _dirs_unchanged(root, dirs, read_ns):
+            units = {p: t.UnitDir(p, root / p if p else root, list(ch)) for p, ch in units_l}
+            return units, [Problem(*p) for p in problems_l], [tuple(f) for f in files], [tuple(f) for f in present]
+    read_ns = time.time_ns()
+    units, problems = t.walk_units(root)
+    files = _tree_files(root, units)
+    present = [f for f in files if f[1] != "unit" or os.path.exists(os.path.join(root, f[0]))]
+    dirs = _looked_into(root, units)
+    blob = marshal.dumps(
+        (lang, read_ns, dirs, [(p, u.children) for p, u in units.items()], [(p.path, p.line, p.col, p.message, p.severity) for p in problems], files, present)
+    )
+    with _write(con):
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('walk', ?)", (blob,))
+    return units, problems, files, present
+
+
+def _looked_into(root: Path, units: dict[str, t.UnitDir]) -> list[tuple[str, int]]:
+    """(path, mtime_ns) of every directory whose listing the walk depends on: units, their other subdirectories, surveys/."""
+    out = []
+    for path, ud in units.items():
+        try:
+            out.append((path, os.stat(ud.dir).st_mtime_ns))
+            with os.scandir(ud.dir) as it:
+                for e in it:
+                    sub = f"{path}/{e.name}" if path else e.name
+                    if sub not in units and not e.name.startswith(".") and e.is_dir(follow_symlinks=False):
+                        out.append((sub, e.stat(follow_symlinks=False).st_mtime_ns))
+        except OSError:
+            out.append((path, -1))
+    return out
+
+
+def _dirs_unchanged(root: Path, dirs: list, read_ns: int) -> bool:
+    for path, mtime in dirs:
+        try:
+            now = os.stat(os.path.join(root, path) if path else root).st_mtime_ns
+        except OSError:
+            return False
+        if now != mtime or now >= read_ns - RACY_NS:
+            return False
+    return True
+
+
+def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str]], parallel: bool | None = None, units_only: bool = False) -> Refresh:
+    """Bring the index up to date with the files: re-read only those that changed.
+
+    Results are stored batch by batch, each in its own short transaction, so
+    memory stays flat and other processes are never kept waiting long. With
+    units_only, `files` are the config and unit files only, and only those
+    kinds are dropped when gone.
+    """
+    lang = get_lang()
+    known = {r[0]: r[1:] for r in con.execute("SELECT path, kind, unit, size, mtime_ns, hash, read_ns, lang, problems FROM files")}
+    if units_only:
+        known = {rp: k for rp, k in known.items() if k[0] in ("config", "unit")}
+    stale: list[tuple[str, str, str, int]] = []
+    maybe: list[tuple[str, str, str, str]] = []  # same stat, but too recent to trust: compare hashes
+    for rp, kind, unit in files:
+        k = known.get(rp)
+        try:
+            st = os.stat(os.path.join(root, rp), follow_symlinks=False)
+        except OSError:
+            st = None
+        if k is None or st is None or k[0] != kind or k[1] != unit or (k[7] and k[6] != lang) or k[2] != st.st_size or k[3] != st.st_mtime_ns:
+            stale.append((rp, kind, unit, st.st_size if st else 0))
+        elif st.st_mtime_ns >= k[5] - RACY_NS:
+            maybe.append((rp, kind, unit, k[4]))
+    touched: list[tuple[int, str]] = []  # unchanged content: only a newer read time
+    for rp, kind, unit, digest in maybe:
+        try:
+            raw = t.read_bytes(root / rp)
+        except OSError:
+            raw = None
+        if raw is None or hashlib.blake2b(raw, digest_size=16).hexdigest() != digest:
+            stale.append((rp, kind, unit, len(raw or b"")))
+        else:
+            touched.append((time.time_ns(), rp))
+    present = {rp for rp, _k, _u in files}
+    gone = [rp for rp in known if rp not in present]
+    out = Refresh(parsed=[rp for rp, _k, _u, _s in stale], dropped=gone)
+    if gone or touched:
+        with _write(con):
+            for rp in gone:
+                _delete_file(con, rp)
+            con.executemany("UPDATE files SET read_ns=? WHERE path=?", touched)
+    for batch in _read_batches(root, stale, lang, parallel, out):
+        if batch:  # (the workers of a parallel read store their own)
+            with _write(con), _no_gc():
+                for res in batch:
+                    _store(con, res, lang)
+    return out
+
+
+class _write:
+    """A write transaction taken at once (BEGIN IMMEDIATE), committed or rolled back."""
+
+    def __init__(self, con: sqlite3.Connection):
+        self.con = con
+
+    def __enter__(self):
+        self.con.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb):
+        self.con.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _read_batches(root: Path, stale: list[tuple[str, str, str, int]], lang: str, parallel: bool | None, out: Refresh):
+    """The FileResults of the stale files to store, in order, a batch (~2 MB of text) at a time;
+    in a parallel read the workers store them, and the batches are empty."""
+    total = sum(size for *_x, size in stale)
+    workers = _workers()
+    if parallel is None:
+        parallel = total >= PARALLEL_BYTES and workers > 1
+    chunks = _chunks(stale, max(64 * 1024, min(2_000_000, total // (4 * workers))))
+    bar = _progress(total)
+    try:
+        if parallel and len(chunks) > 1:
+            out.parallel = True
+            for size in _read_parallel(root, chunks, lang):
+                yield []
+                if bar:
+                    bar[0].advance(bar[1], size)
+            return
+        for chunk in chunks:
+            batch = _read_many((str(root), [job[:3] for job in chunk], lang))
+            yield batch
+            if bar:
+                bar[0].advance(bar[1], sum(max(0, r.size) for r in batch))
+    finally:
+        if bar:
+            bar[0].stop()
+
+
+def _workers() -> int:
+    """Worker processes for a big cold read: $SHISHI_INDEX_WORKERS (1: none), else one per CPU, at most 8."""
+    try:
+        return max(1, int(os.environ["SHISHI_INDEX_WORKERS"]))
+    except (KeyError, ValueError):
+        return min(os.cpu_count() or 1, 8)
+
+
+def _chunks(stale: list[tuple[str, str, str, int]], target: int) -> list[list[tuple[str, str, str, int]]]:
+    chunks, cur, acc = [], [], 0
+    for job in stale:
+        cur.append(job)
+        acc += job[3]
+        if acc >= target:
+            chunks.append(cur)
+            cur, acc = [], 0
+    if cur:
+        chunks.append(cur)
+    return chunks
+
+
+def _read_parallel(root: Path, chunks: list[list[tuple[str, str, str, int]]], lang: str):
+    """Parse and store chunks in worker processes; yields the bytes read by each chunk as it is done."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    with ProcessPoolExecutor(max_workers=max(2, _workers()), mp_context=multiprocessing.get_context(method)) as pool:
+        yield from pool.map(_read_and_store, [(str(root), [job[:3] for job in c], lang) for c in chunks])
+
+
+def _progress(sizes: int):
+    """A Rich progress bar on stderr, for long cold reads on a terminal only."""
+    if sizes < PROGRESS_BYTES or not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    p = Progress(
+        TextColumn(tr("读取台账", "reading ledgers")),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    p.start()
+    return p, p.add_task("read", total=max(1, sizes))
+
+
+def _delete_file(con: sqlite3.Connection, rp: str) -> None:
+    for table in PER_FILE:
+        con.execute(f"DELETE FROM {table} WHERE file=?", (rp,))
+    con.execute("DELETE FROM units WHERE file=?", (rp,))
+    con.execute("DELETE FROM config WHERE file=?", (rp,))
+    con.execute("DELETE FROM files WHERE path=?", (rp,))
+
+
+def _store(con: sqlite3.Connection, res: FileResult, lang: str) -> None:
+    """Replace what the index holds for one file with what reading it gave."""
+    rp, rows = res.path, res.rows
+    if con.execute("SELECT 1 FROM files WHERE path=?", (rp,)).fetchone():
+        _delete_file(con, rp)
+    hot, full = rows.get("hot", (None, None))
+    con.execute(
+        "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (rp, res.kind, res.unit, res.size, res.mtime_ns, res.hash, res.read_ns, lang, len(res.problems), res.items, hot, full),
+    )
+    con.executemany("INSERT INTO problems VALUES (?,?,?,?,?)", [(rp, *p) for p in res.problems])
+    if res.kind == "ledger" and rows:
+        con.executemany(f"INSERT INTO items VALUES ({','.join('?' * 24)})", rows["items"])
+        con.executemany("INSERT INTO targets VALUES (?,?,?,?,?,?,?)", rows["targets"])
+        con.executemany("INSERT INTO milestones VALUES (?,?,?,?,?,?)", rows["milestones"])
+        con.executemany("INSERT INTO extensions VALUES (?,?,?,?,?,?,?,?,?,?)", rows["extensions"])
+        con.executemany("INSERT INTO broken VALUES (?,?,?,?)", rows["broken"])
+    elif res.kind == "config" and rows.get("record"):
+        con.execute("INSERT INTO config VALUES (?,?)", (rp, rows["record"][0][0]))
+    elif res.kind == "unit" and rows.get("record"):
+        js, blob = rows["record"][0]
+        u = json.loads(js)
+        parent = res.unit.rpartition("/")[0] if res.unit else None
+        depth = 0 if not res.unit else res.unit.count("/") + 1
+        con.execute(
+            "INSERT INTO units VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (res.unit, rp, u["name"], u["kind"], u["short"], u.get("code"), u.get("clerk"), parent, depth, js, blob),
+        )
+    elif res.kind == "survey":
+        con.executemany("INSERT INTO surveys VALUES (?,?,?,?,?,?,?,?,?)", rows.get("surveys", []))
+        con.executemany("INSERT INTO survey_counts VALUES (?,?,?,?,?,?)", rows.get("survey_counts", []))
+
+
+# ------------------------------------------------------------------ loading a Ledger from the index
+
+
+class Source:
+    """The open index behind a loaded ledger: what its entries read later, from the same snapshot."""
+
+    def __init__(self, con: sqlite3.Connection, root: Path):
+        self.con, self.root = con, root
+        self.parsed: dict[str, object] = {}
+
+    def data(self, entry) -> Map | None:
+        """An item's parsed YAML, for the positions of its keys: its file is read again (only problems need it)."""
+        file = entry.file
+        if file not in self.parsed:
+            from shishi.store.ledger import parse_text
+
+            try:
+                self.parsed[file] = parse_text(file, decode(t.read_bytes(self.root / file)))[0]
+            except (OSError, YamlError):
+                self.parsed[file] = None
+        data = self.parsed[file]
+        if isinstance(data, Seq):
+            for (line, _col), node in zip(data.pos, data, strict=True):
+                if line == entry.line and isinstance(node, Map) and node.get("id") == entry.item.id:
+                    return node
+        return None  # the file changed since: positions fall back to the item's line
+
+
+class _FileFill:
+    """Completes the records of one file from the items' JSON, all at once, when a field not in `hot` is first read."""
+
+    __slots__ = ("con", "file", "recs")
+
+    def __init__(self, con: sqlite3.Connection, file: str, recs: list):
+        self.con, self.file, self.recs = con, file, recs
+
+    def __call__(self, _rec) -> None:
+        import marshal
+
+        fill = ItemRecord.fill_tuple
+        (blob,) = self.con.execute("SELECT full FROM files WHERE path=?", (self.file,)).fetchone()
+        with _no_gc():
+            for r, tup in zip(self.recs, marshal.loads(blob), strict=True):
+                if r._more is not None:
+                    fill(r, tup)
+
+
+class _LazyData(dict):
+    """unit path -> its unit.yaml as parsed (key positions), decoded when first asked for (only problems need it)."""
+
+    def __getitem__(self, key):
+        v = dict.__getitem__(self, key)
+        if isinstance(v, str):
+            v = decode_node(json.loads(v))
+            dict.__setitem__(self, key, v)
+        return v
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def values(self):
+        return [self[k] for k in self]
+
+    def items(self):
+        return [(k, self[k]) for k in self]
+
+
+def load(root: Path, parallel: bool | None = None):
+    """The Ledger of the tree, read through the index (refreshed first); IndexUnavailable when it cannot be."""
+    return _load_or_rebuild(Path(root), parallel, units_only=False)
+
+
+def load_units(root: Path):
+    """shishi.yaml and every unit.yaml through the index (ledger files are neither read nor refreshed)."""
+    return _load_or_rebuild(Path(root), None, units_only=True)
+
+
+def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool):
+    try:
+        return _load(root, parallel, units_only)
+    except _Damaged:
+        drop(root)  # found damaged while reading it: rebuilt from the files, once
+        try:
+            return _load(root, parallel, units_only)
+        except _Damaged as e:
+            raise IndexUnavailable(str(e)) from None
+
+
+class _Damaged(IndexUnavailable):
+    """SQLite found the index file damaged (not merely locked or read-only)."""
+
+
+def _load(root: Path, parallel: bool | None, units_only: bool):
+    from shishi.store.ledger import Ledger
+
+    con = connect(root)
+    try:
+        units, walk_problems, files, present = _scan(con, root)
+        if units_only:
+            files = [f for f in files if f[1] in ("config", "unit")]
+            present = [f for f in present if f[1] in ("config", "unit")]
+        done = refresh(con, root, present, parallel, units_only)
+        has_unit_file = {f[2] for f in present if f[1] == "unit"}
+        con.execute("BEGIN")  # one snapshot for this load and every lazy read after it
+        problems = _file_problems(con)
+        ledger_problems: list[Problem] = list(problems.get(t.CONFIG_FILE, []))
+        ledger_problems += walk_problems
+        row = con.execute("SELECT json FROM config WHERE file=?", (t.CONFIG_FILE,)).fetchone()
+        config = record_class(Config).from_json(json.loads(row[0])) if row else None
+        ledger = Ledger(root, config, units, problems=ledger_problems, unit_data=_LazyData())
+        stored_units = {r[0]: r[1:] for r in con.execute("SELECT path, json, data FROM units")}
+        unit_rec = record_class(Unit).from_json
+        for path in units:
+            rp = _rel(path, t.UNIT_FILE)
+            if path not in has_unit_file:
+                ledger_problems.append(Problem(rp, 0, 0, tr("缺少 unit.yaml", "unit.yaml is missing")))
+                continue
+            ledger_problems += problems.get(rp, [])
+            rec = stored_units.get(path)
+            if rec is not None:
+                ledger.records[path] = unit_rec(json.loads(rec[0]))
+                dict.__setitem__(ledger.unit_data, path, rec[1])
+        ledger.reread = done.parsed
+        if units_only:
+            con.close()
+            return ledger
+        with _no_gc():
+            _load_entries(con, Source(con, root), ledger, [f for f in files if f[1] == "ledger"], problems)
+        for rp, kind, _unit in files:
+            if kind == "survey":
+                ledger_problems += problems.get(rp, [])
+        survey_rec = record_class(SurveyEntry).from_json
+        for js, rp, line in con.execute("SELECT json, file, line FROM surveys ORDER BY file, seq"):
+            ledger.surveys.append((survey_rec(json.loads(js)), rp, line))
+        return ledger
+    except sqlite3.Error as e:
+        con.close()
+        if isinstance(e, sqlite3.DatabaseError) and not isinstance(e, sqlite3.OperationalError):
+            raise _Damaged(str(e)) from e
+        raise IndexUnavailable(str(e)) from e
+
+
+def _file_problems(con: sqlite3.Connection) -> dict[str, list[Problem]]:
+    out: dict[str, list[Problem]] = defaultdict(list)
+    for f, line, col, msg, sev in con.execute("SELECT file, line, col, message, severity FROM problems ORDER BY rowid"):
+        out[f].append(Problem(f, line, col, msg, sev))
+    return out
+
+
+def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files: list[tuple[str, str, str]], problems) -> None:
+    """The entries of every ledger file, in reading order, from the files' `hot` blobs."""
+    import marshal
+
+    from shishi.store.ledger import Entry
+
+    hot = dict(con.execute("SELECT path, hot FROM files WHERE kind='ledger'"))
+    broken = defaultdict(list)
+    for i, f, line, col in con.execute("SELECT id, file, line, col FROM broken ORDER BY rowid"):
+        broken[f].append((i, f, line, col))
+    make = _hot_maker(Entry)
+    entries = ledger.entries
+    for rp, _kind, unit in ledger_files:
+        ledger.problems += problems.get(rp, [])
+        ledger.broken_ids += broken.get(rp, [])
+        blob = hot.get(rp)
+        if not blob:
+            continue
+        recs: list = []
+        fill = _FileFill(con, rp, recs)
+        file_entries = [make(h, fill, unit, rp, source) for h in marshal.loads(blob)]
+        recs += [e.item for e in file_entries]
+        entries += file_entries
+
+
+def _hot_maker(entry_cls):
+    """make(hot tuple, filler, unit, file, source) -> an Entry of a partly loaded ItemRecord (see `_item_rows`).
+
+    Generated like `record_class`'s functions; the Entry is built here too: a
+    call less for each of hundreds of thousands of items.
+    """
+    cls = _item_record_class()
+    kinds = {n: _kind(f.annotation) for n, f in Item.model_fields.items()}
+    env = _env(cls)
+    env["Entry"] = entry_cls
+    src = ["def make(h, fill, unit, file, source):", "    o = new(cls)"]
+    for i, n in enumerate(HOT_FIELDS, start=2):
+        src += [f"    v = h[{i}]", f"    {_assign(n, kinds[n], 'tuple', env)}"]
+    src += ["    o._more = fill", "    e = new(Entry)", "    e.item, e.unit, e.file, e.line, e._data, e._source, e._id_pos = o, unit, file, h[0], None, source, h[1]", "    return e"]
+    exec("\n".join(src), env)  # noqa: S102 - generated from the model's field names only
+    return env["make"]
+
+
+# ------------------------------------------------------------------ shishi query
+
+
+_READ_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+_PRAGMAS_READ = {"table_info", "table_xinfo", "index_list", "index_info", "foreign_key_list", "user_version", "schema_version", "compile_options"}
+
+
+def query(root: Path, sql: str) -> tuple[list[str], list[tuple]]:
+    """Column names and rows of one read-only SQL statement over the index (refreshed first).
+
+    The connection is opened read-only (`mode=ro`, `PRAGMA query_only`) and an
+    authorizer refuses anything but reading, so a query can never change the index.
+    """
+    from shishi.errors import ShishiError
+
+    root = Path(root)
+    try:
+        con = connect(root)
+        try:
+            refresh(con, root, _scan(con, root)[3])
+        finally:
+            con.close()
+        ro = connect(root, readonly=True)
+    except IndexUnavailable as e:
+        raise ShishiError(tr(f"无法打开索引 {db_path(root)}：{e}", f"cannot open the index {db_path(root)}: {e}")) from None
+    refused: list[str] = []
+
+    def authorize(action, arg1, arg2, _db, _trigger):
+        if action in _READ_ACTIONS or action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() in _PRAGMAS_READ and arg2 is None:
+            return sqlite3.SQLITE_OK
+        refused.append(arg1 or "")
+        return sqlite3.SQLITE_DENY
+
+    ro.set_authorizer(authorize)
+    try:
+        cur = ro.execute(sql)
+        cols = [d[0] for d in cur.description or ()]
+        return cols, cur.fetchall()
+    except (sqlite3.Warning, sqlite3.ProgrammingError) as e:
+        if "one statement" not in str(e):
+            raise ShishiError(tr(f"SQL 错误：{e}", f"SQL error: {e}")) from None
+        raise ShishiError(tr("一次只能执行一条 SQL 语句", "one SQL statement at a time")) from None
+    except sqlite3.Error as e:
+        if refused or "readonly" in str(e) or "not authorized" in str(e):
+            raise ShishiError(
+                tr(
+                    "shishi query 只读：只能用 SELECT 查询，不能修改索引（台账请用 shishi 的写入命令修改）",
+                    "shishi query is read-only: SELECT only, the index cannot be changed (change ledgers with shishi's write commands)",
+                )
+            ) from None
+        raise ShishiError(tr(f"SQL 错误：{e}", f"SQL error: {e}")) from None
+    finally:
+        ro.close()

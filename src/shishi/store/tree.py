@@ -1,0 +1,178 @@
+"""The ledger tree on disk: finding its root, walking units, naming and reading files."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shishi.errors import Problem, ShishiError
+from shishi.i18n import tr
+from shishi.store.yamlio import MAX_FILE_BYTES
+
+CONFIG_FILE = "shishi.yaml"
+UNIT_FILE = "unit.yaml"
+SURVEY_DIR = "surveys"
+STATE_DIR = ".shishi"
+LEDGER_RE = re.compile(r"^(\d{4})\.yaml$")
+BAD_NAME_RE = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029/\\:*?"<>|]')
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def find_root(explicit: str | os.PathLike | None = None, cwd: Path | None = None) -> Path:
+    """--ledger, else $SHISHI_LEDGER, else the nearest directory upward holding shishi.yaml, else ./ledgers."""
+    if explicit:
+        root = Path(explicit)
+    elif os.environ.get("SHISHI_LEDGER"):
+        root = Path(os.environ["SHISHI_LEDGER"])
+    else:
+        here = (cwd or Path.cwd()).resolve()
+        root = next((d for d in (here, *here.parents) if (d / CONFIG_FILE).is_file()), here / "ledgers")
+    if not os.path.lexists(root / CONFIG_FILE):  # a directory or link there is reported by check
+        raise ShishiError(
+            tr(
+                f"找不到台账库：{root} 下没有 {CONFIG_FILE}（用 --ledger 指定，或先运行 shishi init）",
+                f"no ledger tree: {root} has no {CONFIG_FILE} (use --ledger, or run shishi init)",
+            )
+        )
+    return root.resolve()
+
+
+def check_unit_name(name: str) -> str | None:
+    """Why a directory name cannot be a unit name, or None when it can."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return tr("单位名称不是 UTF-8 文本（可能是 GBK 编码的压缩包解压所致），请重命名目录", "unit name is not UTF-8 text (a GBK zip extracted here?); rename the directory")
+    if not name or name in (".", "..") or name.strip() != name:
+        return tr("单位名称为空或首尾有空格", "unit name is empty or has leading/trailing spaces")
+    if BAD_NAME_RE.search(name):
+        return tr("单位名称含有 / \\ : * ? \" < > | 或控制字符", "unit name has / \\ : * ? \" < > | or a control character")
+    if name.split(".")[0].upper() in WINDOWS_RESERVED or name.startswith("."):
+        return tr(f"单位名称 {name} 在 Windows 上不可用或为隐藏名", f"unit name {name} is reserved on Windows or hidden")
+    if len(name.encode("utf-8")) > 200:
+        return tr("单位名称过长", "unit name is too long")
+    return None
+
+
+def shown(name: str) -> str:
+    """A file name as it can be printed: bytes that are not UTF-8, and control characters, escaped."""
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "backslashreplace")
+    text = raw.decode("utf-8", "backslashreplace")
+    return CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+@dataclass
+class UnitDir:
+    """A unit's place in the tree; `path` is '' for the root, else '赶水镇/三居社区'."""
+
+    path: str
+    dir: Path
+    children: list[str] = field(default_factory=list)
+
+    @property
+    def parent(self) -> str | None:
+        if not self.path:
+            return None
+        return self.path.rpartition("/")[0]
+
+    @property
+    def depth(self) -> int:
+        return 0 if not self.path else self.path.count("/") + 1
+
+
+def walk_units(root: Path) -> tuple[dict[str, UnitDir], list[Problem]]:
+    """Every directory holding unit.yaml, from the root down; symlinks are never followed."""
+    units: dict[str, UnitDir] = {}
+    problems: list[Problem] = []
+
+    def visit(d: Path, rel: str) -> None:
+        units[rel] = node = UnitDir(rel, d)
+        try:
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError as e:
+            problems.append(Problem(rel or ".", 0, 0, str(e)))
+            return
+        for e in entries:
+            if e.name.startswith("."):
+                continue
+            child_rel = f"{rel}/{e.name}" if rel else e.name
+            shown_rel = f"{rel}/{shown(e.name)}" if rel else shown(e.name)
+            if e.is_symlink():
+                problems.append(Problem(shown_rel, 0, 0, _symlink_message()))
+                continue
+            if e.name == SURVEY_DIR and not rel:
+                continue
+            if e.is_dir():
+                if os.path.lexists(Path(e.path) / UNIT_FILE):  # read_bytes reports a directory or pipe there
+                    why = check_unit_name(e.name)
+                    if why:
+                        problems.append(Problem(shown_rel, 0, 0, why))
+                        continue
+                    node.children.append(child_rel)
+                    visit(Path(e.path), child_rel)
+                elif any(LEDGER_RE.match(n) for n in os.listdir(e.path)):
+                    problems.append(
+                        Problem(shown_rel, 0, 0, tr("目录有台账文件但没有 unit.yaml", "directory has ledger files but no unit.yaml"))
+                    )
+
+    visit(root, "")
+    return units, problems
+
+
+def ledger_files(unit: UnitDir) -> list[tuple[int, Path]]:
+    """(year, path) of a unit's ledger files, oldest first."""
+    out = []
+    try:
+        names = os.listdir(unit.dir)
+    except OSError:
+        return out
+    for name in names:
+        m = LEDGER_RE.match(name)
+        if m and not (unit.dir / name).is_symlink():  # walk_units reports links
+            out.append((int(m.group(1)), unit.dir / name))
+    return sorted(out)
+
+
+def survey_files(root: Path) -> list[Path]:
+    """Every *.yaml entry of surveys/: read_bytes reports the ones that are not regular files."""
+    d = root / SURVEY_DIR
+    if not d.is_dir() or d.is_symlink():
+        return []
+    return sorted(p for p in d.iterdir() if p.suffix == ".yaml")
+
+
+def rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _symlink_message() -> str:
+    return tr("符号链接不予读取（台账库内不允许链接）", "symbolic link not followed (no links in a ledger tree)")
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes, refusing links, directories, pipes and devices where a file should be.
+
+    Reads at most MAX_FILE_BYTES + 1 bytes: an oversized file costs no more
+    memory than the limit, and `decode` reports it.
+    """
+    if path.is_symlink():
+        raise OSError(errno.ELOOP, _symlink_message(), str(path))
+    if path.is_dir():
+        raise OSError(errno.EISDIR, tr("应为文件，却是目录", "is a directory where a file should be"), str(path))
+    # O_NONBLOCK: opening a FIFO must not wait forever for a writer; O_NOFOLLOW: no link swapped in meanwhile
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, tr("不是普通文件（管道、设备等），不予读取", "not a regular file (a pipe, device or socket); not read"), str(path))
+        return f.read(MAX_FILE_BYTES + 1)

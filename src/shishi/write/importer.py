@@ -1,0 +1,794 @@
+"""Spreadsheets in: the ledgers clerks keep in Excel (.xlsx) or CSV, taken in without retyping.
+
+A sheet is read as a clerk made it: title rows (merged or not) above the
+header row, which is found by its column names; blank rows; cells merged
+down over several rows; a 合计/总计 row and notes (注：… 填表人：…) at the
+bottom; dates typed in any common form or stored as Excel dates; full-width
+digits; 是/否 cells. Every bad row is reported by sheet and row number and
+nothing is written unless the bad rows are to be skipped.
+
+Each imported item keeps a source key: a digest of the cells that say which
+problem a row is (title, date registered, reporter's name, phone and ID
+number), so importing the same rows again, from a renamed file or an updated
+copy whose progress columns changed, adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from shishi.checks.privacy import mask
+from shishi.errors import ShishiError
+from shishi.figures.export import COLUMNS
+from shishi.i18n import KIND_ZH, STATUS_ZH, tr
+from shishi.write import items as ops
+
+# field -> how its cells are read. The English name of each field is what --map takes.
+TYPES = {
+    "seq": "skip", "id": "skip", "unit": "skip", "escalated_from": "skip", "escalated_to": "skip", "source_key": "skip",
+    "cancellation.duplicate_of": "skip",
+    "kind": "kind", "status": "status",
+    "title": "text", "description": "text", "category": "text", "source": "text", "handling": "text", "owner": "text", "lead": "text",
+    "partners": "names", "tags": "names",
+    "opened": "date", "due": "date",
+    "budget": "money",
+    "milestones": "milestones", "targets": "targets", "progress": "progress",
+    "supervision": "record", "extensions": "records", "reopenings": "records",
+    "progress.date": "date",
+    "resolved": "bool", "verified": "bool",
+    "resolution.date": "date", "resolution.text": "text", "resolution.beneficiaries": "count", "resolution.spent": "money", "resolution.satisfaction": "text",
+    "verification.date": "date", "verification.by": "text",
+    "cancellation.date": "date", "cancellation.reason": "text",
+    "reporter.name": "text", "reporter.phone": "text", "reporter.id_card": "id_card",
+}  # fmt: skip
+
+# the usual column names of clerks' sheets, besides the Chinese and English headers of an export
+ALIASES = {
+    "seq": "序号 序 编码 no no.",
+    "id": "事项编号 项目编号",
+    "kind": "事项类别 事项性质",
+    "status": "办理状态 完成状态 当前状态 进度状态 状态",
+    "title": "项目名称 事项 事项名称 问题 问题名称 诉求事项 实事项目 项目 名称 标题 民生实事 群众诉求 问题清单 任务名称",
+    "description": "情况描述 问题描述 具体内容 诉求内容 建设内容 主要内容 项目内容 内容 具体问题",
+    "category": "类别 类型 领域 所属领域 项目类别 问题类别 问题类型 项目类型",
+    "source": "来源 问题来源 诉求来源 收集渠道 反映渠道",
+    "handling": "办理类别 办理方式 办理类型",
+    "owner": "责任人 具体责任人 经办人 承办人",
+    "lead": "牵头领导 分管领导 包案领导 责任领导 联系领导",
+    "partners": "责任单位 牵头单位 配合单位 协办单位 实施单位 承办单位 责任部门",
+    "opened": "登记日期 登记时间 受理时间 受理日期 收集时间 反映时间 交办时间 立项时间 开始时间",
+    "due": "完成时限 办结时限 时限 整改时限 计划完成时间 完成期限 时间节点要求",
+    "budget": "投资 总投资 计划投资 年度计划投资 资金 预算 投资金额 项目资金 计划资金",
+    "resolution.spent": "实际支出 支出 实际花费",
+    "milestones": "时间节点 节点",
+    "targets": "目标指标 目标任务 指标",
+    "progress": "进展情况 进展 最新进展 实际完成情况 推进情况 工作进展 完成情况 进度",
+    "progress.date": "进展日期 更新日期 填报日期",
+    "resolution.date": "办结日期 办结时间 完成日期 实际完成时间 完成时间 解决时间",
+    "resolution.text": "办理结果 办理情况 整改情况 处理结果 解决情况 办结情况 整改结果",
+    "resolution.beneficiaries": "惠及人次 惠及群众 受益人数 惠及人数 服务人次 受益群众",
+    "resolution.satisfaction": "满意度 回访满意度 群众满意度 回访情况",
+    "resolved": "是否办结 是否完成 是否解决 已办结",
+    "verified": "是否销号 已销号",
+    "verification.date": "销号日期 销号时间",
+    "verification.by": "销号单位 销号人",
+    "reporter.name": "反映人 诉求人 来电人 群众姓名 姓名 报告人 反映群众",
+    "reporter.phone": "联系电话 电话 手机 手机号 手机号码 联系方式 电话号码",
+    "reporter.id_card": "身份证号 身份证号码 身份证",
+    "tags": "标签 批次",
+}
+
+HEADER_SCAN = 30  # rows searched for the header
+LIST_JOIN = "、"  # several columns of one list field (责任单位 and 配合单位)
+TOTAL_WORDS = ("合计", "总计", "小计", "共计")
+NOTE_WORDS = ("注:", "注：", "备注:", "备注：", "填表人", "填报人", "制表", "审核人", "说明:", "说明：", "联系人:", "联系人：")
+
+
+def header_key(text) -> tuple[str, str]:
+    """A header cell as (name, hint): full width to half, spaces and * dropped, '投资（万元）' -> ('投资', '万元')."""
+    s = unicodedata.normalize("NFKC", str(text))
+    s = re.sub(r"\s+", "", s).strip("*:")
+    m = re.fullmatch(r"(.+?)\((.*)\)", s)
+    name, hint = (m.group(1), m.group(2)) if m else (s, "")
+    return name.lower(), hint
+
+
+def _known() -> dict[str, str]:
+    names = {}
+    for f, words in ALIASES.items():
+        for w in words.split():
+            names.setdefault(header_key(w)[0], f)
+    for f, zh in COLUMNS:
+        names[header_key(zh)[0]] = f
+        names[f.lower()] = f
+    return names
+
+
+KNOWN = _known()
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list]
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # (min_row, min_col, max_row, max_col), 1-based
+
+
+@dataclass
+class RowProblem:
+    sheet: str
+    row: int  # 0: the sheet as a whole
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = tr(f"[{self.sheet}] 第{self.row}行", f"[{self.sheet}] row {self.row}") if self.row else f"[{self.sheet}]"
+        tag = "" if self.severity == "error" else tr("警告：", "warning: ")
+        return f"{where}: {tag}{self.message}"
+
+
+@dataclass
+class Row:
+    sheet: str
+    row: int
+    data: dict
+    item: object = None  # the Item once added (or that would be)
+
+
+@dataclass
+class SheetInfo:
+    name: str
+    header_row: int
+    columns: dict[str, str]  # header -> field
+    unmapped: list[str]
+
+
+@dataclass
+class ImportResult:
+    sheets: list[SheetInfo] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)  # good rows, in sheet order
+    problems: list[RowProblem] = field(default_factory=list)
+    blank: int = 0
+    totals: int = 0
+    notes: int = 0
+    added: list[Row] = field(default_factory=list)
+    already: list[Row] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def errors(self) -> list[RowProblem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+# ------------------------------------------------------------------ reading files
+
+
+def read_file(path: Path, sheet: str | None = None) -> list[Sheet]:
+    """The sheets of an .xlsx workbook (one, with `sheet`) or a CSV file as rows of cell values."""
+    path = Path(path)
+    if not path.is_file():
+        raise ShishiError(tr(f"找不到文件 {path}", f"no such file: {path}"))
+    _bounded(path)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, sheet)
+    if suffix in (".csv", ".txt", ".tsv"):
+        if sheet is not None and sheet != path.stem:
+            raise ShishiError(tr(f"CSV 文件只有一张表（{path.stem}），不能用 --sheet {sheet}", f"a CSV file has one sheet ({path.stem}); --sheet {sheet} does not apply"))
+        return [Sheet(path.stem, _read_csv(path))]
+    if suffix in (".xls", ".et", ".wps"):
+        raise ShishiError(tr(f"{path.name} 是旧版表格格式，请在 Excel 或 WPS 中另存为 .xlsx 或 CSV 后导入", f"{path.name} is an old spreadsheet format; save it as .xlsx or CSV first"))
+    raise ShishiError(tr(f"只能导入 .xlsx 或 .csv 文件：{path.name}", f"only .xlsx and .csv files can be imported: {path.name}"))
+
+
+def _bounded(path: Path) -> None:
+    """Refuse a file (or an .xlsx's unpacked parts) over the ledger size limit: a zip bomb would exhaust memory."""
+    import zipfile
+
+    from shishi.store.yamlio import MAX_FILE_BYTES
+
+    size = path.stat().st_size
+    if path.suffix.lower() in (".xlsx", ".xlsm") and zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as z:  # the sizes it declares bind: reading stops there
+                size = max(size, sum(i.file_size for i in z.infolist()))
+        except Exception:  # damaged (bad directory, zip version 8.4 …): _read_xlsx says what is wrong with it
+            pass
+    if size > MAX_FILE_BYTES:
+        mib = MAX_FILE_BYTES >> 20
+        raise ShishiError(tr(f"{path.name} 解开后超过 {mib} MiB，请分成几个文件导入", f"{path.name} is over {mib} MiB unpacked; import it in parts"))
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> list[Sheet]:
+    from openpyxl import load_workbook
+
+    try:
+        # not read-only: cells merged down over several rows need the merge ranges
+        wb = load_workbook(path, data_only=True)
+    except Exception as e:  # a damaged file makes zipfile, zlib, expat or openpyxl raise almost anything (zip file version 8.4 …)
+        raise ShishiError(tr(f"{path.name} 不是有效的 .xlsx 文件（{e}）", f"{path.name} is not a readable .xlsx file ({e})")) from None
+    if sheet is not None and sheet not in wb.sheetnames:
+        raise ShishiError(tr(f"{path.name} 中没有工作表“{sheet}”（有：{'、'.join(wb.sheetnames)}）", f"{path.name} has no sheet '{sheet}' (has: {', '.join(wb.sheetnames)})"))
+    out = []
+    for ws in [wb[sheet]] if sheet else wb.worksheets:
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        merges = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
+        out.append(Sheet(ws.title, rows, merges))
+    return out
+
+
+def decode_csv(raw: bytes) -> str:
+    """CSV text in UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030 as Chinese Excel saves it."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw, encodings = raw[3:], ("utf-8",)
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    else:
+        encodings = ("utf-8", "gb18030")
+    for enc in encodings:
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise ShishiError(tr("CSV 文件编码无法识别（应为 UTF-8 或 GB18030）", "cannot tell the CSV file's encoding (expected UTF-8 or GB18030)"))
+
+
+def _read_csv(path: Path) -> list[list]:
+    import csv
+
+    text = decode_csv(path.read_bytes())
+    head = text[:8192].splitlines()[:10]
+    delim = max((",", "\t", ";"), key=lambda d: sum(line.count(d) for line in head))
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
+    except csv.Error as e:
+        raise ShishiError(tr(f"{path.name} 不是有效的 CSV：{e}", f"{path.name} is not valid CSV: {e}")) from None
+
+
+# ------------------------------------------------------------------ cells
+
+
+def _wide(s: str) -> str:
+    return unicodedata.normalize("NFKC", s).strip()
+
+
+def _text(v) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)  # a phone number stored as a number
+    if isinstance(v, datetime):
+        v = v.date()
+    if isinstance(v, date):
+        return v.isoformat()
+    s = str(v).strip().replace("\r\n", "\n").replace("\r", "\n")
+    return s or None
+
+
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def parse_cell_date(v) -> date | None:
+    """A date as clerks type it or Excel stores it: 2021-09-01, 2021/9/1, 2021年9月1日, 20210901, a serial number, a date cell, 2021年12月底."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return _serial(v)
+    s = _wide(str(v))
+    if not s:
+        return None
+    s = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", s).removesuffix("之前").removesuffix("前")
+    if re.fullmatch(r"\d{5}(\.\d+)?", s):
+        return _serial(float(s))
+    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s)
+    if m:
+        s = "-".join(m.groups())
+    m = re.fullmatch(r"(\d{4})\s*年\s*(?:(\d{1,2})\s*月)?\s*[底末]", s)
+    if m:  # 2021年12月底, 2021年底: the last day
+        y, mo = int(m.group(1)), int(m.group(2) or 12)
+        if 1 <= mo <= 12:
+            nxt = date(y + (mo == 12), mo % 12 + 1, 1)
+            return nxt - timedelta(days=1)
+    try:
+        return ops.parse_date(s)
+    except ShishiError:
+        raise ValueError(tr(f"不是日期：{v}（可写 2021-09-01、2021/9/1、2021年9月1日）", f"not a date: {v} (write 2021-09-01, 2021/9/1 or 2021年9月1日)")) from None
+
+
+def _serial(n: float) -> date:
+    if not 10000 <= n < 2958466:
+        raise ValueError(tr(f"不是日期：{n}", f"not a date: {n}"))
+    return EXCEL_EPOCH + timedelta(days=int(n))
+
+
+def parse_money(v, hint: str = "") -> Decimal | None:
+    """Yuan, exact: 1200.5, '1,200.50元', '50万'; a header saying 万元 scales plain numbers."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        raise ValueError(tr(f"不是金额：{v}", f"not an amount: {v}"))
+    s = repr(v) if isinstance(v, float) else _wide(str(v))
+    if not s:
+        return None
+    scale = Decimal(10000) if "万" in hint and "万" not in s else Decimal(1)
+    try:
+        amount = ops.parse_money(s) * scale
+    except ShishiError as e:
+        raise ValueError(e.message) from None
+    return amount.to_integral_value() if amount == amount.to_integral_value() else amount.normalize()
+
+
+def parse_count(v) -> int | None:
+    """A number of people: 36, '36人次', '１,２００', 36.0."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer():
+        n = int(v)
+    else:
+        s = re.sub(r"[,\s]|人次|人|次|户", "", _wide(str(v)))
+        if not s:
+            return None
+        if not s.isdigit():
+            raise ValueError(tr(f"应为整数：{v}", f"not a whole number: {v}"))
+        n = int(s)
+    if n < 0:
+        raise ValueError(tr(f"不能为负数：{v}", f"cannot be negative: {v}"))
+    return n
+
+
+YES = {"是", "y", "yes", "true", "1", "√", "✓", "✔", "已", "已办结", "已完成", "完成", "已销号"}
+NO = {"否", "n", "no", "false", "0", "×", "✗", "✘", "未", "未办结", "未完成", "未销号"}
+
+
+def parse_bool(v) -> bool | None:
+    """是/否, √/×, Y/N, TRUE/FALSE cells."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        return v
+    s = _wide(_text(v) or "").lower()
+    if not s:
+        return None
+    if s in YES:
+        return True
+    if s in NO:
+        return False
+    raise ValueError(tr(f"应填“是”或“否”：{v}", f"expected 是 or 否 (yes or no): {v}"))
+
+
+KIND_WORDS = {**{v: k for k, v in KIND_ZH.items()}, "诉求": "demand", "民生实事": "project", "项目": "project", "实事项目": "project", "督查": "rectification", "整改": "rectification"}
+STATUS_WORDS = {
+    **{v: k for k, v in STATUS_ZH.items()},
+    **{w: "open" for w in ("未启动", "未开始", "待办", "待办理", "未办", "登记", "已受理", "受理")},
+    **{w: "in_progress" for w in ("办理中", "进行中", "在办", "正在办理", "未完成", "推进", "已启动", "序时推进", "超序时", "滞后")},
+    **{w: "resolved" for w in ("已完成", "办结", "完成", "已解决", "已整改", "整改完成", "已完成待销号", "待销号")},
+    **{w: "verified" for w in ("销号",)},
+    **{w: "cancelled" for w in ("撤销", "已合并", "合并")},
+    **{w: "escalated" for w in ("上报", "转办", "已转办", "已上报")},
+}
+
+
+def _lookup(words: dict, v, what: str) -> str:
+    s = _wide(str(v))
+    if s in words.values():
+        return s
+    if s in words:
+        return words[s]
+    raise ValueError(tr(f"不认识的{what}：{v}", f"unknown {what}: {v}"))
+
+
+def _names(v) -> list[str]:
+    s = _text(v)
+    return [p.strip() for p in re.split(r"[、,，;；\n]", s) if p.strip()] if s else []
+
+
+def _json(v, kind: type):
+    s = _text(v)
+    if s is None:
+        return None
+    try:
+        data = json.loads(s, parse_float=Decimal)
+    except json.JSONDecodeError:
+        raise ValueError(tr("应为导出时的 JSON 格式", "expected JSON as written by export")) from None
+    if not isinstance(data, kind):
+        raise ValueError(tr("应为导出时的 JSON 格式", "expected JSON as written by export"))
+    return data
+
+
+def _json_or_lines(v, parse_line):
+    s = _text(v)
+    if s is None:
+        return None
+    if s.startswith("["):
+        return _json(s, list)
+    try:
+        return [parse_line(line) for line in s.splitlines() if line.strip()]
+    except ShishiError as e:
+        raise ValueError(e.message) from None
+
+
+def _milestone(line: str) -> dict:
+    m = ops.parse_milestone(_wide(line))
+    return {"name": m.name, "due": m.due}
+
+
+def _target(line: str) -> dict:
+    name, qty, unit = ops.parse_target(_wide(line))
+    return {"name": name, "unit": unit, "planned": qty}
+
+
+def read_cell(kind: str, v, hint: str = ""):
+    """A cell's value for a field of the given kind; ValueError with a clerk's message when it is not one."""
+    if kind == "text":
+        return _text(v)
+    if kind == "date":
+        return parse_cell_date(v)
+    if kind == "id_card":
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) >= 1e15:
+            # Excel keeps 15 significant digits: the last digits of an 18-digit number are gone
+            raise ValueError(tr("身份证号被存成了数字，末几位已丢失：请把该列设为文本后重新填写", "the ID-card number was stored as a number and lost its last digits: make the column text and type it again"))
+        return _text(v)
+    if kind == "money":
+        return parse_money(v, hint)
+    if kind == "count":
+        return parse_count(v)
+    if kind == "bool":
+        return parse_bool(v)
+    if kind == "names":
+        return _names(v)
+    if kind == "kind":
+        return None if _text(v) is None else _lookup(KIND_WORDS, v, tr("事项类型", "kind"))
+    if kind == "status":
+        return None if _text(v) is None else _lookup(STATUS_WORDS, v, tr("状态", "status"))
+    if kind == "milestones":
+        return _json_or_lines(v, _milestone)
+    if kind == "targets":
+        return _json_or_lines(v, _target)
+    if kind == "progress":  # the log as exported, or a clerk's note of how it stands
+        s = _text(v)
+        try:
+            return _json(s, list) if s and s.startswith("[{") else s
+        except ValueError:
+            return s
+    if kind == "record":
+        return _json(v, dict)
+    if kind == "records":
+        return _json(v, list)
+    return None
+
+
+# ------------------------------------------------------------------ sheets to rows
+
+
+def parse_mapping(specs: list[str]) -> dict[str, str]:
+    """--map 列名=field … as {header name: field}; field '-' leaves the column out."""
+    out = {}
+    for spec in specs:
+        col, sep, f = spec.rpartition("=")
+        f = f.strip()
+        if not sep or not col.strip():
+            raise ShishiError(tr(f"--map 应写成 列名=字段，如 --map 问题描述=title：{spec}", f"--map is COLUMN=FIELD, e.g. --map 问题描述=title: {spec}"))
+        if f != "-" and f not in TYPES:
+            raise ShishiError(tr(f"--map {spec}：没有字段 {f}，可用：{' '.join(TYPES)} 或 -（不导入）", f"--map {spec}: no field {f}; fields: {' '.join(TYPES)} or - (leave out)"))
+        out[header_key(col)[0]] = f
+        out[_wide(re.sub(r"\s+", "", col)).lower()] = f
+    return out
+
+
+def _field_of(cell, mapping: dict[str, str]) -> str | None:
+    if cell is None or _text(cell) is None:
+        return None
+    name, _hint = header_key(cell)
+    full = _wide(re.sub(r"\s+", "", str(cell))).lower()
+    return mapping.get(full) or mapping.get(name) or KNOWN.get(name)
+
+
+def find_header(sheet: Sheet, mapping: dict[str, str]) -> int | None:
+    """Index of the header row: the first row naming a title column and at least one more known column."""
+    for i, row in enumerate(sheet.rows[:HEADER_SCAN]):
+        fields = [f for f in (_field_of(c, mapping) for c in row) if f and f != "-"]
+        if "title" in fields and len(fields) >= 2:
+            return i
+    return None
+
+
+def _fill_merges(sheet: Sheet, header: int) -> None:
+    """A value merged over several cells below the header counts in each of them (a 类别 merged down five rows)."""
+    for r0, c0, r1, c1 in sheet.merges:
+        if r0 - 1 <= header:
+            continue
+        value = sheet.rows[r0 - 1][c0 - 1] if r0 - 1 < len(sheet.rows) and c0 - 1 < len(sheet.rows[r0 - 1]) else None
+        for r in range(r0 - 1, min(r1, len(sheet.rows))):
+            row = sheet.rows[r]
+            row.extend([None] * (c1 - len(row)))
+            for c in range(c0 - 1, c1):
+                row[c] = value
+
+
+def _first_text(row: list) -> str:
+    for c in row:
+        s = _text(c)
+        if s:
+            return re.sub(r"\s+", "", _wide(s))
+    return ""
+
+
+def row_key(data: dict, opened_given: bool) -> str:
+    """The source key: a digest of what makes a row one problem (title, opened as given, reporter)."""
+    rep = data.get("reporter") or {}
+    parts = [
+        re.sub(r"\s+", " ", _wide(data["title"])),
+        data["opened"].isoformat() if opened_given else "",
+        _wide(rep.get("name") or ""),
+        re.sub(r"\D", "", _wide(rep.get("phone") or "")),
+        _wide(rep.get("id_card") or "").upper(),
+    ]
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+class _Bad(Exception):
+    pass
+
+
+def row_data(cells: dict[str, object], cols: Columns, *, kind: str, opened: date, today: date) -> tuple[dict, bool]:
+    """An item's data from a row's cells {field: raw}; raises _Bad with every reason. Returns (data, opened given)."""
+
+    def header(f: str) -> str:
+        return cols.labels.get(f, f)
+
+    got, why = {}, []
+    for f, raw in cells.items():
+        try:
+            got[f] = read_cell(TYPES[f], raw, cols.hints.get(f, ""))
+        except ValueError as e:
+            why.append(f"{header(f)}：{e}")
+    if not got.get("title"):
+        why.append(tr("没有事项名称", "no title"))
+    if why:
+        raise _Bad("；".join(why))
+
+    data = {k: got.get(k) for k in ("title", "description", "category", "source", "handling", "owner", "lead", "due", "budget", "supervision")}
+    data["kind"] = got.get("kind") or kind
+    data["opened"] = got.get("opened") or opened
+    data["partners"] = got.get("partners") or []
+    data["tags"] = got.get("tags") or []
+    data["milestones"] = got.get("milestones") or []
+    data["targets"] = got.get("targets") or []
+    data["extensions"] = got.get("extensions") or []
+    data["reopenings"] = got.get("reopenings") or []
+    progress = got.get("progress")
+    if isinstance(progress, str):
+        progress = [{"date": got.get("progress.date") or today, "note": progress}]
+    data["progress"] = progress or []
+    rep = {k: got.get(f"reporter.{k}") for k in ("name", "phone", "id_card")}
+    data["reporter"] = rep if any(rep.values()) else None
+
+    res = {k: got.get(f"resolution.{k}") for k in ("date", "text", "beneficiaries", "spent", "satisfaction")}
+    ver = {"date": got.get("verification.date"), "by": got.get("verification.by")}
+    can = {"date": got.get("cancellation.date"), "reason": got.get("cancellation.reason")}
+    status = got.get("status")
+    if status is None:
+        if any(can.values()):
+            status = "cancelled"
+        elif got.get("verified") or ver["date"]:
+            status = "verified"
+        elif got.get("resolved") or (got.get("resolved") is None and any(v is not None for v in res.values())):
+            status = "resolved"
+        else:
+            status = "in_progress" if data["progress"] or res["text"] else "open"
+    else:
+        for flag, yes in (("resolved", ("resolved", "verified")), ("verified", ("verified",))):
+            if got.get(flag) is not None and got[flag] != (status in yes):
+                why.append(tr(f"{header(flag)}“{'是' if got[flag] else '否'}”与状态不符", f"{header(flag)} contradicts the status"))
+    if status == "escalated":
+        why.append(tr("已上报或转办的事项不导入：先作为推进中事项导入，再用 shishi escalate 上报", "escalated items are not imported: import it as in progress, then use shishi escalate"))
+    if status in ("resolved", "verified"):
+        missing = [header(f"resolution.{k}") for k in ("date", "text", "beneficiaries") if res[k] is None]
+        if missing:
+            why.append(tr(f"已办结的事项还需填写：{'、'.join(missing)}", f"a resolved item also needs: {', '.join(missing)}"))
+        data["resolution"] = res
+    else:
+        extra = [header(f"resolution.{k}") for k in ("date", "beneficiaries", "spent", "satisfaction") if res[k] is not None]
+        if extra:
+            why.append(tr(f"未办结的事项不应填写：{'、'.join(extra)}", f"an item not resolved has: {', '.join(extra)}"))
+        if res["text"]:  # 办理结果 of an unfinished item is how it stands: kept as a progress note
+            data["progress"].append({"date": got.get("progress.date") or today, "note": res["text"]})
+    if status == "verified":
+        if ver["date"] is None:
+            why.append(tr(f"已销号的事项还需填写：{header('verification.date')}", f"a verified item also needs: {header('verification.date')}"))
+        data["verification"] = ver
+    elif ver["date"] or ver["by"]:
+        why.append(tr("未销号的事项不应有销号记录", "an item not verified has a verification"))
+    if status == "cancelled":
+        missing = [header(f"cancellation.{k}") for k in ("date", "reason") if can[k] is None]
+        if missing:
+            why.append(tr(f"已撤销的事项还需填写：{'、'.join(missing)}", f"a cancelled item also needs: {', '.join(missing)}"))
+        data["cancellation"] = can
+    elif any(can.values()):
+        why.append(tr("未撤销的事项不应有撤销记录", "an item not cancelled has a cancellation"))
+    if why:
+        raise _Bad("；".join(why))
+    data["status"] = status
+    return {k: v for k, v in data.items() if v is not None}, got.get("opened") is not None
+
+
+NO_HEADER = (
+    "找不到表头行：需要一行列名，其中有事项名称列（项目名称/事项/问题）；其他列名可用 --map 列名=字段 指定",
+    "no header row: one row of column names must name the title column (项目名称/事项/问题); map others with --map COLUMN=FIELD",
+)
+
+
+@dataclass
+class Columns:
+    """Which cells of a row feed which field, and what their headers say."""
+
+    index: dict[str, list[int]] = field(default_factory=dict)  # field -> column numbers (0-based)
+    labels: dict[str, str] = field(default_factory=dict)  # field -> its header as written
+    hints: dict[str, str] = field(default_factory=dict)  # field -> the unit in its header (万元)
+    first_row: int = 0  # index of the first data row
+
+
+def _columns(sheet: Sheet, h: int, mapping: dict[str, str], result: ImportResult) -> Columns:
+    """The columns under header row `h`; a header merged across columns (投资（万元）) with names in the row below is read as two rows."""
+    header = list(sheet.rows[h])
+    spans = [(c0, c1) for r0, c0, _r1, c1 in sheet.merges if r0 - 1 == h and c1 > c0]
+    below = sheet.rows[h + 1] if h + 1 < len(sheet.rows) else []
+    cols = Columns(first_row=h + 1)
+    group_hint: dict[int, str] = {}
+    if spans and any(_field_of(below[c - 1], mapping) for c0, c1 in spans for c in range(c0, c1 + 1) if c - 1 < len(below)):
+        header.extend([None] * (len(below) - len(header)))
+        for c0, c1 in spans:
+            hint = header_key(header[c0 - 1])[1] if header[c0 - 1] is not None else ""
+            for c in range(c0 - 1, min(c1, len(below))):
+                header[c], group_hint[c] = below[c], hint
+        cols.first_row = h + 2
+    columns, unmapped = {}, []
+    for c, cell in enumerate(header):
+        f, label = _field_of(cell, mapping), _text(cell)
+        if f is None:
+            if label:
+                unmapped.append(label)
+            continue
+        columns[label] = f
+        if f == "-" or TYPES[f] == "skip":
+            continue
+        if f in cols.index and TYPES[f] != "names":
+            first = cols.labels[f]
+            result.problems.append(RowProblem(sheet.name, h + 1, tr(f"列“{first}”和“{label}”都对应 {f}，用 --map {label}=- 去掉其一", f"columns '{first}' and '{label}' both mean {f}; drop one with --map {label}=-")))
+            continue
+        cols.index.setdefault(f, []).append(c)
+        cols.labels.setdefault(f, label)
+        cols.hints[f] = header_key(cell)[1] or group_hint.get(c, "")
+    result.sheets.append(SheetInfo(sheet.name, h + 1, columns, unmapped))
+    return cols
+
+
+def read_rows(sheets: list[Sheet], mapping: dict[str, str], result: ImportResult, *, kind: str, opened: date, today: date, only_sheet: bool) -> list[tuple[Row, bool]]:
+    """Rows of every sheet that has a header as (row, opened given); problems, blanks and totals counted in `result`."""
+    rows = []
+    for sheet in sheets:
+        h = find_header(sheet, mapping)
+        if h is None:
+            if only_sheet:
+                result.problems.append(RowProblem(sheet.name, 0, tr(*NO_HEADER)))
+            continue
+        cols = _columns(sheet, h, mapping, result)
+        _fill_merges(sheet, cols.first_row - 1)
+        for r in range(cols.first_row, len(sheet.rows)):
+            row = sheet.rows[r]
+            first = _first_text(row)
+            if not first:
+                result.blank += 1
+                continue
+            if first.startswith(TOTAL_WORDS):
+                result.totals += 1
+                continue
+            if first.startswith(NOTE_WORDS):
+                result.notes += 1
+                continue
+            cells = {}
+            for f, cs in cols.index.items():
+                vals = [row[c] for c in cs if c < len(row) and _text(row[c]) is not None]
+                cells[f] = (LIST_JOIN.join(_text(v) for v in vals) if len(cs) > 1 else vals[0]) if vals else None
+            if not any(v is not None for v in cells.values()):
+                result.blank += 1  # only 序号 or unmapped cells: a pre-numbered empty row of a template
+                continue
+            try:
+                data, given = row_data(cells, cols, kind=kind, opened=opened, today=today)
+            except _Bad as e:
+                result.problems.append(RowProblem(sheet.name, r + 1, mask(str(e))))
+                continue
+            rows.append((Row(sheet.name, r + 1, data), given))
+    if not result.sheets and not result.problems:
+        result.problems.append(RowProblem("、".join(s.name for s in sheets), 0, tr(*NO_HEADER)))
+    return rows
+
+
+def _item_checks(ledger, upath: str, row: Row, data: dict) -> list[RowProblem]:
+    """What `shishi check` would say of the row's item: its errors refuse the row, its warnings are shown."""
+    from shishi.checks import privacy
+    from shishi.checks import rules as validate
+    from shishi.store.ledger import Entry
+    from shishi.store.model import Item
+
+    entry = Entry(Item.model_validate(data), upath, row.sheet, row.row)
+    one = replace(ledger, entries=[entry], problems=[])
+    out = []
+    for check in (validate.dates_in_order, validate.status_consistent, validate.vocabularies, privacy.free_text):
+        for p in check(one):
+            out.append(RowProblem(row.sheet, row.row, p.message, p.severity))
+    return out
+
+
+def import_file(
+    root: Path,
+    path: Path,
+    unit: str,
+    *,
+    mapping: list[str] = (),
+    sheet: str | None = None,
+    kind: str = "demand",
+    opened: str | date | None = None,
+    dry_run: bool = False,
+    skip_bad: bool = False,
+    today: date | None = None,
+) -> ImportResult:
+    """Import a spreadsheet's rows as new items of `unit`, in one locked write per ledger file.
+
+    Nothing is written when a row is bad, unless `skip_bad`; rows already
+    imported (same source key in the unit) are not added again.
+    """
+    from shishi.store.model import KINDS
+
+    if kind not in KINDS:
+        raise ShishiError(tr(f"事项类型应为 {'/'.join(KINDS)} 之一：{kind}", f"kind must be one of {'/'.join(KINDS)}: {kind}"))
+    today = today or date.today()
+    default_opened = ops.parse_date(opened, "--opened") or today
+    maps = parse_mapping(list(mapping))
+    ledger = ops._units(root)
+    upath = ops.item_unit(ledger, unit)
+    result = ImportResult()
+    sheets = read_file(Path(path), sheet)
+    read = read_rows(sheets, maps, result, kind=kind, opened=default_opened, today=today, only_sheet=sheet is not None)
+    seen: dict[str, int] = {}
+    for row, given in read:
+        try:
+            data = ops.prepare(ledger, row.data)
+        except ShishiError as e:
+            result.problems.append(RowProblem(row.sheet, row.row, mask(e.message)))
+            continue
+        found = _item_checks(ledger, upath, row, data)
+        result.problems += found
+        if any(p.severity == "error" for p in found):
+            continue
+        key = row_key(data, given)
+        seen[key] = seen.get(key, 0) + 1
+        row.data["source_key"] = key if seen[key] == 1 else f"{key}-{seen[key]}"  # the same row twice in a sheet: both kept
+        result.rows.append(row)
+    order = {s.name: i for i, s in enumerate(sheets)}
+    result.problems.sort(key=lambda p: (order.get(p.sheet, -1), p.row))
+    if result.errors and not skip_bad:
+        return result
+    added, already = ops.add_many(root, upath, [r.data for r in result.rows], dry_run=dry_run)
+    by_key = {r.data["source_key"]: r for r in result.rows}
+    for item in added:
+        row = by_key[item.source_key]
+        row.item = item
+        result.added.append(row)
+    result.already = [by_key[d["source_key"]] for d in already]
+    result.written = not dry_run and bool(added)
+    return result
