@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from shishi.i18n import set_lang
-from shishi.write import items as ops
+from shishi.write import units
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "ledgers"
@@ -31,11 +31,11 @@ def tree(tmp_path: Path) -> Path:
 
 def make_tree(root: Path) -> Path:
     """A small ledger tree at `root`: 綦江区 > 赶水镇 > 三居社区, 云品村; 文龙街道."""
-    ops.init(root, "綦江区", "500110000000", "QJ")
-    ops.add_unit(root, "赶水镇", "town", "500110105000", "GS")
-    ops.add_unit(root, "赶水镇/三居社区", "community", "500110105003", "SJ")
-    ops.add_unit(root, "赶水镇/云品村", "village", "500110105201", "YP")
-    ops.add_unit(root, "文龙街道", "street", "500110002000", "WL")
+    units.init(root, "綦江区", "500110000000", "QJ")
+    units.add_unit(root, "赶水镇", "town", "500110105000", "GS")
+    units.add_unit(root, "赶水镇/三居社区", "community", "500110105003", "SJ")
+    units.add_unit(root, "赶水镇/云品村", "village", "500110105201", "YP")
+    units.add_unit(root, "文龙街道", "street", "500110002000", "WL")
     return root
 
 

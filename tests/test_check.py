@@ -9,7 +9,7 @@ import pytest
 
 from conftest import SAMPLE
 from shishi.checks.rules import check
-from shishi.store.ledger import load
+from shishi.store.load import load
 from shishi.write import items as ops
 
 

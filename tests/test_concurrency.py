@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from shishi.checks.rules import check
-from shishi.store.ledger import load
+from shishi.store.load import load
 
 ADDER = """
 import sys
@@ -30,7 +30,7 @@ CHURNER = """
 import hashlib, os, sys
 from pathlib import Path
 from typer.testing import CliRunner
-from shishi.write import items as ops
+from shishi.write import files
 from shishi.store import yamlio
 from shishi.cli.app import app
 
@@ -45,7 +45,7 @@ def logged_write(path, text, bom=False):
     log("will", Path(path).relative_to(root).as_posix(), hashlib.sha256(data).hexdigest())
     real_write(path, text, bom)
 
-ops.atomic_write = logged_write
+files.atomic_write = logged_write
 runner = CliRunner()
 
 def shishi(*args):

@@ -197,7 +197,7 @@ WEIRD = ["a: b", "a\nkind: village", "'", '"', "null", "[x]", "a #b", "yes", "~"
 def test_init_and_unit_add_write_any_text_as_yaml(tmp_path: Path, cli, value):
     """`init --district 'a: b'` and `unit add … --clerk 'a: b'` (or a newline, a quote, null, [x]) wrote broken YAML and exited 0."""
     from shishi.checks.rules import check
-    from shishi.store.ledger import load
+    from shishi.store.load import load
     from shishi.store.tree import check_unit_name
     from shishi.store.yamlio import CONTROL_TEXT_RE
 
@@ -222,7 +222,7 @@ def test_init_and_unit_add_write_any_text_as_yaml(tmp_path: Path, cli, value):
 def test_unit_add_names_that_look_like_yaml(tree: Path, cli, name):
     """`unit add null` / `unit add '[x]'`: the directory name went unquoted into unit.yaml, which then failed to read."""
     from shishi.checks.rules import check
-    from shishi.store.ledger import load
+    from shishi.store.load import load
 
     assert cli("unit", "add", f"文龙街道/{name}", "--kind", "community", ledger=tree).exit_code == 0
     ledger = load(tree)

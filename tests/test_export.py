@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 
 from conftest import SAMPLE, snapshot
 from shishi.checks.rules import check
-from shishi.figures import export
 from shishi.i18n import set_lang
-from shishi.store.ledger import load
+from shishi.render import export
+from shishi.store.load import load
 from shishi.store.model import Item, item_to_data
 from shishi.write import importer
 from shishi.write import items as ops

@@ -31,9 +31,12 @@ from conftest import snapshot
 from shishi.checks.rules import check
 from shishi.cli.app import app
 from shishi.errors import Problem, ShishiError
-from shishi.store.ledger import load, read_items
+from shishi.store.ledger import read_items
+from shishi.store.load import load
 from shishi.store.yamlio import YamlError, decode
 from shishi.write import items as ops
+from shishi.write import units
+from shishi.write.fmt import fmt as write_fmt
 
 EXAMPLES = int(os.environ.get("SHISHI_FUZZ_EXAMPLES", "0"))
 CORPUS_BASE = Path(__file__).resolve().parent / "corpus" / "base"
@@ -51,11 +54,11 @@ one_line = texts.map(lambda s: " ".join(s.split())).filter(bool)
 
 def _tree() -> Path:
     root = Path(tempfile.mkdtemp(prefix="shishi-fuzz-")) / "ledgers"
-    ops.init(root, "綦江区", "500110000000", "QJ")
-    ops.add_unit(root, "赶水镇", "town", "500110105000", "GS")
-    ops.add_unit(root, "赶水镇/三居社区", "community", "500110105003", "SJ")
-    ops.add_unit(root, "赶水镇/云品村", "village", "500110105201", "YP")
-    ops.add_unit(root, "文龙街道", "street", "500110002000", "WL")
+    units.init(root, "綦江区", "500110000000", "QJ")
+    units.add_unit(root, "赶水镇", "town", "500110105000", "GS")
+    units.add_unit(root, "赶水镇/三居社区", "community", "500110105003", "SJ")
+    units.add_unit(root, "赶水镇/云品村", "village", "500110105201", "YP")
+    units.add_unit(root, "文龙街道", "street", "500110002000", "WL")
     return root
 
 
@@ -298,7 +301,7 @@ WRITES = [
     lambda r: ops.escalate(r, "GS-SJ-2021-002", "赶水镇", "上报", when="2021-09-20"),
     lambda r: ops.add(r, "三居社区", "新问题", opened="2021-09-20"),
     lambda r: ops.add(r, "赶水镇", "新问题", opened="2021-09-20"),
-    lambda r: ops.fmt(r),
+    lambda r: write_fmt(r),
 ]
 
 

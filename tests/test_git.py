@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT, make_tree, snapshot
 from shishi.checks.rules import check
 from shishi.figures.rollup import rollup
-from shishi.store.ledger import load
+from shishi.store.load import load
 from shishi.write import items as ops
 
 IDENTITY = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE", "EMAIL")

@@ -16,9 +16,10 @@ from openpyxl import Workbook
 from conftest import ROOT, snapshot
 from shishi.checks.rules import check
 from shishi.errors import ShishiError
-from shishi.store.ledger import load
+from shishi.store.load import load
 from shishi.write import importer
 from shishi.write import items as ops
+from shishi.write.fmt import fmt as write_fmt
 
 TODAY = date(2021, 11, 30)
 
@@ -148,7 +149,7 @@ def test_clerks_sheet_imported_as_typed(tree: Path, tmp_path: Path):
     assert (e.resolution.date, e.resolution.beneficiaries, e.due, e.reporter.phone) == (date(2021, 10, 9), 1, date(2021, 10, 10), "139 0000 1111")
     assert all(i.opened == date(2021, 9, 1) and i.source_key for i in (a, b, c, d, e))
     assert check(load(tree)) == []
-    assert ops.fmt(tree, check_only=True) == []  # written in the canonical layout
+    assert write_fmt(tree, check_only=True) == []  # written in the canonical layout
 
 
 def test_district_project_list_with_a_two_row_header(tree: Path, tmp_path: Path):

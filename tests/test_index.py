@@ -19,9 +19,10 @@ from shishi.checks.rules import check
 from shishi.figures.rollup import node_json, rollup
 from shishi.i18n import set_lang
 from shishi.store import index
-from shishi.store.ledger import load, load_units
+from shishi.store.load import load, load_units
 from shishi.store.model import Item, item_to_data
 from shishi.write import items as ops
+from shishi.write import units
 
 
 def _generator():
@@ -137,7 +138,7 @@ def test_a_new_unit_and_a_deleted_file(tree: Path):
     ops.add(tree, "三居社区", "甲", opened="2021-09-01")
     ops.add(tree, "云品村", "乙", opened="2021-09-01")
     load(tree)
-    ops.add_unit(tree, "文龙街道/沙溪社区", "community", short="SX")
+    units.add_unit(tree, "文龙街道/沙溪社区", "community", short="SX")
     ops.add(tree, "沙溪社区", "丙", opened="2021-09-01")
     (tree / "赶水镇/云品村/2021.yaml").unlink()
     ledger = load(tree)
@@ -208,7 +209,7 @@ def test_no_index_possible_means_reading_the_files(tree: Path):
 READER = """
 import sys
 from pathlib import Path
-from shishi.store.ledger import load
+from shishi.store.load import load
 from shishi.checks.rules import check
 for _ in range(int(sys.argv[2])):
     ledger = load(Path(sys.argv[1]))

@@ -11,11 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shishi.checks.rules import check
-from shishi.git.merge import MISSING, Conflict, Unmergeable, merge_texts, merge_value, read_side, relink, run_driver
-from shishi.store.ledger import load, read_items
+from shishi.git.merge import MISSING, Conflict, Unmergeable, merge_texts, merge_value, read_side, run_driver
+from shishi.store.ledger import read_items
+from shishi.store.load import load
 from shishi.store.model import ITEM_KEYS
 from shishi.store.yamlio import dump_items, edit_block, find_blocks, split_lines
 from shishi.write import items as ops
+from shishi.write.relink import relink
 
 HEAD = "# 三居社区 2021年台账\n# 注释：示例\n\n"
 

@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 
 from conftest import snapshot
+from shishi import values
 from shishi.checks.rules import check
 from shishi.errors import ShishiError
-from shishi.store.ledger import load
+from shishi.store.load import load
+from shishi.write import files, units
 from shishi.write import items as ops
+from shishi.write.fmt import fmt as write_fmt
 
 D = date(2021, 9, 1)
 
@@ -40,7 +43,7 @@ def test_escalation_links_both_ways_and_new_item_continues(tree: Path):
     a = ops.add(tree, "云品村", "修建产业路", opened="2021-05-01", category="基础设施")
     new = ops.escalate(tree, a.id, "赶水镇", "村里资金不足", when="2021-05-03")
     assert new.id == "GS-2021-001" and new.escalated_from == a.id and new.opened == date(2021, 5, 3)
-    old, unit = ops.get(tree, a.id)
+    old, unit = files.get(tree, a.id)
     assert unit == "赶水镇/云品村" and old.status == "escalated" and old.escalated_to == new.id
     assert "村里资金不足" in old.progress[-1].note
     assert check(load(tree)) == []
@@ -190,9 +193,9 @@ def test_fmt_canonical_and_idempotent(tree: Path):
         encoding="utf-8",
     )
     before_items = [e.item for e in load(tree).entries]
-    assert ops.fmt(tree, check_only=True) == ["赶水镇/三居社区/2021.yaml"]
-    assert ops.fmt(tree) == ["赶水镇/三居社区/2021.yaml"]
-    assert ops.fmt(tree, check_only=True) == []
+    assert write_fmt(tree, check_only=True) == ["赶水镇/三居社区/2021.yaml"]
+    assert write_fmt(tree) == ["赶水镇/三居社区/2021.yaml"]
+    assert write_fmt(tree, check_only=True) == []
     assert [e.item for e in load(tree).entries] == before_items
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# head\n") and "- id: GS-SJ-2021-002\n  kind: demand\n  title: y\n" in text
@@ -201,22 +204,22 @@ def test_fmt_canonical_and_idempotent(tree: Path):
 def test_fmt_keeps_comments_inside_items(tree: Path):
     path = tree / "赶水镇" / "三居社区" / "2021.yaml"
     path.write_text(COMMENTED.replace("  kind: project\n  title: 修建人行便道\n", "  title: 修建人行便道\n  kind: project\n"), encoding="utf-8")
-    ops.fmt(tree)
+    write_fmt(tree)
     text = path.read_text(encoding="utf-8")
     assert "# 村里自筹一部分" in text and "# 第一件" in text and "# 文件结尾的注释" in text
     assert text.index("kind: project") < text.index("title: 修建人行便道")
-    assert ops.fmt(tree, check_only=True) == []
+    assert write_fmt(tree, check_only=True) == []
 
 
 def test_unit_add_checks(tree: Path):
     with pytest.raises(ShishiError):
-        ops.add_unit(tree, "赶水镇/新村", "village", short="SJ")  # GS-SJ taken
+        units.add_unit(tree, "赶水镇/新村", "village", short="SJ")  # GS-SJ taken
     with pytest.raises(ShishiError):
-        ops.add_unit(tree, "不存在/新村", "village", short="XC")
+        units.add_unit(tree, "不存在/新村", "village", short="XC")
     for bad in ("a\x01b", "..", "CON", "x:y"):
         with pytest.raises(ShishiError):
-            ops.add_unit(tree, f"赶水镇/{bad}", "village", short="XC")
-    assert ops.add_unit(tree, "赶水镇/新村", "village") == "赶水镇/新村"
+            units.add_unit(tree, f"赶水镇/{bad}", "village", short="XC")
+    assert units.add_unit(tree, "赶水镇/新村", "village") == "赶水镇/新村"
     assert load(tree).prefix("赶水镇/新村") == "GS-U1"
 
 
@@ -230,23 +233,23 @@ def test_default_due_from_time_limits(tree: Path):
 
 @pytest.mark.parametrize("text, expected", [("2021-09-01", D), ("2021/9/1", D), ("2021年9月1日", D), ("2021.9.1", D)])
 def test_parse_date_forms(text, expected):
-    assert ops.parse_date(text) == expected
+    assert values.parse_date(text) == expected
 
 
 @pytest.mark.parametrize("text, expected", [("50万", Decimal(500000)), ("1,200.50", Decimal("1200.50")), ("300元", Decimal(300))])
 def test_parse_money(text, expected):
-    assert ops.parse_money(text) == expected
+    assert values.parse_money(text) == expected
 
 
 def test_fmt_keeps_blank_lines_inside_text_and_crlf(tree: Path):
     item = ops.add(tree, "三居社区", "漏水", opened="2021-09-01", description="第一段\n\n\n第二段")
     path = tree / "赶水镇/三居社区/2021.yaml"
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n") + b"\r\n\r\n\r\n# end\r\n")
-    ops.fmt(tree)
-    assert ops.get(tree, item.id)[0].description == "第一段\n\n\n第二段"
+    write_fmt(tree)
+    assert files.get(tree, item.id)[0].description == "第一段\n\n\n第二段"
     raw = path.read_bytes()
     assert b"\n" not in raw.replace(b"\r\n", b"") and raw.endswith(b"\r\n\r\n# end\r\n")
-    assert ops.fmt(tree, check_only=True) == []
+    assert write_fmt(tree, check_only=True) == []
 
 
 def test_escalated_item_gets_the_receiving_units_owner_and_due(tree: Path):
@@ -258,7 +261,7 @@ def test_escalated_item_gets_the_receiving_units_owner_and_due(tree: Path):
 
 
 def test_file_last_written_by_shishi_is_not_parsed_again_but_a_hand_edit_is(tree: Path, monkeypatch):
-    import shishi.write.items as o
+    import shishi.write.files as o
 
     a = ops.add(tree, "三居社区", "路灯", opened="2021-09-01")
     parsed = []

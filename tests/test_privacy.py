@@ -22,7 +22,7 @@ from conftest import SAMPLE
 from shishi.checks import privacy
 from shishi.checks.rules import check
 from shishi.cli.app import app
-from shishi.store.ledger import load
+from shishi.store.load import load
 from shishi.write import items as ops
 
 # ------------------------------------------------------------------ mask and find

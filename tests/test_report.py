@@ -20,7 +20,7 @@ from conftest import ROOT, SAMPLE
 from shishi.figures.report import Column, Table, build_report, official_number, report_as_of, schedule_state, state_at
 from shishi.i18n import set_lang
 from shishi.render.report import render_report, text_table, wrap
-from shishi.store.ledger import load
+from shishi.store.load import load
 from shishi.store.model import Item
 from shishi.values import parse_period
 from shishi.write import items as ops

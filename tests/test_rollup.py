@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from conftest import SAMPLE
 from shishi.figures.rollup import ADDITIVE, Figures, Filters, breakdown, node_json, rollup
-from shishi.store.ledger import Entry, Ledger, load
+from shishi.store.ledger import Entry, Ledger
+from shishi.store.load import load
 from shishi.store.model import Config, Item, Unit
 from shishi.store.tree import UnitDir
 from shishi.values import parse_period

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shishi.figures.schedule import due_rows, judged_due, state, states
-from shishi.store.ledger import load
+from shishi.store.load import load
 from shishi.store.model import Extension, Item, Milestone, Resolution
 from shishi.write import items as ops
 from shishi.write import tracking

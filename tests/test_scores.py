@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from shishi.checks.rules import check
 from shishi.figures.scores import Tally, _rank, composite, ranking, satisfaction_of, survey_table, unit_scores
-from shishi.store.ledger import load
+from shishi.store.load import load
 from shishi.store.model import Config
 from shishi.values import parse_period
 from shishi.write import items as ops
-from shishi.write import tracking
+from shishi.write import surveys, tracking
 
 CUSTOM = """\
 satisfaction:
@@ -33,9 +33,9 @@ AS_OF = date(2021, 10, 31)
 def scored(tree: Path) -> Path:
     """A custom four-level scale and 20/40/40 weights; three surveys; items in 文龙街道, 赶水镇, 三居社区."""
     (tree / "shishi.yaml").write_text("district: 綦江区\ncode: '500110000000'\n" + CUSTOM, encoding="utf-8")
-    tracking.survey_add(tree, "赶水镇", "2021Q3", "满意=30,较满意=10,一般=5,不满意=5", agency="甲公司")
-    tracking.survey_add(tree, "赶水镇", "2021Q4", "满意=10,一般=10", agency="甲公司")
-    tracking.survey_add(tree, "文龙街道", "2021Q3", "满意=1,不满意=2", agency="乙公司")
+    surveys.survey_add(tree, "赶水镇", "2021Q3", "满意=30,较满意=10,一般=5,不满意=5", agency="甲公司")
+    surveys.survey_add(tree, "赶水镇", "2021Q4", "满意=10,一般=10", agency="甲公司")
+    surveys.survey_add(tree, "文龙街道", "2021Q3", "满意=1,不满意=2", agency="乙公司")
     W = "文龙街道"
     # I1: answered in a day, resolved on time, callback 满意
     ops.add(tree, W, "路灯", opened="2021-09-01", due="2021-09-08")

@@ -11,10 +11,11 @@ import pytest
 from conftest import snapshot
 from shishi.checks.rules import check
 from shishi.errors import ShishiError
+from shishi.figures import supervision
 from shishi.figures.schedule import judged_due, state
-from shishi.store.ledger import load
+from shishi.store.load import load
+from shishi.write import files, surveys, tracking
 from shishi.write import items as ops
-from shishi.write import tracking
 
 # ------------------------------------------------------------------ extend
 
@@ -90,7 +91,7 @@ def test_extend_touches_only_its_item(tree: Path):
 
 
 def _ledger_row(tree: Path, item_id: str, as_of: str):
-    data = tracking.supervision_ledger(load(tree), date.fromisoformat(as_of), include_closed=True)
+    data = supervision.supervision_ledger(load(tree), date.fromisoformat(as_of), include_closed=True)
     return next(r for r in data["rows"] if r["id"] == item_id), data["counts"]
 
 
@@ -104,7 +105,7 @@ def test_finding_add_feedback_close_return_close_verify(tree: Path, cli):
             "--level", "重要", "--by", "区委督查室", "--notice", "綦督〔2021〕12号", "--date", "2021-08-10", "-q")
     fid = r.stdout.strip()
     assert fid == "WL-2021-001"
-    it, _ = ops.get(tree, fid)
+    it, _ = files.get(tree, fid)
     assert (it.kind, it.source, it.opened, it.due, it.supervision.deadline, it.supervision.level) == (
         "rectification", "督查", date(2021, 8, 10), date(2021, 8, 31), date(2021, 8, 31), "重要")
     shown = run("show", fid).stdout
@@ -143,7 +144,7 @@ def test_finding_add_feedback_close_return_close_verify(tree: Path, cli):
     assert (row["status"], row["returned"], row["feedback"], row["verified"], row["days_overdue"]) == ("verified", 1, 2, date(2021, 9, 10), 8)
     assert counts == {"findings": 1, "in_hand": 0, "resolved": 0, "verified": 1, "escalated": 0, "cancelled": 0, "overdue": 0, "returned": 1, "by_level": {"重要": 1}}
     # struck off: gone from the open 督办台账, there with --all
-    assert tracking.supervision_ledger(load(tree), date(2021, 9, 30))["rows"] == []
+    assert supervision.supervision_ledger(load(tree), date(2021, 9, 30))["rows"] == []
     r = run("supervise", "list", "--as-of", "2021-09-30")
     assert r.stdout == "" and "督办 1 件：整改中 0（逾期 0），待销号 0，已销号 1；退回 1 次；重要1" in r.stderr
     r = run("supervise", "list", "--as-of", "2021-09-30", "--all", "--format", "json")
@@ -234,7 +235,7 @@ def test_survey_add_appends_blocks_and_reads_back(tree: Path, cli):
         "- unit: 赶水镇/三居社区\n  quarter: 2021Q3\n  agency: 重庆某调查公司\n"
         "  counts:\n    很满意: 38\n    满意: 9\n    不太满意: 1\n  date: 2021-09-27\n"
     )
-    tracking.survey_add(tree, "綦江区", "2021Q3", "很满意=10,不满意=2", agency="重庆某调查公司")
+    surveys.survey_add(tree, "綦江区", "2021Q3", "很满意=10,不满意=2", agency="重庆某调查公司")
     text = path.read_text(encoding="utf-8")
     assert text.startswith(first) and text.endswith("\n- unit: 綦江区\n  quarter: 2021Q3\n  agency: 重庆某调查公司\n  counts:\n    很满意: 10\n    不满意: 2\n")
     ledger = load(tree)
@@ -242,9 +243,9 @@ def test_survey_add_appends_blocks_and_reads_back(tree: Path, cli):
     assert check(ledger) == []
     before = snapshot(tree)
     with pytest.raises(ShishiError, match="已登记"):
-        tracking.survey_add(tree, "赶水镇/三居社区", "2021Q3", {"很满意": 1}, agency="重庆某调查公司")
+        surveys.survey_add(tree, "赶水镇/三居社区", "2021Q3", {"很满意": 1}, agency="重庆某调查公司")
     with pytest.raises(ShishiError, match="样本为零"):
-        tracking.survey_add(tree, "赶水镇", "2021Q3", "很满意=0", agency="另一家")
+        surveys.survey_add(tree, "赶水镇", "2021Q3", "很满意=0", agency="另一家")
     assert snapshot(tree) == before
 
 

@@ -53,3 +53,47 @@ def schedule_name(state: str | None) -> str:
     if not state:
         return ""
     return SCHEDULE_ZH.get(state, state) if _lang == "zh" else state
+
+
+# How sheets and exports name the fields of an item: (field, Chinese header); the English header is the field itself. Dotted fields are parts of a record.
+FIELD_COLUMNS: list[tuple[str, str]] = [
+    ("seq", "序号"),
+    ("id", "编号"),
+    ("unit", "所属单位"),
+    ("kind", "事项类型"),
+    ("status", "状态"),
+    ("title", "项目名称"),
+    ("description", "情况描述"),
+    ("category", "类别"),
+    ("source", "来源"),
+    ("handling", "办理类别"),
+    ("owner", "责任人"),
+    ("lead", "牵头领导"),
+    ("partners", "责任单位"),
+    ("opened", "登记日期"),
+    ("due", "完成时限"),
+    ("budget", "投资(元)"),
+    ("milestones", "时间节点"),
+    ("targets", "目标指标"),
+    ("supervision", "督查督办"),
+    ("escalated_from", "上报自"),
+    ("escalated_to", "上报至"),
+    ("progress", "进展情况"),
+    ("extensions", "延期记录"),
+    ("resolution.date", "办结日期"),
+    ("resolution.text", "办理结果"),
+    ("resolution.beneficiaries", "惠及人次"),
+    ("resolution.spent", "实际支出(元)"),
+    ("resolution.satisfaction", "满意度"),
+    ("verification.date", "销号日期"),
+    ("verification.by", "销号单位"),
+    ("reopenings", "重办记录"),
+    ("cancellation.date", "撤销日期"),
+    ("cancellation.reason", "撤销原因"),
+    ("cancellation.duplicate_of", "重复事项"),
+    ("reporter.name", "反映人"),
+    ("reporter.phone", "联系电话"),
+    ("reporter.id_card", "身份证号"),
+    ("tags", "标签"),
+    ("source_key", "来源行键"),
+]

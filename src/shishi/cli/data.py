@@ -8,9 +8,11 @@ from typing import Optional
 
 import typer
 
-from shishi.cli.app import app, commit_option, committing, errors, out, root_of
+from shishi.cli.common import commit_option, committing, errors, out, root_of
 from shishi.errors import ShishiError
 from shishi.i18n import tr
+
+app = typer.Typer()
 
 
 @app.command("import")
@@ -61,7 +63,7 @@ def export_(
     reveal: bool = typer.Option(False, "--reveal", help="包含反映人姓名和完整电话、身份证号 (include personal data unmasked)."),
 ) -> None:
     """导出事项的全部字段：csv、xlsx、json 或 Open311 (export items with every field)."""
-    from shishi.figures import export as ex
+    from shishi.render import export as ex
 
     with errors():
         if fmt == "xlsx" and output is None:

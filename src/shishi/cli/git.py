@@ -8,9 +8,11 @@ from typing import Optional
 
 import typer
 
-from shishi.cli.app import app, commit_option, committing, errors, out, root_of
+from shishi.cli.common import commit_option, committing, errors, out, root_of
 from shishi.errors import ShishiError
 from shishi.i18n import tr
+
+app = typer.Typer()
 
 git_app = typer.Typer(help="git 协作：配置与合并后修复 (collaboration through git: setup, relink).", no_args_is_help=True)
 app.add_typer(git_app, name="git")
@@ -34,10 +36,10 @@ def git_setup(ctx: typer.Context, commit: bool = commit_option()) -> None:
 @git_app.command("relink")
 def git_relink(ctx: typer.Context, commit: bool = commit_option()) -> None:
     """合并改号后修复上报链接 escalated_to（git setup 装的 post-merge 钩子会自动运行）(fix escalation links after a merge renumbered an item)."""
-    from shishi.git import merge
+    from shishi.write.relink import relink
 
     with errors(), committing(ctx, commit, lambda: "relink " + ", ".join(f"{s} → {n}" for s, _o, n in fixes)):
-        fixes = merge.relink(root_of(ctx))
+        fixes = relink(root_of(ctx))
     for source, old, new in fixes:
         out(tr(f"{source}：escalated_to {old} → {new}", f"{source}: escalated_to {old} -> {new}"))
 
@@ -50,7 +52,7 @@ def log(
 ) -> None:
     """一件事项在 git 里的历史：何时、何人、哪些字段从何改为何 (the history of one item from git)."""
     from shishi.figures.changes import history_json, history_text, item_history
-    from shishi.render.items import to_json
+    from shishi.render.json import to_json
 
     with errors():
         if fmt not in ("text", "json"):
@@ -69,7 +71,7 @@ def changes(
 ) -> None:
     """两个时点之间的变化：新增、推进、办结、销号、上报、重办、修改 (what changed between two states, as a weekly 工作动态)."""
     from shishi.figures.changes import changes_json, changes_md, changes_text, tree_changes
-    from shishi.render.items import to_json
+    from shishi.render.json import to_json
 
     with errors():
         if fmt not in ("text", "md", "json"):

@@ -6,9 +6,11 @@ import sys
 
 import typer
 
-from shishi.cli.app import app, errors, out, root_of
+from shishi.cli.common import errors, out, root_of
 from shishi.errors import ShishiError
 from shishi.i18n import tr
+
+app = typer.Typer()
 
 
 @app.command()
@@ -24,7 +26,8 @@ def query(
 ) -> None:
     """只读 SQL 查询索引 (read-only SQL over the index of the ledger tree)."""
     from shishi.checks.privacy import mask
-    from shishi.render.items import csv_text, table, to_json
+    from shishi.render.items import csv_text, table
+    from shishi.render.json import to_json
     from shishi.store.index import query as run_query
 
     with errors():

@@ -8,9 +8,11 @@ from typing import Optional
 
 import typer
 
-from shishi.cli.app import app, errors, out, root_of
+from shishi.cli.common import errors, out, root_of
 from shishi.errors import ShishiError
 from shishi.i18n import tr
+
+app = typer.Typer()
 
 ROLLUP_FORMATS = ("table", "text", "md", "csv", "json")
 REPORT_FORMATS = ("terminal", "text", "md", "html", "xlsx", "json")
@@ -23,8 +25,7 @@ def _choice(value: Optional[str], allowed: tuple[str, ...], option: str) -> Opti
 
 
 def _dates(period: Optional[str], as_of: Optional[str]):
-    from shishi.values import parse_period
-    from shishi.write.items import parse_date
+    from shishi.values import parse_date, parse_period
 
     return (parse_period(period) if period else None), (parse_date(as_of, "--as-of") if as_of else None)
 
@@ -69,7 +70,7 @@ def rollup(
     from shishi.figures.rollup import rollup as do_rollup
     from shishi.i18n import kind_name
     from shishi.render.report import render_rollup
-    from shishi.store.ledger import load
+    from shishi.store.load import load
 
     with errors():
         p, when = _dates(period, as_of)
@@ -122,7 +123,7 @@ def report(
         raise typer.Exit(1)
     from shishi.figures.report import build_report
     from shishi.render.report import render_report, terminal_renderables
-    from shishi.store.ledger import load
+    from shishi.store.load import load
 
     with errors():
         p, when = _dates(period, as_of)

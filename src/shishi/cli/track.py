@@ -9,9 +9,11 @@ from typing import Optional
 import typer
 
 from shishi.checks.privacy import mask, mask_data
-from shishi.cli.app import app, commit_option, committing, errors, out, root_of, subject
+from shishi.cli.common import commit_option, committing, errors, out, root_of, subject
 from shishi.errors import ShishiError
 from shishi.i18n import schedule_name, status_name, tr
+
+app = typer.Typer()
 
 supervise_app = typer.Typer(help="督查督办：发现问题、挂牌、反馈、退回、督办台账 (supervision: findings, flags, feedback, returns, the ledger).", no_args_is_help=True)
 survey_app = typer.Typer(help="满意度调查：登记与汇总 (quarterly satisfaction surveys: record and list).", no_args_is_help=True)
@@ -24,7 +26,7 @@ FORMAT_HELP = "table|csv|json."
 def _as_of(text: Optional[str]):
     from datetime import date
 
-    from shishi.write.items import parse_date
+    from shishi.values import parse_date
 
     return parse_date(text, "--as-of") if text else date.today()
 
@@ -44,7 +46,8 @@ def _num(x) -> str:
 
 def _emit(fmt: str, data, headers: list[str], rows: list[list], empty_zh: str, empty_en: str) -> None:
     """Print rows as a table or CSV, or `data` as JSON."""
-    from shishi.render.items import csv_text, table, to_json
+    from shishi.render.items import csv_text, table
+    from shishi.render.json import to_json
 
     if fmt == "json":
         out(to_json(data))
@@ -81,7 +84,7 @@ def due(
 ) -> None:
     """到期提醒：已逾期和即将到期的时限与节点，最紧急的在前 (deadlines passed or coming, most urgent first)."""
     from shishi.figures.schedule import due_rows
-    from shishi.store.ledger import load
+    from shishi.store.load import load
 
     with errors():
         _check_format(fmt)
@@ -208,8 +211,8 @@ def supervise_list(
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """督办台账：未销号的督办事项、整改时限、逾期天数、最近反馈、级别 (the supervision ledger)."""
-    from shishi.store.ledger import load
-    from shishi.write.tracking import supervision_ledger
+    from shishi.figures.supervision import supervision_ledger
+    from shishi.store.load import load
 
     with errors():
         _check_format(fmt)
@@ -254,8 +257,8 @@ def survey_add(
     commit: bool = commit_option(),
 ) -> None:
     """登记季度第三方满意度调查 (record a quarterly third-party satisfaction survey)."""
-    from shishi.store.ledger import load_units
-    from shishi.write.tracking import read_survey_file, survey_add_many
+    from shishi.store.load import load_units
+    from shishi.write.surveys import read_survey_file, survey_add_many
 
     with errors(), committing(ctx, commit, lambda: "survey add: " + "、".join(sorted({x.quarter for x in added}))):
         root = root_of(ctx)
@@ -284,7 +287,7 @@ def survey_list(
 ) -> None:
     """满意度表：各单位各季度样本、分布、满意率、平均分 (the satisfaction table per unit and quarter)."""
     from shishi.figures.scores import survey_table
-    from shishi.store.ledger import load
+    from shishi.store.load import load
     from shishi.values import parse_period
 
     with errors():
@@ -316,7 +319,7 @@ def scores(
 ) -> None:
     """考核得分：响应率、解决率、满意率、按期办结率、重办率、综合得分与红黑榜 (unit scores and the red and black lists)."""
     from shishi.figures.scores import ranking, unit_scores
-    from shishi.store.ledger import load
+    from shishi.store.load import load
     from shishi.values import parse_period
 
     with errors():

@@ -15,10 +15,9 @@ from shishi.checks.privacy import mask
 from shishi.errors import ShishiError
 from shishi.git import repo as gitio
 from shishi.i18n import get_lang, tr
-from shishi.store.ledger import in_unit, read_items
+from shishi.store.ledger import in_unit, items_of
 from shishi.store.model import ITEM_KEYS, item_to_data
 from shishi.store.tree import LEDGER_RE, SURVEY_DIR
-from shishi.store.yamlio import YamlError, decode, find_blocks, split_lines
 
 NAMED = ("milestones", "targets")
 LIFECYCLE = ("status", "progress", "resolution", "verification", "reopenings", "cancellation", "escalated_to")
@@ -115,26 +114,6 @@ def change_json(c: FieldChange) -> dict:
     return {"field": c.field, "kind": c.kind, "old": _jsonable(c.old), "new": _jsonable(c.new)}
 
 
-# ------------------------------------------------------------------ reading items from text
-
-
-def items_of(text: str | bytes | None, unit: str = "") -> dict[str, tuple[str, dict]]:
-    """ID -> (unit, item data) of the items of a ledger file's text that validate; {} for no file."""
-    if text is None:
-        return {}
-    try:
-        text = decode(text) if isinstance(text, bytes) else text
-    except YamlError:
-        return {}
-    out = {}
-    lines = split_lines(text.replace("\r\n", "\n"))
-    for b in find_blocks(lines):
-        if b.id is None:
-            continue
-        entries, problems, _ = read_items("", unit, "".join(lines[b.start : b.end]))
-        if len(entries) == 1 and not problems:
-            out[entries[0].item.id] = (unit, item_to_data(entries[0].item))
-    return out
 
 
 # ------------------------------------------------------------------ shishi log ID
@@ -165,10 +144,10 @@ def item_history(root: Path, item_id: str) -> History:
     it a new number (two machines took the same ID), under its old ID; never
     into another item that once had its ID on another machine.
     """
-    from shishi.write import items as ops
+    from shishi.write import files
 
     repo = gitio.repo_of(root)
-    loc = ops._locate(ops._units(root), item_id)
+    loc = files.locate(files.tree_units(root), item_id)
     rel = repo.rel(loc.path)
     commits = gitio.commits_touching(repo, rel)
     hashes = [c.hash for c in commits]
@@ -292,7 +271,7 @@ EMPTY = ""
 
 def state(repo: gitio.Repo, spec: str | None, end_of_day: bool = False) -> State:
     """A state from REV or DATE: a date means the last commit before that day (after it, for --until)."""
-    from shishi.write.items import parse_date
+    from shishi.values import parse_date
 
     if spec is None:
         return State(WORKTREE, None)
@@ -360,7 +339,7 @@ def tree_changes(root: Path, since: str, until: str | None = None, unit: str | N
     a, b = state(repo, since), state(repo, until, end_of_day=True)
     upath = ""
     if unit:
-        from shishi.store.ledger import load_units
+        from shishi.store.load import load_units
 
         upath = load_units(root).resolve_unit(unit)
     old_rev = None if a.rev == EMPTY else a.rev
@@ -475,7 +454,7 @@ def summary(ch: Changes) -> str:
 
 
 def _names(root: Path) -> dict[str, str]:
-    from shishi.store.ledger import load_units
+    from shishi.store.load import load_units
 
     ledger = load_units(root)
     return {u: ledger.unit_name(u) for u in ledger.units}

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from shishi.store.ledger import Ledger, in_unit
-from shishi.store.model import Item
+from shishi.store.model import LEVEL_ORDER, Item
 
 STATES = ("ahead", "on_time", "due_soon", "overdue", "behind")
 IN_HAND = ("open", "in_progress")
-LEVEL_ORDER = {"挂牌": 0, "紧急": 1, "重要": 2, "一般": 3}
+
 
 
 def judged_due(item: Item) -> date | None:

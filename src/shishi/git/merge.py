@@ -366,8 +366,8 @@ def run_driver(base: Path, ours: Path, theirs: Path, name: str) -> int:
 
 def published_items(top: Path, name: str) -> dict[str, list]:
     """ID -> the versions of the items of file `name` on the remote-tracking branches (what others already have)."""
-    from shishi.figures.changes import items_of
     from shishi.git import repo as gitio
+    from shishi.store.ledger import items_of
 
     try:
         repo = gitio.Repo(top, top)
@@ -387,42 +387,3 @@ def _line_merge(base: Path, ours: Path, theirs: Path) -> int:
 
     proc = gitio.git(["merge-file", "-L", "ours", "-L", "base", "-L", "theirs", "--", str(ours), str(base), str(theirs)], Path.cwd(), check=False)
     return 0 if proc.returncode == 0 else 1
-
-
-# ------------------------------------------------------------------ after a merge
-
-
-def broken_escalations(root: Path) -> list[tuple[str, str, str]]:
-    """(source ID, escalated_to now, the item that continues it) for links a merge's renumbering broke."""
-    from shishi.store.ledger import load
-
-    ledger = load(root)
-    by_id = {e.item.id: e.item for e in ledger.entries}
-    continuing: dict[str, list[str]] = {}
-    for e in ledger.entries:
-        if e.item.escalated_from:
-            continuing.setdefault(e.item.escalated_from, []).append(e.item.id)
-    out = []
-    for e in ledger.entries:
-        it = e.item
-        target = by_id.get(it.escalated_to) if it.escalated_to else None
-        if it.escalated_to and (target is None or target.escalated_from != it.id):
-            heirs = continuing.get(it.id, [])
-            if len(heirs) == 1 and heirs[0] != it.escalated_to:
-                out.append((it.id, it.escalated_to, heirs[0]))
-    return out
-
-
-def relink(root: Path) -> list[tuple[str, str, str]]:
-    """Point escalated_to at the item that really continues it, where a merge renumbered that item."""
-    from shishi.write import items as ops
-
-    fixes = broken_escalations(root)
-    for source, _old, new in fixes:
-
-        def change(item, _ledger, new=new):
-            item.escalated_to = new
-            return item
-
-        ops.modify(root, source, change)
-    return fixes

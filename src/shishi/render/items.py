@@ -4,24 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-from datetime import date
-from decimal import Decimal
 
 from shishi.checks.privacy import mask_data
 from shishi.i18n import kind_name, status_name, tr
-
-
-def _default(o):
-    if isinstance(o, Decimal):
-        return int(o) if o == o.to_integral_value() else float(o)
-    if isinstance(o, date):
-        return o.isoformat()
-    raise TypeError(type(o).__name__)
-
-
-def to_json(data) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=_default)
 
 
 def item_view(item, unit: str, reveal: bool = False) -> dict:

@@ -18,7 +18,7 @@ from wcwidth import wcswidth
 
 from shishi.figures.report import BarChart, Report, Section, Table
 from shishi.i18n import get_lang, tr
-from shishi.render.items import _default
+from shishi.render.json import default
 
 REPORT_FORMATS = ("terminal", "text", "md", "html", "xlsx", "json")
 ROLLUP_FORMATS = ("table", "text", "md", "csv", "json")
@@ -492,7 +492,7 @@ def report_data(report: Report) -> dict:
 
 
 def to_json(data) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n"
+    return json.dumps(data, ensure_ascii=False, indent=2, default=default) + "\n"
 
 
 # ------------------------------------------------------------------ entry points
@@ -581,7 +581,7 @@ def rollup_csv(data: dict) -> str:
     w.writerow(["unit", "name", "tier", "depth"] + CSV_KEYS)
 
     def visit(node: dict, depth: int) -> None:
-        w.writerow([node["unit"], node["name"], node["tier"], depth] + ["" if node[k] is None else _default(node[k]) if isinstance(node[k], Decimal) else node[k] for k in CSV_KEYS])
+        w.writerow([node["unit"], node["name"], node["tier"], depth] + ["" if node[k] is None else default(node[k]) if isinstance(node[k], Decimal) else node[k] for k in CSV_KEYS])
         for c in node["children"]:
             visit(c, depth + 1)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from shishi.store.yamlio import _BOOLS, _NULLS, MAX_DEPTH, Map, Seq
+from shishi.store.yamlio import BOOLS, MAX_DEPTH, NULLS, Map, Seq
 
 # a key: no flow indicators, quotes, spaces or colons; then ':' and a space or the end
 _KEY = re.compile(r"([^\s\-?:,\[\]{}#&*!|>'\"%@`][^\s:#,\[\]{}]*):(?: +|$)")
@@ -71,10 +71,10 @@ def _scalar(s: str):
     s = s.rstrip(" ")
     if ": " in s or s.endswith(":"):
         raise _Unsupported
-    if s in _NULLS:
+    if s in NULLS:
         return None
-    if s in _BOOLS:
-        return _BOOLS[s]
+    if s in BOOLS:
+        return BOOLS[s]
     return s
 
 
@@ -97,8 +97,8 @@ def _parse(text: str):
     stack: list[list] = []
     root = None
     frame: list = []
-    special, nulls, bools = _SPECIAL, _NULLS, _BOOLS
-    bad_keys = _NULLS | frozenset(_BOOLS)
+    special, nulls, bools = _SPECIAL, NULLS, BOOLS
+    bad_keys = NULLS | frozenset(BOOLS)
     top_indent, top_map = -1, False  # of `frame`, for the fast path
     lineno = 0
     for indent_s, dash, dash_sp, key, key_sp, rest in _LINE.findall(text):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,8 +12,8 @@ from shishi.errors import Problem, ShishiError
 from shishi.i18n import tr
 from shishi.store import fastyaml
 from shishi.store import tree as t
-from shishi.store.model import Config, Item, SurveyEntry, Unit
-from shishi.store.yamlio import CONFLICT_RE, Map, Seq, YamlError, conflict_markers, decode, key_position, locate, parse
+from shishi.store.model import Config, Item, SurveyEntry, Unit, item_to_data
+from shishi.store.yamlio import CONFLICT_RE, Map, Seq, YamlError, conflict_markers, decode, find_blocks, key_position, locate, parse, split_lines
 
 
 class Entry:
@@ -278,18 +277,6 @@ def read_items(rp: str, unit: str, text: str) -> tuple[list[Entry], list[Problem
 # ------------------------------------------------------------------ the whole tree
 
 
-def load_units(root: Path, use_index: bool = True) -> Ledger:
-    """shishi.yaml and every unit.yaml: enough to name files and hand out IDs (through the index when it can)."""
-    if use_index and not os.environ.get("SHISHI_NO_INDEX"):
-        from shishi.store import index
-
-        try:
-            return index.load_units(root)
-        except index.IndexUnavailable:
-            pass
-    return read_units(root)
-
-
 def read_record(root: Path, path: Path, model: type[BaseModel], raw: bytes | None = None) -> tuple[BaseModel | None, object, list[Problem]]:
     """shishi.yaml or a unit.yaml: (record or None, its plain data, problems); an empty file is a problem."""
     rp = t.rel(root, path)
@@ -323,22 +310,6 @@ def read_units(root: Path) -> Ledger:
             ledger.records[path] = rec
             ledger.unit_data[path] = data
     return ledger
-
-
-def load(root: Path, use_index: bool = True) -> Ledger:
-    """The whole tree: config, units, every ledger file and survey, with all problems found reading them.
-
-    Read through the index under .shishi/ (only changed files are parsed);
-    straight from the files when the index cannot be used, or with use_index=False.
-    """
-    if use_index and not os.environ.get("SHISHI_NO_INDEX"):
-        from shishi.store import index
-
-        try:
-            return index.load(root)
-        except index.IndexUnavailable:
-            pass
-    return load_files(root)
 
 
 def load_files(root: Path) -> Ledger:
@@ -406,28 +377,20 @@ def in_unit(path: str, unit: str) -> bool:
     return not unit or path == unit or path.startswith(unit + "/")
 
 
-def select(root: Path, *, unit=None, status=None, kind=None, overdue=False, period=None, as_of=None) -> list[Entry]:
-    """Entries matching the filters of `list`, in tree and ID order."""
-    from datetime import date
-
-    from shishi.store.model import KINDS, STATUSES
-
-    ledger = load(root)
-    upath = ledger.resolve_unit(unit) if unit else ""
-    statuses = set(status.split(",")) if status else None
-    if statuses and not statuses <= set(STATUSES):
-        raise ShishiError(tr(f"状态应为 {','.join(STATUSES)}", f"status must be among {','.join(STATUSES)}"))
-    if kind and kind not in KINDS:
-        raise ShishiError(tr(f"类型应为 {'/'.join(KINDS)}", f"kind must be one of {'/'.join(KINDS)}"))
-    today = as_of or date.today()
-    out = []
-    for e in ledger.entries:
-        it = e.item
-        if not in_unit(e.unit, upath) or (statuses and it.status not in statuses) or (kind and it.kind != kind):
+def items_of(text: str | bytes | None, unit: str = "") -> dict[str, tuple[str, dict]]:
+    """ID -> (unit, item data) of the items of a ledger file's text that validate; {} for no file."""
+    if text is None:
+        return {}
+    try:
+        text = decode(text) if isinstance(text, bytes) else text
+    except YamlError:
+        return {}
+    out = {}
+    lines = split_lines(text.replace("\r\n", "\n"))
+    for b in find_blocks(lines):
+        if b.id is None:
             continue
-        if overdue and not (it.status in ("open", "in_progress") and it.due and it.due < today):
-            continue
-        if period and it.opened not in period:
-            continue
-        out.append(e)
+        entries, problems, _ = read_items("", unit, "".join(lines[b.start : b.end]))
+        if len(entries) == 1 and not problems:
+            out[entries[0].item.id] = (unit, item_to_data(entries[0].item))
     return out

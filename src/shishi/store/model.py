@@ -23,6 +23,7 @@ KINDS = ("demand", "project", "rectification")
 STATUSES = ("open", "in_progress", "resolved", "verified", "escalated", "cancelled")
 UNIT_KINDS = ("city", "district", "department", "town", "street", "village", "community")
 SUPERVISION_LEVELS = ("一般", "重要", "紧急", "挂牌")
+LEVEL_ORDER = {"挂牌": 0, "紧急": 1, "重要": 2, "一般": 3}  # most urgent first
 
 Kind = Literal["demand", "project", "rectification"]
 Status = Literal["open", "in_progress", "resolved", "verified", "escalated", "cancelled"]

@@ -30,8 +30,8 @@ MAX_DEPTH = 32
 # control characters (tab and newline aside): invisible, and escape sequences garble terminals and reports
 CONTROL_TEXT_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |$)", re.M)
-_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
-_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 
 
 class YamlError(Exception):
@@ -93,7 +93,7 @@ def parse(text: str) -> tuple[object, list[tuple[int, int, str]]]:
     stack: list[list] = []  # [container, pending key, key line, key col]
     root: object = None
     docs = 0
-    nulls, bools = _NULLS, _BOOLS
+    nulls, bools = NULLS, BOOLS
     while True:
         try:
             e = get()
@@ -307,7 +307,7 @@ def newline_of(text: str) -> str:
     return "\r\n" if "\r\n" in text[:4096] else "\n"
 
 
-def _rt_yaml():
+def rt_yaml():
     from ruamel.yaml import YAML
 
     y = YAML(typ="rt")
@@ -361,7 +361,7 @@ def dump_items(items: list[dict]) -> str:
     """Items as a YAML sequence in the canonical layout."""
     import io
 
-    y = _rt_yaml()
+    y = rt_yaml()
     buf = io.StringIO()
     y.dump([_prepare(i) for i in items], buf)
     return buf.getvalue()
@@ -376,7 +376,7 @@ def edit_block(block_text: str, old: dict, new: dict, order: tuple[str, ...]) ->
     """
     import io
 
-    y = _rt_yaml()
+    y = rt_yaml()
     seq = rt_load(y, block_text)
     cm = seq[0]
     for key in list(cm.keys()):

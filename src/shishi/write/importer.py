@@ -25,10 +25,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from shishi import values
 from shishi.checks.privacy import mask
 from shishi.errors import ShishiError
-from shishi.figures.export import COLUMNS
+from shishi.i18n import FIELD_COLUMNS as COLUMNS
 from shishi.i18n import KIND_ZH, STATUS_ZH, tr
+from shishi.write import files
 from shishi.write import items as ops
 
 # field -> how its cells are read. The English name of each field is what --map takes.
@@ -304,7 +306,7 @@ def parse_cell_date(v) -> date | None:
             nxt = date(y + (mo == 12), mo % 12 + 1, 1)
             return nxt - timedelta(days=1)
     try:
-        return ops.parse_date(s)
+        return values.parse_date(s)
     except ShishiError:
         raise ValueError(tr(f"不是日期：{v}（可写 2021-09-01、2021/9/1、2021年9月1日）", f"not a date: {v} (write 2021-09-01, 2021/9/1 or 2021年9月1日)")) from None
 
@@ -326,7 +328,7 @@ def parse_money(v, hint: str = "") -> Decimal | None:
         return None
     scale = Decimal(10000) if "万" in hint and "万" not in s else Decimal(1)
     try:
-        amount = ops.parse_money(s) * scale
+        amount = values.parse_money(s) * scale
     except ShishiError as e:
         raise ValueError(e.message) from None
     return amount.to_integral_value() if amount == amount.to_integral_value() else amount.normalize()
@@ -427,7 +429,7 @@ def _milestone(line: str) -> dict:
 
 
 def _target(line: str) -> dict:
-    name, qty, unit = ops.parse_target(_wide(line))
+    name, qty, unit = values.parse_target(_wide(line))
     return {"name": name, "unit": unit, "planned": qty}
 
 
@@ -757,9 +759,9 @@ def import_file(
     if kind not in KINDS:
         raise ShishiError(tr(f"事项类型应为 {'/'.join(KINDS)} 之一：{kind}", f"kind must be one of {'/'.join(KINDS)}: {kind}"))
     today = today or date.today()
-    default_opened = ops.parse_date(opened, "--opened") or today
+    default_opened = values.parse_date(opened, "--opened") or today
     maps = parse_mapping(list(mapping))
-    ledger = ops._units(root)
+    ledger = files.tree_units(root)
     upath = ops.item_unit(ledger, unit)
     result = ImportResult()
     sheets = read_file(Path(path), sheet)

@@ -16,52 +16,12 @@ from pathlib import Path
 
 from shishi.checks.privacy import mask_data
 from shishi.errors import ShishiError
+from shishi.i18n import FIELD_COLUMNS as COLUMNS
 from shishi.i18n import kind_name, status_name, tr
+from shishi.render.json import to_json
 
 FORMATS = ("csv", "xlsx", "json", "open311")
 
-# (field, Chinese header); the English header is the field itself. Dotted fields are parts of a record.
-COLUMNS: list[tuple[str, str]] = [
-    ("seq", "序号"),
-    ("id", "编号"),
-    ("unit", "所属单位"),
-    ("kind", "事项类型"),
-    ("status", "状态"),
-    ("title", "项目名称"),
-    ("description", "情况描述"),
-    ("category", "类别"),
-    ("source", "来源"),
-    ("handling", "办理类别"),
-    ("owner", "责任人"),
-    ("lead", "牵头领导"),
-    ("partners", "责任单位"),
-    ("opened", "登记日期"),
-    ("due", "完成时限"),
-    ("budget", "投资(元)"),
-    ("milestones", "时间节点"),
-    ("targets", "目标指标"),
-    ("supervision", "督查督办"),
-    ("escalated_from", "上报自"),
-    ("escalated_to", "上报至"),
-    ("progress", "进展情况"),
-    ("extensions", "延期记录"),
-    ("resolution.date", "办结日期"),
-    ("resolution.text", "办理结果"),
-    ("resolution.beneficiaries", "惠及人次"),
-    ("resolution.spent", "实际支出(元)"),
-    ("resolution.satisfaction", "满意度"),
-    ("verification.date", "销号日期"),
-    ("verification.by", "销号单位"),
-    ("reopenings", "重办记录"),
-    ("cancellation.date", "撤销日期"),
-    ("cancellation.reason", "撤销原因"),
-    ("cancellation.duplicate_of", "重复事项"),
-    ("reporter.name", "反映人"),
-    ("reporter.phone", "联系电话"),
-    ("reporter.id_card", "身份证号"),
-    ("tags", "标签"),
-    ("source_key", "来源行键"),
-]
 LIST_SEP = "、"  # partners and tags in one cell
 JSON_FIELDS = ("milestones", "targets", "supervision", "progress", "extensions", "reopenings")
 
@@ -210,7 +170,7 @@ def service_request(item, unit: str, ledger, reveal: bool) -> dict:
 
 def export(root: Path, *, unit: str | None = None, period: str | None = None, fmt: str = "csv", reveal: bool = False) -> str | bytes:
     """The items of a unit and the units below it (opened in `period`) in one format; bytes for xlsx."""
-    from shishi.store.ledger import load, select
+    from shishi.store.load import load, select
     from shishi.store.model import item_to_data
     from shishi.values import parse_period
 
@@ -220,12 +180,8 @@ def export(root: Path, *, unit: str | None = None, period: str | None = None, fm
     entries = select(root, unit=unit, period=p)
     if fmt == "open311":
         ledger = load(root)
-        from shishi.render.items import to_json
-
         return to_json([service_request(e.item, e.unit, ledger, reveal) for e in entries])
     if fmt == "json":
-        from shishi.render.items import to_json
-
         out = []
         for e in entries:
             data = {"id": e.item.id, "unit": e.unit, **item_to_data(e.item)}

@@ -1,0 +1,76 @@
+"""What every command shares: the ledger root, errors mapped to exit codes, output, --commit."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from shishi.checks.privacy import mask
+from shishi.errors import ShishiError
+from shishi.i18n import tr
+
+
+class State:
+    def __init__(self, ledger: Optional[Path]):
+        self.ledger = ledger
+
+
+
+def root_of(ctx: typer.Context) -> Path:
+    from shishi.store.tree import find_root
+
+    return find_root(ctx.obj.ledger if ctx.obj else None)
+
+
+@contextmanager
+def errors():
+    """A domain failure: its message on stderr, exit code 1, never a traceback."""
+    try:
+        yield
+    except ShishiError as e:
+        typer.echo(tr("错误：", "error: ") + e.message, err=True)
+        for p in e.problems[1:20]:
+            typer.echo(f"  {p}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as e:
+        typer.echo(tr("错误：", "error: ") + f"{getattr(e, 'filename', '') or ''} {e.strerror or e}".strip(), err=True)
+        raise typer.Exit(1) from None
+
+
+def out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def commit_option():
+    """The --commit option of a write command (pair it with `committing`)."""
+    return typer.Option(
+        False, "--commit", help="提交到 git，只提交本命令改动的文件 (git commit exactly the files this command changed; also git.auto_commit in shishi.yaml)."
+    )
+
+
+@contextmanager
+def committing(ctx: typer.Context, commit: bool, message=None):
+    """Wrap a write command's body: with --commit or git.auto_commit, check git first, then commit the files written.
+
+    Use inside errors(): `with errors(), committing(ctx, commit, lambda: f"close {item.id}: …"):`.
+    The message may also be set on the yielded object (`c.message = …`).
+    """
+    from shishi.git.repo import committing as git_committing
+
+    with git_committing(root_of(ctx), commit, message) as c:
+        yield c
+    if c.commit:
+        typer.echo(tr(f"已提交 {c.commit}", f"committed {c.commit}"), err=True)
+
+
+def subject(text: str, width: int = 60) -> str:
+    """One line of a clerk's text for a commit message."""
+    line = " ".join(mask(text).split())  # commit messages travel further than the files: no phone numbers in them
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+# ------------------------------------------------------------------ tree and units

@@ -1,0 +1,272 @@
+"""Commands for items: add, progress, close, verify, reopen, cancel, escalate, show, list, check, fmt."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from shishi.checks.privacy import mask
+from shishi.cli.common import commit_option, committing, errors, out, root_of, subject
+from shishi.errors import ShishiError
+from shishi.i18n import tr
+
+app = typer.Typer()
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    unit: str = typer.Option(..., "--unit", "-u", help="单位路径或名称 (unit path or unique name)."),
+    title: str = typer.Option(..., "--title", "-t", help="事项名称 (title)."),
+    kind: str = typer.Option("demand", "--kind", help="demand 群众诉求 | project 民生实事项目 | rectification 督查整改."),
+    description: Optional[str] = typer.Option(None, "--description", help="情况描述."),
+    category: Optional[str] = typer.Option(None, "--category", help="类别/领域 (from shishi.yaml)."),
+    source: Optional[str] = typer.Option(None, "--source", help="来源 (from shishi.yaml)."),
+    handling: Optional[str] = typer.Option(None, "--handling", help="办理类别 立刻办|限期办|分期办 (sets the default deadline)."),
+    due: Optional[str] = typer.Option(None, "--due", help="完成时限 YYYY-MM-DD (default from shishi.yaml time limits)."),
+    opened: Optional[str] = typer.Option(None, "--opened", help="登记日期 (default today)."),
+    owner: Optional[str] = typer.Option(None, "--owner", help="责任人."),
+    lead: Optional[str] = typer.Option(None, "--lead", help="牵头领导."),
+    partner: list[str] = typer.Option([], "--partner", help="配合单位 (repeatable)."),
+    budget: Optional[str] = typer.Option(None, "--budget", help="预算/投资 (yuan; 50万 works)."),
+    target: list[str] = typer.Option([], "--target", help="目标指标 NAME=QTY[UNIT], e.g. 人行便道=3000米 (repeatable)."),
+    milestone: list[str] = typer.Option([], "--milestone", help="时间节点 NAME=DATE, e.g. 一期竣工=2021-10-31 (repeatable)."),
+    reporter: Optional[str] = typer.Option(None, "--reporter", help="反映人 (personal data)."),
+    phone: Optional[str] = typer.Option(None, "--phone", help="联系电话 (personal data, masked in output)."),
+    tag: list[str] = typer.Option([], "--tag", help="标签 (repeatable)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="只输出编号 (print the ID alone)."),
+    commit: bool = commit_option(),
+) -> None:
+    """登记新事项，输出其编号 (register a new item; prints its ID)."""
+    from shishi.write import items as ops
+
+    with errors(), committing(ctx, commit, lambda: f"add {item.id}: {subject(item.title)}"):
+        item = ops.add(
+            root_of(ctx), unit, title, kind=kind, description=description, category=category, source=source,
+            handling=handling, due=due, opened=opened, owner=owner, lead=lead, partners=partner, budget=budget,
+            targets=target, milestones=milestone, reporter=reporter, phone=phone, tags=tag,
+        )
+    title = mask(item.title)
+    out(item.id if quiet else tr(f"已登记 {item.id}：{title}（时限 {item.due}）", f"added {item.id}: {title} (due {item.due})"))
+
+
+@app.command()
+def progress(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
+    note: str = typer.Option(..., "--note", "-n", help="进展情况."),
+    when: Optional[str] = typer.Option(None, "--date", help="日期 (default today)."),
+    milestone: Optional[str] = typer.Option(None, "--milestone", help="相关节点名称."),
+    done: bool = typer.Option(False, "--done", help="该节点已完成 (with --milestone)."),
+    by: Optional[str] = typer.Option(None, "--by", help="记录人."),
+    commit: bool = commit_option(),
+) -> None:
+    """记录进展或节点完成 (append a progress entry, or mark a milestone done)."""
+    from shishi.write import items as ops
+
+    with errors(), committing(ctx, commit, lambda: f"progress {item.id}: {subject(note)}"):
+        item = ops.progress(root_of(ctx), item_id, note, when=when, milestone=milestone, done=done, by=by)
+    out(tr(f"已记录 {item.id} 进展（共 {len(item.progress)} 条）", f"recorded progress on {item.id} ({len(item.progress)} entries)"))
+
+
+@app.command()
+def close(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
+    resolution: str = typer.Option(..., "--resolution", "-r", help="办理结果."),
+    beneficiaries: str = typer.Option(..., "--beneficiaries", "-b", help="惠及人次."),
+    spent: Optional[str] = typer.Option(None, "--spent", help="实际支出 (yuan)."),
+    when: Optional[str] = typer.Option(None, "--date", help="办结日期 (default today)."),
+    satisfaction: Optional[str] = typer.Option(None, "--satisfaction", help="回访满意度，如 满意 (a level of the scale)."),
+    target: list[str] = typer.Option([], "--target", help="指标完成量 NAME=ACTUAL (repeatable)."),
+    commit: bool = commit_option(),
+) -> None:
+    """办结事项 (resolve an item)."""
+    from shishi.write import items as ops
+
+    with errors(), committing(ctx, commit, lambda: f"close {item.id}: {subject(item.title)} (惠及{item.resolution.beneficiaries}人次)"):
+        item = ops.close(root_of(ctx), item_id, resolution, beneficiaries, spent=spent, when=when, satisfaction=satisfaction, targets=target)
+    title = mask(item.title)
+    out(tr(f"已办结 {item.id}：{title}（惠及{item.resolution.beneficiaries}人次）", f"resolved {item.id}: {title} (served {item.resolution.beneficiaries})"))
+
+
+@app.command()
+def verify(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
+    by: Optional[str] = typer.Option(None, "--by", help="销号人或单位."),
+    when: Optional[str] = typer.Option(None, "--date", help="销号日期 (default today)."),
+    commit: bool = commit_option(),
+) -> None:
+    """销号：核验已办结事项 (strike off a resolved item)."""
+    from shishi.write import items as ops
+
+    with errors(), committing(ctx, commit, lambda: f"verify {item.id}: {subject(item.title)}"):
+        item = ops.verify(root_of(ctx), item_id, by=by, when=when)
+    out(tr(f"已销号 {item.id}", f"verified {item.id}"))
+
+
+@app.command()
+def reopen(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
+    reason: str = typer.Option(..., "--reason", help="重办原因."),
+    when: Optional[str] = typer.Option(None, "--date", help="日期 (default today)."),
+    commit: bool = commit_option(),
+) -> None:
+    """重办：已办结或已销号事项重新办理 (reopen a resolved item)."""
+    from shishi.write import items as ops
+
+    with errors(), committing(ctx, commit, lambda: f"reopen {item.id}: {subject(item.title)} ({subject(reason, 40)})"):
+        item = ops.reopen(root_of(ctx), item_id, reason, when=when)
+    out(tr(f"已重办 {item.id}", f"reopened {item.id}"))
+
+
+@app.command()
+def cancel(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
+    reason: str = typer.Option(..., "--reason", help="撤销原因."),
+    duplicate_of: Optional[str] = typer.Option(None, "--duplicate-of", help="与之重复的事项编号."),
+    when: Optional[str] = typer.Option(None, "--date", help="日期 (default today)."),
+    commit: bool = commit_option(),
+) -> None:
+    """撤销事项 (cancel an open item, e.g. a duplicate)."""
+    from shishi.write import items as ops
+
+    with errors(), committing(ctx, commit, lambda: f"cancel {item.id}: {subject(item.title)} ({subject(reason, 40)})"):
+        item = ops.cancel(root_of(ctx), item_id, reason, duplicate_of=duplicate_of, when=when)
+    out(tr(f"已撤销 {item.id}", f"cancelled {item.id}"))
+
+
+@app.command()
+def escalate(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
+    to: str = typer.Option(..., "--to", help="上报/转办给哪个单位."),
+    reason: str = typer.Option(..., "--reason", help="上报原因."),
+    when: Optional[str] = typer.Option(None, "--date", help="日期 (default today)."),
+    owner: Optional[str] = typer.Option(None, "--owner", help="接收单位的责任人 (owner in the receiving unit)."),
+    due: Optional[str] = typer.Option(None, "--due", help="新的完成时限 (default from shishi.yaml time limits)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="只输出新编号 (print the new ID alone)."),
+    commit: bool = commit_option(),
+) -> None:
+    """上报或转办：在目标单位新建延续事项，输出新编号 (escalate; prints the new ID)."""
+    from shishi.write import items as ops
+
+    with errors(), committing(ctx, commit, lambda: f"escalate {item_id} → {item.id}: {subject(item.title)}"):
+        item = ops.escalate(root_of(ctx), item_id, to, reason, when=when, owner=owner, due=due)
+    out(item.id if quiet else tr(f"已上报 {item_id} → {item.id}", f"escalated {item_id} -> {item.id}"))
+
+
+# ------------------------------------------------------------------ looking
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text|json."),
+    reveal: bool = typer.Option(False, "--reveal", help="显示完整电话、身份证号 (show personal data unmasked)."),
+) -> None:
+    """查看一个事项及其全部进展 (show one item with its whole log)."""
+    from shishi.render.items import item_text, item_view
+    from shishi.render.json import to_json
+    from shishi.store.load import load_units
+    from shishi.write import files
+
+    with errors():
+        root = root_of(ctx)
+        item, unit = files.get(root, item_id)
+        view = item_view(item, unit, reveal)
+        if fmt == "json":
+            out(to_json(view))
+        elif fmt == "text":
+            out(item_text(view, load_units(root).unit_name(unit)))
+        else:
+            raise ShishiError(tr("--format 应为 text 或 json", "--format must be text or json"))
+
+
+@app.command("list")
+def list_items(
+    ctx: typer.Context,
+    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="只看该单位及其下级."),
+    status: Optional[str] = typer.Option(None, "--status", help="open|in_progress|resolved|verified|escalated|cancelled (comma-separated)."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="demand|project|rectification."),
+    overdue: bool = typer.Option(False, "--overdue", help="只看逾期未办结的."),
+    period: Optional[str] = typer.Option(None, "--period", help="登记期间：2021、2021Q3、2021-09、A..B."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="按此日期判断逾期 (default today)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table|csv|json."),
+    reveal: bool = typer.Option(False, "--reveal", help="显示完整个人信息."),
+) -> None:
+    """列出事项 (list items)."""
+    from shishi.render.items import csv_text, item_view, list_headers, list_rows, table
+    from shishi.render.json import to_json
+    from shishi.store.load import select
+    from shishi.values import parse_date, parse_period
+
+    with errors():
+        if fmt not in ("table", "csv", "json"):
+            raise ShishiError(tr("--format 应为 table、csv 或 json", "--format must be table, csv or json"))
+        p = parse_period(period) if period else None
+        today = parse_date(as_of, "--as-of") if as_of else None
+        root = root_of(ctx)
+        entries = select(root, unit=unit, status=status, kind=kind, overdue=overdue, period=p, as_of=today)
+        views = [item_view(e.item, e.unit, reveal) for e in entries]
+        if fmt == "json":
+            out(to_json(views))
+        elif fmt == "csv":
+            sys.stdout.write(csv_text(list_rows(views, False), [k for k in ("id", "unit", "kind", "status", "title", "opened", "due")]))
+        elif views:
+            from shishi.store.load import load_units
+
+            out(table(list_rows(views, True, load_units(root).unit_name("")), list_headers()))
+            typer.echo(tr(f"共 {len(views)} 件", f"{len(views)} items"), err=True)
+        else:
+            typer.echo(tr("没有符合条件的事项", "no matching items"), err=True)
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    strict: bool = typer.Option(False, "--strict", help="警告也算错误 (warnings count as errors)."),
+) -> None:
+    """检查整个台账库，列出全部问题 path:line:col (validate the whole tree)."""
+    from shishi.checks.rules import check as run_checks
+    from shishi.store.load import load
+
+    with errors():
+        ledger = load(root_of(ctx))
+        problems = run_checks(ledger, strict)
+    for p in problems:
+        out(str(p))
+    n_err = sum(1 for p in problems if p.severity == "error")
+    n_warn = len(problems) - n_err
+    if problems:
+        typer.echo(tr(f"{n_err} 个错误，{n_warn} 个警告", f"{n_err} errors, {n_warn} warnings"), err=True)
+    else:
+        typer.echo(tr(f"台账无误：{len(ledger.units)} 个单位，{len(ledger.entries)} 件事项", f"clean: {len(ledger.units)} units, {len(ledger.entries)} items"), err=True)
+    if n_err:
+        raise typer.Exit(1)
+
+
+@app.command()
+def fmt(
+    ctx: typer.Context,
+    check_only: bool = typer.Option(False, "--check", help="只报告不合规范的文件，不改动 (report only)."),
+    commit: bool = commit_option(),
+) -> None:
+    """整理台账文件为规范格式 (put ledger files into the canonical layout)."""
+    from shishi.write.fmt import fmt as write_fmt
+
+    with errors(), committing(ctx, commit, lambda: "fmt " + ", ".join(changed[:3]) + (f" (+{len(changed) - 3})" if len(changed) > 3 else "")):
+        changed = write_fmt(root_of(ctx), check_only)
+    for rp in changed:
+        out(rp)
+    if check_only and changed:
+        typer.echo(tr(f"{len(changed)} 个文件格式不规范（运行 shishi fmt 整理）", f"{len(changed)} files not in canonical layout (run shishi fmt)"), err=True)
+        raise typer.Exit(1)
+    if not check_only:
+        typer.echo(tr(f"已整理 {len(changed)} 个文件", f"formatted {len(changed)} files"), err=True)
