@@ -45,9 +45,11 @@ def test_escalated_problem_counts_once_at_town_and_district(tree: Path):
     village, town = _node(node, "赶水镇/云品村"), _node(node, "赶水镇")
     assert (village.own.registered, village.own.escalated, village.own.resolved) == (1, 1, 0)
     assert (town.own.registered, town.own.received, town.own.resolved) == (0, 1, 1)
+    # the village handed it on; inside the town (and the district) the move is internal: neither received nor escalated
+    assert (village.total.escalated, town.total.received, town.total.escalated, node.total.escalated) == (1, 0, 0, 0)
     for n in (town, node):
         t = n.total
-        assert (t.registered, t.resolved, t.escalated, t.open, t.beneficiaries) == (1, 1, 1, 0, 300)
+        assert (t.registered, t.resolved, t.received, t.escalated, t.open, t.beneficiaries) == (1, 1, 0, 0, 0, 300)
         assert t.resolution_rate == 1.0
         # the money and the target count once, on the item that carried the work
         assert t.budget == Decimal(200000) and t.spent == Decimal(180000)
@@ -60,10 +62,11 @@ def test_registrations_by_opening_resolutions_by_resolution_date(tree: Path):
     ledger = load(tree)
     q2 = rollup(ledger, "", Filters(period=parse_period("2021Q2"))).total
     q3 = rollup(ledger, "", Filters(period=parse_period("2021Q3"))).total
-    # Q2: registered, and in hand (and overdue) at the end of June; Q3: resolved, late
-    assert (q2.registered, q2.resolved, q2.open, q2.overdue) == (1, 0, 1, 1)
-    assert (q3.registered, q3.resolved, q3.open, q3.beneficiaries, q3.on_time_rate) == (0, 1, 0, 30, 0.0)
-    assert q2.resolution_rate == 0.0 and q3.resolution_rate is None  # never a rate above 100%
+    # Q2: registered, and in hand (and overdue) at the end of June; Q3: carried in, resolved, late
+    assert (q2.carried_in, q2.registered, q2.resolved, q2.open, q2.overdue, q2.caseload) == (0, 1, 0, 1, 1, 1)
+    assert (q3.carried_in, q3.registered, q3.resolved, q3.open, q3.beneficiaries, q3.on_time_rate) == (1, 0, 1, 0, 30, 0.0)
+    # 办结率 is a flow rate: resolved over the caseload (carried in + registered + received - escalated - cancelled)
+    assert q2.resolution_rate == 0.0 and q3.caseload == 1 and q3.resolution_rate == 1.0
 
 
 def test_as_of_before_resolution_counts_item_in_hand(tree: Path):
@@ -81,11 +84,15 @@ def test_as_of_before_resolution_counts_item_in_hand(tree: Path):
     assert rollup(ledger, "", Filters(as_of=date(2021, 8, 31))).total.registered == 0
 
 
-def test_cancelled_items_are_not_registrations(tree: Path):
+def test_cancelled_items_are_registered_then_cancelled(tree: Path):
     ops.add(tree, "三居社区", "重复反映", opened="2021-09-01")
-    ops.cancel(tree, "GS-SJ-2021-001", "重复", when="2021-09-02")
-    t = rollup(load(tree), "", Filters(as_of=FAR)).total
-    assert (t.registered, t.cancelled, t.open, t.resolution_rate) == (0, 1, 0, None)
+    ops.cancel(tree, "GS-SJ-2021-001", "重复", when="2021-10-02")
+    ledger = load(tree)
+    t = rollup(ledger, "", Filters(as_of=FAR)).total
+    assert (t.registered, t.cancelled, t.open, t.caseload, t.resolution_rate) == (1, 1, 0, 0, None)
+    q3, q4 = (rollup(ledger, "", Filters(period=parse_period(q))).total for q in ("2021Q3", "2021Q4"))
+    assert (q3.registered, q3.cancelled, q3.in_hand) == (1, 0, 1)
+    assert (q4.carried_in, q4.cancelled, q4.in_hand) == (1, 1, 0)
 
 
 def test_callback_satisfaction_counts_only_satisfied_levels(tree: Path):
@@ -161,8 +168,12 @@ def ledgers(draw):
     for k in range(draw(st.integers(0, 14))):
         unit = draw(st.sampled_from(paths))
         ups = [unit]
-        while ups[-1] and draw(st.booleans()):
-            ups.append(ups[-1].rpartition("/")[0])
+        while len(ups) < 4 and draw(st.booleans()):  # up the tree mostly, sometimes across to another unit
+            up = ups[-1].rpartition("/")[0]
+            ups.append(up if ups[-1] and draw(st.booleans()) else draw(st.sampled_from([p for p in paths if p != ups[-1]] or [up])))
+            if ups[-1] == ups[-2]:
+                ups.pop()
+                break
         day = draw(st.integers(0, 400))
         budget = draw(st.one_of(st.none(), st.integers(0, 10**6)))
         target = draw(st.one_of(st.none(), st.integers(1, 100)))
@@ -216,6 +227,8 @@ def test_totals_are_own_plus_children_for_every_additive_figure(gen, period, as_
 
     def check(node):
         for k in ADDITIVE:
+            if k == "internal":  # moves inside a node are the node's, not its parts'
+                continue
             assert getattr(node.total, k) == getattr(node.own, k) + sum(getattr(c.total, k) for c in node.children), (node.unit, k)
         expect: dict = {}
         for part in [node.own] + [c.total for c in node.children]:
@@ -231,13 +244,12 @@ def test_totals_are_own_plus_children_for_every_additive_figure(gen, period, as_
     check(root)
     # the JSON the CLI prints: the district's totals are its own items' plus its towns'
     data = node_json(root)
-    for k in ("registered", "resolved", "verified", "open", "overdue", "escalated", "beneficiaries", "spent", "budget"):
+    for k in ("carried_in", "registered", "resolved", "cancelled", "verified", "in_hand", "overdue", "beneficiaries", "spent", "budget"):
         assert data[k] == data["own"][k] + sum(c[k] for c in data["children"]), k
     # grouping the items another way (by category) adds up to the same totals
     groups = breakdown(ledger, "", f, lambda item: item.category)
-    for k in ADDITIVE:
-        if not k.startswith("survey"):
-            assert sum(getattr(g, k) for g in groups.values()) == getattr(root.total, k), k
+    for k in [k for k in ADDITIVE if not k.startswith(("survey", "transfers", "internal"))] + ["received", "escalated", "caseload"]:
+        assert sum(getattr(g, k) for g in groups.values()) == getattr(root.total, k), k
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -258,12 +270,15 @@ def test_an_escalated_problem_counts_once_at_every_level(gen):
         return not unit or path == unit or path.startswith(unit + "/")
 
     for unit, node in nodes.items():
-        first = [c for c in chains if under(c[0][0], unit) and c[0][1].status != "cancelled"]
+        first = [c for c in chains if under(c[0][0], unit)]
         solved = [c for c in chains if under(c[-1][0], unit) and c[-1][1].status in ("resolved", "verified")]
+        out = sum(1 for c in chains for a, b in zip(c, c[1:], strict=False) if under(a[0], unit) and not under(b[0], unit))
+        came = sum(1 for c in chains for a, b in zip(c, c[1:], strict=False) if under(b[0], unit) and not under(a[0], unit))
         assert node.total.registered == len(first), unit
         assert node.total.resolved == len(solved), unit
-    assert root.total.registered == sum(1 for c in chains if c[0][1].status != "cancelled")
-    assert root.total.escalated == sum(len(c) - 1 for c in chains)
+        assert (node.total.escalated, node.total.received) == (out, came), unit
+    assert root.total.registered == len(chains)
+    assert root.total.escalated == root.total.received == 0  # every move is inside the district
 
 
 # ------------------------------------------------------------------ the sample district and the CLI
@@ -274,13 +289,14 @@ def test_sample_district_totals_are_its_towns_plus_its_own(cli):
     assert r.exit_code == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["unit"] == "" and data["tier"] == "district" and len(data["children"]) >= 5
-    for k in ("registered", "resolved", "verified", "open", "overdue", "escalated", "beneficiaries", "spent", "budget"):
+    for k in ("carried_in", "registered", "resolved", "cancelled", "verified", "in_hand", "open", "overdue", "beneficiaries", "spent", "budget"):
         assert data[k] == data["own"][k] + sum(c[k] for c in data["children"]), k
     for key in ("unit", "tier", "registered", "resolved", "verified", "open", "overdue", "escalated", "beneficiaries", "spent", "on_time_rate", "resolution_rate", "satisfaction_rate", "children"):
         assert key in data
-    # the sample's escalations (village -> town) are registered once
+    # the sample's escalations (village -> town) are registered once, and internal to the town
     town = next(c for c in data["children"] if c["unit"] == "赶水镇")
-    assert town["escalated"] >= 1 and town["registered"] == town["own"]["registered"] + sum(c["registered"] for c in town["children"])
+    assert sum(c["escalated"] for c in town["children"]) >= 1 and town["escalated"] == 0
+    assert town["registered"] == town["own"]["registered"] + sum(c["registered"] for c in town["children"])
 
 
 def test_rollup_formats(cli):
@@ -303,3 +319,90 @@ def test_rollup_usage_errors(cli):
     assert r.exit_code == 1 and "没有单位" in r.stderr
     r = cli("rollup", "--period", "2021Q5", ledger=SAMPLE)
     assert r.exit_code == 2 and "期间格式不对" in r.stderr
+
+
+# ------------------------------------------------------------------ the flow identity
+
+FLOW_PERIODS = st.sampled_from([None, "2021", "2021Q1", "2021Q2", "2021Q3", "2021Q4", "2021-05", "2021-03-15..2021-10-20", "2022Q1"])
+
+
+def _nodes(node):
+    yield node
+    for c in node.children:
+        yield from _nodes(c)
+
+
+def _check_flow(n: dict) -> None:
+    """The flow and every rate of a node of `rollup --format json`, recomputed from its printed counts."""
+    where = n["unit"]
+    assert n["carried_in"] + n["registered"] + n["received"] - n["escalated"] - n["resolved"] - n["cancelled"] == n["in_hand"], where
+    assert n["caseload"] == n["carried_in"] + n["registered"] + n["received"] - n["escalated"] - n["cancelled"] == n["resolved"] + n["in_hand"], where
+    assert min(n[k] for k in ("carried_in", "registered", "received", "escalated", "resolved", "cancelled", "in_hand")) >= 0, where
+    for rate, num, den in (("resolution_rate", "resolved", "caseload"), ("on_time_rate", "on_time", "with_due"), ("satisfaction_rate", "survey_satisfied", "survey_sample")):
+        assert n[rate] == (round(n[num] / n[den], 4) if n[den] else None), (where, rate)
+    for c in n["children"]:
+        _check_flow(c)
+
+
+def _holder(chain, d: date):
+    """(unit, in hand?) of a problem on day d: the last link opened by then, and whether it was still in hand."""
+    held = [(u, it) for u, it in chain if it.opened <= d]
+    if not held:
+        return None, False
+    u, it = held[-1]
+    if it.status == "escalated":
+        return u, True  # its continuation had not opened yet
+    left = it.resolution.date if it.status in ("resolved", "verified") else it.cancellation.date if it.status == "cancelled" else None
+    return u, left is None or left > d
+
+
+@settings(max_examples=int(__import__("os").environ.get("SHISHI_FUZZ_EXAMPLES", 100)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ledgers(), FLOW_PERIODS, AS_OF)
+def test_the_flow_holds_on_every_node_and_period(gen, period, as_of):
+    """carried in + registered + received − escalated − resolved − cancelled = in hand, counted independently from the chains."""
+    ledger, chains = gen
+    f = _filters(period, as_of)
+    root = rollup(ledger, "", f)
+    _check_flow(node_json(root))
+    end = min(as_of, f.period.end) if f.period else as_of
+    start = min(f.period.start, end + timedelta(days=1)) if f.period else None  # a cut-off before the period: nothing in it yet
+
+    def under(path, unit):
+        return not unit or path == unit or path.startswith(unit + "/")
+
+    for node in _nodes(root):
+        t = node.total
+        hand = sum(1 for c in chains if (h := _holder(c, end))[1] and under(h[0], node.unit))
+        carried = 0 if start is None else sum(1 for c in chains if (h := _holder(c, start - timedelta(days=1)))[1] and under(h[0], node.unit))
+        assert (t.in_hand, t.carried_in) == (hand, carried), node.unit
+        # the node alone (rolled up from it) has the same figures as inside the district's roll-up
+        alone = rollup(ledger, node.unit, f).total
+        assert (alone.received, alone.escalated, alone.in_hand, alone.caseload) == (t.received, t.escalated, t.in_hand, t.caseload), node.unit
+
+
+@settings(max_examples=int(__import__("os").environ.get("SHISHI_FUZZ_EXAMPLES", 50)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ledgers(), FLOW_PERIODS, AS_OF)
+def test_printed_rates_are_quotients_of_printed_columns(gen, period, as_of):
+    """In the table `shishi rollup` prints, each rate is the quotient of two columns of the same row."""
+    from shishi.figures.report import rollup_document
+
+    ledger, _chains = gen
+    doc = rollup_document(ledger, "", _filters(period, as_of))
+    keys = [c.key for c in doc.table.columns]
+    for row in doc.table.rows:
+        r = dict(zip(keys, row, strict=True))
+        for rate, num, den in (("resolution_rate", "resolved", "caseload"), ("on_time_rate", "on_time", "with_due"), ("satisfaction_rate", "survey_satisfied", "survey_sample")):
+            assert r[rate] == (round(r[num] / r[den], 4) if r[den] else None)
+        assert r["carried_in"] + r["registered"] + r["received"] - r["escalated"] - r["cancelled"] == r["caseload"] == r["resolved"] + r["in_hand"]
+
+
+def test_the_flow_holds_on_the_bundled_district_every_quarter(cli):
+    for q in ("2021", "2021Q1", "2021Q2", "2021Q3", "2021Q4"):
+        r = cli("rollup", "--period", q, "--format", "json", ledger=SAMPLE)
+        assert r.exit_code == 0, r.stderr
+        _check_flow(json.loads(r.stdout))
+        # the CSV prints the same counts and rates
+        rows = list(csv.DictReader(io.StringIO(cli("rollup", "--period", q, "-f", "csv", ledger=SAMPLE).stdout)))
+        for row in rows:
+            res, case = int(row["resolved"]), int(row["caseload"])
+            assert row["resolution_rate"] == ("" if not case else str(round(res / case, 4)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import date
 from pathlib import Path
@@ -99,9 +101,10 @@ def test_a_unit_without_a_survey_has_no_rate_not_zero(scored: Path, cli):
     assert satisfaction_of(ledger, "赶水镇", below=True).rate == round(50 / 70, 4)
     row = next(r for r in unit_scores(ledger, AS_OF) if r["unit"] == "赶水镇/三居社区")
     assert (row["satisfaction_rate"], row["mean_score"], row["composite"], row["rank"]) == (None, None, None, None)
-    r = cli("scores", "--as-of", "2021-10-31", "--period", "2021", ledger=scored)
+    r = cli("scores", "--as-of", "2021-10-31", "--period", "2021", "-f", "csv", ledger=scored)
     line = next(x for x in r.stdout.splitlines() if x.startswith("赶水镇/三居社区"))
-    assert line.split() == ["赶水镇/三居社区", "1", "100.0%", "100.0%", "-", "100.0%", "0.0%", "0"]  # no survey: no rate (-), no composite, no rank
+    # no survey: no rate (-), no composite, no rank
+    assert line.split(",") == ["赶水镇/三居社区", "1", "1", "1", "100.0%", "1", "1", "100.0%", "0", "0", "", "1", "1", "100.0%", "0", "1", "0.0%", "0", "", ""]
     r = cli("survey", "list", "--unit", "三居社区", ledger=scored)
     assert r.exit_code == 0 and r.stdout == "" and "没有满意度调查" in r.stderr
 
@@ -128,9 +131,10 @@ def test_unit_scores_match_hand_computed(scored: Path):
     assert w["cohort"] == 6
     # response: I1, I4 in time; I2 never, I3 late; I5 a project; I7 still inside its 2 days
     assert (w["responded"], w["response_base"], w["response_rate"]) == (2, 4, 0.5)
-    assert (w["resolved"], w["handled"], w["resolution_rate"]) == (3, 6, 0.5)
+    # 解决率 is the roll-up's 办结率 of the unit's own ledger: resolved ÷ caseload (7 registered − I6 cancelled)
+    assert (w["resolved"], w["caseload"], w["resolution_rate"]) == (3, 6, 0.5)
     # on time: I1, I4 of I1, I2 (overdue), I3, I4; I5 and I7 not yet due
-    assert (w["on_time"], w["on_time_base"], w["on_time_rate"]) == (2, 4, 0.5)
+    assert (w["on_time"], w["with_due"], w["on_time_rate"]) == (2, 4, 0.5)
     assert (w["reopened"], w["ever_resolved"], w["reopen_rate"], w["returned"]) == (2, 3, 0.6667, 1)
     assert (w["callback_answers"], w["callback_rate"]) == (2, 0.5)
     assert (w["survey_sample"], w["satisfaction_rate"], w["mean_score"]) == (3, 0.3333, 33.33)
@@ -154,10 +158,12 @@ def test_scores_command(scored: Path, cli):
     r = cli("scores", "--as-of", "2021-10-31", "--period", "2021", "--top", "1", ledger=scored)
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
-    assert lines[0].split() == ["单位", "事项", "响应率", "解决率", "满意率", "按期办结率", "重办率", "退回", "综合得分", "排名"]
-    row = next(x for x in lines if x.startswith("文龙街道"))
-    assert row.split() == ["文龙街道", "6", "50.0%", "50.0%", "33.3%", "50.0%", "66.7%", "1", "43.33", "2"]
     assert lines[-2:] == ["红榜（前 1 名）：赶水镇（88.57）", "黑榜（后 1 名）：文龙街道（43.33）"]
+    rows = list(csv.reader(io.StringIO(cli("scores", "--as-of", "2021-10-31", "--period", "2021", "-f", "csv", ledger=scored).stdout)))
+    assert rows[0] == ["单位", "事项", "及时响应", "应响应", "响应率", "办结", "应办", "解决率", "满意", "样本", "满意率", "按期", "应按期", "按期办结率",
+                       "重办", "曾办结", "重办率", "退回", "综合得分", "排名"]
+    row = next(x for x in rows if x[0] == "文龙街道")
+    assert row == ["文龙街道", "6", "2", "4", "50.0%", "3", "6", "50.0%", "1", "3", "33.3%", "2", "4", "50.0%", "2", "3", "66.7%", "1", "43.33", "2"]
     data = json.loads(cli("scores", "--as-of", "2021-10-31", "--format", "json", "--unit", "文龙街道", ledger=scored).stdout)
     assert [u["unit"] for u in data["units"]] == ["文龙街道"] and data["red"] == data["black"] == []  # one unit is no ranking
     r = cli("scores", "--top", "0", ledger=scored)

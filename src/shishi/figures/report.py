@@ -190,11 +190,11 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
     title = tr(f"{name}“我为群众办实事”台账汇总报告", f"{name}: livelihood work ledger summary report")
     notes = [
         tr(
-            "说明：登记按登记日期、办结按办结日期计入统计期间；上报或转办的问题只在首次登记的单位计登记，在办结的单位计办结，各级只计一次；"
-            "办结率 = 本期承办事项（登记 + 接收上报 − 上报转出）中截至统计日已办结的比例；本报告不含反映人姓名、电话等个人信息。",
-            "Notes: registrations count by opening date, resolutions by resolution date; an escalated problem is registered where first recorded "
-            "and resolved where resolved, once at every level; resolution rate = the share of the period's caseload (registered + received - escalated) resolved by the as-of date; "
-            "no reporter names or phone numbers are printed.",
+            "说明：登记按登记日期、办结按办结日期、撤销按撤销日期计入统计期间，结转为期初在办、在办为截至统计日在办；上报或转办的问题只在首次登记的单位计登记，"
+            "在办结的单位计办结，各级只计一次，单位内部的上报不计接收、上报；办结率 = 办结 ÷ 应办（应办 = 办结 + 在办）；本报告不含反映人姓名、电话等个人信息。",
+            "Notes: registrations count by opening date, resolutions by resolution date, cancellations by cancellation date; carried in = in hand at the period's start, "
+            "in hand = at the as-of date; an escalated problem is registered where first recorded and resolved where resolved, once at every level, and a move inside "
+            "a unit is neither received nor escalated by it; resolution rate = resolved ÷ caseload (resolved + in hand); no reporter names or phone numbers are printed.",
         )
     ]
     label = (period.label if get_lang() == "zh" else f"{period.start.isoformat()}..{period.end.isoformat()}") if period else None
@@ -324,17 +324,25 @@ def _projects(ledger: Ledger, unit: str, projects: list, end: date, due_soon: in
 
 
 def _figure_row(fig: Figures) -> list:
-    return [fig.registered, fig.resolved, fig.resolution_rate, fig.open, fig.overdue, fig.beneficiaries]
+    return [getattr(fig, k) for k, *_ in FIGURE_COLUMNS]
 
 
 FIGURE_COLUMNS = [
+    ("carried_in", "结转", "carried in", "int"),
     ("registered", "登记", "registered", "int"),
+    ("cancelled", "撤销", "cancelled", "int"),
     ("resolved", "办结", "resolved", "int"),
+    ("in_hand", "在办", "in hand", "int"),
+    ("caseload", "应办", "caseload", "int"),
     ("resolution_rate", "办结率", "resolution rate", "rate"),
-    ("open", "在办", "in hand", "int"),
     ("overdue", "逾期", "overdue", "int"),
     ("beneficiaries", "惠及人次", "people served", "int"),
 ]
+
+FIGURE_NOTE = (
+    "办结率 = 办结 ÷ 应办；应办 = 办结 + 在办 = 结转 + 登记 + 接收上报 − 上报转出 − 撤销。",
+    "resolution rate = resolved ÷ caseload; caseload = resolved + in hand = carried in + registered + received − escalated − cancelled.",
+)
 
 
 def _figure_columns() -> list[Column]:
@@ -376,7 +384,7 @@ def _units(tree: Node) -> Section:
     return Section(
         "units",
         tr("分单位汇总", "By unit"),
-        table=Table("units", tr("分单位汇总表（含下级单位）", "Figures by unit (units below included)"), cols, rows, [None, tr("合计", "total")] + _figure_row(tree.total)),
+        table=Table("units", tr("分单位汇总表（含下级单位）", "Figures by unit (units below included)"), cols, rows, [None, tr("合计", "total")] + _figure_row(tree.total), tr(*FIGURE_NOTE)),
         chart=chart if tree.children else None,
     )
 
@@ -389,7 +397,7 @@ def _categories(ledger: Ledger, unit: str, f: Filters) -> Section:
     total = Figures()
     for k in names + [None]:
         fig = groups.get(k)
-        if fig is None or not any(_figure_row(fig)[i] for i in (0, 1, 3)):
+        if fig is None or not (fig.carried_in or fig.registered or fig.resolved or fig.in_hand):
             continue
         total.add(fig)
         rows.append([k or tr("未分类", "uncategorised")] + _figure_row(fig))
@@ -397,7 +405,7 @@ def _categories(ledger: Ledger, unit: str, f: Filters) -> Section:
     return Section(
         "categories",
         tr("分类别统计", "By category"),
-        table=Table("categories", tr("分类别统计表", "Figures by category"), cols, rows, [tr("合计", "total")] + _figure_row(total)),
+        table=Table("categories", tr("分类别统计表", "Figures by category"), cols, rows, [tr("合计", "total")] + _figure_row(total), tr(*FIGURE_NOTE)),
         empty=tr("本期没有事项。", "No items in this period."),
     )
 
@@ -449,24 +457,19 @@ def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None
 
 def _scores(ledger: Ledger, unit: str, period: Period | None, end: date) -> Section:
     """红黑榜: the units' 三率 and composite score (weights from shishi.yaml), best first, and the top and bottom five."""
+    from shishi.figures.scores import SCORE_COLUMNS, unit_scores
     from shishi.figures.scores import ranking as red_black
-    from shishi.figures.scores import unit_scores
 
     rows = [r for r in unit_scores(ledger, end, period, unit) if r["unit"] != unit]
     lists = red_black(rows, 5)
     ordered = sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["unit"]))
-    cols = [
-        Column("rank", tr("排名", "rank"), "int"),
-        Column("unit", tr("单位", "unit")),
-        Column("response_rate", tr("响应率", "response"), "rate"),
-        Column("resolution_rate", tr("解决率", "resolution"), "rate"),
-        Column("satisfaction_rate", tr("满意率", "satisfaction"), "rate"),
-        Column("on_time_rate", tr("按期办结率", "on time"), "rate"),
-        Column("composite", tr("综合得分", "composite"), "score"),
-    ]
+    # the 三率 that rank, each after the two counts it divides (按期办结率 is in `shishi scores` and the roll-up)
+    keep = ("responded", "response_base", "response_rate", "resolved", "caseload", "resolution_rate", "survey_satisfied", "survey_sample", "satisfaction_rate")
+    picked = [c for c in SCORE_COLUMNS if c[0] in keep]
+    cols = [Column("rank", tr("排名", "rank"), "int"), Column("unit", tr("单位", "unit"))]
+    cols += [Column(k, tr(zh, en), ty) for k, zh, en, ty in picked] + [Column("composite", tr("综合得分", "composite"), "score")]
     table_rows = [
-        [r["rank"], unit_label(ledger, unit, r["unit"]), r["response_rate"], r["resolution_rate"], r["satisfaction_rate"], r["on_time_rate"],
-         None if r["composite"] is None else Decimal(str(r["composite"]))]
+        [r["rank"], unit_label(ledger, unit, r["unit"]), *[r[k] for k, *_ in picked], None if r["composite"] is None else Decimal(str(r["composite"]))]
         for r in ordered
     ]
     paragraphs = []
@@ -476,15 +479,16 @@ def _scores(ledger: Ledger, unit: str, period: Period | None, end: date) -> Sect
         paragraphs.append(tr("黑榜：", "Bottom: ") + sep.join(unit_label(ledger, unit, r["unit"]) for r in lists["black"]))
     paragraphs.append(
         tr(
-            "综合得分按 shishi.yaml 的权重合成响应率、解决率、满意率（默认 30/35/35），三率齐全的单位参加排名；各单位只计本级台账。",
-            "The composite weighs response, resolution and satisfaction rates by shishi.yaml (default 30/35/35); only units with all three are ranked; each unit on its own ledger.",
+            "综合得分按考核权重合成响应率、解决率、满意率（默认 30/35/35），三率齐全的单位参加排名；各单位只计本级台账。",
+            "The composite weighs response, resolution and satisfaction rates by the assessment weights (default 30/35/35); only units with all three are ranked; each unit on its own ledger.",
         )
     )
     return Section(
         "scores",
         tr("红黑榜", "Ranking of units"),
         paragraphs,
-        table=Table("scores", tr("各单位三率及综合得分", "Rates and composite score by unit"), cols, table_rows),
+        table=Table("scores", tr("各单位三率及综合得分", "Rates and composite score by unit"), cols, table_rows,
+                    note=tr("响应率 = 及时响应 ÷ 应响应；解决率 = 办结 ÷ 应办；满意率 = 满意 ÷ 样本。", "response = answered ÷ to answer; resolution = resolved ÷ caseload; satisfaction = satisfied ÷ sample.")),
     )
 
 
@@ -572,7 +576,7 @@ def _satisfaction(ledger: Ledger, unit: str, f: Filters) -> Section | None:
             cols,
             rows,
             [tr("合计", "total"), "", total.survey_sample, *dist_total, total.satisfaction_rate, _score(total)],
-            tr(f"满意率 = （{satisfied}）/ 有效样本；平均分按 shishi.yaml 的分值计算。", f"satisfied = ({satisfied}) / sample; mean score by the scale in shishi.yaml."),
+            tr(f"满意率 = （{satisfied}）÷ 样本；平均分按各满意度等级的分值计算。", f"satisfied = ({satisfied}) ÷ sample; mean score by the scores of the levels."),
         ),
     )
 
@@ -584,37 +588,56 @@ def _score(fig: Figures) -> Decimal | None:
 # ------------------------------------------------------------------ the roll-up as a table
 
 
+ROLLUP_COLUMNS = [
+    # key, 中文, English, type — the flow (结转 + 登记 + 接收 − 上报 − 撤销 = 应办 = 办结 + 在办), then each rate after the two columns it divides
+    ("carried_in", "结转", "carried in", "int"),
+    ("registered", "登记", "registered", "int"),
+    ("received", "接收", "received", "int"),
+    ("escalated", "上报", "escalated", "int"),
+    ("cancelled", "撤销", "cancelled", "int"),
+    ("resolved", "办结", "resolved", "int"),
+    ("in_hand", "在办", "in hand", "int"),
+    ("caseload", "应办", "caseload", "int"),
+    ("resolution_rate", "办结率", "resolved %", "rate"),
+    ("verified", "销号", "verified", "int"),
+    ("overdue", "逾期", "overdue", "int"),
+    ("on_time", "按期", "on time", "int"),
+    ("with_due", "应按期", "due", "int"),
+    ("on_time_rate", "按期率", "on time %", "rate"),
+    ("survey_satisfied", "满意", "satisfied", "int"),
+    ("survey_sample", "样本", "sample", "int"),
+    ("satisfaction_rate", "满意率", "satisfied %", "rate"),
+    ("beneficiaries", "惠及人次", "served", "int"),
+    ("spent", "支出（万元）", "spent (10k)", "money"),
+]
+
+RATE_NOTE = (
+    "结转 + 登记 + 接收 − 上报 − 撤销 = 应办 = 办结 + 在办；办结率 = 办结 ÷ 应办；按期率 = 按期 ÷ 应按期（本期办结且有时限的，加上截至统计日在办且已过时限的）；"
+    "满意率 = 满意 ÷ 样本。接收、上报只计跨出本单位（含下级）范围的。",
+    "carried in + registered + received − escalated − cancelled = caseload = resolved + in hand; resolved % = resolved ÷ caseload; "
+    "on time % = on time ÷ due (resolved in the period with a deadline, plus in hand past it); satisfied % = satisfied ÷ sample. "
+    "Received and escalated count only moves across the unit's (with its units') boundary.",
+)
+
+
+def rollup_row(t: Figures) -> list:
+    return [t.spent / WAN if k == "spent" else getattr(t, k) for k, *_ in ROLLUP_COLUMNS]
+
+
 def rollup_table(node: Node, title: str) -> Table:
     """The roll-up tree as one table, units indented by depth, for `shishi rollup`."""
-    cols = [
-        Column("unit", tr("单位", "unit")),
-        Column("tier", tr("层级", "tier")),
-        Column("registered", tr("登记", "registered"), "int"),
-        Column("resolved", tr("办结", "resolved"), "int"),
-        Column("verified", tr("销号", "verified"), "int"),
-        Column("open", tr("在办", "in hand"), "int"),
-        Column("overdue", tr("逾期", "overdue"), "int"),
-        Column("escalated", tr("上报", "escalated"), "int"),
-        Column("beneficiaries", tr("惠及人次", "served"), "int"),
-        Column("spent", tr("支出（万元）", "spent (10k)"), "money"),
-        Column("resolution_rate", tr("办结率", "resolved %"), "rate"),
-        Column("on_time_rate", tr("按期率", "on time %"), "rate"),
-        Column("satisfaction_rate", tr("满意率", "satisfied %"), "rate"),
-    ]
-    cols[0].type = cols[1].type = "key"  # indented names and tiers never wrap
+    cols = [Column("unit", tr("单位", "unit"), "key"), Column("tier", tr("层级", "tier"), "key")]  # indented names and tiers never wrap
+    cols += [Column(k, tr(zh, en), ty) for k, zh, en, ty in ROLLUP_COLUMNS]
     rows = []
 
     def visit(n: Node, depth: int) -> None:
-        t = n.total
         tier = TIER_ZH.get(n.tier, n.tier) if get_lang() == "zh" else n.tier
-        rows.append(
-            ["　" * depth + n.name, tier, t.registered, t.resolved, t.verified, t.open, t.overdue, t.escalated, t.beneficiaries, t.spent / WAN, t.resolution_rate, t.on_time_rate, t.satisfaction_rate]
-        )
+        rows.append(["　" * depth + n.name, tier, *rollup_row(n.total)])
         for c in n.children:
             visit(c, depth + 1)
 
     visit(node, 0)
-    return Table("rollup", title, cols, rows)
+    return Table("rollup", title, cols, rows, note=tr(*RATE_NOTE))
 
 
 def targets_table(node: Node) -> Table | None:

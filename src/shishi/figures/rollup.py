@@ -1,32 +1,39 @@
 """The tier roll-up (汇总): figures of each unit and everything below it.
 
 One cut-off date governs a roll-up: the as-of date, or the end of the period
-when that is earlier. Flows count events dated in the period up to the
-cut-off; stocks are the state at the cut-off. Counting rules (DESIGN.md):
+when that is earlier. Every item is in a unit's hand from its opening date
+until it leaves: resolved (resolution date), cancelled (cancellation date) or
+escalated (the opening date of the item that continues it). For a node (a unit
+with its subtree) and a period, one flow holds (DESIGN.md):
 
-- registered: where the problem was first recorded, by opening date. The
-  item an escalation creates continues the original: it is `received`, not a
-  new registration. Items cancelled by the cut-off are `cancelled` instead.
-- resolution rate: of the items opened in the period that this unit had to
-  solve (registered + received - escalated: its caseload), the share
-  resolved by the cut-off; so it never exceeds 100%.
-- resolved (+ beneficiaries, spent, on-time, callback satisfaction): where it
-  was resolved, by resolution date; so an escalated problem counts once at
-  every level. verified: by verification date.
-- escalated: handed on from this unit, by opening date.
-- open / overdue: in hand at the cut-off (not resolved, cancelled or handed
-  on by then), opened by then; overdue when its working deadline (after any
-  extension) has passed. on-time: resolved by `schedule.judged_due`.
-- budget and targets: on the item that carries the work (not one handed on,
-  not cancelled), by opening date.
-- A node's additive figures are exactly its own items' plus its children's.
+    carried_in + registered + received − escalated − resolved − cancelled = in_hand
+
+- carried_in: in hand on the day before the period starts; in_hand: at the cut-off.
+- registered: opened in the period where the problem was first recorded (an
+  item an escalation creates continues the original: not a registration).
+- received / escalated: continuations opened in the node, originals handed on
+  from it — only across the node's boundary: a village's escalation to its own
+  town is internal to the town's subtree and counts in neither.
+- resolved, cancelled: by the dated record, in the period. A reopened item
+  counts only by its current resolution (重办 voids the earlier one).
+- 办结率 is a flow rate: resolved ÷ caseload (应办 = resolved + in_hand = carried_in
+  + registered + received − escalated − cancelled), never above 100%.
+- 按期率: on_time ÷ with_due (resolved in the period that had a deadline, and
+  those in hand at the cut-off past it); on time: by `schedule.judged_due`.
+- 满意率: satisfied answers ÷ sample of the third-party surveys.
+- beneficiaries, spent, callback: on the resolutions counted; verified: by
+  verification date; budget and targets: on the item that carries the work
+  (not one handed on, not cancelled), by opening date.
+- open (= in_hand) and overdue (in hand past its working deadline) at the cut-off.
+- A node's additive figures are exactly its own items' plus its children's;
+  received and escalated are its units' less the escalations inside it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from shishi.figures.schedule import judged_due
@@ -35,15 +42,16 @@ from shishi.store.model import DEFAULT_SCALE
 from shishi.values import Period, parse_period
 
 ADDITIVE = (
+    "carried_in",
     "registered",
-    "received",
+    "transfers_in",
+    "transfers_out",
+    "internal",
     "resolved",
-    "settled",
-    "verified",
-    "open",
-    "overdue",
-    "escalated",
     "cancelled",
+    "in_hand",
+    "verified",
+    "overdue",
     "beneficiaries",
     "on_time",
     "with_due",
@@ -59,18 +67,19 @@ ADDITIVE = (
 
 @dataclass
 class Figures:
+    carried_in: int = 0  # in hand the day before the period starts
     registered: int = 0
-    received: int = 0  # continuations of problems escalated to this unit
+    transfers_in: int = 0  # continuations of escalated problems opened here, from anywhere
+    transfers_out: int = 0  # problems handed on from here, to anywhere
+    internal: int = 0  # escalations with both ends inside the node (a node's totals only)
     resolved: int = 0
-    settled: int = 0  # of the period's caseload, resolved by the cut-off
-    verified: int = 0
-    open: int = 0
-    overdue: int = 0
-    escalated: int = 0
     cancelled: int = 0
+    in_hand: int = 0  # at the cut-off
+    verified: int = 0
+    overdue: int = 0
     beneficiaries: int = 0
-    on_time: int = 0  # resolved by the judged deadline
-    with_due: int = 0  # resolved ones that had a deadline, and those still in hand past it
+    on_time: int = 0  # resolved in the period by the judged deadline
+    with_due: int = 0  # resolved in the period with a deadline, and those in hand past it
     spent: Decimal = Decimal(0)
     budget: Decimal = Decimal(0)
     survey_sample: int = 0
@@ -88,20 +97,35 @@ class Figures:
             mine[0] += planned
             mine[1] += actual
 
-    # rates: None when there is nothing to divide by (no figure, not zero)
+    @property
+    def received(self) -> int:
+        """接收: escalated problems that came in across the boundary."""
+        return self.transfers_in - self.internal
+
+    @property
+    def escalated(self) -> int:
+        """上报: problems handed on across the boundary."""
+        return self.transfers_out - self.internal
+
+    @property
+    def open(self) -> int:
+        return self.in_hand
+
     @property
     def caseload(self) -> int:
-        """承办: problems this unit had to solve itself — registered and received, less those handed on."""
-        return self.registered + self.received - self.escalated
+        """应办: carried in + registered + received − escalated − cancelled (= resolved + in hand)."""
+        return self.carried_in + self.registered + self.received - self.escalated - self.cancelled
+
+    # rates: None when there is nothing to divide by (no figure, not zero)
+    @property
+    def resolution_rate(self) -> float | None:
+        """办结率 = 办结 ÷ 应办."""
+        return _rate(self.resolved, self.caseload)
 
     @property
     def on_time_rate(self) -> float | None:
+        """按期率 = 按期 ÷ 应按期."""
         return _rate(self.on_time, self.with_due)
-
-    @property
-    def resolution_rate(self) -> float | None:
-        """办结率: of the period's caseload, the share resolved by the cut-off (never above 100%)."""
-        return _rate(self.settled, self.caseload)
 
     @property
     def satisfaction_rate(self) -> float | None:
@@ -149,67 +173,113 @@ def cutoff(f: Filters, today: date | None = None) -> date:
     return min(d, f.period.end) if f.period else d
 
 
-def contribute(item, fig: Figures, f: Filters, satisfied_levels: frozenset[str], today: date) -> None:
-    """Add one item's share to its unit's own figures; `today` is the cut-off (see `cutoff`).
+class Links:
+    """The two ends of every escalation of the tree, found from the continuations' `escalated_from`."""
 
-    Reads only these attributes, so lightweight rows can stand in for Items:
-    status, opened, due, escalated_from, budget, resolution (date,
-    beneficiaries, spent, satisfaction), verification (date), cancellation
-    (date), extensions (milestone, original, approved_by, late), targets (name,
-    unit, planned, actual).
-    """
-    start = f.period.start if f.period else date.min
-    end = min(today, f.period.end) if f.period else today
+    def __init__(self, entries: Iterable[Entry]):
+        self.unit: dict[str, str] = {}  # item ID -> unit path
+        self.onward: dict[str, tuple[str, date, object]] = {}  # original's ID -> (unit, opening, item) of its continuation
+        for e in entries:
+            it = e.item
+            self.unit[it.id] = e.unit
+            if it.escalated_from:
+                had = self.onward.get(it.escalated_from)
+                if had is None or it.opened < had[1]:
+                    self.onward[it.escalated_from] = (e.unit, it.opened, it)
 
-    def within(d: date | None) -> bool:
-        return d is not None and start <= d <= end
+    def handed_on(self, item) -> date | None:
+        """The day an escalated item left its unit: its continuation's opening (its own, when the link is broken)."""
+        if item.status != "escalated":
+            return None
+        nxt = self.onward.get(item.id)
+        return item.opened if nxt is None or nxt[1] < item.opened else nxt[1]
 
+    def origin(self, item) -> str | None:
+        """The unit an escalation came from (None: not a continuation, or a broken link)."""
+        return self.unit.get(item.escalated_from) if item.escalated_from else None
+
+    def onward_of(self, item) -> tuple[str, date, object] | None:
+        """(unit, opening, item) of the continuation of an escalated item, None when there is none."""
+        return self.onward.get(item.id) if item.status == "escalated" else None
+
+
+def exit_of(item, handed_on: date | None) -> tuple[str | None, date | None]:
+    """How and when an item left its unit's hand: resolved, cancelled, escalated, or (None, None) while in hand."""
     s = item.status
-    res, ver, can = item.resolution, item.verification, item.cancellation
-    resolved = s in ("resolved", "verified") and res is not None and res.date <= end
-    cancelled = s == "cancelled" and (can is None or can.date <= end)
-    opened = within(item.opened)
+    if s in ("resolved", "verified") and item.resolution is not None:
+        kind, d = "resolved", item.resolution.date
+    elif s == "cancelled":
+        kind, d = "cancelled", item.cancellation.date if item.cancellation is not None else item.opened
+    elif s == "escalated":
+        kind, d = "escalated", handed_on or item.opened
+    else:
+        return None, None
+    return kind, max(d, item.opened)  # a record dated before the opening leaves on the opening day (check reports it)
 
-    if opened:
-        if cancelled:
-            fig.cancelled += 1
-        elif item.escalated_from is None:
-            fig.registered += 1
-        else:
-            fig.received += 1
-        if s == "escalated":
-            fig.escalated += 1
-        elif not cancelled:  # the work, its money and its targets stay with the item that carries it
-            if item.budget is not None:
-                fig.budget += item.budget
-            for t in item.targets:
-                slot = fig.targets.setdefault((t.name, t.unit), [Decimal(0), Decimal(0)])
-                slot[0] += t.planned
-                if t.actual is not None and (resolved or res is None):
-                    slot[1] += t.actual
 
-    if resolved and within(res.date):
-        fig.resolved += 1
-        fig.beneficiaries += res.beneficiaries
-        if res.spent is not None:
-            fig.spent += res.spent
-        due = judged_due(item)
-        if due is not None:
-            fig.with_due += 1
-            fig.on_time += res.date <= due
-        if res.satisfaction:
-            fig.callback_answers += 1
-            fig.callback_satisfied += res.satisfaction in satisfied_levels
-    if resolved and opened:
-        fig.settled += 1
-    if s == "verified" and resolved and ver is not None and within(ver.date):
-        fig.verified += 1
-    if not resolved and not cancelled and s != "escalated" and item.opened <= end:
-        fig.open += 1
+def contribute(item, fig: Figures, f: Filters, satisfied_levels: frozenset[str], today: date, handed_on: date | None = None,
+               received: bool = True, escalated: bool = True) -> None:
+    """Add one item's share to a unit's figures; `today` is the cut-off (see `cutoff`).
+
+    `handed_on`: for an escalated item, the day it left (`Links.handed_on`).
+    `received` / `escalated` False: the other end of the escalation is inside
+    the figures' scope, so the move is no event of it (the pair's flow holds:
+    the problem stays in hand). Reads only these attributes, so lightweight
+    rows can stand in for Items: status, opened, due, escalated_from, budget,
+    resolution (date, beneficiaries, spent, satisfaction), verification (date),
+    cancellation (date), extensions (milestone, original, approved_by, late),
+    targets (name, unit, planned, actual).
+    """
+    end = min(today, f.period.end) if f.period else today
+    start = min(f.period.start, end + timedelta(days=1)) if f.period else date.min  # a cut-off before the period: nothing happened in it yet
+    o = item.opened
+    if o > end:
+        return
+    how, left = exit_of(item, handed_on)
+    gone = how is not None and left <= end  # left by the cut-off
+    if o < start:
+        if how is None or left >= start:
+            fig.carried_in += 1
+    elif item.escalated_from is None:
+        fig.registered += 1
+    elif received:
+        fig.transfers_in += 1
+    if not gone:
+        fig.in_hand += 1
         fig.overdue += item.due is not None and item.due < end  # the working deadline, as `due` and `list --overdue` judge
         due = judged_due(item)
         if due is not None and due < end:  # past its deadline unresolved: late, as `scores` counts it
             fig.with_due += 1
+    elif left >= start:
+        if how == "escalated":
+            fig.transfers_out += escalated
+        elif how == "cancelled":
+            fig.cancelled += 1
+        else:
+            res = item.resolution
+            fig.resolved += 1
+            fig.beneficiaries += res.beneficiaries
+            if res.spent is not None:
+                fig.spent += res.spent
+            due = judged_due(item)
+            if due is not None:
+                fig.with_due += 1
+                fig.on_time += res.date <= due
+            if res.satisfaction:
+                fig.callback_answers += 1
+                fig.callback_satisfied += res.satisfaction in satisfied_levels
+    ver = item.verification
+    if item.status == "verified" and how == "resolved" and ver is not None and start <= ver.date <= end:
+        fig.verified += 1
+    if start <= o and how not in ("escalated", "cancelled"):  # the work, its money and its targets stay with the item that carries it
+        if item.budget is not None:
+            fig.budget += item.budget
+        resolved = how == "resolved" and gone
+        for t in item.targets:
+            slot = fig.targets.setdefault((t.name, t.unit), [Decimal(0), Decimal(0)])
+            slot[0] += t.planned
+            if t.actual is not None and (resolved or item.resolution is None):
+                slot[1] += t.actual
 
 
 def _matches(item, f: Filters) -> bool:
@@ -241,17 +311,37 @@ def surveys_in(ledger: Ledger, unit: str, f: Filters, today: date | None = None)
         yield upath, survey
 
 
+def _common(a: str, b: str) -> str:
+    """The lowest unit holding both paths."""
+    pa, pb = a.split("/") if a else [], b.split("/") if b else []
+    n = 0
+    while n < min(len(pa), len(pb)) and pa[n] == pb[n]:
+        n += 1
+    return "/".join(pa[:n])
+
+
 def rollup(ledger: Ledger, unit: str = "", f: Filters | None = None, depth: int | None = None, entries: Iterable[Entry] | None = None) -> Node:
     """The roll-up tree from `unit` down (depth levels shown, all levels counted)."""
     f = f or Filters()
     end = cutoff(f)
     levels = satisfied_levels(ledger)
+    entries = list(entries if entries is not None else ledger.entries)
+    links = Links(entries)
+    start = min(f.period.start, end + timedelta(days=1)) if f.period else date.min
     own: dict[str, Figures] = {u: Figures() for u in ledger.units if in_unit(u, unit)}
-    for e in entries if entries is not None else ledger.entries:
-        if e.unit in own and _matches(e.item, f):
-            contribute(e.item, own[e.unit], f, levels, end)
+    internal: dict[str, Figures] = {}
+    for e in entries:
+        it = e.item
+        if e.unit not in own or not _matches(it, f):
+            continue
+        handed = links.handed_on(it)
+        contribute(it, own[e.unit], f, levels, end, handed)
+        nxt = links.onward_of(it)
+        if nxt is not None and nxt[0] in own and _matches(nxt[2], f) and start <= handed <= end:
+            # a move inside the roll-up, on the day its continuation opened: internal to every node holding both ends
+            internal.setdefault(_common(e.unit, nxt[0]), Figures()).internal += 1
     _add_surveys(ledger, unit, f, own)
-    return _build(ledger, unit, own, depth)
+    return _build(ledger, unit, own, internal, depth)
 
 
 def _add_surveys(ledger: Ledger, unit: str, f: Filters, own: dict[str, Figures]) -> None:
@@ -269,20 +359,31 @@ def _add_surveys(ledger: Ledger, unit: str, f: Filters, own: dict[str, Figures])
 
 
 def breakdown(ledger: Ledger, unit: str, f: Filters, key: Callable[[object], str | None]) -> dict[str | None, Figures]:
-    """Figures of the items at or below `unit`, grouped by key(item) (e.g. category), by the same rules."""
+    """Figures of the items at or below `unit`, grouped by key(item) (e.g. category), by the same rules.
+
+    An escalation inside `unit` is no move of the whole: the continuation is
+    not received, the original not escalated; each group's flow holds when
+    both ends share the group (a continuation keeps kind and category).
+    """
     end = cutoff(f)
     levels = satisfied_levels(ledger)
+    links = Links(ledger.entries)
     out: dict[str | None, Figures] = {}
     for e in ledger.entries:
-        if in_unit(e.unit, unit) and _matches(e.item, f):
-            contribute(e.item, out.setdefault(key(e.item), Figures()), f, levels, end)
+        it = e.item
+        if in_unit(e.unit, unit) and _matches(it, f):
+            came, nxt = links.origin(it), links.onward_of(it)
+            contribute(it, out.setdefault(key(it), Figures()), f, levels, end, links.handed_on(it),
+                       received=not (came is not None and in_unit(came, unit)), escalated=not (nxt is not None and in_unit(nxt[0], unit)))
     return out
 
 
-def _build(ledger: Ledger, unit: str, own: dict[str, Figures], depth: int | None) -> Node:
+def _build(ledger: Ledger, unit: str, own: dict[str, Figures], internal: dict[str, Figures], depth: int | None) -> Node:
     def build(path: str, level: int) -> Node:
         total = Figures()
         total.add(own[path])
+        if path in internal:
+            total.add(internal[path])
         children = [build(c, level + 1) for c in ledger.units[path].children if c in own]
         for c in children:
             total.add(c.total)
@@ -295,24 +396,32 @@ def _build(ledger: Ledger, unit: str, own: dict[str, Figures], depth: int | None
 
 
 def figures_json(fig: Figures) -> dict:
-    """The figures of DESIGN.md's JSON shape (money as Decimal, rates as fractions or None)."""
+    """The figures of DESIGN.md's JSON shape (money as Decimal, rates as fractions or None) with the counts each rate divides."""
     return {
+        "carried_in": fig.carried_in,
         "registered": fig.registered,
         "received": fig.received,
+        "escalated": fig.escalated,
         "resolved": fig.resolved,
+        "cancelled": fig.cancelled,
+        "in_hand": fig.in_hand,
+        "caseload": fig.caseload,
         "verified": fig.verified,
         "open": fig.open,
         "overdue": fig.overdue,
-        "escalated": fig.escalated,
-        "cancelled": fig.cancelled,
         "beneficiaries": fig.beneficiaries,
         "spent": fig.spent,
         "budget": fig.budget,
+        "on_time": fig.on_time,
+        "with_due": fig.with_due,
         "on_time_rate": fig.on_time_rate,
         "resolution_rate": fig.resolution_rate,
+        "survey_sample": fig.survey_sample,
+        "survey_satisfied": fig.survey_satisfied,
         "satisfaction_rate": fig.satisfaction_rate,
         "mean_score": fig.mean_score,
-        "survey_sample": fig.survey_sample,
+        "callback_answers": fig.callback_answers,
+        "callback_satisfied": fig.callback_satisfied,
         "callback_satisfaction_rate": fig.callback_satisfaction_rate,
         "targets": [{"name": name, "unit": u, "planned": planned, "actual": actual} for (name, u), (planned, actual) in sorted(fig.targets.items())],
     }

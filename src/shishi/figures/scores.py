@@ -146,10 +146,8 @@ def item_counts(items: list[Item], as_of: date, response_days: int, satisfied_le
       whose window has closed by `as_of` or that were answered (an item still
       inside its window with no answer yet is not counted either way).
       Projects are planned work, not requests awaiting an answer: left out.
-    - resolution: items resolved or verified by `as_of` over items handled
-      (escalated ones are handled where they went).
-    - on time: resolved by their judged due date, over handled items that were
-      resolved or whose judged due date has passed (items without one left out).
+    - resolved, handled, on time (cohort counts; `unit_scores` replaces the
+      first and the third by the roll-up's flow: 办结 ÷ 应办, 按期 ÷ 应按期).
     - reopen: items reopened or returned by `as_of` over items ever resolved;
       returned counts the times sent back by supervision (退回).
     - callback: 回访 answers of resolved items, satisfied over answered.
@@ -199,9 +197,11 @@ def composite(response: float | None, resolution: float | None, satisfaction: fl
 def unit_scores(ledger: Ledger, as_of: date, period: Period | None = None, unit: str = "") -> list[dict]:
     """Scores of `unit` and every unit below it, each on its own ledger, in tree order.
 
-    The cohort of a unit: its items opened in `period` (all when None) and by
-    `as_of`, cancelled ones left out. A row: unit (path), name, tier, the
-    counts of `item_counts`, response_rate, resolution_rate, on_time_rate,
+    The cohort of a unit (for 响应率 and 重办率): its items opened in `period`
+    (all when None) and by `as_of`, cancelled ones left out. 解决率 (= 办结率)
+    and 按期办结率 are the roll-up's flow rates of the unit's own ledger
+    (resolved ÷ caseload, on_time ÷ with_due). A row: unit (path), name, tier,
+    the counts of `item_counts`, response_rate, resolution_rate, on_time_rate,
     reopen_rate, callback_rate, survey_sample, satisfaction_rate and
     mean_score (its own surveys with quarters overlapping `period`, combined by
     sample size; None without a survey), composite (see `composite`) and rank
@@ -210,32 +210,46 @@ def unit_scores(ledger: Ledger, as_of: date, period: Period | None = None, unit:
     cfg = ledger.config
     if cfg is None:
         raise ShishiError(tr("shishi.yaml 有错误，先运行 shishi check", "shishi.yaml has errors; run shishi check"))
+    from shishi.figures.rollup import Filters, rollup
+
     levels = frozenset(lv.name for lv in cfg.satisfaction if lv.satisfied)
     items: dict[str, list[Item]] = {u: [] for u in ledger.units if in_unit(u, unit)}
     for e in ledger.entries:
         it = e.item
         if e.unit in items and it.status != "cancelled" and it.opened <= as_of and (period is None or it.opened in period):
             items[e.unit].append(it)
+    # 办结率 and 按期率 by the roll-up's flow, on each unit's own ledger: one rule for rollup, report and scores
+    own = {}
+
+    def collect(node) -> None:
+        own[node.unit] = node.own
+        for c in node.children:
+            collect(c)
+
+    collect(rollup(ledger, unit, Filters(period=period, as_of=as_of)))
     own_surveys: dict[str, Tally] = {u: Tally() for u in items}
     for upath, s in _surveys(ledger, unit, period):  # each survey's unit resolved once, not once per unit
         own_surveys[upath].add_counts(s.counts, cfg)
     rows = []
     for upath in sorted(items, key=lambda p: p.split("/")):
         c = item_counts(items[upath], as_of, cfg.time_limits.response_days, levels)
+        fig = own[upath]
+        c.update(resolved=fig.resolved, caseload=fig.caseload, on_time=fig.on_time, with_due=fig.with_due)
         sat = own_surveys[upath]
         row = {"unit": upath, "name": ledger.unit_name(upath), "tier": ledger.tier(upath), **c}
         row.update(
             response_rate=_rate(c["responded"], c["response_base"]),
-            resolution_rate=_rate(c["resolved"], c["handled"]),
-            on_time_rate=_rate(c["on_time"], c["on_time_base"]),
+            resolution_rate=fig.resolution_rate,
+            on_time_rate=fig.on_time_rate,
             reopen_rate=_rate(c["reopened"], c["ever_resolved"]),
             callback_rate=_rate(c["callback_satisfied"], c["callback_answers"]),
             survey_sample=sat.sample,
+            survey_satisfied=sat.satisfied,
             satisfaction_rate=sat.rate,
             mean_score=sat.mean_score,
         )
         # from the exact fractions, so rounding the shown rates never moves a rank
-        row["composite"] = composite(_exact(c["responded"], c["response_base"]), _exact(c["resolved"], c["handled"]), _exact(sat.satisfied, sat.sample), cfg)
+        row["composite"] = composite(_exact(c["responded"], c["response_base"]), _exact(fig.resolved, fig.caseload), _exact(sat.satisfied, sat.sample), cfg)
         rows.append(row)
     _rank(rows)
     return rows
@@ -272,15 +286,40 @@ def survey_list_table(data: dict, root_label: str) -> Table:
     return Table("surveys", tr("满意度表", "Satisfaction surveys"), cols, rows)
 
 
+SCORE_COLUMNS = [
+    # key, 中文, English, type: each rate right after the two counts it divides
+    ("cohort", "事项", "items", "int"),
+    ("responded", "及时响应", "answered", "int"),
+    ("response_base", "应响应", "to answer", "int"),
+    ("response_rate", "响应率", "response", "rate"),
+    ("resolved", "办结", "resolved", "int"),
+    ("caseload", "应办", "caseload", "int"),
+    ("resolution_rate", "解决率", "resolution", "rate"),
+    ("survey_satisfied", "满意", "satisfied", "int"),
+    ("survey_sample", "样本", "sample", "int"),
+    ("satisfaction_rate", "满意率", "satisfaction", "rate"),
+    ("on_time", "按期", "on time", "int"),
+    ("with_due", "应按期", "due", "int"),
+    ("on_time_rate", "按期办结率", "on time", "rate"),
+    ("reopened", "重办", "reopened", "int"),
+    ("ever_resolved", "曾办结", "ever resolved", "int"),
+    ("reopen_rate", "重办率", "reopened", "rate"),
+    ("returned", "退回", "returned", "int"),
+]
+
+SCORE_NOTE = (
+    "响应率 = 及时响应 ÷ 应响应；解决率 = 办结 ÷ 应办（与汇总的办结率同一口径）；满意率 = 满意 ÷ 样本；按期办结率 = 按期 ÷ 应按期；重办率 = 重办 ÷ 曾办结。",
+    "response = answered ÷ to answer; resolution = resolved ÷ caseload (the roll-up's resolution rate); satisfaction = satisfied ÷ sample; "
+    "on time = on time ÷ due; reopened = reopened ÷ ever resolved.",
+)
+
+
 def scores_table(rows: list[dict], root_label: str) -> Table:
-    """`scores`: each unit's rates, composite and rank."""
-    cols = [Column("unit", tr("单位", "unit")), Column("cohort", tr("事项", "items"), "int"), Column("response_rate", tr("响应率", "response"), "rate"),
-            Column("resolution_rate", tr("解决率", "resolution"), "rate"), Column("satisfaction_rate", tr("满意率", "satisfaction"), "rate"),
-            Column("on_time_rate", tr("按期办结率", "on time"), "rate"), Column("reopen_rate", tr("重办率", "reopened"), "rate"), Column("returned", tr("退回", "returned"), "int"),
-            Column("composite", tr("综合得分", "composite"), "qty"), Column("rank", tr("排名", "rank"), "int")]
-    out = [[r["unit"] or root_label, r["cohort"], r["response_rate"], r["resolution_rate"], r["satisfaction_rate"], r["on_time_rate"], r["reopen_rate"], r["returned"],
-            None if r["composite"] is None else Decimal(str(r["composite"])), r["rank"]] for r in rows]
-    return Table("scores", tr("考核得分", "Scores"), cols, out)
+    """`scores`: each unit's rates with the counts each divides, composite and rank."""
+    cols = [Column("unit", tr("单位", "unit"))] + [Column(k, tr(zh, en), ty) for k, zh, en, ty in SCORE_COLUMNS]
+    cols += [Column("composite", tr("综合得分", "composite"), "qty"), Column("rank", tr("排名", "rank"), "int")]
+    out = [[r["unit"] or root_label] + [r[k] for k, *_ in SCORE_COLUMNS] + [None if r["composite"] is None else Decimal(str(r["composite"])), r["rank"]] for r in rows]
+    return Table("scores", tr("考核得分", "Scores"), cols, out, note=tr(*SCORE_NOTE))
 
 
 def red_black_lines(lists: dict, top: int) -> list[str]:

@@ -387,18 +387,19 @@ def render_rollup(doc, fmt: str, page: int = TEXT_WIDTH) -> str:
     if fmt == "csv":
         return rollup_csv(doc.data)
     tables = [doc.table] + ([doc.targets] if doc.targets else [])
+    note = [doc.table.note] if doc.table.note else []
     if fmt == "md":
-        out = [f"# {doc.heading}", "", md_table(doc.table), ""]
+        out = [f"# {doc.heading}", "", md_table(doc.table), "", *note, ""]
         if doc.targets:
             out += [f"**{doc.targets.title}**", "", md_table(doc.targets), ""]
         return "\n".join(out)
     if fmt == "text":
-        out = [doc.heading, text_table(doc.table)]
+        out = [doc.heading, text_table(doc.table), *note]
         if doc.targets:
             out += ["", doc.targets.title, text_table(doc.targets)]
         return "\n".join(out) + "\n"
     if fmt == "table":
-        return doc.heading + "\n" + "\n".join(terminal_text(t, page, title=k > 0) for k, t in enumerate(tables))
+        return doc.heading + "\n" + "\n".join(terminal_text(t, page, title=k > 0) + ("\n" + t.note if t.note and k == 0 else "") for k, t in enumerate(tables))
     raise ValueError(fmt)
 
 
@@ -418,6 +419,8 @@ def print_rollup(doc, fmt: str) -> None:
             c.print("")
         for part in rich_tables(t, title=k > 0, page=c.width):
             c.print(part)
+        if k == 0 and t.note:
+            c.print(Text(t.note))
 
 
 def _rich_text(parts: list, page: int = TEXT_WIDTH) -> str:
@@ -428,21 +431,28 @@ def _rich_text(parts: list, page: int = TEXT_WIDTH) -> str:
 
 
 CSV_KEYS = [
+    "carried_in",
     "registered",
     "received",
+    "escalated",
+    "cancelled",
     "resolved",
+    "in_hand",
+    "caseload",
+    "resolution_rate",
     "verified",
     "open",
     "overdue",
-    "escalated",
-    "cancelled",
+    "on_time",
+    "with_due",
+    "on_time_rate",
+    "survey_satisfied",
+    "survey_sample",
+    "satisfaction_rate",
+    "mean_score",
     "beneficiaries",
     "spent",
     "budget",
-    "resolution_rate",
-    "on_time_rate",
-    "satisfaction_rate",
-    "mean_score",
 ]
 
 
