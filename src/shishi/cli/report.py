@@ -15,7 +15,7 @@ from shishi.i18n import tr
 app = typer.Typer()
 
 ROLLUP_FORMATS = ("table", "text", "md", "csv", "json")
-REPORT_FORMATS = ("terminal", "text", "md", "html", "xlsx", "json")
+REPORT_FORMATS = ("terminal", "text", "md", "html", "docx", "xlsx", "json", "pdf")
 
 
 def _choice(value: Optional[str], allowed: tuple[str, ...], option: str) -> Optional[str]:
@@ -100,8 +100,10 @@ def report(
     unit: Optional[str] = typer.Argument(None, metavar="[UNIT]", help="单位路径或名称，默认全区 (unit path or name; default the whole tree)."),
     period: Optional[str] = typer.Option(None, "--period", help="统计期间 2021、2021Q3、2021-09、A..B (period)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="截至日期，默认今天；给了期间时取期末与今天中较早者 (as-of date; default today, or the period's end when earlier)."),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="terminal|text|md|html|xlsx|json；默认按 -o 的后缀，否则 terminal (default: from the -o suffix, else terminal)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="写入文件，如 报告.html、报告.xlsx (write to this file)."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="terminal|text|md|html|docx|xlsx|json|pdf；默认按 -o 的后缀，否则 terminal (default: from the -o suffix, else terminal)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="写入文件，如 报告.docx（公文格式）、报告.html、报告.xlsx、报告.pdf (write to this file)."),
+    issuer: Optional[str] = typer.Option(None, "--issuer", help="docx 落款的发文机关，默认取 shishi.yaml 的 issuer，否则单位名称 (issuing office signing a docx)."),
+    no_photos: bool = typer.Option(False, "--no-photos", help="不含项目照片 (leave the projects' photos out)."),
 ) -> None:
     """汇总报告：上报摘要、项目进展、分单位排名、督办、指标、资金、满意度 (the printed summary report)."""
     from shishi.render.report import SUFFIXES, format_for
@@ -115,9 +117,9 @@ def report(
     fmt = format_for(str(output) if output else None, fmt, "terminal")
     if fmt == "csv":
         raise typer.BadParameter(tr("报告没有 csv 格式（rollup 有）", "a report has no csv format (rollup has)"), param_hint="--output")
-    if fmt == "xlsx" and output is None and sys.stdout.isatty():
+    if fmt in ("docx", "xlsx", "pdf") and output is None and sys.stdout.isatty():
         typer.echo(
-            tr("错误：xlsx 是二进制文件，不能输出到终端；请用 -o 报告.xlsx 写入文件", "error: xlsx is binary and will not be written to a terminal; use -o report.xlsx"),
+            tr(f"错误：{fmt} 是二进制文件，不能输出到终端；请用 -o 报告.{fmt} 写入文件", f"error: {fmt} is binary and will not be written to a terminal; use -o report.{fmt}"),
             err=True,
         )
         raise typer.Exit(1)
@@ -129,9 +131,9 @@ def report(
         p, when = _dates(period, as_of)
         ledger = load(root_of(ctx))
         upath = ledger.resolve_unit(unit) if unit else ""
-        doc = build_report(ledger, upath, p, when)
+        doc = build_report(ledger, upath, p, when, photos=not no_photos)
         if output is not None or fmt != "terminal":
-            rendered = render_report(doc, fmt)
+            rendered = render_report(doc, fmt, issuer=issuer)
         if output is not None:
             if output.is_dir():
                 raise ShishiError(tr(f"{output} 是目录", f"{output} is a directory"))
