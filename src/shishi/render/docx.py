@@ -331,12 +331,16 @@ def _annex_list(doc, titles: list[str]) -> None:
 
 
 def _signature(doc, issuer: str, when: str) -> None:
-    """落款: the issuing office centred over the 成文日期, the date four characters in from the right (7.3.5.1)."""
+    """落款: the issuing office centred over the 成文日期, the date four characters in from the right (7.3.5.1);
+    an office too long for that keeps two characters in, the date centred under it."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     wi, wd = width(issuer) / 2, width(when) / 2
-    date_in = 4.0 if wd >= wi else max(2.0, 4 - (wi - wd) / 2)
+    date_in = 4.0
     issuer_in = date_in + (wd - wi) / 2
+    if issuer_in < 2:  # an office longer than the date: it stays two characters in, the date moves left under its middle
+        date_in += 2 - issuer_in
+        issuer_in = 2.0
     _para(doc, "", "Normal").paragraph_format.keep_with_next = True
     for text, right in ((issuer, issuer_in), (when, date_in)):
         p = doc.add_paragraph(text, style="Normal")
