@@ -188,3 +188,11 @@ def test_attach_commit_commits_the_picture_with_the_ledger(tree: Path, project: 
     assert "赶水镇/三居社区/2021.yaml" in files and any(f.startswith(f"赶水镇/三居社区/附件/{project}/") for f in files)
     assert cli("detach", project, "1", "--commit", ledger=tree).exit_code == 0
     assert git("status", "--porcelain") == ""  # the deletion was committed too
+
+
+def test_escalation_leaves_the_photos_with_the_original(tree: Path, tmp_path: Path):
+    demand = items.add(tree, "赶水镇/三居社区", "路灯损坏", opened="2021-03-01").id
+    photos.attach(tree, demand, [camera_jpeg(tmp_path / "a.jpg", size=(640, 480))])
+    new = items.escalate(tree, demand, "赶水镇", "需镇里协调", when="2021-03-05")
+    assert new.attachments == []  # its files live beside the original's ledger, and stay on its record
+    assert [p for p in check(load(tree)) if p.severity == "error"] == []

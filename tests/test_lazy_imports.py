@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ROOT
 
-HEAVY = ("pydantic", "pydantic_core", "ruamel", "_ruamel_yaml", "tabulate", "openpyxl", "sqlite3", "_sqlite3")
+HEAVY = ("pydantic", "pydantic_core", "ruamel", "_ruamel_yaml", "tabulate", "openpyxl", "sqlite3", "_sqlite3", "docx", "PIL", "lxml")
 
 PROBE = """
 import runpy, sys

@@ -29,14 +29,18 @@ LINE_PITCH_TWIPS = int(AREA_H / 25.4 * 72 * 20 / LINES)  # 579: 22 lines fill th
 # (w:spacing, in twentieths of a point). A line grid, not a character grid: LibreOffice puts a character
 # wider than a grid cell into two cells, and the page would hold 14 characters a line.
 CONDENSE = -5
-TABLE_PT = (10.5, 9)  # 五号, else 小五 when a table is too wide for 五号
+TABLE_PT = (12, 10.5, 9)  # 小四, else 五号, else 小五: the largest the table's columns fit in at
 
 # font names as the standard names them; each with the name Word substitutes where it is not installed
 TITLE_FONT, BODY_FONT, HEI, KAI, SONG = "方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312", "宋体"
 FALLBACK = {TITLE_FONT: "宋体", BODY_FONT: "仿宋", KAI: "楷体", HEI: "SimHei", SONG: "SimSun"}
 LATIN = "Times New Roman"  # digits and Latin letters of the body
 
-STAGE_MARK = "▲"
+# the elements that follow w:spacing in a w:rPr, and w:snapToGrid in a w:pPr (ECMA-376 order: Word refuses others)
+RPR_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign",
+                     "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
+PPR_AFTER_SNAP = ("w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+                  "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
 
 
 def mm_twips(mm: float) -> int:
@@ -183,7 +187,7 @@ def _styles(doc) -> None:
     body_like(normal, BODY_FONT, BODY_PT, LATIN)
     spacing = OxmlElement("w:spacing")
     spacing.set(qn("w:val"), str(CONDENSE))
-    normal.element.get_or_add_rPr().append(spacing)
+    normal.element.get_or_add_rPr().insert_element_before(spacing, *RPR_AFTER_SPACING)
     normal.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     _chars(normal, first=2)
     # docDefaults too: text outside any style (a table inserted by hand) reads as 仿宋 3号
@@ -232,8 +236,10 @@ def _styles(doc) -> None:
         ppr = st.element.get_or_add_pPr()
         snap = OxmlElement("w:snapToGrid")  # table text keeps its own, tighter, line height
         snap.set(qn("w:val"), "0")
-        ppr.append(snap)
+        ppr.insert_element_before(snap, *PPR_AFTER_SNAP)
     doc.styles["照片说明"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for name in ("表格文字", "表头文字"):  # a little air above and below the text of a cell
+        doc.styles[name].paragraph_format.space_before = doc.styles[name].paragraph_format.space_after = Pt(1.5)
     doc.styles["表注"].paragraph_format.space_before = Pt(3)
     for name in ("Footer", "Header"):
         st = doc.styles[name]
@@ -367,7 +373,7 @@ def _annex(doc, n: int, title: str, s: Section) -> None:
 def docx_table(doc, t: Table):
     """A Word table: fixed column widths within the type area, the header row repeated on every page, rows kept whole,
     numbers right-aligned, the 合计 row bold."""
-    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -391,34 +397,29 @@ def docx_table(doc, t: Table):
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    tbl_pr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
+    tbl_pr = table._tbl.tblPr  # autofit False above: w:tblLayout fixed
     tblw = tbl_pr.find(qn("w:tblW"))
     if tblw is None:
         tblw = OxmlElement("w:tblW")
         tbl_pr.append(tblw)
     tblw.set(qn("w:type"), "dxa")
     tblw.set(qn("w:w"), str(mm_twips(AREA_W)))
-    for j, col in enumerate(table.columns):
-        col.width = Mm(mm[j])
-    total_row = len(rows) if t.total is not None else None
-    for i, r in enumerate([headers, *rows]):
-        row = table.rows[i]
+    for col, x in zip(table.columns, mm, strict=True):
+        col.width = Mm(x)
+    total_row = len(rows) - 1 if t.total is not None else None
+    # style IDs set directly: python-docx's `paragraph.style = …` scans every style of the document each time
+    head_id, body_id = doc.styles["表头文字"].style_id, doc.styles["表格文字"].style_id
+    widths_emu = [Mm(x) for x in mm]
+    for i, (row, r) in enumerate(zip(table.rows, [headers, *rows], strict=True)):
         tr_pr = row._tr.get_or_add_trPr()
-        cant = OxmlElement("w:cantSplit")
-        tr_pr.append(cant)
+        tr_pr.append(OxmlElement("w:cantSplit"))
         if i == 0:
-            head = OxmlElement("w:tblHeader")  # repeated at the top of every page the table runs onto
-            tr_pr.append(head)
-        for j, text in enumerate(r):
-            c = row.cells[j]
-            c.width = Mm(mm[j])
+            tr_pr.append(OxmlElement("w:tblHeader"))  # repeated at the top of every page the table runs onto
+        for j, (c, text) in enumerate(zip(row.cells, r, strict=True)):
+            c.width = widths_emu[j]
+            c.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             p = c.paragraphs[0]
-            p.style = doc.styles["表头文字" if i == 0 else "表格文字"]
-            if size != TABLE_PT[0]:
-                p.paragraph_format.line_spacing = None
+            p._p.style = head_id if i == 0 else body_id
             lines = text.split("\n")
             for k, line in enumerate(lines):
                 run = p.add_run(line)
@@ -432,8 +433,6 @@ def docx_table(doc, t: Table):
                 p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
             elif t.columns[j].type in NUMERIC:
                 p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            elif t.columns[j].type not in WRAPPED:
-                p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
     return table
 
 
