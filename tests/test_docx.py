@@ -279,3 +279,40 @@ def test_libreoffice_prints_the_docx_with_page_numbers(sample_docx: Path, tmp_pa
         assert re.search(rf"—\s*{n}\s*—", page), f"page {n} has no page number"
     assert "綦江区“我为群众办实事”台账汇总报告" in pages[0].replace(" ", "")
     assert "2021年11月30日" in text.replace(" ", "")
+
+
+# ECMA-376 child order of the property elements the renderer writes into: Word refuses a file with them out of order
+ORDER = {
+    "pPr": "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs suppressAutoHyphens kinsoku wordWrap "
+    "overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc "
+    "textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange",
+    "rPr": "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof snapToGrid vanish webHidden color spacing w kern "
+    "position sz szCs highlight u effect bdr shd fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath",
+    "tblPr": "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook",
+    "trPr": "cnfStyle divId gridBefore gridAfter wBefore wAfter cantSplit trHeight tblHeader tblCellSpacing jc hidden",
+    "tcPr": "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign hideMark",
+    "sectPr": "headerReference footerReference footnotePr endnotePr type pgSz pgMar paperSrc pgBorders lnNumType pgNumType cols formProt vAlign noEndnote "
+    "titlePg textDirection bidi rtlGutter docGrid printerSettings sectPrChange",
+    "font": "altName panose1 charset family notTrueType pitch sig embedRegular embedBold embedItalic embedBoldItalic",
+}
+
+
+def test_the_xml_is_in_schema_order(photo_tree, cli, tmp_path: Path):
+    import zipfile
+
+    from lxml import etree
+
+    tree, _pid, _stored = photo_tree
+    out = tmp_path / "o.docx"
+    assert cli("report", *ARGS, "-o", out, ledger=tree).exit_code == 0
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    rank = {k: {name: i for i, name in enumerate(v.split())} for k, v in ORDER.items()}
+    rank["sectPr"]["footerReference"] = rank["sectPr"]["headerReference"]  # the references come in any order
+    with zipfile.ZipFile(out) as z:
+        for name in ("word/document.xml", "word/styles.xml", "word/fontTable.xml", *[n for n in z.namelist() if n.startswith("word/footer")]):
+            root = etree.fromstring(z.read(name))
+            for local, order in rank.items():
+                for el in root.iter(f"{w}{local}"):
+                    kids = [etree.QName(c).localname for c in el if etree.QName(c).namespace == w[1:-1]]
+                    ranks = [order.get(k, -1) for k in kids]
+                    assert -1 not in ranks and ranks == sorted(ranks), f"{name}: {local} has {kids}"
