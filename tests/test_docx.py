@@ -115,13 +115,32 @@ def test_tables_are_word_tables_with_the_figures_of_the_report(sample_docx: Path
         for j, c in enumerate(t.columns):
             if c.type in ("int", "money", "rate", "qty", "score"):
                 assert all(row.cells[j].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT for row in dt.rows[1:])
-        assert sum(col.width for col in dt.columns) == pytest.approx(Mm(156), abs=Mm(0.5))
+        assert sum(col.width for col in dt.columns) == pytest.approx(Mm(156), abs=Mm(0.5)) or sum(col.width for col in dt.columns) == pytest.approx(Mm(225), abs=Mm(0.5))
     # each table is a 附件 listed under 附件：
     listed = [p.text for p in doc.paragraphs if re.match(r"^(附件：)?\d+．", p.text)]
     assert listed[0] == f"附件：1．{tables[0].title}" and len(listed) == len(tables)
     marks = [p for p in doc.paragraphs if re.fullmatch(r"附件\d+", p.text)]
     assert [p.text for p in marks] == [f"附件{i}" for i in range(1, len(tables) + 1)]
-    assert all(p.paragraph_format.page_break_before for p in marks)
+    # each on a new page: a page break, or the first paragraph of a new (landscape or upright) section
+    for p in marks:
+        before = p._p.getprevious()
+        assert p.paragraph_format.page_break_before or (before is not None and before.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None)
+
+
+def test_wide_tables_go_on_landscape_pages_with_the_same_type_area(sample_docx: Path):
+    from docx.enum.section import WD_ORIENT
+
+    doc = Document(sample_docx)
+    turned = [s for s in doc.sections if s.orientation == WD_ORIENT.LANDSCAPE]
+    assert turned, "the sample's supervision table is too wide for an upright page at 五号"
+    for s in turned:
+        assert near(s.page_width, 297) and near(s.page_height, 210)
+        assert near(s.top_margin, 28)  # the binding edge at the table's head
+        assert near(s.page_width - s.left_margin - s.right_margin, 225) and near(s.page_height - s.top_margin - s.bottom_margin, 156)
+        assert s.footer.is_linked_to_previous and s.even_page_footer.is_linked_to_previous  # the same page numbers
+    upright = [s for s in doc.sections if s.orientation != WD_ORIENT.LANDSCAPE]
+    assert all(near(s.page_width, 210) and near(s.top_margin, 37) for s in upright)
+    assert all(a.orientation != b.orientation for a, b in zip(doc.sections, doc.sections[1:], strict=False))  # no empty section between
 
 
 def test_signature_and_date_at_the_end_of_the_body(sample_docx: Path, tmp_path: Path, cli):

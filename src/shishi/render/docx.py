@@ -29,6 +29,7 @@ LINE_PITCH_TWIPS = int(AREA_H / 25.4 * 72 * 20 / LINES)  # 579: 22 lines fill th
 # (w:spacing, in twentieths of a point). A line grid, not a character grid: LibreOffice puts a character
 # wider than a grid cell into two cells, and the page would hold 14 characters a line.
 CONDENSE = -5
+MIN_TEXT = 12  # display columns (6 characters) a wrapped text column keeps at least, or the table turns or shrinks
 TABLE_PT = (12, 10.5, 9)  # 小四, else 五号, else 小五: the largest the table's columns fit in at
 
 # font names as the standard names them; each with the name Word substitutes where it is not installed
@@ -87,8 +88,9 @@ def render_docx(report: Report, issuer: str | None = None) -> bytes:
         _para(doc, "", "Normal")
         _annex_list(doc, [t for t, _s in annexes])
     _signature(doc, issuer or report.issuer or report.unit_name, cn_date(report.as_of) if get_lang() == "zh" else report.as_of.isoformat())
+    landscape = False
     for n, (title, s) in enumerate(annexes, 1):
-        _annex(doc, n, title, s)
+        landscape = _annex(doc, n, title, s, landscape)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
@@ -355,23 +357,83 @@ def _signature(doc, issuer: str, when: str) -> None:
         _chars(p.paragraph_format, right=right)
 
 
-def _annex(doc, n: int, title: str, s: Section) -> None:
-    """附件 n on a new page: 附件n at the top left in 黑体, its title centred, then its photos and table."""
+def _annex(doc, n: int, title: str, s: Section, landscape: bool) -> bool:
+    """附件 n on a new page: 附件n at the top left in 黑体, its title centred, then its photos and table.
+
+    A table too wide for 五号 across the page is set on landscape pages (GB/T 9704 allows 横排表格),
+    its head at the binding edge; upright pages follow again where the next 附件 needs them.
+    Returns whether the pages are landscape now.
+    """
+    wide = s.table is not None and bool(s.table.rows) and not s.photos and not _fits(s.table, AREA_W)
+    if wide != landscape:
+        _turn(doc, landscape=wide)
     mark = doc.add_paragraph(tr(f"附件{n}", f"Attachment {n}"), style="附件标识")
-    mark.paragraph_format.page_break_before = True
+    mark.paragraph_format.page_break_before = wide == landscape  # a new section starts a page already
     doc.add_paragraph(title, style="附件标题")
     for i, ps in enumerate(s.photos, 1):
         _photo_set(doc, i, ps)
     if s.table is not None and s.table.rows:
         if s.photos:
             doc.add_paragraph(s.table.title, style="Heading 2")
-        docx_table(doc, s.table)
+        docx_table(doc, s.table, AREA_H if wide else AREA_W)
         if s.table.note:
             doc.add_paragraph(s.table.note, style="表注")
+    return wide
 
 
-def docx_table(doc, t: Table):
-    """A Word table: fixed column widths within the type area, the header row repeated on every page, rows kept whole,
+def _turn(doc, landscape: bool) -> None:
+    """A new section on a new page, landscape or upright; the type area and the page numbers' place stay as on upright pages
+    (the binding edge, 28 mm, at the top of a landscape page)."""
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.shared import Mm
+
+    sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    bottom = PAGE_H - TOP - AREA_H
+    if landscape:
+        sec.orientation = WD_ORIENT.LANDSCAPE
+        sec.page_width, sec.page_height = Mm(PAGE_H), Mm(PAGE_W)
+        sec.top_margin, sec.bottom_margin = Mm(LEFT), Mm(PAGE_W - LEFT - AREA_W)
+        sec.left_margin, sec.right_margin = Mm(TOP), Mm(bottom)
+        sec.footer_distance = Mm(PAGE_W - LEFT - AREA_W - 7 - PAGE_NO_PT * 25.4 / 72) if PAGE_W - LEFT - AREA_W > 7 + 5 else Mm(8)
+    else:
+        sec.orientation = WD_ORIENT.PORTRAIT
+        sec.page_width, sec.page_height = Mm(PAGE_W), Mm(PAGE_H)
+        sec.top_margin, sec.left_margin = Mm(TOP), Mm(LEFT)
+        sec.right_margin, sec.bottom_margin = Mm(PAGE_W - LEFT - AREA_W), Mm(bottom)
+        sec.footer_distance = Mm(bottom - 7 - PAGE_NO_PT * 25.4 / 72)
+
+
+def _fits(t: Table, area_w: float) -> bool:
+    """The table reads at 五号 or larger across `area_w`."""
+    size, _w, _s, total = table_fit(t, area_w)
+    return size >= TABLE_PT[1] and total <= int(area_w / (size / 2 * 25.4 / 72))
+
+
+def table_fit(t: Table, area_w: float) -> tuple[float, list[int], list[int], int]:
+    """The largest of TABLE_PT the table's columns fit in across `area_w` mm (else the smallest), with the columns'
+    display widths (half characters), their slack, and the total with padding.
+
+    Cell padding is 3 display columns a column; what never wraps (IDs, dates, numbers) gets 2 more, as the
+    substitute for a missing Latin font is wider. A size fits when every text column keeps MIN_TEXT
+    (or what it needs, if less).
+    """
+    headers = [c.title for c in t.columns]
+    rows = [[cell(v, c.type) for v, c in zip(r, t.columns, strict=True)] for r in t.rows + ([t.total] if t.total is not None else [])]
+    n = len(headers)
+    slack = [2 if c.type not in WRAPPED else 0 for c in t.columns]
+    gaps = 3 * n + sum(slack)
+    natural = [max([width(h)] + [width(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    for size in TABLE_PT:
+        page = int(area_w / (size / 2 * 25.4 / 72))
+        widths = column_widths(t, headers, rows, page, gaps=gaps)
+        readable = all(w >= min(natural[i], MIN_TEXT) for i, w in enumerate(widths) if t.columns[i].type in WRAPPED)
+        if sum(widths) + gaps <= page and readable:
+            return size, widths, slack, sum(widths) + gaps
+    return TABLE_PT[-1], widths, slack, sum(widths) + gaps
+
+
+def docx_table(doc, t: Table, area_w: float = AREA_W):
+    """A Word table: fixed column widths across `area_w` mm, the header row repeated on every page, rows kept whole,
     numbers right-aligned, the 合计 row bold."""
     from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -382,16 +444,8 @@ def docx_table(doc, t: Table):
     headers = [c.title for c in t.columns]
     rows = [[cell(v, c.type) for v, c in zip(r, t.columns, strict=True)] for r in t.rows + ([t.total] if t.total is not None else [])]
     n = len(headers)
-    # display columns (half a character) that fit: 156 mm over half the font size, less the cell padding (3 a
-    # column) and a slack of 2 for what never wraps (IDs, dates, numbers: the substitute of a missing Latin font is wider)
-    slack = [2 if c.type not in WRAPPED else 0 for c in t.columns]
-    for size in TABLE_PT:
-        page = int(AREA_W / (size / 2 * 25.4 / 72))
-        gaps = 3 * n + sum(slack)
-        widths = column_widths(t, headers, rows, page, gaps=gaps)
-        if sum(widths) + gaps <= page:
-            break
-    unit = AREA_W / (sum(widths) + gaps)
+    size, widths, slack, total = table_fit(t, area_w)
+    unit = area_w / total
     mm = [(w + 3 + k) * unit for w, k in zip(widths, slack, strict=True)]
     table = doc.add_table(rows=1 + len(rows), cols=n)
     table.style = doc.styles["Table Grid"]
@@ -403,7 +457,7 @@ def docx_table(doc, t: Table):
         tblw = OxmlElement("w:tblW")
         tbl_pr.append(tblw)
     tblw.set(qn("w:type"), "dxa")
-    tblw.set(qn("w:w"), str(mm_twips(AREA_W)))
+    tblw.set(qn("w:w"), str(mm_twips(area_w)))
     for col, x in zip(table.columns, mm, strict=True):
         col.width = Mm(x)
     total_row = len(rows) - 1 if t.total is not None else None
