@@ -132,8 +132,12 @@ def report(
         ledger = load(root_of(ctx))
         upath = ledger.resolve_unit(unit) if unit else ""
         doc = build_report(ledger, upath, p, when, photos=not no_photos)
-        if output is not None or fmt != "terminal":
-            rendered = render_report(doc, fmt, issuer=issuer)
+        if fmt == "docx":
+            from shishi.render.docx import render_docx
+
+            rendered = render_docx(doc, issuer)
+        elif output is not None or fmt != "terminal":
+            rendered = render_report(doc, fmt)
         if output is not None:
             if output.is_dir():
                 raise ShishiError(tr(f"{output} 是目录", f"{output} is a directory"))

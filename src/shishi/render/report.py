@@ -1,4 +1,4 @@
-"""The only place that renders a report or a roll-up: terminal (Rich), text (tabulate, for paper), md, html, xlsx, json, csv.
+"""The only place that renders a report or a roll-up: terminal (Rich), text (tabulate, for paper), md, html, xlsx, json, csv, pdf (render.pdf); the Word file is render.docx.
 
 Heavy libraries (rich, tabulate, openpyxl) are imported inside the function
 that needs them.
@@ -553,8 +553,11 @@ def to_json(data) -> str:
 # ------------------------------------------------------------------ entry points
 
 
-def render_report(report: Report, fmt: str, issuer: str | None = None) -> str | bytes:
-    """The report in one of REPORT_FORMATS (docx, xlsx and pdf as bytes, the rest as text); `issuer` signs a docx."""
+def render_report(report: Report, fmt: str) -> str | bytes:
+    """The report in one of REPORT_FORMATS but docx (xlsx and pdf as bytes, the rest as text).
+
+    The Word file is `shishi.render.docx.render_docx`, which builds on this module's cells.
+    """
     if fmt == "terminal":
         return render_terminal(report)
     if fmt == "text":
@@ -563,10 +566,6 @@ def render_report(report: Report, fmt: str, issuer: str | None = None) -> str | 
         return render_md(report)
     if fmt == "html":
         return render_html(report)
-    if fmt == "docx":
-        from shishi.render.docx import render_docx
-
-        return render_docx(report, issuer)
     if fmt == "pdf":
         from shishi.render.pdf import render_pdf
 
