@@ -53,7 +53,7 @@ def test_attach_strips_gps_and_device_tags_keeps_the_date_and_scales(tree: Path,
     exif = img.getexif()
     assert exif.get_ifd(GPS_IFD) == {} and GPS_IFD not in exif
     assert not any(tag in exif for tag in (MAKE, MODEL, ARTIST, SOFTWARE))
-    assert exif.get_ifd(EXIF_IFD) == {0x9003: "2021:04:30 00:00:00"}  # the date taken, and nothing else
+    assert exif.get_ifd(EXIF_IFD) == {0x9003: "2021:04:30 08:15:00"}  # when it was taken, and nothing else
     assert "xmp" not in img.info and b"GPSLatitude" not in raw and b"HUAWEI" not in raw and b"SN123456789" not in raw
     assert a.date.isoformat() == "2021-04-30" and a.stage == "改造前" and a.caption == "改造前的老街道路"
     assert item.attachments == new
@@ -169,6 +169,7 @@ def test_cli_attach_show_detach(tree: Path, project: str, tmp_path: Path, cli):
     assert r.exit_code == 0 and "删除记录保留" in r.stdout
     assert "已删除" in cli("show", project, ledger=tree).stdout
     assert cli("check", ledger=tree).exit_code == 0
+    assert cli("fmt", "--check", ledger=tree).exit_code == 0  # attach and detach write the canonical layout
 
 
 def test_attach_commit_commits_the_picture_with_the_ledger(tree: Path, project: str, tmp_path: Path, cli):

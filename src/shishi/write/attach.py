@@ -41,7 +41,7 @@ class Picture:
 
     data: bytes
     sha256: str
-    taken: date | None
+    taken: datetime | None
     size: tuple[int, int]
 
 
@@ -91,15 +91,15 @@ def prepare(raw: bytes, name: str) -> Picture:
         raise ShishiError(tr(f"{name} 图片数据损坏，无法读取", f"{name}: the picture data is damaged")) from None
     exif = Image.Exif()
     if taken is not None:
-        exif.get_ifd(EXIF_IFD)[DATETIME_ORIGINAL] = taken.strftime("%Y:%m:%d 00:00:00")
+        exif.get_ifd(EXIF_IFD)[DATETIME_ORIGINAL] = taken.strftime("%Y:%m:%d %H:%M:%S")
     buf = io.BytesIO()
     clean.save(buf, "JPEG", quality=QUALITY, optimize=True, exif=exif)
     data = buf.getvalue()
     return Picture(data, hashlib.sha256(data).hexdigest(), taken, clean.size)
 
 
-def exif_date(img) -> date | None:
-    """The day the picture was taken: EXIF DateTimeOriginal, else DateTime; None when absent or unreadable."""
+def exif_date(img) -> datetime | None:
+    """When the picture was taken: EXIF DateTimeOriginal, else DateTime; None when absent or unreadable."""
     try:
         exif = img.getexif()
         raw = exif.get_ifd(EXIF_IFD).get(DATETIME_ORIGINAL) or exif.get(DATETIME)
@@ -108,9 +108,12 @@ def exif_date(img) -> date | None:
     if not isinstance(raw, str):
         return None
     try:
-        return datetime.strptime(raw.strip()[:10], "%Y:%m:%d").date()
+        return datetime.strptime(raw.strip()[:19], "%Y:%m:%d %H:%M:%S")
     except ValueError:
-        return None
+        try:
+            return datetime.strptime(raw.strip()[:10], "%Y:%m:%d")
+        except ValueError:
+            return None
 
 
 def stored_name(item_id: str, sha256: str) -> str:
@@ -153,7 +156,7 @@ def attach(
                 raise ShishiError(tr(f"{f} 已是 {item.id} 的附件", f"{f} is already attached to {item.id}"))
             have.add(pic.sha256)
             with checked():
-                new.append(Attachment(file=stored_name(item.id, pic.sha256), sha256=pic.sha256, caption=caption, stage=st, date=given or pic.taken, added=added))
+                new.append(Attachment(file=stored_name(item.id, pic.sha256), sha256=pic.sha256, caption=caption, stage=st, date=given or (pic.taken.date() if pic.taken else None), added=added))
         item.attachments += new
         item = validate_item(item_to_data(item))
         unit_dir = ledger.units[loc.unit].dir
