@@ -16,7 +16,8 @@ from datetime import datetime
 
 from shishi.figures.report import Photo, PhotoSet, Report, Section, Table, cn_date
 from shishi.i18n import get_lang, tr
-from shishi.render.report import NUMERIC, WRAPPED, cell, column_widths, missing_photo, photo_bytes, photo_caption, width
+from shishi.render.photos import missing_photo, photo_bytes, photo_caption
+from shishi.render.table import NUMERIC, WRAPPED, cell, column_widths, width
 
 # GB/T 9704-2012, 5.2.1–5.2.4, 7.2–7.3
 PAGE_W, PAGE_H = 210.0, 297.0  # mm
@@ -48,8 +49,8 @@ def mm_twips(mm: float) -> int:
     return round(mm / 25.4 * 1440)
 
 
-def render_docx(report: Report, issuer: str | None = None) -> bytes:
-    """The report as .docx bytes; `issuer` (or the report's) signs it, else the report's unit."""
+def render_docx(report: Report) -> bytes:
+    """The report as .docx bytes, signed by its issuer (shishi.yaml or --issuer), else by its unit's name."""
     from docx import Document
 
     doc = Document()
@@ -59,7 +60,7 @@ def render_docx(report: Report, issuer: str | None = None) -> bytes:
     _footers(doc)
     props = doc.core_properties
     stamp = datetime(report.as_of.year, report.as_of.month, report.as_of.day)
-    props.title, props.author, props.last_modified_by = report.title, issuer or report.issuer or report.unit_name, "shishi"
+    props.title, props.author, props.last_modified_by = report.title, report.issuer or report.unit_name, "shishi"
     props.created = props.modified = stamp
     props.revision = 1
     props.comments = props.keywords = props.subject = ""
@@ -87,7 +88,7 @@ def render_docx(report: Report, issuer: str | None = None) -> bytes:
     if annexes:
         _para(doc, "", "Normal")
         _annex_list(doc, [t for t, _s in annexes])
-    _signature(doc, issuer or report.issuer or report.unit_name, cn_date(report.as_of) if get_lang() == "zh" else report.as_of.isoformat())
+    _signature(doc, report.issuer or report.unit_name, cn_date(report.as_of) if get_lang() == "zh" else report.as_of.isoformat())
     landscape = False
     for n, (title, s) in enumerate(annexes, 1):
         landscape = _annex(doc, n, title, s, landscape)
