@@ -41,6 +41,36 @@ def errors():
         raise typer.Exit(1) from None
 
 
+def load_selected(ctx: typer.Context, unit: Optional[str] = None, allow_incomplete: Optional[bool] = None):
+    """(ledger, unit path, Incomplete or None): the tree read, `unit` resolved, and what of it could not be read.
+
+    allow_incomplete None (list, due, supervise list): say on stderr how many
+    problems kept items from being read and where, and go on. False: refuse —
+    every problem as path:line:col, exit 1. True: go on; the caller prints the
+    returned Incomplete's banner in the document. Use inside errors().
+    """
+    from shishi.figures.complete import Incomplete, unread
+    from shishi.store.load import load
+
+    ledger = load(root_of(ctx))
+    upath = ledger.resolve_unit(unit) if unit else ""
+    problems = unread(ledger, upath)
+    if not problems:
+        return ledger, upath, None
+    if allow_incomplete is None:
+        typer.echo(tr(f"注意：有 {len(problems)} 处无法读取，其中的事项未列出（shishi check 可查）：", f"note: {len(problems)} problems kept items from being read; they are not listed (see shishi check):"), err=True)
+    elif not allow_incomplete:
+        typer.echo(tr(f"错误：所选单位的台账有 {len(problems)} 处无法读取，数字不完整，不予输出：", f"error: {len(problems)} problems keep parts of the selected units' ledgers from being read; refusing incomplete figures:"), err=True)
+    for p in problems[:50]:
+        typer.echo(f"  {p}", err=True)
+    if len(problems) > 50:
+        typer.echo(tr(f"  另有 {len(problems) - 50} 处", f"  and {len(problems) - 50} more"), err=True)
+    if allow_incomplete is False:
+        typer.echo(tr("修正后重试，或加 --allow-incomplete 照样输出（这些事项不计入，并在输出上注明）。", "fix them, or add --allow-incomplete to print anyway (those items uncounted, and said so in the output)."), err=True)
+        raise typer.Exit(1)
+    return ledger, upath, Incomplete(problems) if allow_incomplete else None
+
+
 def out(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 

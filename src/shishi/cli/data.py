@@ -8,8 +8,8 @@ from typing import Optional
 
 import typer
 
-from shishi.cli.common import commit_option, committing, errors, out, root_of
-from shishi.cli.options import format_option, kind_option, output_option, period_option, unit_option
+from shishi.cli.common import commit_option, committing, errors, load_selected, out, root_of
+from shishi.cli.options import allow_incomplete_option, format_option, kind_option, output_option, period_option, unit_option
 from shishi.errors import ShishiError
 from shishi.i18n import tr
 from shishi.values import Period
@@ -53,6 +53,7 @@ def export_(
     fmt: str = format_option("csv", "xlsx", "json", "open311"),
     output: Optional[Path] = output_option("写入文件，默认输出到屏幕；xlsx 必须指定", "file to write; required for xlsx"),
     reveal: bool = typer.Option(False, "--reveal", help="包含反映人姓名和完整电话、身份证号 (include personal data unmasked)."),
+    allow_incomplete: bool = allow_incomplete_option(),
 ) -> None:
     """导出事项的全部字段：csv、xlsx、json 或 Open311 (export items with every field)."""
     from shishi.render import export as ex
@@ -60,6 +61,8 @@ def export_(
     with errors():
         if fmt == "xlsx" and output is None:
             raise ShishiError(tr("xlsx 格式要用 -o 指定输出文件", "--format xlsx needs -o FILE"))
+        if (incomplete := load_selected(ctx, unit, allow_incomplete)[2]) is not None:
+            typer.echo(incomplete.banner(), err=True)
         data = ex.export(root_of(ctx), unit=unit, period=period, fmt=fmt, reveal=reveal)
         if output is None:
             sys.stdout.write(data)

@@ -8,8 +8,8 @@ from typing import Optional
 
 import typer
 
-from shishi.cli.common import commit_option, committing, errors, out, root_of
-from shishi.cli.options import format_option, unit_option
+from shishi.cli.common import commit_option, committing, errors, load_selected, out, root_of
+from shishi.cli.options import allow_incomplete_option, format_option, unit_option
 from shishi.i18n import tr
 
 app = typer.Typer()
@@ -66,6 +66,7 @@ def changes(
     until: Optional[str] = typer.Option(None, "--until", help="终点：git 版本或日期（含当天）；默认为工作区 (REV or DATE, inclusive; default the work tree)."),
     unit: Optional[str] = unit_option(),
     fmt: str = format_option("text", "md", "json"),
+    allow_incomplete: bool = allow_incomplete_option(),
 ) -> None:
     """两个时点之间的变化：新增、推进、办结、销号、上报、重办、修改 (what changed between two states, as a weekly 工作动态)."""
     from shishi.figures.changes import changes_json, changes_md, changes_text, tree_changes
@@ -73,6 +74,8 @@ def changes(
 
     with errors():
         root = root_of(ctx)
+        if until is None and (incomplete := load_selected(ctx, unit, allow_incomplete)[2]) is not None:  # the work tree is one end
+            typer.echo(incomplete.banner(), err=True)
         ch = tree_changes(root, since, until, unit)
         text = to_json(changes_json(ch)) if fmt == "json" else changes_md(ch, root) if fmt == "md" else changes_text(ch, root)
     out(text)

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from shishi.checks.privacy import mask
-from shishi.cli.common import commit_option, committing, errors, out, root_of, subject
+from shishi.cli.common import commit_option, committing, errors, load_selected, out, root_of, subject
 from shishi.cli.options import as_of_option, format_option, kind_option, period_option, status_option, unit_option
 from shishi.i18n import tr
 from shishi.values import Period
@@ -198,11 +198,11 @@ def list_items(
     from shishi.figures.listing import item_table
     from shishi.render.items import item_view
     from shishi.render.table import emit
-    from shishi.store.load import load, select
+    from shishi.store.load import select
 
     with errors():
-        ledger = load(root_of(ctx))
-        entries = select(ledger, unit=unit, status=status, kind=kind, overdue=overdue, period=period, as_of=as_of)
+        ledger, upath, _ = load_selected(ctx, unit)
+        entries = select(ledger, unit=upath or None, status=status, kind=kind, overdue=overdue, period=period, as_of=as_of)
         views = [item_view(e.item, e.unit, reveal) for e in entries]
     emit(item_table(views, ledger.unit_name("")), fmt, views, tr("没有符合条件的事项", "no matching items"))
 

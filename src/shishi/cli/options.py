@@ -126,3 +126,8 @@ def _both(vocabulary: str) -> str:
     finally:
         set_lang(lang)
     return zh if zh == en else f"{zh} 或 {en}"
+
+
+def allow_incomplete_option():
+    """--allow-incomplete of the commands that refuse figures from a tree that does not read whole."""
+    return typer.Option(False, "--allow-incomplete", help="有无法读取的事项时照样输出，并注明不完整 (print even when items cannot be read, saying so).")

@@ -9,25 +9,14 @@ from typing import Optional
 
 import typer
 
-from shishi.cli.common import errors, root_of
-from shishi.cli.options import as_of_option, format_option, kind_option, optional_format_option, output_option, period_option
+from shishi.cli.common import errors, load_selected
+from shishi.cli.options import allow_incomplete_option, as_of_option, format_option, kind_option, optional_format_option, output_option, period_option
 from shishi.i18n import tr
 from shishi.values import Period
 
 app = typer.Typer()
 
 REPORT_FORMATS = ("terminal", "text", "md", "html", "docx", "xlsx", "json", "pdf")
-
-
-def _warn_problems(ledger) -> None:
-    if ledger.problems:
-        typer.echo(
-            tr(
-                f"注意：台账有 {len(ledger.problems)} 处无法读取的问题（运行 shishi check 查看），未计入统计",
-                f"note: {len(ledger.problems)} problems kept parts of the ledger from being read (see shishi check); they are not counted",
-            ),
-            err=True,
-        )
 
 
 @app.command()
@@ -40,18 +29,16 @@ def rollup(
     category: Optional[str] = typer.Option(None, "--category", help="只计该类别 (only items of this category)."),
     as_of: Optional[date] = as_of_option("截至日期，默认今天；给了期间时不晚于期末", "default today, at most the period's end"),
     fmt: str = format_option("table", "text", "md", "csv", "json"),
+    allow_incomplete: bool = allow_incomplete_option(),
 ) -> None:
     """三级汇总：单位及其下级的登记、办结、逾期、惠及人次等 (the tier roll-up)."""
     from shishi.figures.report import rollup_document
     from shishi.figures.rollup import Filters
     from shishi.render.report import print_rollup
-    from shishi.store.load import load
 
     with errors():
-        ledger = load(root_of(ctx))
-        upath = ledger.resolve_unit(unit) if unit else ""
-        doc = rollup_document(ledger, upath, Filters(period=period, kind=kind, category=category, as_of=as_of), depth)
-    _warn_problems(ledger)
+        ledger, upath, incomplete = load_selected(ctx, unit, allow_incomplete)
+        doc = rollup_document(ledger, upath, Filters(period=period, kind=kind, category=category, as_of=as_of), depth, incomplete)
     print_rollup(doc, fmt)
 
 
@@ -65,21 +52,18 @@ def report(
     output: Optional[Path] = output_option("写入文件，如 报告.docx（公文格式）、报告.html、报告.xlsx、报告.pdf", "write to this file"),
     issuer: Optional[str] = typer.Option(None, "--issuer", help="docx 落款的发文机关，默认取 shishi.yaml 的 issuer，否则单位名称 (issuing office signing a docx)."),
     no_photos: bool = typer.Option(False, "--no-photos", help="不含项目照片 (leave the projects' photos out)."),
+    allow_incomplete: bool = allow_incomplete_option(),
 ) -> None:
     """汇总报告：上报摘要、项目进展、分单位排名、督办、指标、资金、满意度 (the printed summary report)."""
     from shishi.figures.report import build_report
     from shishi.render.report import print_report, write_report
-    from shishi.store.load import load
 
     fmt = _report_format(fmt, output)
     with errors():
-        ledger = load(root_of(ctx))
-        doc = build_report(ledger, ledger.resolve_unit(unit) if unit else "", period, as_of, photos=not no_photos)
-        if issuer:
-            doc.issuer = issuer
+        ledger, upath, incomplete = load_selected(ctx, unit, allow_incomplete)
+        doc = build_report(ledger, upath, period, as_of, photos=not no_photos, issuer=issuer, incomplete=incomplete)
         if output is not None:
             write_report(doc, fmt, output)
-    _warn_problems(ledger)
     if output is not None:
         typer.echo(tr(f"已写入 {output}", f"wrote {output}"), err=True)
     else:

@@ -9,8 +9,8 @@ from typing import Optional
 import typer
 
 from shishi.checks.privacy import mask, mask_data
-from shishi.cli.common import commit_option, committing, errors, out, root_of, subject
-from shishi.cli.options import as_of_option, format_option, level_option, period_option, unit_option
+from shishi.cli.common import commit_option, committing, errors, load_selected, out, root_of, subject
+from shishi.cli.options import allow_incomplete_option, as_of_option, format_option, level_option, period_option, unit_option
 from shishi.errors import ShishiError
 from shishi.i18n import tr
 from shishi.values import Period
@@ -44,11 +44,10 @@ def due(
     """到期提醒：已逾期和即将到期的时限与节点，最紧急的在前 (deadlines passed or coming, most urgent first)."""
     from shishi.figures.schedule import due_rows, due_table
     from shishi.render.table import emit
-    from shishi.store.load import load
 
     with errors():
-        ledger = load(root_of(ctx))
-        rows = due_rows(ledger, _today(as_of), within, _unit(ledger, unit))
+        ledger, upath, _ = load_selected(ctx, unit)
+        rows = due_rows(ledger, _today(as_of), within, upath)
     emit(due_table(rows, _root()), fmt, mask_data([r.as_dict() for r in rows]), tr("没有逾期或临期的事项", "nothing overdue or due soon"))
 
 
@@ -165,11 +164,10 @@ def supervise_list(
     """督办台账：未销号的督办事项、整改时限、逾期天数、最近反馈、级别 (the supervision ledger)."""
     from shishi.figures.supervision import supervision_ledger, supervision_table
     from shishi.render.table import emit
-    from shishi.store.load import load
 
     with errors():
-        ledger = load(root_of(ctx))
-        data = mask_data(supervision_ledger(ledger, _today(as_of), _unit(ledger, unit), include_closed))
+        ledger, upath, _ = load_selected(ctx, unit)
+        data = mask_data(supervision_ledger(ledger, _today(as_of), upath, include_closed))
     emit(supervision_table(data, _root()), fmt, data, tr("没有未销号的督办事项", "no open findings"))
 
 
@@ -236,19 +234,22 @@ def scores(
     unit: Optional[str] = unit_option("该单位及其下级各自的得分", "this unit and each unit below"),
     period: Optional[Period] = period_option("登记期间", "items opened, surveys of quarters in it"),
     top: int = typer.Option(5, "--top", min=1, help="红黑榜各列几名 (how many units on each list)."),
-    as_of: Optional[date] = as_of_option("按此日期计算，默认今天", "judge on this date; default today"),
+    as_of: Optional[date] = as_of_option("按此日期计算，默认今天，给了期间时不晚于期末（与报告相同）", "judge on this date; default today, at most the period's end (as the report)"),
     fmt: str = format_option("table", "csv", "json"),
+    allow_incomplete: bool = allow_incomplete_option(),
 ) -> None:
     """考核得分：响应率、解决率、满意率、按期办结率、重办率、综合得分与红黑榜 (unit scores and the red and black lists)."""
+    from shishi.figures.report import report_as_of
     from shishi.figures.scores import ranking, red_black_lines, scores_table, unit_scores
     from shishi.render.table import emit
-    from shishi.store.load import load
 
     with errors():
-        ledger = load(root_of(ctx))
-        rows = unit_scores(ledger, _today(as_of), period, _unit(ledger, unit))
+        ledger, upath, incomplete = load_selected(ctx, unit, allow_incomplete)
+        rows = unit_scores(ledger, report_as_of(period, as_of), period, upath)
         lists = ranking(rows, top)
-    data = {"units": rows, "red": [r["unit"] for r in lists["red"]], "black": [r["unit"] for r in lists["black"]]}
+    data = {"units": rows, "red": [r["unit"] for r in lists["red"]], "black": [r["unit"] for r in lists["black"]], "incomplete": incomplete.data() if incomplete else None}
+    if incomplete:
+        typer.echo(incomplete.banner(), err=fmt != "table")
     emit(scores_table(rows, _root()), fmt, data, tr("没有单位", "no units"))
     if fmt == "table":
         out("\n".join(red_black_lines(lists, top)))

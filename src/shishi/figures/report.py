@@ -75,7 +75,9 @@ class Report:
     headline: str
     sections: list[Section]
     notes: list[str] = field(default_factory=list)
-    issuer: str | None = None  # 发文机关署名 (shishi.yaml `issuer`); the .docx 落款
+    issuer: str | None = None  # 发文机关署名 (shishi.yaml `issuer` or --issuer); the 落款 of .docx and HTML
+    incomplete: str | None = None  # the banner when printed with --allow-incomplete (figures.complete.Incomplete)
+    incomplete_data: dict | None = None
 
     @property
     def subtitle(self) -> str:
@@ -176,9 +178,11 @@ def latest_note(item, as_of: date) -> str:
 SCOPE = {"city": "全市", "district": "全区", "town": "全镇", "street": "全街道", "village": "全村", "community": "全社区"}
 
 
-def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, as_of: date | None = None, photos: bool = True) -> Report:
+def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, as_of: date | None = None, photos: bool = True,
+                 issuer: str | None = None, incomplete=None) -> Report:
     """The summary report of `unit` and everything below it for `period`, as of `as_of` (see `report_as_of`);
-    `photos`: the projects' evidence photos, in a section after the projects'."""
+    `photos`: the projects' evidence photos, in a section after the projects'; `issuer`: the 落款 (default
+    shishi.yaml's); `incomplete`: a figures.complete.Incomplete, said at the top of every format."""
     when = report_as_of(period, as_of)
     f = Filters(period=period, as_of=when)
     end = cutoff(f)
@@ -224,8 +228,9 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
         )
     ]
     label = (period.label if get_lang() == "zh" else f"{period.start.isoformat()}..{period.end.isoformat()}") if period else None
-    issuer = ledger.config.issuer if ledger.config else None
-    return Report(title, unit, name, label, end, summary, sections, notes, issuer)
+    issuer = issuer or (ledger.config.issuer if ledger.config else None)
+    return Report(title, unit, name, label, end, summary, sections, notes, issuer,
+                  incomplete.banner() if incomplete else None, incomplete.data() if incomplete else None)
 
 
 def _number(sections: list[Section]) -> None:
@@ -736,10 +741,11 @@ class RollupDoc:
     table: Table
     targets: Table | None
     data: dict
+    incomplete: str | None = None  # the banner when printed with --allow-incomplete
 
 
-def rollup_document(ledger: Ledger, unit: str = "", f: Filters | None = None, depth: int | None = None) -> RollupDoc:
-    """The roll-up of `unit` (default the whole tree) under the filters, `depth` levels shown."""
+def rollup_document(ledger: Ledger, unit: str = "", f: Filters | None = None, depth: int | None = None, incomplete=None) -> RollupDoc:
+    """The roll-up of `unit` (default the whole tree) under the filters, `depth` levels shown; `incomplete`: a figures.complete.Incomplete to say."""
     from shishi.figures.rollup import node_json
     from shishi.i18n import kind_name
 
@@ -751,4 +757,7 @@ def rollup_document(ledger: Ledger, unit: str = "", f: Filters | None = None, de
         f"{node.name}汇总（{scope + '，' if scope else ''}截至{cn_date(end)}）",
         f"Roll-up of {node.name} ({scope + ', ' if scope else ''}as of {end.isoformat()})",
     )
-    return RollupDoc(heading, rollup_table(node, heading), targets_table(node), node_json(node))
+    data = node_json(node)
+    if incomplete is not None:
+        data["incomplete"] = incomplete.data()
+    return RollupDoc(heading, rollup_table(node, heading), targets_table(node), data, incomplete.banner() if incomplete else None)

@@ -71,6 +71,8 @@ def render_docx(report: Report) -> bytes:
     _para(doc, report.title, "公文标题")
     _para(doc, tr(f"（{report.subtitle}）", f"({report.subtitle})"), "公文副题")
     _para(doc, "", "Normal")
+    if report.incomplete:  # printed with --allow-incomplete: said before anything else
+        _para(doc, report.incomplete, "Normal").runs[0].bold = True
     annexes: list[tuple[str, Section]] = []
     for s in report.sections:
         if s.key != "headline":

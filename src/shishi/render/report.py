@@ -49,6 +49,8 @@ def _center(text: str, page: int) -> str:
 
 def render_text(report: Report, page: int = TEXT_WIDTH) -> str:
     out = [_center(report.title, page), _center(report.subtitle, page), ""]
+    if report.incomplete:
+        out += wrap(report.incomplete, page) + [""]
     for s in report.sections:
         out.append(s.title)
         out.append("")
@@ -77,6 +79,8 @@ def terminal_renderables(report: Report, page: int = TEXT_WIDTH) -> list:
     from rich.text import Text
 
     out: list = [Text(report.title, style="bold", justify="center"), Text(report.subtitle, style="dim", justify="center"), Text("")]
+    if report.incomplete:
+        out += [Panel(Text(report.incomplete, style="bold red"), border_style="red"), Text("")]
     for s in report.sections:
         if s.key == "headline":
             text = "\n".join(line for p in s.paragraphs for line in wrap(p, page - 4))
@@ -107,6 +111,8 @@ def render_terminal(report: Report, page: int = TEXT_WIDTH) -> str:
 
 def render_md(report: Report) -> str:
     out = [f"# {report.title}", "", report.subtitle, ""]
+    if report.incomplete:
+        out += [f"> **{report.incomplete}**", ""]
     for s in report.sections:
         out += [f"## {s.title}", ""]
         for p in s.paragraphs:
@@ -147,6 +153,7 @@ p.note, p.empty { font-size: 8.5pt; margin: 0 0 2mm; }
 figure { margin: 2mm 0 3mm; break-inside: avoid; page-break-inside: avoid; }
 figcaption { font-size: 9.5pt; font-weight: bold; text-align: center; }
 svg { width: 100%; height: auto; }
+p.incomplete { border: 1.5pt solid #c00; color: #c00; font-weight: bold; padding: 2mm 3mm; margin: 0 0 4mm; }
 footer { margin-top: 5mm; font-size: 8.5pt; border-top: 0.5pt solid #000; padding-top: 1.5mm; }
 @media screen { body { padding: 12mm 0; } }
 """
@@ -247,6 +254,8 @@ def render_html(report: Report) -> str:
         f"<h1>{esc(report.title)}</h1>",
         f'<p class="subtitle">{esc(report.subtitle)}</p>',
     ]
+    if report.incomplete:
+        out.append(f'<p class="incomplete">{esc(report.incomplete)}</p>')
     for s in report.sections:
         out.append(f'<section id="{esc(s.key)}"><h2>{esc(s.title)}</h2>')
         out += [f'<p class="headline">{esc(p)}</p>' if s.key == "headline" else f"<p>{esc(p)}</p>" for p in s.paragraphs]
@@ -304,6 +313,11 @@ def render_xlsx(report: Report) -> bytes:
     ws["A1"] = report.title
     ws["A1"].font = Font(bold=True, size=15)
     ws["A2"] = report.subtitle
+    if report.incomplete:
+        ws["A3"] = report.incomplete
+        ws["A3"].font = Font(bold=True, color="C00000")
+        ws["A3"].alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[3].height = 15 * (len(wrap(report.incomplete, 100)) + 1)
     ws["A4"] = report.headline
     ws["A4"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions["A"].width = 110
@@ -377,6 +391,7 @@ def report_data(report: Report) -> dict:
         "headline": report.headline,
         "sections": [section_data(s) for s in report.sections],
         "notes": report.notes,
+        "incomplete": report.incomplete_data,
     }
 
 
@@ -427,6 +442,9 @@ def render_rollup(doc, fmt: str, page: int = TEXT_WIDTH) -> str:
         return rollup_csv(doc.data)
     tables = [doc.table] + ([doc.targets] if doc.targets else [])
     note = [doc.table.note] if doc.table.note else []
+    if doc.incomplete:
+        heading = doc.heading + "\n" + doc.incomplete
+        doc = type(doc)(heading, doc.table, doc.targets, doc.data)
     if fmt == "md":
         out = [f"# {doc.heading}", "", md_table(doc.table), "", *note, ""]
         if doc.targets:
@@ -453,6 +471,8 @@ def print_rollup(doc, fmt: str) -> None:
     from rich.text import Text
 
     c.print(Text(doc.heading, style="bold"))
+    if doc.incomplete:
+        c.print(Text(doc.incomplete, style="bold red"))
     for k, t in enumerate([doc.table] + ([doc.targets] if doc.targets else [])):
         if k:
             c.print("")
