@@ -399,7 +399,7 @@ def test_report_over_a_ledger_with_problems_says_so(tree: Path, cli):
     ops.add(tree, "三居社区", "路灯不亮", opened="2021-09-01")
     (tree / "文龙街道/2021.yaml").write_text("- id: [unclosed\n", encoding="utf-8")
     r = cli("report", "--as-of", "2021-11-30", "-f", "text", ledger=tree)
-    assert r.exit_code == 1 and "文龙街道/2021.yaml:1:" in r.stderr and r.stdout == ""
+    assert r.exit_code == 1 and "文龙街道/2021.yaml:2:1:" in r.stderr and r.stdout == ""
     r = cli("report", "--as-of", "2021-11-30", "-f", "text", "--allow-incomplete", ledger=tree)
     assert r.exit_code == 0 and "【数据不完整】" in r.stdout and "登记群众急难愁盼问题1件" in r.stdout
     # the town's report does not read 文龙街道's files

@@ -115,3 +115,15 @@ def test_money_is_never_float():
     text = dump_items([item_to_data(item)])
     assert "budget: 0.10" in text
     assert Item.model_validate(parse(text)[0][0]).budget == Decimal("0.10")
+
+
+def test_text_with_other_line_breaks_is_written_quoted_and_rewritten(tree):
+    """A title holding NEL, LS or PS is no literal block (YAML breaks lines there too): quoted, and later rewrites still parse."""
+    from shishi.store.load import load
+    from shishi.write import items as ops
+
+    title = "- x区\n\n结\u2028- x\u2029y"
+    item = ops.add(tree, "文龙街道", title, opened="2021-01-01")
+    ops.progress(tree, item.id, "已派人", when="2021-01-02")
+    ledger = load(tree)
+    assert ledger.problems == [] and [e.item.title for e in ledger.entries] == [title]

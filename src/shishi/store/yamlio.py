@@ -352,8 +352,8 @@ def _prepare(value):
         return {k: _prepare(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_prepare(v) for v in value]
-    if isinstance(value, str) and "\n" in value and value == value.strip():
-        return LiteralScalarString(value)
+    if isinstance(value, str) and "\n" in value and value == value.strip() and not any(c in value for c in "\r\x85\u2028\u2029"):
+        return LiteralScalarString(value)  # other line breaks (NEL, LS, PS) would break a literal block: those stay quoted and escaped
     return value
 
 
