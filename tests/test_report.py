@@ -172,7 +172,7 @@ def test_headline_in_official_style(sample_report):
 
 def test_sections_and_tables(sample_report):
     keys = [s.key for s in sample_report.sections]
-    assert keys == ["headline", "projects", "units", "categories", "supervision", "scores", "targets", "funds", "satisfaction"]
+    assert keys == ["headline", "projects", "units", "kinds", "categories", "supervision", "scores", "targets", "funds", "satisfaction"]
     projects = sample_report.sections[1].table
     assert [c.title for c in projects.columns] == ["序号", "项目名称", "责任单位", "完成时限", "状态", "序时", "最新进展"]
     assert all(r[5] in ("提前", "按期", "临期", "逾期", "慢序时", "") for r in projects.rows)
@@ -247,7 +247,7 @@ def _table_blocks(text: str) -> list[list[str]]:
 def test_text_report_tables_align(cli):
     out = cli("report", *ARGS, "-f", "text", ledger=SAMPLE).stdout
     blocks = _table_blocks(out)
-    assert len(blocks) == 8
+    assert len(blocks) == 9
     for b in blocks:
         assert len({wcswidth(x) for x in b}) == 1, b[0]
         assert wcswidth(b[0]) <= 120
@@ -267,7 +267,7 @@ def test_html_is_one_self_contained_print_ready_file(cli, tmp_path: Path):
     for ref in ("http:", "https:", "<link", "<script", "src=", "url(", "@import", "<iframe", "<object", "<embed"):
         assert ref not in low, ref
     assert re.findall(r'(?:href|src)\s*=\s*"(?!#)', low) == []
-    assert "@page" in page and "A4" in page and "<svg" in page and page.count("<table>") == 8
+    assert "@page" in page and "A4" in page and "<svg" in page and page.count("<table>") == 9
     assert "<rect" in page  # the bars
 
 
@@ -417,3 +417,39 @@ def test_printed_overdue_list_is_capped_with_a_note(tree: Path):
     doc = build_report(load(tree), "", parse_period("2021"), date(2021, 11, 30))
     sup = {s.key: s for s in doc.sections}["supervision"].table
     assert len(sup.rows) == rep.OVERDUE_SHOWN and "另有逾期事项 7 件未列出" in sup.note
+
+
+def _headline_numbers(headline: str) -> list[str]:
+    text = re.sub(r"截至\d{4}年\d{1,2}月\d{1,2}日", "", headline)
+    return re.findall(r"\d+(?:\.\d+)?(?:%|万余|亿余|万|亿|余)?", text)
+
+
+def test_every_number_of_the_headline_stands_in_a_table(cli):
+    """上报摘要 = tables: each number of the text report's headline is a cell of one of its tables (large ones by the official rounding)."""
+    from shishi.figures.report import official_number
+    from shishi.render.table import cell
+
+    text = cli("report", *ARGS, "-f", "text", ledger=SAMPLE).stdout
+    para = text.split("上报摘要", 1)[1].split("一、", 1)[0]
+    headline = "".join(line.strip().lstrip("　") for line in para.splitlines())
+    doc = build_report(load(SAMPLE), "", parse_period("2021"), date(2021, 11, 30))
+    assert headline == doc.headline
+    cells, values = set(), set()
+    for t in doc.tables():
+        for row in t.rows + ([t.total] if t.total else []):
+            for v, c in zip(row, t.columns, strict=True):
+                cells.add(cell(v, c.type))
+                if v is not None and c.type in ("int", "money"):
+                    values.add(int(v * 10000) if c.type == "money" else int(v))  # money columns are in 万元
+    numbers = _headline_numbers(doc.headline)
+    assert len(numbers) >= 10, numbers
+    for n in numbers:
+        if n.endswith("%"):
+            assert n in cells, n
+        elif not n.isdigit() or int(n) >= 1000:
+            assert any(official_number(v) == n for v in values), n  # e.g. 2.3万 from 23720, 1285.1万 from 1,285.10 万元
+        else:
+            assert n in cells, n
+    # the phrase of the projects' states is the projects table's 合计 row; the investment names its subset
+    assert any(s in cells for s in re.findall(r"已完成\d+项[^，；]*", doc.headline))
+    assert "民生实事项目完成投资" in doc.headline

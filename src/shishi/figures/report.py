@@ -207,11 +207,12 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
         _projects(ledger, unit, projects, end, due_soon),
         *([p] if photos and (p := _photos(ledger, unit, projects, end)) else []),
         *([_units(tree)] if tree.children else []),  # a village has no units to rank
+        _kinds(ledger, unit, f, entries, end),
         _categories(ledger, unit, f),
         _supervision(ledger, unit, [e for e in entries if in_scope(e.item)], period, end),
         *([_scores(ledger, unit, period, end)] if tree.children else []),
         _targets(tree),
-        _funds(tree),
+        _funds(tree, rollup(ledger, unit, Filters(period=period, kind="project", as_of=when), depth=1)),
     ]
     sat = _satisfaction(ledger, unit, f)
     if sat is not None:
@@ -262,20 +263,11 @@ def headline(ledger: Ledger, unit: str, f: Filters, tree: Node, projects: list, 
         )
     ]
     if projects:
-        states = [state_at(e.item, end) for e in projects]
-        done = sum(s in ("resolved", "verified") for s in states)
-        going = sum(s == "in_progress" for s in states)
-        waiting = sum(s == "open" for s in states)
-        handed = len(states) - done - going - waiting
         proj = kinds.get("project", Figures())
-        bits = [tr(f"已完成{done}项", f"{done} completed")] if done else []
-        bits += [tr(f"正在推进{going}项", f"{going} under way")] if going else []
-        bits += [tr(f"尚未启动{waiting}项", f"{waiting} not started")] if waiting else []
-        bits += [tr(f"上报转办{handed}项", f"{handed} handed on")] if handed else []
-        money = tr(f"，完成投资{official_money(proj.spent)}", f", {proj.spent:,} yuan spent") if proj.spent else ""
-        parts.append(tr(f"{len(projects)}项民生实事项目中，{'、'.join(bits)}{money}", f"of {len(projects)} livelihood projects, {', '.join(bits)}{money}"))
+        money = tr(f"，民生实事项目完成投资{official_money(proj.spent)}", f", {proj.spent:,} yuan spent on them") if proj.spent else ""
+        parts.append(tr(f"{len(projects)}项民生实事项目中，{project_states(projects, end)}{money}", f"of {len(projects)} livelihood projects, {project_states(projects, end)}{money}"))
     total = tree.total
-    supervised = sum(1 for e in entries if e.item.supervision and e.item.supervision.level == "挂牌" and state_at(e.item, end) in ("open", "in_progress"))
+    supervised = listed_in_hand(entries, end)
     if total.overdue or supervised:
         bits = [tr(f"逾期未办结{total.overdue}件", f"{total.overdue} overdue")] if total.overdue else []
         bits += [tr(f"挂牌督办未销号{supervised}件", f"{supervised} under listed supervision")] if supervised else []
@@ -288,6 +280,25 @@ def headline(ledger: Ledger, unit: str, f: Filters, tree: Node, projects: list, 
             )
         )
     return tr("；".join(parts) + "。", "; ".join(parts) + ".")
+
+
+def project_states(projects: list, end: date) -> str:
+    """已完成7项、正在推进5项、尚未启动1项: the projects by their state on `end` (in the headline and the projects table's 合计 row)."""
+    states = [state_at(e.item, end) for e in projects]
+    done = sum(s in ("resolved", "verified") for s in states)
+    going = sum(s == "in_progress" for s in states)
+    waiting = sum(s == "open" for s in states)
+    handed = len(states) - done - going - waiting
+    bits = [tr(f"已完成{done}项", f"{done} completed")] if done else []
+    bits += [tr(f"正在推进{going}项", f"{going} under way")] if going else []
+    bits += [tr(f"尚未启动{waiting}项", f"{waiting} not started")] if waiting else []
+    bits += [tr(f"上报转办{handed}项", f"{handed} handed on")] if handed else []
+    return tr("、".join(bits), ", ".join(bits))
+
+
+def listed_in_hand(entries: list, end: date) -> int:
+    """挂牌督办未销号: items under 挂牌 supervision still in hand on `end`."""
+    return sum(1 for e in entries if e.item.supervision and e.item.supervision.level == "挂牌" and state_at(e.item, end) in ("open", "in_progress"))
 
 
 def _pct(rate: float) -> str:
@@ -350,7 +361,8 @@ def _projects(ledger: Ledger, unit: str, projects: list, end: date, due_soon: in
     return Section(
         "projects",
         tr("民生实事项目进展", "Livelihood projects"),
-        table=Table("projects", tr("民生实事项目进展表", "Progress of livelihood projects"), cols, rows),
+        table=Table("projects", tr("民生实事项目进展表", "Progress of livelihood projects"), cols, rows,
+                    [len(rows), tr(f"合计{len(rows)}项", f"total {len(rows)}"), "", None, project_states(projects, end), "", ""] if rows else None),
         empty=tr("本期没有民生实事项目。", "No livelihood projects in this period."),
     )
 
@@ -464,6 +476,36 @@ def _units(tree: Node) -> Section:
         tr("分单位汇总", "By unit"),
         table=Table("units", tr("分单位汇总表（含下级单位）", "Figures by unit (units below included)"), cols, rows, [None, tr("合计", "total")] + _figure_row(tree.total), tr(*FIGURE_NOTE)),
         chart=chart if tree.children else None,
+    )
+
+
+def _kinds(ledger: Ledger, unit: str, f: Filters, entries: list, end: date) -> Section:
+    """分类型统计: 群众诉求 and 督查整改 (together the headline's 群众急难愁盼问题), 民生实事项目, and the total, with the headline's figures."""
+    from shishi.i18n import KIND_ZH, kind_name
+
+    groups = breakdown(ledger, unit, f, lambda item: item.kind)
+    cols = [Column("kind", tr("类型", "kind"), "key")] + _figure_columns()
+    cols += [Column("listed", tr("挂牌在办", "listed, in hand"), "int"), Column("spent", tr("支出（万元）", "spent (10k yuan)"), "money")]
+
+    def row(label: str, fig: Figures, kinds: tuple[str, ...]) -> list:
+        return [label, *_figure_row(fig), listed_in_hand([e for e in entries if e.item.kind in kinds], end), fig.spent / WAN]
+
+    def merged(kinds: tuple[str, ...]) -> Figures:
+        fig = Figures()
+        for k in kinds:
+            fig.add(groups.get(k, Figures()))
+        return fig
+
+    rows = [row(kind_name(k), groups.get(k, Figures()), (k,)) for k in ("demand", "rectification")]
+    rows.append(row(tr("急难愁盼问题小计", "subtotal: problems of the people"), merged(("demand", "rectification")), ("demand", "rectification")))
+    rows.append(row(kind_name("project"), groups.get("project", Figures()), ("project",)))
+    every = tuple(KIND_ZH)
+    return Section(
+        "kinds",
+        tr("分类型统计", "By kind"),
+        table=Table("kinds", tr("分类型统计表", "Figures by kind"), cols, rows, row(tr("合计", "total"), merged(every), every),
+                    tr("摘要中的问题件数、解决件数、惠及人次取“急难愁盼问题小计”行，完成投资取“民生实事项目”行；" + FIGURE_NOTE[0],
+                       "The summary's problems, solved and people served are the subtotal row's, the investment the projects row's; " + FIGURE_NOTE[1])),
     )
 
 
@@ -594,20 +636,23 @@ def _targets(tree: Node) -> Section:
 WAN = Decimal(10000)
 
 
-def _funds(tree: Node) -> Section:
+def _funds(tree: Node, projects: Node) -> Section:
+    """资金表: budget and spending by unit, and of the spending that of the livelihood projects (the headline's 完成投资)."""
     cols = [
         Column("unit", tr("单位", "unit")),
         Column("budget", tr("计划投资（万元）", "budget (10k yuan)"), "money"),
         Column("spent", tr("已支出（万元）", "spent (10k yuan)"), "money"),
         Column("rate", tr("执行率", "spent share"), "rate"),
+        Column("project_spent", tr("其中民生实事项目支出（万元）", "of which projects (10k yuan)"), "money"),
     ]
+    of_projects = {n.unit: n.total.spent for n in projects.children}
 
-    def row(label: str, fig: Figures) -> list:
-        return [label, fig.budget / WAN, fig.spent / WAN, fig.spending_rate]
+    def row(label: str, fig: Figures, project_spent: Decimal) -> list:
+        return [label, fig.budget / WAN, fig.spent / WAN, fig.spending_rate, project_spent / WAN]
 
-    rows = [row(n.name, n.total) for n in tree.children if n.total.budget or n.total.spent]
+    rows = [row(n.name, n.total, of_projects.get(n.unit, Decimal(0))) for n in tree.children if n.total.budget or n.total.spent]
     if tree.own.budget or tree.own.spent:
-        rows.append(row(_own_label(tree), tree.own))
+        rows.append(row(_own_label(tree), tree.own, projects.own.spent))
     return Section(
         "funds",
         tr("资金使用情况", "Funds"),
@@ -616,8 +661,9 @@ def _funds(tree: Node) -> Section:
             tr("资金表", "Budget and spending"),
             cols,
             rows,
-            row(tr("合计", "total"), tree.total),
-            tr("计划投资按登记计入，支出按办结时登记的实际支出计入。", "Budgets count when registered, spending as recorded at resolution."),
+            row(tr("合计", "total"), tree.total, projects.total.spent),
+            tr("计划投资按登记计入，支出按办结时登记的实际支出计入；执行率 = 已支出 ÷ 计划投资；摘要中的完成投资为民生实事项目的支出。",
+               "Budgets count when registered, spending as recorded at resolution; spent share = spent ÷ budget; the summary's investment is the projects' spending."),
         ),
         empty=tr("本期没有预算或支出。", "No budgets or spending in this period."),
     )
