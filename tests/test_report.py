@@ -174,8 +174,10 @@ def test_sections_and_tables(sample_report):
     keys = [s.key for s in sample_report.sections]
     assert keys == ["headline", "projects", "units", "kinds", "categories", "supervision", "scores", "targets", "funds", "satisfaction"]
     projects = sample_report.sections[1].table
-    assert [c.title for c in projects.columns] == ["序号", "项目名称", "责任单位", "完成时限", "状态", "序时", "最新进展"]
-    assert all(r[5] in ("提前", "按期", "临期", "逾期", "慢序时", "") for r in projects.rows)
+    assert [c.title for c in projects.columns] == ["序号", "项目名称", "责任单位", "配合单位", "完成时限", "状态", "序时", "最新进展"]
+    assert all(r[6] in ("提前", "按期", "临期", "逾期", "慢序时", "") for r in projects.rows)
+    # each project under the unit whose ledger holds it; the district's own ledger by its one name
+    assert {r[2] for r in projects.rows} <= {"区本级", "永新镇", "永新镇云品村", "赶水镇", "赶水镇三居社区", "文龙街道", "通惠街道", "三角镇", "隆盛镇"}
     units = sample_report.sections[2].table
     ranked = [r for r in units.rows if r[0] is not None]
     assert [r[0] for r in ranked] == sorted(r[0] for r in ranked) and ranked[0][0] == 1
@@ -192,7 +194,7 @@ def test_sections_and_tables(sample_report):
     assert any(r[4] == "挂牌" for r in sup.rows) and all(r[6] is None or r[6] > 0 for r in sup.rows)
     sat = by_key["satisfaction"].table
     scores = by_key["scores"].table
-    assert [r[0] for r in scores.rows if r[0] is not None] == [1, 2, 3, 4, 5] and "红榜：" in by_key["scores"].paragraphs[0]
+    assert [r[0] for r in scores.rows if r[0] is not None] == [1, 2, 3, 4, 5] and by_key["scores"].paragraphs[0].startswith("红榜（可排名的单位 5 个，各列 2 名）：")
     assert sat.total[2] == sum(r[2] for r in sat.rows) and 0 < sat.total[-2] <= 1
 
 
@@ -453,3 +455,14 @@ def test_every_number_of_the_headline_stands_in_a_table(cli):
     # the phrase of the projects' states is the projects table's 合计 row; the investment names its subset
     assert any(s in cells for s in re.findall(r"已完成\d+项[^，；]*", doc.headline))
     assert "民生实事项目完成投资" in doc.headline
+
+
+def test_items_stand_under_the_unit_that_holds_them_and_the_district_has_one_name(cli):
+    town = build_report(load(SAMPLE), "赶水镇", parse_period("2021"), date(2021, 11, 30))
+    rows = {r[1]: r for r in town.sections[1].table.rows}
+    assert rows["桥城广场建设"][2] == "赶水镇" and rows["桥城广场建设"][3] == "三居社区"  # a partner is 配合单位
+    whole = build_report(load(SAMPLE), "", parse_period("2021"), date(2021, 11, 30))
+    assert next(r for r in whole.sections[1].table.rows if r[1] == "桥城广场建设")[2] == "赶水镇"
+    for args in (("list",), ("due", "--as-of", "2021-11-30", "--within", "400"), ("scores", "--period", "2021"), ("report", *ARGS, "-f", "text")):
+        out = cli(*args, ledger=SAMPLE).stdout
+        assert "区本级" in out and "綦江区本级" not in out, args

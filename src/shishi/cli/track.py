@@ -256,7 +256,7 @@ def scores(
 
 
 def _root() -> str:
-    """How the district's own ledger is labelled in tables."""
-    from shishi.i18n import tr
+    """How the district's own ledger is labelled in tables (i18n.own_ledger: the same in list, due, scores and the report)."""
+    from shishi.i18n import own_ledger
 
-    return tr("区本级", "district level")
+    return own_ledger()

@@ -17,7 +17,7 @@ from shishi.checks.privacy import mask
 from shishi.figures import schedule
 from shishi.figures.rollup import Figures, Filters, Node, breakdown, cutoff, rollup, scale, surveys_in
 from shishi.figures.table import Column, Table
-from shishi.i18n import TIER_ZH, get_lang, schedule_name, status_name, tr
+from shishi.i18n import TIER_ZH, get_lang, own_ledger, schedule_name, status_name, tr
 from shishi.store.ledger import Ledger, in_unit
 from shishi.values import Period
 
@@ -313,7 +313,7 @@ def _tier(ledger: Ledger, path: str) -> str:
 def unit_label(ledger: Ledger, root: str, path: str) -> str:
     """A unit named as officials write it, from below the report's unit down: 赶水镇三居社区."""
     if path == root:
-        return ledger.unit_name(path)
+        return own_ledger(ledger.tier(path)) if path == "" else ledger.unit_name(path)
     rest = path[len(root) + 1 :] if root else path
     parts = rest.split("/")
     base = f"{root}/" if root else ""
@@ -321,9 +321,7 @@ def unit_label(ledger: Ledger, root: str, path: str) -> str:
 
 
 def _responsible(ledger: Ledger, unit: str, e) -> str:
-    """责任单位: the unit keeping the item; the root's own projects are carried out by the units named as partners."""
-    if e.unit == unit and e.item.partners:
-        return "、".join(e.item.partners)
+    """责任单位: the unit whose ledger holds the item (the partners are 配合单位, a column of their own)."""
     return unit_label(ledger, unit, e.unit)
 
 
@@ -346,6 +344,7 @@ def _projects(ledger: Ledger, unit: str, projects: list, end: date, due_soon: in
         Column("no", tr("序号", "No."), "int"),
         Column("title", tr("项目名称", "project")),
         Column("unit", tr("责任单位", "responsible unit")),
+        Column("partners", tr("配合单位", "partners")),
         Column("due", tr("完成时限", "due"), "date"),
         Column("status", tr("状态", "status")),
         Column("schedule", tr("序时", "schedule")),
@@ -356,13 +355,13 @@ def _projects(ledger: Ledger, unit: str, projects: list, end: date, due_soon: in
     for i, e in enumerate(sorted(projects, key=lambda e: (order.get(e.unit, 0), e.item.id)), 1):
         it = e.item
         rows.append(
-            [i, mask(it.title), _responsible(ledger, unit, e), it.due, status_name(state_at(it, end)), schedule_name(schedule_state(it, end, due_soon)), latest_note(it, end)]
+            [i, mask(it.title), _responsible(ledger, unit, e), "、".join(it.partners), it.due, status_name(state_at(it, end)), schedule_name(schedule_state(it, end, due_soon)), latest_note(it, end)]
         )
     return Section(
         "projects",
         tr("民生实事项目进展", "Livelihood projects"),
         table=Table("projects", tr("民生实事项目进展表", "Progress of livelihood projects"), cols, rows,
-                    [len(rows), tr(f"合计{len(rows)}项", f"total {len(rows)}"), "", None, project_states(projects, end), "", ""] if rows else None),
+                    [len(rows), tr(f"合计{len(rows)}项", f"total {len(rows)}"), "", "", None, project_states(projects, end), "", ""] if rows else None),
         empty=tr("本期没有民生实事项目。", "No livelihood projects in this period."),
     )
 
@@ -458,7 +457,8 @@ def ranking(nodes: list[Node]) -> list[tuple[int | None, Node]]:
 
 
 def _own_label(tree: Node) -> str:
-    return tr(f"{tree.name}本级", f"{tree.name} (own items)")
+    """The report unit's own ledger: 区本级 for the district (as in list, due and scores), 赶水镇本级 for a town's report."""
+    return own_ledger(tree.tier) if tree.unit == "" else tr(f"{tree.name}本级", f"{tree.name} (own items)")
 
 
 def _units(tree: Node) -> Section:
@@ -595,8 +595,10 @@ def _scores(ledger: Ledger, unit: str, period: Period | None, end: date) -> Sect
     paragraphs = []
     if lists["red"]:
         sep = tr("、", ", ")
-        paragraphs.append(tr("红榜：", "Top: ") + sep.join(unit_label(ledger, unit, r["unit"]) for r in lists["red"]))
-        paragraphs.append(tr("黑榜：", "Bottom: ") + sep.join(unit_label(ledger, unit, r["unit"]) for r in lists["black"]))
+        shown = len(lists["red"])
+        few = tr(f"（可排名的单位 {lists['ranked']} 个，各列 {shown} 名）", f" ({lists['ranked']} units could be ranked, {shown} on each list)") if shown < 5 else ""
+        paragraphs.append(tr(f"红榜{few}：", f"Top{few}: ") + sep.join(unit_label(ledger, unit, r["unit"]) for r in lists["red"]))
+        paragraphs.append(tr(f"黑榜{few}：", f"Bottom{few}: ") + sep.join(unit_label(ledger, unit, r["unit"]) for r in lists["black"]))
     paragraphs.append(
         tr(
             "综合得分按考核权重合成响应率、解决率、满意率（默认 30/35/35），三率齐全的单位参加排名；各单位只计本级台账。",

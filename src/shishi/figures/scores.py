@@ -272,7 +272,7 @@ def ranking(rows: list[dict], top: int = 5) -> dict:
         raise ShishiError(tr("--top 至少为 1", "--top must be at least 1"))
     ranked = sorted((r for r in rows if r["rank"] is not None), key=lambda r: (r["rank"], r["unit"]))
     n = min(top, len(ranked) // 2)
-    return {"red": ranked[:n], "black": ranked[::-1][:n], "unranked": [r for r in rows if r["rank"] is None]}
+    return {"red": ranked[:n], "black": ranked[::-1][:n], "unranked": [r for r in rows if r["rank"] is None], "ranked": len(ranked)}
 
 
 def survey_list_table(data: dict, root_label: str) -> Table:
@@ -323,9 +323,15 @@ def scores_table(rows: list[dict], root_label: str) -> Table:
 
 
 def red_black_lines(lists: dict, top: int) -> list[str]:
-    """红榜 and 黑榜 as two lines, each unit with its composite."""
+    """红榜 and 黑榜 as two lines, each unit with its composite; fewer than `top` on a list says how many units could be ranked."""
     def names(rs):
         return "、".join(f"{r['name']}（{r['composite']}）" for r in rs) or "—"
 
-    return [tr(f"红榜（前 {top} 名）：{names(lists['red'])}", f"red list (top {top}): {names(lists['red'])}"),
-            tr(f"黑榜（后 {top} 名）：{names(lists['black'])}", f"black list (bottom {top}): {names(lists['black'])}")]
+    shown = len(lists["red"])
+    if shown < top:
+        n = lists.get("ranked", shown * 2)
+        zh, en = f"；可排名的单位 {n} 个，各列 {shown} 名", f"; {n} units could be ranked, {shown} on each list"
+    else:
+        zh = en = ""
+    return [tr(f"红榜（前 {top} 名{zh}）：{names(lists['red'])}", f"red list (top {top}{en}): {names(lists['red'])}"),
+            tr(f"黑榜（后 {top} 名{zh}）：{names(lists['black'])}", f"black list (bottom {top}{en}): {names(lists['black'])}")]
