@@ -194,7 +194,7 @@ def test_sections_and_tables(sample_report):
     assert any(r[4] == "挂牌" for r in sup.rows) and all(r[6] is None or r[6] > 0 for r in sup.rows)
     sat = by_key["satisfaction"].table
     scores = by_key["scores"].table
-    assert [r[0] for r in scores.rows if r[0] is not None] == [1, 2, 3, 4, 5] and by_key["scores"].paragraphs[0].startswith("红榜（可排名的单位 5 个，各列 2 名）：")
+    assert [r[0] for r in scores.rows if r[0] is not None] == [1, 2, 3, 4] and by_key["scores"].paragraphs[0].startswith("红榜（可排名的单位 4 个，各列 2 名）：")
     assert sat.total[2] == sum(r[2] for r in sat.rows) and 0 < sat.total[-2] <= 1
 
 
@@ -413,12 +413,15 @@ def test_printed_overdue_list_is_capped_with_a_note(tree: Path):
 
     root_file = tree / "2021.yaml"
     root_file.write_text(
-        "".join(f"- id: QJ-2021-{i:03d}\n  title: 问题{i}\n  opened: 2021-03-01\n  due: 2021-04-{1 + i % 28:02d}\n\n" for i in range(1, rep.OVERDUE_SHOWN + 8)),
+        "".join(f"- id: QJ-2021-{i:03d}\n  title: 问题{i}\n  opened: 2021-03-01\n  due: 2021-04-{1 + i % 28:02d}\n\n" for i in range(1, rep.LISTED + 8)),
         encoding="utf-8",
     )
     doc = build_report(load(tree), "", parse_period("2021"), date(2021, 11, 30))
     sup = {s.key: s for s in doc.sections}["supervision"].table
-    assert len(sup.rows) == rep.OVERDUE_SHOWN and "另有逾期事项 7 件未列出" in sup.note
+    assert len(sup.rows) == rep.LISTED and "另有 7 件，详见附表" in sup.note
+    assert [r[6] for r in sup.rows] == sorted((r[6] for r in sup.rows), reverse=True)  # the longest overdue first
+    full = build_report(load(tree), "", parse_period("2021"), date(2021, 11, 30), full=True)
+    assert len({s.key: s for s in full.sections}["supervision"].table.rows) == rep.LISTED + 7
 
 
 def _headline_numbers(headline: str) -> list[str]:

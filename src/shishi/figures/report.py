@@ -179,10 +179,14 @@ SCOPE = {"city": "全市", "district": "全区", "town": "全镇", "street": "�
 
 
 def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, as_of: date | None = None, photos: bool = True,
-                 issuer: str | None = None, incomplete=None) -> Report:
+                 issuer: str | None = None, incomplete=None, full: bool = False, depth: int = 1) -> Report:
     """The summary report of `unit` and everything below it for `period`, as of `as_of` (see `report_as_of`);
     `photos`: the projects' evidence photos, in a section after the projects'; `issuer`: the 落款 (default
-    shishi.yaml's); `incomplete`: a figures.complete.Incomplete, said at the top of every format."""
+    shishi.yaml's); `incomplete`: a figures.complete.Incomplete, said at the top of every format.
+
+    A summary stays a summary: item lists show the most urgent LISTED, then say how many more; struck-off
+    findings are counted, not listed; the 三率 rank the units `depth` levels down. `full`: complete lists
+    (the xlsx always has them)."""
     when = report_as_of(period, as_of)
     f = Filters(period=period, as_of=when)
     end = cutoff(f)
@@ -204,17 +208,17 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
     summary = headline(ledger, unit, f, tree, projects, entries, end)
     sections = [
         Section("headline", tr("上报摘要", "Summary"), [summary]),
-        _projects(ledger, unit, projects, end, due_soon),
+        _projects(ledger, unit, projects, end, due_soon, full),
         *([p] if photos and (p := _photos(ledger, unit, projects, end)) else []),
         *([_units(tree)] if tree.children else []),  # a village has no units to rank
         _kinds(ledger, unit, f, entries, end),
         _categories(ledger, unit, f),
-        _supervision(ledger, unit, [e for e in entries if in_scope(e.item)], period, end),
-        *([_scores(ledger, unit, period, end)] if tree.children else []),
-        _targets(tree),
+        _supervision(ledger, unit, [e for e in entries if in_scope(e.item)], period, end, full),
+        *([_scores(ledger, unit, period, end, depth)] if tree.children else []),
+        _targets(tree, full),
         _funds(tree, rollup(ledger, unit, Filters(period=period, kind="project", as_of=when), depth=1)),
     ]
-    sat = _satisfaction(ledger, unit, f)
+    sat = _satisfaction(ledger, unit, f, full)
     if sat is not None:
         sections.append(sat)
     _number(sections)
@@ -339,7 +343,15 @@ def _tree_order(ledger: Ledger) -> dict[str, int]:
     return order
 
 
-def _projects(ledger: Ledger, unit: str, projects: list, end: date, due_soon: int) -> Section:
+LISTED = 20  # rows of an item list in a printed report; the rest are counted ("另有 N 件，详见附表")
+URGENCY = {"overdue": 0, "behind": 1, "due_soon": 2, "on_time": 3, "ahead": 4}
+
+
+def _more(rest: int, what: str = "件") -> str:
+    return tr(f"另有 {rest} {what}，详见附表（xlsx 格式或加 --full 的完整清单）。", f"{rest} more, listed in the annex (the xlsx, or --full).")
+
+
+def _projects(ledger: Ledger, unit: str, projects: list, end: date, due_soon: int, full: bool = False) -> Section:
     cols = [
         Column("no", tr("序号", "No."), "int"),
         Column("title", tr("项目名称", "project")),
@@ -352,16 +364,24 @@ def _projects(ledger: Ledger, unit: str, projects: list, end: date, due_soon: in
     ]
     rows = []
     order = _tree_order(ledger)
-    for i, e in enumerate(sorted(projects, key=lambda e: (order.get(e.unit, 0), e.item.id)), 1):
+    picked = sorted(projects, key=lambda e: (order.get(e.unit, 0), e.item.id))
+    note = None
+    if not full and len(picked) > LISTED:  # the most urgent: by schedule, then the earliest deadline
+        states = {id(e): schedule_state(e.item, end, due_soon) for e in picked}
+        urgent = sorted(picked, key=lambda e: (URGENCY.get(states[id(e)], 5) if states[id(e)] else 9, e.item.due or date.max, e.item.id))[:LISTED]
+        keep = {id(e) for e in urgent}
+        picked = [e for e in picked if id(e) in keep]
+        note = tr(f"列出最紧迫的 {LISTED} 项（逾期、慢序时、临期在前）；", f"the {LISTED} most urgent are listed; ") + _more(len(projects) - LISTED, "项")
+    for i, e in enumerate(picked, 1):
         it = e.item
         rows.append(
             [i, mask(it.title), _responsible(ledger, unit, e), "、".join(it.partners), it.due, status_name(state_at(it, end)), schedule_name(schedule_state(it, end, due_soon)), latest_note(it, end)]
         )
+    rows_total = [len(projects), tr(f"合计{len(projects)}项", f"total {len(projects)}"), "", "", None, project_states(projects, end), "", ""]
     return Section(
         "projects",
         tr("民生实事项目进展", "Livelihood projects"),
-        table=Table("projects", tr("民生实事项目进展表", "Progress of livelihood projects"), cols, rows,
-                    [len(rows), tr(f"合计{len(rows)}项", f"total {len(rows)}"), "", "", None, project_states(projects, end), "", ""] if rows else None),
+        table=Table("projects", tr("民生实事项目进展表", "Progress of livelihood projects"), cols, rows, rows_total if rows else None, note),
         empty=tr("本期没有民生实事项目。", "No livelihood projects in this period."),
     )
 
@@ -530,11 +550,12 @@ def _categories(ledger: Ledger, unit: str, f: Filters) -> Section:
     )
 
 
-OVERDUE_SHOWN = 50  # a printed report lists the longest overdue; `shishi due` lists them all
+def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None, end: date, full: bool = False) -> Section:
+    """督办台账: items under supervision (still in hand, or supervised in the period) and items in hand past their deadline.
 
-
-def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None, end: date) -> Section:
-    """督办台账: items under supervision (still in hand, or supervised in the period) and items in hand past their deadline."""
+    Printed: the most urgent LISTED (supervised ones in hand first, then the longest overdue); findings already
+    struck off (销号) are counted in the note, not listed; `full` lists every one.
+    """
     picked = []
     for e in entries:
         it = e.item
@@ -545,13 +566,17 @@ def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None
         late = (end - deadline).days if in_hand and deadline and deadline < end else None
         if (sup and (in_hand or period is None or sup.date in period)) or late:
             picked.append((e, s, sup, deadline, late))
-    picked.sort(key=lambda x: (x[2] is None, -(x[4] or 0), x[0].item.id))
-    shown = [x for x in picked if x[2] is not None] + [x for x in picked if x[2] is None][:OVERDUE_SHOWN]
-    note = None
-    if len(shown) < len(picked):
-        rest = len(picked) - len(shown)
-        note = tr(f"另有逾期事项 {rest} 件未列出（逾期最久的 {OVERDUE_SHOWN} 件已列），全部见 shishi due。", f"{rest} more overdue items not listed (the {OVERDUE_SHOWN} longest overdue are); see shishi due for all.")
-    picked = shown
+    picked.sort(key=lambda x: (x[1] not in ("open", "in_progress"), x[2] is None, -(x[4] or 0), x[0].item.id))
+    notes = []
+    if not full:
+        struck = [x for x in picked if x[1] == "verified"]
+        if struck:
+            notes.append(tr(f"本期已销号的督办事项 {len(struck)} 件未列出。", f"{len(struck)} supervised items struck off in the period are counted, not listed."))
+            picked = [x for x in picked if x[1] != "verified"]
+        if len(picked) > LISTED:
+            notes.append(tr(f"列出最紧迫的 {LISTED} 件（在办的督办事项、逾期最久的在前）；", f"the {LISTED} most urgent are listed; ") + _more(len(picked) - LISTED))
+            picked = picked[:LISTED]
+    note = "".join(notes) or None
     cols = [
         Column("no", tr("序号", "No."), "int"),
         Column("id", tr("编号", "ID"), "key"),
@@ -575,12 +600,12 @@ def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None
     )
 
 
-def _scores(ledger: Ledger, unit: str, period: Period | None, end: date) -> Section:
+def _scores(ledger: Ledger, unit: str, period: Period | None, end: date, depth: int = 1) -> Section:
     """红黑榜: the units' 三率 and composite score (weights from shishi.yaml), best first, and the top and bottom five."""
     from shishi.figures.scores import SCORE_COLUMNS, unit_scores
     from shishi.figures.scores import ranking as red_black
 
-    rows = [r for r in unit_scores(ledger, end, period, unit) if r["unit"] != unit]
+    rows = [r for r in unit_scores(ledger, end, period, unit, depth) if r["unit"] != unit]
     lists = red_black(rows, 5)
     ordered = sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["unit"]))
     # the 三率 that rank, each after the two counts it divides (按期办结率 is in `shishi scores` and the roll-up)
@@ -614,7 +639,8 @@ def _scores(ledger: Ledger, unit: str, period: Period | None, end: date) -> Sect
     )
 
 
-def _targets(tree: Node) -> Section:
+def _targets(tree: Node, full: bool = False) -> Section:
+    """指标完成表: by unit one level down; when that is longer than a printed list, the totals by target (by unit in the annex)."""
     cols = [
         Column("unit", tr("单位", "unit")),
         Column("target", tr("指标", "target")),
@@ -627,10 +653,15 @@ def _targets(tree: Node) -> Section:
     for label, fig in [(n.name, n.total) for n in tree.children] + [(_own_label(tree), tree.own)]:
         for (name, measure), (planned, actual) in sorted(fig.targets.items()):
             rows.append([label, name, measure, planned, actual, round(float(actual / planned), 4) if planned else None])
+    note = None
+    if not full and len(rows) > LISTED:
+        label = SCOPE.get(tree.tier, tree.name)
+        rows = [[label, name, measure, planned, actual, round(float(actual / planned), 4) if planned else None] for (name, measure), (planned, actual) in sorted(tree.total.targets.items())]
+        note = tr("按指标汇总；各单位的指标完成情况详见附表（xlsx 格式或加 --full 的完整清单）。", "totals by target; by unit in the annex (the xlsx, or --full).")
     return Section(
         "targets",
         tr("目标指标完成情况", "Targets"),
-        table=Table("targets", tr("指标完成表", "Targets: planned and actual"), cols, rows),
+        table=Table("targets", tr("指标完成表", "Targets: planned and actual"), cols, rows, note=note),
         empty=tr("本期没有设定目标指标的事项。", "No items with targets in this period."),
     )
 
@@ -671,7 +702,8 @@ def _funds(tree: Node, projects: Node) -> Section:
     )
 
 
-def _satisfaction(ledger: Ledger, unit: str, f: Filters) -> Section | None:
+def _satisfaction(ledger: Ledger, unit: str, f: Filters, full: bool = False) -> Section | None:
+    """满意度表: a row per survey; when more than a printed list holds, a row per quarter (per survey in the annex)."""
     levels = scale(ledger)
     order = _tree_order(ledger)
     found = sorted(surveys_in(ledger, unit, f), key=lambda s: (s[1].quarter, order.get(s[0], 0)))
@@ -692,6 +724,20 @@ def _satisfaction(ledger: Ledger, unit: str, f: Filters) -> Section | None:
         total.add(fig)
         dist_total = [a + b for a, b in zip(dist_total, dist, strict=True)]
         rows.append([unit_label(ledger, unit, upath), sv.quarter, fig.survey_sample, *dist, fig.satisfaction_rate, _score(fig)])
+    note = ""
+    if not full and len(rows) > LISTED:
+        by_q: dict[str, list] = {}
+        for r in rows:
+            q = by_q.setdefault(r[1], [0, [0] * len(levels), set()])
+            q[0] += r[2]
+            q[1] = [a + b for a, b in zip(q[1], r[3 : 3 + len(levels)], strict=True)]
+            q[2].add(r[0])
+        rows = []
+        for q, (sample, dist, units) in sorted(by_q.items()):
+            fig = Figures(survey_sample=sample, survey_satisfied=sum(n for n, lv in zip(dist, levels, strict=True) if lv.satisfied),
+                          survey_score=sum((lv.score * n for n, lv in zip(dist, levels, strict=True)), Decimal(0)))
+            rows.append([tr(f"{len(units)} 个单位", f"{len(units)} units"), q, sample, *dist, fig.satisfaction_rate, _score(fig)])
+        note = tr("按季度汇总；各单位的调查详见附表（xlsx 格式或加 --full 的完整清单）。", "by quarter; each unit's surveys in the annex (the xlsx, or --full). ")
     satisfied = "、".join(lv.name for lv in levels if lv.satisfied)
     return Section(
         "satisfaction",
@@ -702,7 +748,7 @@ def _satisfaction(ledger: Ledger, unit: str, f: Filters) -> Section | None:
             cols,
             rows,
             [tr("合计", "total"), "", total.survey_sample, *dist_total, total.satisfaction_rate, _score(total)],
-            tr(f"满意率 = （{satisfied}）÷ 样本；平均分按各满意度等级的分值计算。", f"satisfied = ({satisfied}) ÷ sample; mean score by the scores of the levels."),
+            note + tr(f"满意率 = （{satisfied}）÷ 样本；平均分按各满意度等级的分值计算。", f"satisfied = ({satisfied}) ÷ sample; mean score by the scores of the levels."),
         ),
     )
 
