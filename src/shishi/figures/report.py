@@ -368,10 +368,10 @@ def _projects(ledger: Ledger, unit: str, projects: list, end: date, due_soon: in
     note = None
     if not full and len(picked) > LISTED:  # the most urgent: by schedule, then the earliest deadline
         states = {id(e): schedule_state(e.item, end, due_soon) for e in picked}
-        urgent = sorted(picked, key=lambda e: (URGENCY.get(states[id(e)], 5) if states[id(e)] else 9, e.item.due or date.max, e.item.id))[:LISTED]
+        urgent = sorted(picked, key=lambda e: (state_at(e.item, end) not in ("open", "in_progress"), URGENCY.get(states[id(e)], 5) if states[id(e)] else 9, e.item.due or date.max, e.item.id))[:LISTED]
         keep = {id(e) for e in urgent}
         picked = [e for e in picked if id(e) in keep]
-        note = tr(f"列出最紧迫的 {LISTED} 项（逾期、慢序时、临期在前）；", f"the {LISTED} most urgent are listed; ") + _more(len(projects) - LISTED, "项")
+        note = tr(f"列出最紧迫的 {LISTED} 项（在办的逾期、慢序时、临期在前）；", f"the {LISTED} most urgent are listed; ") + _more(len(projects) - LISTED, "项")
     for i, e in enumerate(picked, 1):
         it = e.item
         rows.append(
