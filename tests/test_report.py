@@ -172,10 +172,12 @@ def test_headline_in_official_style(sample_report):
 
 def test_sections_and_tables(sample_report):
     keys = [s.key for s in sample_report.sections]
-    assert keys == ["headline", "projects", "units", "categories", "supervision", "scores", "targets", "funds", "satisfaction"]
+    assert keys == ["headline", "projects", "units", "kinds", "categories", "supervision", "scores", "targets", "funds", "satisfaction"]
     projects = sample_report.sections[1].table
-    assert [c.title for c in projects.columns] == ["序号", "项目名称", "责任单位", "完成时限", "状态", "序时", "最新进展"]
-    assert all(r[5] in ("提前", "按期", "临期", "逾期", "慢序时", "") for r in projects.rows)
+    assert [c.title for c in projects.columns] == ["序号", "项目名称", "责任单位", "配合单位", "完成时限", "状态", "序时", "最新进展"]
+    assert all(r[6] in ("提前", "按期", "临期", "逾期", "慢序时", "") for r in projects.rows)
+    # each project under the unit whose ledger holds it; the district's own ledger by its one name
+    assert {r[2] for r in projects.rows} <= {"区本级", "永新镇", "永新镇云品村", "赶水镇", "赶水镇三居社区", "文龙街道", "通惠街道", "三角镇", "隆盛镇"}
     units = sample_report.sections[2].table
     ranked = [r for r in units.rows if r[0] is not None]
     assert [r[0] for r in ranked] == sorted(r[0] for r in ranked) and ranked[0][0] == 1
@@ -192,7 +194,7 @@ def test_sections_and_tables(sample_report):
     assert any(r[4] == "挂牌" for r in sup.rows) and all(r[6] is None or r[6] > 0 for r in sup.rows)
     sat = by_key["satisfaction"].table
     scores = by_key["scores"].table
-    assert [r[0] for r in scores.rows if r[0] is not None] == [1, 2, 3, 4, 5] and "红榜：" in by_key["scores"].paragraphs[0]
+    assert [r[0] for r in scores.rows if r[0] is not None] == [1, 2, 3, 4] and by_key["scores"].paragraphs[0].startswith("红榜（可排名的单位 4 个，各列 2 名）：")
     assert sat.total[2] == sum(r[2] for r in sat.rows) and 0 < sat.total[-2] <= 1
 
 
@@ -247,7 +249,7 @@ def _table_blocks(text: str) -> list[list[str]]:
 def test_text_report_tables_align(cli):
     out = cli("report", *ARGS, "-f", "text", ledger=SAMPLE).stdout
     blocks = _table_blocks(out)
-    assert len(blocks) == 8
+    assert len(blocks) == 9
     for b in blocks:
         assert len({wcswidth(x) for x in b}) == 1, b[0]
         assert wcswidth(b[0]) <= 120
@@ -267,7 +269,7 @@ def test_html_is_one_self_contained_print_ready_file(cli, tmp_path: Path):
     for ref in ("http:", "https:", "<link", "<script", "src=", "url(", "@import", "<iframe", "<object", "<embed"):
         assert ref not in low, ref
     assert re.findall(r'(?:href|src)\s*=\s*"(?!#)', low) == []
-    assert "@page" in page and "A4" in page and "<svg" in page and page.count("<table>") == 8
+    assert "@page" in page and "A4" in page and "<svg" in page and page.count("<table>") == 9
     assert "<rect" in page  # the bars
 
 
@@ -411,9 +413,59 @@ def test_printed_overdue_list_is_capped_with_a_note(tree: Path):
 
     root_file = tree / "2021.yaml"
     root_file.write_text(
-        "".join(f"- id: QJ-2021-{i:03d}\n  title: 问题{i}\n  opened: 2021-03-01\n  due: 2021-04-{1 + i % 28:02d}\n\n" for i in range(1, rep.OVERDUE_SHOWN + 8)),
+        "".join(f"- id: QJ-2021-{i:03d}\n  title: 问题{i}\n  opened: 2021-03-01\n  due: 2021-04-{1 + i % 28:02d}\n\n" for i in range(1, rep.LISTED + 8)),
         encoding="utf-8",
     )
     doc = build_report(load(tree), "", parse_period("2021"), date(2021, 11, 30))
     sup = {s.key: s for s in doc.sections}["supervision"].table
-    assert len(sup.rows) == rep.OVERDUE_SHOWN and "另有逾期事项 7 件未列出" in sup.note
+    assert len(sup.rows) == rep.LISTED and "另有 7 件，详见附表" in sup.note
+    assert [r[6] for r in sup.rows] == sorted((r[6] for r in sup.rows), reverse=True)  # the longest overdue first
+    full = build_report(load(tree), "", parse_period("2021"), date(2021, 11, 30), full=True)
+    assert len({s.key: s for s in full.sections}["supervision"].table.rows) == rep.LISTED + 7
+
+
+def _headline_numbers(headline: str) -> list[str]:
+    text = re.sub(r"截至\d{4}年\d{1,2}月\d{1,2}日", "", headline)
+    return re.findall(r"\d+(?:\.\d+)?(?:%|万余|亿余|万|亿|余)?", text)
+
+
+def test_every_number_of_the_headline_stands_in_a_table(cli):
+    """上报摘要 = tables: each number of the text report's headline is a cell of one of its tables (large ones by the official rounding)."""
+    from shishi.figures.report import official_number
+    from shishi.render.table import cell
+
+    text = cli("report", *ARGS, "-f", "text", ledger=SAMPLE).stdout
+    para = text.split("上报摘要", 1)[1].split("一、", 1)[0]
+    headline = "".join(line.strip().lstrip("　") for line in para.splitlines())
+    doc = build_report(load(SAMPLE), "", parse_period("2021"), date(2021, 11, 30))
+    assert headline == doc.headline
+    cells, values = set(), set()
+    for t in doc.tables():
+        for row in t.rows + ([t.total] if t.total else []):
+            for v, c in zip(row, t.columns, strict=True):
+                cells.add(cell(v, c.type))
+                if v is not None and c.type in ("int", "money"):
+                    values.add(int(v * 10000) if c.type == "money" else int(v))  # money columns are in 万元
+    numbers = _headline_numbers(doc.headline)
+    assert len(numbers) >= 10, numbers
+    for n in numbers:
+        if n.endswith("%"):
+            assert n in cells, n
+        elif not n.isdigit() or int(n) >= 1000:
+            assert any(official_number(v) == n for v in values), n  # e.g. 2.3万 from 23720, 1285.1万 from 1,285.10 万元
+        else:
+            assert n in cells, n
+    # the phrase of the projects' states is the projects table's 合计 row; the investment names its subset
+    assert any(s in cells for s in re.findall(r"已完成\d+项[^，；]*", doc.headline))
+    assert "民生实事项目完成投资" in doc.headline
+
+
+def test_items_stand_under_the_unit_that_holds_them_and_the_district_has_one_name(cli):
+    town = build_report(load(SAMPLE), "赶水镇", parse_period("2021"), date(2021, 11, 30))
+    rows = {r[1]: r for r in town.sections[1].table.rows}
+    assert rows["桥城广场建设"][2] == "赶水镇" and rows["桥城广场建设"][3] == "三居社区"  # a partner is 配合单位
+    whole = build_report(load(SAMPLE), "", parse_period("2021"), date(2021, 11, 30))
+    assert next(r for r in whole.sections[1].table.rows if r[1] == "桥城广场建设")[2] == "赶水镇"
+    for args in (("list",), ("due", "--as-of", "2021-11-30", "--within", "400"), ("scores", "--period", "2021"), ("report", *ARGS, "-f", "text")):
+        out = cli(*args, ledger=SAMPLE).stdout
+        assert "区本级" in out and "綦江区本级" not in out, args

@@ -101,7 +101,7 @@ def test_a_unit_without_a_survey_has_no_rate_not_zero(scored: Path, cli):
     assert satisfaction_of(ledger, "赶水镇", below=True).rate == round(50 / 70, 4)
     row = next(r for r in unit_scores(ledger, AS_OF) if r["unit"] == "赶水镇/三居社区")
     assert (row["satisfaction_rate"], row["mean_score"], row["composite"], row["rank"]) == (None, None, None, None)
-    r = cli("scores", "--as-of", "2021-10-31", "--period", "2021", "-f", "csv", ledger=scored)
+    r = cli("scores", "--as-of", "2021-10-31", "--period", "2021", "--depth", "2", "-f", "csv", ledger=scored)
     line = next(x for x in r.stdout.splitlines() if x.startswith("赶水镇/三居社区"))
     # no survey: no rate (-), no composite, no rank
     assert line.split(",") == ["赶水镇/三居社区", "1", "1", "1", "100.0%", "1", "1", "100.0%", "0", "0", "", "1", "1", "100.0%", "0", "1", "0.0%", "0", "", ""]
@@ -203,3 +203,37 @@ def test_combined_surveys_weight_by_sample(counts, split):
         assert one.rate == round((whole["很满意"] + whole["满意"] + whole["基本满意"]) / sum(counts), 4)
     else:
         assert one.rate is None and one.mean_score is None
+
+
+def test_scores_and_the_reports_red_black_list_agree_unit_by_unit(cli):
+    """`scores --period 2021` judges on the report's cut-off (today, at most the period's end): the same numbers for every unit."""
+    from conftest import SAMPLE
+    from shishi.figures.report import build_report
+
+    data = json.loads(cli("scores", "--period", "2021", "-f", "json", ledger=SAMPLE).stdout)
+    doc = build_report(load(SAMPLE), "", parse_period("2021"))
+    table = next(s.table for s in doc.sections if s.key == "scores")
+    keys = [c.key for c in table.columns]
+    by_name = {}
+    for row in table.rows:
+        r = dict(zip(keys, row, strict=True))
+        by_name[r["unit"]] = r
+    units = {u["unit"]: u for u in data["units"] if u["unit"]}
+    assert len(by_name) == len(units) >= 5
+    ledger = load(SAMPLE)
+    from shishi.figures.report import unit_label
+
+    for path, u in units.items():
+        r = by_name[unit_label(ledger, "", path)]
+        for k in ("responded", "response_base", "response_rate", "resolved", "caseload", "resolution_rate", "survey_satisfied", "survey_sample", "satisfaction_rate"):
+            assert r[k] == u[k], (path, k)
+        assert (None if r["composite"] is None else float(r["composite"])) == u["composite"], path
+    # the red and black lists say how many units could be ranked when fewer than asked are on them
+    lines = cli("scores", "--period", "2021", "--top", "3", ledger=SAMPLE).stdout.splitlines()
+    red = next(x for x in lines if x.startswith("红榜"))
+    ranked = sum(1 for u in data["units"] if u["rank"] is not None)
+    assert red.count("（") - 1 == min(3, ranked // 2)
+    if ranked < 6:
+        assert f"可排名的单位 {ranked} 个" in red
+    para = next(s for s in doc.sections if s.key == "scores").paragraphs[0]
+    assert f"可排名的单位 {ranked} 个" in para or ranked >= 10

@@ -87,6 +87,12 @@ def status_name(status: str) -> str:
     return STATUS_ZH.get(status, status) if _lang == "zh" else status
 
 
+def own_ledger(tier: str | None = "district") -> str:
+    """The one name of the root's own ledger in every table (区本级; the whole tree goes by the district's name)."""
+    short = {"city": "市", "district": "区", "town": "镇", "street": "街道"}.get(tier or "district", "")
+    return tr(f"{short}本级", f"{tier or 'district'} level") if short else tr("本级", "own level")
+
+
 def kind_name(kind: str) -> str:
     return KIND_ZH.get(kind, kind) if _lang == "zh" else kind
 

@@ -196,6 +196,7 @@ def list_items(
 ) -> None:
     """列出事项 (list items)."""
     from shishi.figures.listing import item_table
+    from shishi.i18n import own_ledger
     from shishi.render.items import item_view
     from shishi.render.table import emit
     from shishi.store.load import select
@@ -204,7 +205,7 @@ def list_items(
         ledger, upath, _ = load_selected(ctx, unit)
         entries = select(ledger, unit=upath or None, status=status, kind=kind, overdue=overdue, period=period, as_of=as_of)
         views = [item_view(e.item, e.unit, reveal) for e in entries]
-    emit(item_table(views, ledger.unit_name("")), fmt, views, tr("没有符合条件的事项", "no matching items"))
+    emit(item_table(views, own_ledger(ledger.tier(""))), fmt, views, tr("没有符合条件的事项", "no matching items"))
 
 
 @app.command()

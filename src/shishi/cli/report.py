@@ -53,6 +53,8 @@ def report(
     issuer: Optional[str] = typer.Option(None, "--issuer", help="docx 落款的发文机关，默认取 shishi.yaml 的 issuer，否则单位名称 (issuing office signing a docx)."),
     no_photos: bool = typer.Option(False, "--no-photos", help="不含项目照片 (leave the projects' photos out)."),
     allow_incomplete: bool = allow_incomplete_option(),
+    full: bool = typer.Option(False, "--full", help="完整清单，不截取最紧迫的 20 件（xlsx 总是完整）(complete lists; the xlsx always has them)."),
+    depth: int = typer.Option(1, "--depth", min=1, help="红黑榜排名的单位层级，默认下一级 (levels of units ranked; default one level down)."),
 ) -> None:
     """汇总报告：上报摘要、项目进展、分单位排名、督办、指标、资金、满意度 (the printed summary report)."""
     from shishi.figures.report import build_report
@@ -61,7 +63,7 @@ def report(
     fmt = _report_format(fmt, output)
     with errors():
         ledger, upath, incomplete = load_selected(ctx, unit, allow_incomplete)
-        doc = build_report(ledger, upath, period, as_of, photos=not no_photos, issuer=issuer, incomplete=incomplete)
+        doc = build_report(ledger, upath, period, as_of, not no_photos, issuer, incomplete, full or fmt == "xlsx", depth)
         if output is not None:
             write_report(doc, fmt, output)
     if output is not None:

@@ -237,6 +237,7 @@ def scores(
     as_of: Optional[date] = as_of_option("按此日期计算，默认今天，给了期间时不晚于期末（与报告相同）", "judge on this date; default today, at most the period's end (as the report)"),
     fmt: str = format_option("table", "csv", "json"),
     allow_incomplete: bool = allow_incomplete_option(),
+    depth: Optional[int] = typer.Option(1, "--depth", min=0, help="评分排名的单位层级，默认下一级，与报告的红黑榜相同 (levels of units scored and ranked; default one level down, as the report)."),
 ) -> None:
     """考核得分：响应率、解决率、满意率、按期办结率、重办率、综合得分与红黑榜 (unit scores and the red and black lists)."""
     from shishi.figures.report import report_as_of
@@ -245,7 +246,7 @@ def scores(
 
     with errors():
         ledger, upath, incomplete = load_selected(ctx, unit, allow_incomplete)
-        rows = unit_scores(ledger, report_as_of(period, as_of), period, upath)
+        rows = unit_scores(ledger, report_as_of(period, as_of), period, upath, depth)
         lists = ranking(rows, top)
     data = {"units": rows, "red": [r["unit"] for r in lists["red"]], "black": [r["unit"] for r in lists["black"]], "incomplete": incomplete.data() if incomplete else None}
     if incomplete:
@@ -256,7 +257,7 @@ def scores(
 
 
 def _root() -> str:
-    """How the district's own ledger is labelled in tables."""
-    from shishi.i18n import tr
+    """How the district's own ledger is labelled in tables (i18n.own_ledger: the same in list, due, scores and the report)."""
+    from shishi.i18n import own_ledger
 
-    return tr("区本级", "district level")
+    return own_ledger()

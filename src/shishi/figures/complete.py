@@ -57,7 +57,7 @@ class Incomplete:
         en = ", ".join(f"{f} ({n})" for f, n in self.files)
         n = len(self.problems)
         return tr(
-            f"【数据不完整】台账有 {n} 处无法读取（{zh}），其中的事项未计入本文件的任何数字。",
+            f"【数据不完整】台账有 {n} 处无法读取（{zh}），其中无法读取的事项未计入本文件的任何数字。",
             f"[INCOMPLETE] {n} problems kept parts of the ledger from being read ({en}); those items are not counted in any figure here.",
         )
 

@@ -17,7 +17,7 @@ from shishi.checks.privacy import mask
 from shishi.figures import schedule
 from shishi.figures.rollup import Figures, Filters, Node, breakdown, cutoff, rollup, scale, surveys_in
 from shishi.figures.table import Column, Table
-from shishi.i18n import TIER_ZH, get_lang, schedule_name, status_name, tr
+from shishi.i18n import TIER_ZH, get_lang, own_ledger, schedule_name, status_name, tr
 from shishi.store.ledger import Ledger, in_unit
 from shishi.values import Period
 
@@ -179,10 +179,14 @@ SCOPE = {"city": "全市", "district": "全区", "town": "全镇", "street": "�
 
 
 def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, as_of: date | None = None, photos: bool = True,
-                 issuer: str | None = None, incomplete=None) -> Report:
+                 issuer: str | None = None, incomplete=None, full: bool = False, depth: int = 1) -> Report:
     """The summary report of `unit` and everything below it for `period`, as of `as_of` (see `report_as_of`);
     `photos`: the projects' evidence photos, in a section after the projects'; `issuer`: the 落款 (default
-    shishi.yaml's); `incomplete`: a figures.complete.Incomplete, said at the top of every format."""
+    shishi.yaml's); `incomplete`: a figures.complete.Incomplete, said at the top of every format.
+
+    A summary stays a summary: item lists show the most urgent LISTED, then say how many more; struck-off
+    findings are counted, not listed; the 三率 rank the units `depth` levels down. `full`: complete lists
+    (the xlsx always has them)."""
     when = report_as_of(period, as_of)
     f = Filters(period=period, as_of=when)
     end = cutoff(f)
@@ -204,16 +208,17 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
     summary = headline(ledger, unit, f, tree, projects, entries, end)
     sections = [
         Section("headline", tr("上报摘要", "Summary"), [summary]),
-        _projects(ledger, unit, projects, end, due_soon),
+        _projects(ledger, unit, projects, end, due_soon, full),
         *([p] if photos and (p := _photos(ledger, unit, projects, end)) else []),
         *([_units(tree)] if tree.children else []),  # a village has no units to rank
+        _kinds(ledger, unit, f, entries, end),
         _categories(ledger, unit, f),
-        _supervision(ledger, unit, [e for e in entries if in_scope(e.item)], period, end),
-        *([_scores(ledger, unit, period, end)] if tree.children else []),
-        _targets(tree),
-        _funds(tree),
+        _supervision(ledger, unit, [e for e in entries if in_scope(e.item)], period, end, full),
+        *([_scores(ledger, unit, period, end, depth)] if tree.children else []),
+        _targets(tree, full),
+        _funds(tree, rollup(ledger, unit, Filters(period=period, kind="project", as_of=when), depth=1)),
     ]
-    sat = _satisfaction(ledger, unit, f)
+    sat = _satisfaction(ledger, unit, f, full)
     if sat is not None:
         sections.append(sat)
     _number(sections)
@@ -262,20 +267,11 @@ def headline(ledger: Ledger, unit: str, f: Filters, tree: Node, projects: list, 
         )
     ]
     if projects:
-        states = [state_at(e.item, end) for e in projects]
-        done = sum(s in ("resolved", "verified") for s in states)
-        going = sum(s == "in_progress" for s in states)
-        waiting = sum(s == "open" for s in states)
-        handed = len(states) - done - going - waiting
         proj = kinds.get("project", Figures())
-        bits = [tr(f"已完成{done}项", f"{done} completed")] if done else []
-        bits += [tr(f"正在推进{going}项", f"{going} under way")] if going else []
-        bits += [tr(f"尚未启动{waiting}项", f"{waiting} not started")] if waiting else []
-        bits += [tr(f"上报转办{handed}项", f"{handed} handed on")] if handed else []
-        money = tr(f"，完成投资{official_money(proj.spent)}", f", {proj.spent:,} yuan spent") if proj.spent else ""
-        parts.append(tr(f"{len(projects)}项民生实事项目中，{'、'.join(bits)}{money}", f"of {len(projects)} livelihood projects, {', '.join(bits)}{money}"))
+        money = tr(f"，民生实事项目完成投资{official_money(proj.spent)}", f", {proj.spent:,} yuan spent on them") if proj.spent else ""
+        parts.append(tr(f"{len(projects)}项民生实事项目中，{project_states(projects, end)}{money}", f"of {len(projects)} livelihood projects, {project_states(projects, end)}{money}"))
     total = tree.total
-    supervised = sum(1 for e in entries if e.item.supervision and e.item.supervision.level == "挂牌" and state_at(e.item, end) in ("open", "in_progress"))
+    supervised = listed_in_hand(entries, end)
     if total.overdue or supervised:
         bits = [tr(f"逾期未办结{total.overdue}件", f"{total.overdue} overdue")] if total.overdue else []
         bits += [tr(f"挂牌督办未销号{supervised}件", f"{supervised} under listed supervision")] if supervised else []
@@ -290,6 +286,25 @@ def headline(ledger: Ledger, unit: str, f: Filters, tree: Node, projects: list, 
     return tr("；".join(parts) + "。", "; ".join(parts) + ".")
 
 
+def project_states(projects: list, end: date) -> str:
+    """已完成7项、正在推进5项、尚未启动1项: the projects by their state on `end` (in the headline and the projects table's 合计 row)."""
+    states = [state_at(e.item, end) for e in projects]
+    done = sum(s in ("resolved", "verified") for s in states)
+    going = sum(s == "in_progress" for s in states)
+    waiting = sum(s == "open" for s in states)
+    handed = len(states) - done - going - waiting
+    bits = [tr(f"已完成{done}项", f"{done} completed")] if done else []
+    bits += [tr(f"正在推进{going}项", f"{going} under way")] if going else []
+    bits += [tr(f"尚未启动{waiting}项", f"{waiting} not started")] if waiting else []
+    bits += [tr(f"上报转办{handed}项", f"{handed} handed on")] if handed else []
+    return tr("、".join(bits), ", ".join(bits))
+
+
+def listed_in_hand(entries: list, end: date) -> int:
+    """挂牌督办未销号: items under 挂牌 supervision still in hand on `end`."""
+    return sum(1 for e in entries if e.item.supervision and e.item.supervision.level == "挂牌" and state_at(e.item, end) in ("open", "in_progress"))
+
+
 def _pct(rate: float) -> str:
     return f"{rate * 100:.1f}%"
 
@@ -302,7 +317,7 @@ def _tier(ledger: Ledger, path: str) -> str:
 def unit_label(ledger: Ledger, root: str, path: str) -> str:
     """A unit named as officials write it, from below the report's unit down: 赶水镇三居社区."""
     if path == root:
-        return ledger.unit_name(path)
+        return own_ledger(ledger.tier(path)) if path == "" else ledger.unit_name(path)
     rest = path[len(root) + 1 :] if root else path
     parts = rest.split("/")
     base = f"{root}/" if root else ""
@@ -310,9 +325,7 @@ def unit_label(ledger: Ledger, root: str, path: str) -> str:
 
 
 def _responsible(ledger: Ledger, unit: str, e) -> str:
-    """责任单位: the unit keeping the item; the root's own projects are carried out by the units named as partners."""
-    if e.unit == unit and e.item.partners:
-        return "、".join(e.item.partners)
+    """责任单位: the unit whose ledger holds the item (the partners are 配合单位, a column of their own)."""
     return unit_label(ledger, unit, e.unit)
 
 
@@ -330,11 +343,20 @@ def _tree_order(ledger: Ledger) -> dict[str, int]:
     return order
 
 
-def _projects(ledger: Ledger, unit: str, projects: list, end: date, due_soon: int) -> Section:
+LISTED = 20  # rows of an item list in a printed report; the rest are counted ("另有 N 件，详见附表")
+URGENCY = {"overdue": 0, "behind": 1, "due_soon": 2, "on_time": 3, "ahead": 4}
+
+
+def _more(rest: int, what: str = "件") -> str:
+    return tr(f"另有 {rest} {what}，详见附表（xlsx 格式或加 --full 的完整清单）。", f"{rest} more, listed in the annex (the xlsx, or --full).")
+
+
+def _projects(ledger: Ledger, unit: str, projects: list, end: date, due_soon: int, full: bool = False) -> Section:
     cols = [
         Column("no", tr("序号", "No."), "int"),
         Column("title", tr("项目名称", "project")),
         Column("unit", tr("责任单位", "responsible unit")),
+        Column("partners", tr("配合单位", "partners")),
         Column("due", tr("完成时限", "due"), "date"),
         Column("status", tr("状态", "status")),
         Column("schedule", tr("序时", "schedule")),
@@ -342,15 +364,24 @@ def _projects(ledger: Ledger, unit: str, projects: list, end: date, due_soon: in
     ]
     rows = []
     order = _tree_order(ledger)
-    for i, e in enumerate(sorted(projects, key=lambda e: (order.get(e.unit, 0), e.item.id)), 1):
+    picked = sorted(projects, key=lambda e: (order.get(e.unit, 0), e.item.id))
+    note = None
+    if not full and len(picked) > LISTED:  # the most urgent: by schedule, then the earliest deadline
+        states = {id(e): schedule_state(e.item, end, due_soon) for e in picked}
+        urgent = sorted(picked, key=lambda e: (state_at(e.item, end) not in ("open", "in_progress"), URGENCY.get(states[id(e)], 5) if states[id(e)] else 9, e.item.due or date.max, e.item.id))[:LISTED]
+        keep = {id(e) for e in urgent}
+        picked = [e for e in picked if id(e) in keep]
+        note = tr(f"列出最紧迫的 {LISTED} 项（在办的逾期、慢序时、临期在前）；", f"the {LISTED} most urgent are listed; ") + _more(len(projects) - LISTED, "项")
+    for i, e in enumerate(picked, 1):
         it = e.item
         rows.append(
-            [i, mask(it.title), _responsible(ledger, unit, e), it.due, status_name(state_at(it, end)), schedule_name(schedule_state(it, end, due_soon)), latest_note(it, end)]
+            [i, mask(it.title), _responsible(ledger, unit, e), "、".join(it.partners), it.due, status_name(state_at(it, end)), schedule_name(schedule_state(it, end, due_soon)), latest_note(it, end)]
         )
+    rows_total = [len(projects), tr(f"合计{len(projects)}项", f"total {len(projects)}"), "", "", None, project_states(projects, end), "", ""]
     return Section(
         "projects",
         tr("民生实事项目进展", "Livelihood projects"),
-        table=Table("projects", tr("民生实事项目进展表", "Progress of livelihood projects"), cols, rows),
+        table=Table("projects", tr("民生实事项目进展表", "Progress of livelihood projects"), cols, rows, rows_total if rows else None, note),
         empty=tr("本期没有民生实事项目。", "No livelihood projects in this period."),
     )
 
@@ -446,7 +477,8 @@ def ranking(nodes: list[Node]) -> list[tuple[int | None, Node]]:
 
 
 def _own_label(tree: Node) -> str:
-    return tr(f"{tree.name}本级", f"{tree.name} (own items)")
+    """The report unit's own ledger: 区本级 for the district (as in list, due and scores), 赶水镇本级 for a town's report."""
+    return own_ledger(tree.tier) if tree.unit == "" else tr(f"{tree.name}本级", f"{tree.name} (own items)")
 
 
 def _units(tree: Node) -> Section:
@@ -464,6 +496,36 @@ def _units(tree: Node) -> Section:
         tr("分单位汇总", "By unit"),
         table=Table("units", tr("分单位汇总表（含下级单位）", "Figures by unit (units below included)"), cols, rows, [None, tr("合计", "total")] + _figure_row(tree.total), tr(*FIGURE_NOTE)),
         chart=chart if tree.children else None,
+    )
+
+
+def _kinds(ledger: Ledger, unit: str, f: Filters, entries: list, end: date) -> Section:
+    """分类型统计: 群众诉求 and 督查整改 (together the headline's 群众急难愁盼问题), 民生实事项目, and the total, with the headline's figures."""
+    from shishi.i18n import KIND_ZH, kind_name
+
+    groups = breakdown(ledger, unit, f, lambda item: item.kind)
+    cols = [Column("kind", tr("类型", "kind"), "key")] + _figure_columns()
+    cols += [Column("listed", tr("挂牌在办", "listed, in hand"), "int"), Column("spent", tr("支出（万元）", "spent (10k yuan)"), "money")]
+
+    def row(label: str, fig: Figures, kinds: tuple[str, ...]) -> list:
+        return [label, *_figure_row(fig), listed_in_hand([e for e in entries if e.item.kind in kinds], end), fig.spent / WAN]
+
+    def merged(kinds: tuple[str, ...]) -> Figures:
+        fig = Figures()
+        for k in kinds:
+            fig.add(groups.get(k, Figures()))
+        return fig
+
+    rows = [row(kind_name(k), groups.get(k, Figures()), (k,)) for k in ("demand", "rectification")]
+    rows.append(row(tr("急难愁盼问题小计", "subtotal: problems of the people"), merged(("demand", "rectification")), ("demand", "rectification")))
+    rows.append(row(kind_name("project"), groups.get("project", Figures()), ("project",)))
+    every = tuple(KIND_ZH)
+    return Section(
+        "kinds",
+        tr("分类型统计", "By kind"),
+        table=Table("kinds", tr("分类型统计表", "Figures by kind"), cols, rows, row(tr("合计", "total"), merged(every), every),
+                    tr("摘要中的问题件数、解决件数、惠及人次取“急难愁盼问题小计”行，完成投资取“民生实事项目”行；" + FIGURE_NOTE[0],
+                       "The summary's problems, solved and people served are the subtotal row's, the investment the projects row's; " + FIGURE_NOTE[1])),
     )
 
 
@@ -488,11 +550,12 @@ def _categories(ledger: Ledger, unit: str, f: Filters) -> Section:
     )
 
 
-OVERDUE_SHOWN = 50  # a printed report lists the longest overdue; `shishi due` lists them all
+def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None, end: date, full: bool = False) -> Section:
+    """督办台账: items under supervision (still in hand, or supervised in the period) and items in hand past their deadline.
 
-
-def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None, end: date) -> Section:
-    """督办台账: items under supervision (still in hand, or supervised in the period) and items in hand past their deadline."""
+    Printed: the most urgent LISTED (supervised ones in hand first, then the longest overdue); findings already
+    struck off (销号) are counted in the note, not listed; `full` lists every one.
+    """
     picked = []
     for e in entries:
         it = e.item
@@ -503,13 +566,17 @@ def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None
         late = (end - deadline).days if in_hand and deadline and deadline < end else None
         if (sup and (in_hand or period is None or sup.date in period)) or late:
             picked.append((e, s, sup, deadline, late))
-    picked.sort(key=lambda x: (x[2] is None, -(x[4] or 0), x[0].item.id))
-    shown = [x for x in picked if x[2] is not None] + [x for x in picked if x[2] is None][:OVERDUE_SHOWN]
-    note = None
-    if len(shown) < len(picked):
-        rest = len(picked) - len(shown)
-        note = tr(f"另有逾期事项 {rest} 件未列出（逾期最久的 {OVERDUE_SHOWN} 件已列），全部见 shishi due。", f"{rest} more overdue items not listed (the {OVERDUE_SHOWN} longest overdue are); see shishi due for all.")
-    picked = shown
+    picked.sort(key=lambda x: (x[1] not in ("open", "in_progress"), x[2] is None, -(x[4] or 0), x[0].item.id))
+    notes = []
+    if not full:
+        struck = [x for x in picked if x[1] == "verified"]
+        if struck:
+            notes.append(tr(f"本期已销号的督办事项 {len(struck)} 件未列出。", f"{len(struck)} supervised items struck off in the period are counted, not listed."))
+            picked = [x for x in picked if x[1] != "verified"]
+        if len(picked) > LISTED:
+            notes.append(tr(f"列出最紧迫的 {LISTED} 件（在办的督办事项、逾期最久的在前）；", f"the {LISTED} most urgent are listed; ") + _more(len(picked) - LISTED))
+            picked = picked[:LISTED]
+    note = "".join(notes) or None
     cols = [
         Column("no", tr("序号", "No."), "int"),
         Column("id", tr("编号", "ID"), "key"),
@@ -533,12 +600,12 @@ def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None
     )
 
 
-def _scores(ledger: Ledger, unit: str, period: Period | None, end: date) -> Section:
+def _scores(ledger: Ledger, unit: str, period: Period | None, end: date, depth: int = 1) -> Section:
     """红黑榜: the units' 三率 and composite score (weights from shishi.yaml), best first, and the top and bottom five."""
     from shishi.figures.scores import SCORE_COLUMNS, unit_scores
     from shishi.figures.scores import ranking as red_black
 
-    rows = [r for r in unit_scores(ledger, end, period, unit) if r["unit"] != unit]
+    rows = [r for r in unit_scores(ledger, end, period, unit, depth) if r["unit"] != unit]
     lists = red_black(rows, 5)
     ordered = sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["unit"]))
     # the 三率 that rank, each after the two counts it divides (按期办结率 is in `shishi scores` and the roll-up)
@@ -553,8 +620,10 @@ def _scores(ledger: Ledger, unit: str, period: Period | None, end: date) -> Sect
     paragraphs = []
     if lists["red"]:
         sep = tr("、", ", ")
-        paragraphs.append(tr("红榜：", "Top: ") + sep.join(unit_label(ledger, unit, r["unit"]) for r in lists["red"]))
-        paragraphs.append(tr("黑榜：", "Bottom: ") + sep.join(unit_label(ledger, unit, r["unit"]) for r in lists["black"]))
+        shown = len(lists["red"])
+        few = tr(f"（可排名的单位 {lists['ranked']} 个，各列 {shown} 名）", f" ({lists['ranked']} units could be ranked, {shown} on each list)") if shown < 5 else ""
+        paragraphs.append(tr(f"红榜{few}：", f"Top{few}: ") + sep.join(unit_label(ledger, unit, r["unit"]) for r in lists["red"]))
+        paragraphs.append(tr(f"黑榜{few}：", f"Bottom{few}: ") + sep.join(unit_label(ledger, unit, r["unit"]) for r in lists["black"]))
     paragraphs.append(
         tr(
             "综合得分按考核权重合成响应率、解决率、满意率（默认 30/35/35），三率齐全的单位参加排名；各单位只计本级台账。",
@@ -570,7 +639,8 @@ def _scores(ledger: Ledger, unit: str, period: Period | None, end: date) -> Sect
     )
 
 
-def _targets(tree: Node) -> Section:
+def _targets(tree: Node, full: bool = False) -> Section:
+    """指标完成表: by unit one level down; when that is longer than a printed list, the totals by target (by unit in the annex)."""
     cols = [
         Column("unit", tr("单位", "unit")),
         Column("target", tr("指标", "target")),
@@ -583,10 +653,15 @@ def _targets(tree: Node) -> Section:
     for label, fig in [(n.name, n.total) for n in tree.children] + [(_own_label(tree), tree.own)]:
         for (name, measure), (planned, actual) in sorted(fig.targets.items()):
             rows.append([label, name, measure, planned, actual, round(float(actual / planned), 4) if planned else None])
+    note = None
+    if not full and len(rows) > LISTED:
+        label = SCOPE.get(tree.tier, tree.name)
+        rows = [[label, name, measure, planned, actual, round(float(actual / planned), 4) if planned else None] for (name, measure), (planned, actual) in sorted(tree.total.targets.items())]
+        note = tr("按指标汇总；各单位的指标完成情况详见附表（xlsx 格式或加 --full 的完整清单）。", "totals by target; by unit in the annex (the xlsx, or --full).")
     return Section(
         "targets",
         tr("目标指标完成情况", "Targets"),
-        table=Table("targets", tr("指标完成表", "Targets: planned and actual"), cols, rows),
+        table=Table("targets", tr("指标完成表", "Targets: planned and actual"), cols, rows, note=note),
         empty=tr("本期没有设定目标指标的事项。", "No items with targets in this period."),
     )
 
@@ -594,20 +669,23 @@ def _targets(tree: Node) -> Section:
 WAN = Decimal(10000)
 
 
-def _funds(tree: Node) -> Section:
+def _funds(tree: Node, projects: Node) -> Section:
+    """资金表: budget and spending by unit, and of the spending that of the livelihood projects (the headline's 完成投资)."""
     cols = [
         Column("unit", tr("单位", "unit")),
         Column("budget", tr("计划投资（万元）", "budget (10k yuan)"), "money"),
         Column("spent", tr("已支出（万元）", "spent (10k yuan)"), "money"),
         Column("rate", tr("执行率", "spent share"), "rate"),
+        Column("project_spent", tr("其中民生实事项目支出（万元）", "of which projects (10k yuan)"), "money"),
     ]
+    of_projects = {n.unit: n.total.spent for n in projects.children}
 
-    def row(label: str, fig: Figures) -> list:
-        return [label, fig.budget / WAN, fig.spent / WAN, fig.spending_rate]
+    def row(label: str, fig: Figures, project_spent: Decimal) -> list:
+        return [label, fig.budget / WAN, fig.spent / WAN, fig.spending_rate, project_spent / WAN]
 
-    rows = [row(n.name, n.total) for n in tree.children if n.total.budget or n.total.spent]
+    rows = [row(n.name, n.total, of_projects.get(n.unit, Decimal(0))) for n in tree.children if n.total.budget or n.total.spent]
     if tree.own.budget or tree.own.spent:
-        rows.append(row(_own_label(tree), tree.own))
+        rows.append(row(_own_label(tree), tree.own, projects.own.spent))
     return Section(
         "funds",
         tr("资金使用情况", "Funds"),
@@ -616,14 +694,16 @@ def _funds(tree: Node) -> Section:
             tr("资金表", "Budget and spending"),
             cols,
             rows,
-            row(tr("合计", "total"), tree.total),
-            tr("计划投资按登记计入，支出按办结时登记的实际支出计入。", "Budgets count when registered, spending as recorded at resolution."),
+            row(tr("合计", "total"), tree.total, projects.total.spent),
+            tr("计划投资按登记计入，支出按办结时登记的实际支出计入；执行率 = 已支出 ÷ 计划投资；摘要中的完成投资为民生实事项目的支出。",
+               "Budgets count when registered, spending as recorded at resolution; spent share = spent ÷ budget; the summary's investment is the projects' spending."),
         ),
         empty=tr("本期没有预算或支出。", "No budgets or spending in this period."),
     )
 
 
-def _satisfaction(ledger: Ledger, unit: str, f: Filters) -> Section | None:
+def _satisfaction(ledger: Ledger, unit: str, f: Filters, full: bool = False) -> Section | None:
+    """满意度表: a row per survey; when more than a printed list holds, a row per quarter (per survey in the annex)."""
     levels = scale(ledger)
     order = _tree_order(ledger)
     found = sorted(surveys_in(ledger, unit, f), key=lambda s: (s[1].quarter, order.get(s[0], 0)))
@@ -644,6 +724,20 @@ def _satisfaction(ledger: Ledger, unit: str, f: Filters) -> Section | None:
         total.add(fig)
         dist_total = [a + b for a, b in zip(dist_total, dist, strict=True)]
         rows.append([unit_label(ledger, unit, upath), sv.quarter, fig.survey_sample, *dist, fig.satisfaction_rate, _score(fig)])
+    note = ""
+    if not full and len(rows) > LISTED:
+        by_q: dict[str, list] = {}
+        for r in rows:
+            q = by_q.setdefault(r[1], [0, [0] * len(levels), set()])
+            q[0] += r[2]
+            q[1] = [a + b for a, b in zip(q[1], r[3 : 3 + len(levels)], strict=True)]
+            q[2].add(r[0])
+        rows = []
+        for q, (sample, dist, units) in sorted(by_q.items()):
+            fig = Figures(survey_sample=sample, survey_satisfied=sum(n for n, lv in zip(dist, levels, strict=True) if lv.satisfied),
+                          survey_score=sum((lv.score * n for n, lv in zip(dist, levels, strict=True)), Decimal(0)))
+            rows.append([tr(f"{len(units)} 个单位", f"{len(units)} units"), q, sample, *dist, fig.satisfaction_rate, _score(fig)])
+        note = tr("按季度汇总；各单位的调查详见附表（xlsx 格式或加 --full 的完整清单）。", "by quarter; each unit's surveys in the annex (the xlsx, or --full). ")
     satisfied = "、".join(lv.name for lv in levels if lv.satisfied)
     return Section(
         "satisfaction",
@@ -654,7 +748,7 @@ def _satisfaction(ledger: Ledger, unit: str, f: Filters) -> Section | None:
             cols,
             rows,
             [tr("合计", "total"), "", total.survey_sample, *dist_total, total.satisfaction_rate, _score(total)],
-            tr(f"满意率 = （{satisfied}）÷ 样本；平均分按各满意度等级的分值计算。", f"satisfied = ({satisfied}) ÷ sample; mean score by the scores of the levels."),
+            note + tr(f"满意率 = （{satisfied}）÷ 样本；平均分按各满意度等级的分值计算。", f"satisfied = ({satisfied}) ÷ sample; mean score by the scores of the levels."),
         ),
     )
 

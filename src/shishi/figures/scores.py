@@ -194,7 +194,7 @@ def composite(response: float | None, resolution: float | None, satisfaction: fl
     return round(float(sum(weight * Decimal(r) for weight, r in parts) / total * 100), 2)
 
 
-def unit_scores(ledger: Ledger, as_of: date, period: Period | None = None, unit: str = "") -> list[dict]:
+def unit_scores(ledger: Ledger, as_of: date, period: Period | None = None, unit: str = "", depth: int | None = None) -> list[dict]:
     """Scores of `unit` and every unit below it, each on its own ledger, in tree order.
 
     The cohort of a unit (for 响应率 and 重办率): its items opened in `period`
@@ -205,7 +205,8 @@ def unit_scores(ledger: Ledger, as_of: date, period: Period | None = None, unit:
     reopen_rate, callback_rate, survey_sample, satisfaction_rate and
     mean_score (its own surveys with quarters overlapping `period`, combined by
     sample size; None without a survey), composite (see `composite`) and rank
-    (1 = best composite, ties share a rank; None when unranked).
+    (1 = best composite, ties share a rank; None when unranked). `depth`: only
+    `unit` and the units at most that many levels below it are scored and ranked.
     """
     cfg = ledger.config
     if cfg is None:
@@ -213,7 +214,8 @@ def unit_scores(ledger: Ledger, as_of: date, period: Period | None = None, unit:
     from shishi.figures.rollup import Filters, rollup
 
     levels = frozenset(lv.name for lv in cfg.satisfaction if lv.satisfied)
-    items: dict[str, list[Item]] = {u: [] for u in ledger.units if in_unit(u, unit)}
+    base = unit.count("/") + 1 if unit else 0
+    items: dict[str, list[Item]] = {u: [] for u in ledger.units if in_unit(u, unit) and (depth is None or (u.count("/") + 1 if u else 0) - base <= depth)}
     for e in ledger.entries:
         it = e.item
         if e.unit in items and it.status != "cancelled" and it.opened <= as_of and (period is None or it.opened in period):
@@ -222,14 +224,15 @@ def unit_scores(ledger: Ledger, as_of: date, period: Period | None = None, unit:
     own = {}
 
     def collect(node) -> None:
-        own[node.unit] = node.own
+        own.setdefault(node.unit, node.own)
         for c in node.children:
             collect(c)
 
     collect(rollup(ledger, unit, Filters(period=period, as_of=as_of)))
     own_surveys: dict[str, Tally] = {u: Tally() for u in items}
     for upath, s in _surveys(ledger, unit, period):  # each survey's unit resolved once, not once per unit
-        own_surveys[upath].add_counts(s.counts, cfg)
+        if upath in own_surveys:
+            own_surveys[upath].add_counts(s.counts, cfg)
     rows = []
     for upath in sorted(items, key=lambda p: p.split("/")):
         c = item_counts(items[upath], as_of, cfg.time_limits.response_days, levels)
@@ -272,7 +275,7 @@ def ranking(rows: list[dict], top: int = 5) -> dict:
         raise ShishiError(tr("--top 至少为 1", "--top must be at least 1"))
     ranked = sorted((r for r in rows if r["rank"] is not None), key=lambda r: (r["rank"], r["unit"]))
     n = min(top, len(ranked) // 2)
-    return {"red": ranked[:n], "black": ranked[::-1][:n], "unranked": [r for r in rows if r["rank"] is None]}
+    return {"red": ranked[:n], "black": ranked[::-1][:n], "unranked": [r for r in rows if r["rank"] is None], "ranked": len(ranked)}
 
 
 def survey_list_table(data: dict, root_label: str) -> Table:
@@ -323,9 +326,15 @@ def scores_table(rows: list[dict], root_label: str) -> Table:
 
 
 def red_black_lines(lists: dict, top: int) -> list[str]:
-    """红榜 and 黑榜 as two lines, each unit with its composite."""
+    """红榜 and 黑榜 as two lines, each unit with its composite; fewer than `top` on a list says how many units could be ranked."""
     def names(rs):
         return "、".join(f"{r['name']}（{r['composite']}）" for r in rs) or "—"
 
-    return [tr(f"红榜（前 {top} 名）：{names(lists['red'])}", f"red list (top {top}): {names(lists['red'])}"),
-            tr(f"黑榜（后 {top} 名）：{names(lists['black'])}", f"black list (bottom {top}): {names(lists['black'])}")]
+    shown = len(lists["red"])
+    if shown < top:
+        n = lists.get("ranked", shown * 2)
+        zh, en = f"；可排名的单位 {n} 个，各列 {shown} 名", f"; {n} units could be ranked, {shown} on each list"
+    else:
+        zh = en = ""
+    return [tr(f"红榜（前 {top} 名{zh}）：{names(lists['red'])}", f"red list (top {top}{en}): {names(lists['red'])}"),
+            tr(f"黑榜（后 {top} 名{zh}）：{names(lists['black'])}", f"black list (bottom {top}{en}): {names(lists['black'])}")]

@@ -14,7 +14,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
-from shishi.figures.report import BarChart, PhotoSet, Report, Section, Table
+from shishi.figures.report import BarChart, PhotoSet, Report, Section, Table, cn_date
 from shishi.i18n import get_lang, tr
 from shishi.render.json import default
 from shishi.render.photos import missing_photo, photo_bytes, photo_caption
@@ -130,7 +130,8 @@ def render_md(report: Report) -> str:
 # ------------------------------------------------------------------ HTML
 
 CSS = """
-@page { size: A4 portrait; margin: 15mm 12mm 15mm 12mm; }
+@page { size: A4 portrait; margin: 15mm 12mm 16mm 12mm;
+  @bottom-center { content: "— " counter(page) " / " counter(pages) " —"; font-size: 9pt; font-family: "Noto Serif CJK SC", "SimSun", serif; } }
 * { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 body { font-family: "Noto Serif CJK SC", "Source Han Serif SC", "Songti SC", "SimSun", serif; font-size: 10.5pt; line-height: 1.5; color: #000; margin: 0 auto; max-width: 186mm; }
@@ -154,6 +155,7 @@ figure { margin: 2mm 0 3mm; break-inside: avoid; page-break-inside: avoid; }
 figcaption { font-size: 9.5pt; font-weight: bold; text-align: center; }
 svg { width: 100%; height: auto; }
 p.incomplete { border: 1.5pt solid #c00; color: #c00; font-weight: bold; padding: 2mm 3mm; margin: 0 0 4mm; }
+div.signature { margin: 10mm 8mm 0 auto; width: max-content; text-align: center; font-size: 12pt; line-height: 2; break-inside: avoid; page-break-inside: avoid; }
 footer { margin-top: 5mm; font-size: 8.5pt; border-top: 0.5pt solid #000; padding-top: 1.5mm; }
 @media screen { body { padding: 12mm 0; } }
 """
@@ -271,6 +273,9 @@ def render_html(report: Report) -> str:
             out.append(f'<p class="empty">{esc(s.empty)}</p>')
         out.append("</section>")
     out += [f"<footer>{esc(n)}</footer>" for n in report.notes]
+    # 落款: the issuing office (shishi.yaml `issuer` or --issuer, else the unit) over the date, as the .docx signs
+    when = cn_date(report.as_of) if get_lang() == "zh" else report.as_of.isoformat()
+    out.append(f'<div class="signature"><p style="margin:0">{esc(report.issuer or report.unit_name)}</p><p style="margin:0">{esc(when)}</p></div>')
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
