@@ -39,12 +39,12 @@ def cell_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=_json_default, separators=(",", ":"))
 
 
-def item_row(item, unit: str, seq: int, reveal: bool) -> dict:
+def item_row(item, unit: str, seq: int, reveal: bool, root: str = "/") -> dict:
     """One item as {field: plain value} over COLUMNS: dates and Decimals kept, records as JSON text."""
     from shishi.store.model import item_to_data
 
     data = item_to_data(item)
-    row: dict = {"seq": seq, "unit": unit or "/"}
+    row: dict = {"seq": seq, "unit": unit or root}  # the district's own ledger by the one name tables give it (区本级)
     for field, _zh in COLUMNS[1:]:
         if field == "unit":
             continue
@@ -191,7 +191,10 @@ def export(root: Path, *, unit: str | None = None, period=None, fmt: str = "csv"
                 data = mask_data(data)
             out.append(data)
         return to_json(out)
-    rows = [item_row(e.item, e.unit, n, reveal) for n, e in enumerate(entries, start=1)]
+    from shishi.i18n import own_ledger
+
+    root_label = own_ledger(ledger.tier(""))
+    rows = [item_row(e.item, e.unit, n, reveal, root_label) for n, e in enumerate(entries, start=1)]
     if fmt == "csv":
         return to_csv(rows)
     title = (unit or "").rpartition("/")[2] or tr("台账", "ledger")
