@@ -39,6 +39,8 @@ def rollup(
     with errors():
         ledger, upath, incomplete = load_selected(ctx, unit, allow_incomplete)
         doc = rollup_document(ledger, upath, Filters(period=period, kind=kind, category=category, as_of=as_of), depth, incomplete)
+    if doc.incomplete and fmt == "csv":  # a CSV stays rows; the banner goes beside it
+        typer.echo(doc.incomplete, err=True)
     print_rollup(doc, fmt)
 
 

@@ -348,7 +348,7 @@ URGENCY = {"overdue": 0, "behind": 1, "due_soon": 2, "on_time": 3, "ahead": 4}
 
 
 def _more(rest: int, what: str = "件") -> str:
-    return tr(f"另有 {rest} {what}，详见附表（xlsx 格式或加 --full 的完整清单）。", f"{rest} more, listed in the annex (the xlsx, or --full).")
+    return tr(f"另有 {rest} {what}，详见附表。", f"{rest} more, listed in the annex.")
 
 
 def _projects(ledger: Ledger, unit: str, projects: list, end: date, due_soon: int, full: bool = False) -> Section:
@@ -657,11 +657,11 @@ def _targets(tree: Node, full: bool = False) -> Section:
     if not full and len(rows) > LISTED:
         label = SCOPE.get(tree.tier, tree.name)
         rows = [[label, name, measure, planned, actual, round(float(actual / planned), 4) if planned else None] for (name, measure), (planned, actual) in sorted(tree.total.targets.items())]
-        note = tr("按指标汇总；各单位的指标完成情况详见附表（xlsx 格式或加 --full 的完整清单）。", "totals by target; by unit in the annex (the xlsx, or --full).")
+        note = tr("按指标汇总，各单位的指标完成情况详见附表；", "totals by target, by unit in the annex; ")
     return Section(
         "targets",
         tr("目标指标完成情况", "Targets"),
-        table=Table("targets", tr("指标完成表", "Targets: planned and actual"), cols, rows, note=note),
+        table=Table("targets", tr("指标完成表", "Targets: planned and actual"), cols, rows, note=(note or "") + tr("完成率 = 完成 ÷ 目标。", "completion = actual ÷ planned.")),
         empty=tr("本期没有设定目标指标的事项。", "No items with targets in this period."),
     )
 
@@ -737,7 +737,7 @@ def _satisfaction(ledger: Ledger, unit: str, f: Filters, full: bool = False) -> 
             fig = Figures(survey_sample=sample, survey_satisfied=sum(n for n, lv in zip(dist, levels, strict=True) if lv.satisfied),
                           survey_score=sum((lv.score * n for n, lv in zip(dist, levels, strict=True)), Decimal(0)))
             rows.append([tr(f"{len(units)} 个单位", f"{len(units)} units"), q, sample, *dist, fig.satisfaction_rate, _score(fig)])
-        note = tr("按季度汇总；各单位的调查详见附表（xlsx 格式或加 --full 的完整清单）。", "by quarter; each unit's surveys in the annex (the xlsx, or --full). ")
+        note = tr("按季度汇总，各单位的调查详见附表；", "by quarter, each unit's surveys in the annex; ")
     satisfied = "、".join(lv.name for lv in levels if lv.satisfied)
     return Section(
         "satisfaction",
