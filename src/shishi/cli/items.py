@@ -158,7 +158,7 @@ def escalate(
 
     with errors(), committing(ctx, commit, lambda: f"escalate {item_id} → {item.id}: {subject(item.title)}"):
         item = ops.escalate(root_of(ctx), item_id, to, reason, when=when, owner=owner, due=due)
-    out(item.id if quiet else tr(f"已上报 {item_id} → {item.id}", f"escalated {item_id} -> {item.id}"))
+    out(item.id if quiet else tr(f"已上报 {item.escalated_from} → {item.id}", f"escalated {item.escalated_from} -> {item.id}"))
 
 
 # ------------------------------------------------------------------ looking

@@ -38,6 +38,7 @@ from shishi.store.yamlio import (
     newline_of,
     split_lines,
 )
+from shishi.values import norm_id
 
 # ------------------------------------------------------------------ files and blocks
 
@@ -154,11 +155,11 @@ class Located:
 
 
 def locate(ledger: Ledger, item_id: str) -> Located:
-    """Find an item's file and block: by its ID's unit code and year, else by searching every ledger file."""
-    m = ID_RE.match(item_id.strip())
+    """Find an item's file and block: by its ID's unit code and year, else by searching every ledger file. IDs are taken in any case."""
+    typed, item_id = item_id, norm_id(item_id)
+    m = ID_RE.match(item_id)
     if not m:
-        raise ShishiError(tr(f"事项编号格式不对：{item_id}（应如 GS-SJ-2021-042）", f"not an item ID: {item_id} (like GS-SJ-2021-042)"))
-    item_id = item_id.strip()
+        raise ShishiError(tr(f"事项编号格式不对：{typed}（应如 GS-SJ-2021-042）", f"not an item ID: {typed} (like GS-SJ-2021-042)"))
     unit = ledger.unit_of_prefix(item_id[: m.start(1) - 1])
     candidates: list[tuple[str, Path]] = []
     if unit is not None:

@@ -24,7 +24,7 @@ from shishi.store.model import (
     Verification,
     item_to_data,
 )
-from shishi.values import parse_count, parse_date, parse_money, parse_target
+from shishi.values import norm_id, parse_count, parse_date, parse_money, parse_target
 from shishi.write.files import (
     append_text,
     check_vocab,
@@ -341,10 +341,9 @@ def cancel(root: Path, item_id: str, reason: str, *, duplicate_of: str | None = 
         require(item, OPEN_STATES, "撤销", "cancel it")
         not_before(d, item.opened, "登记日期", "opening date")
         if duplicate_of:
-            if duplicate_of == item.id:
+            if locate(ledger, duplicate_of).item.id == item.id:
                 raise ShishiError(tr("事项不能与自身重复", "an item cannot duplicate itself"))
-            locate(ledger, duplicate_of)
-        item.cancellation = Cancellation(date=d, reason=reason, duplicate_of=duplicate_of)
+        item.cancellation = Cancellation(date=d, reason=reason, duplicate_of=norm_id(duplicate_of) if duplicate_of else None)
         item.status = "cancelled"
         return item
 

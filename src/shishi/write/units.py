@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -24,9 +25,10 @@ from shishi.write.lock import write_lock
 # ------------------------------------------------------------------ tree and units
 
 
-def init(directory: Path, district: str, code: str | None = None, short: str = "QU") -> Path:
+def init(directory: Path, district: str, code: str | None = None, short: str | None = None) -> Path:
     """A new ledger tree: shishi.yaml, the district's unit.yaml and a .gitignore for the index."""
     directory = Path(directory)
+    short = short or name_code(district, "district")
     if (directory / t.CONFIG_FILE).exists():
         raise ShishiError(tr(f"{directory} 已经是台账库", f"{directory} is already a ledger tree"))
     try:
@@ -83,10 +85,7 @@ def add_unit(root: Path, path: str, kind: str, code: str | None = None, short: s
             raise ShishiError(tr(f"单位 {new_path} 已存在", f"unit {new_path} already exists"))
         taken = {ledger.prefix(u) for u in ledger.records}
         if short is None:
-            n = 1
-            while f"{ledger.prefix(parent) + '-' if parent else ''}U{n}" in taken:
-                n += 1
-            short = f"U{n}"
+            short = free_code(name_code(parts[-1], kind), lambda s: (f"{ledger.prefix(parent)}-{s}" if parent else s) in taken or (not parent and s == ledger.prefix("")))
         try:
             Unit(name=parts[-1], kind=kind, short=short, code=code, clerk=clerk)
         except ValidationError as err:
@@ -104,3 +103,39 @@ def add_unit(root: Path, path: str, kind: str, code: str | None = None, short: s
             lines.append(f"clerk: {scalar(clerk)}")
         atomic_write(d / t.UNIT_FILE, "\n".join(lines) + "\n")
     return new_path
+
+
+# ------------------------------------------------------------------ short codes from names
+
+# What names a unit's kind rather than the unit itself, longest first: 赶水镇 → 赶水, 三居社区 → 三居, 区交通局 → 交通.
+KIND_SUFFIXES = (
+    "街道办事处", "社区居委会", "村民委员会", "居民委员会", "委员会", "办事处", "办公室", "管委会", "居委会", "村委会",
+    "街道", "社区", "中心", "镇", "乡", "村", "局", "委", "办", "区", "县", "市",
+)
+TIER_PREFIXES = ("区", "县", "市")  # 区交通局: the district's own department
+
+
+def name_code(name: str, kind: str = "") -> str:
+    """The short code a unit gets from its name: pinyin initials without the kind suffix (赶水镇 → GS)."""
+    from pypinyin import Style, lazy_pinyin
+
+    core = name.strip()
+    for suffix in KIND_SUFFIXES:
+        if core.endswith(suffix) and len(core) > len(suffix):
+            core = core[: -len(suffix)]
+            break
+    if kind == "department" and len(core) > 2 and core[0] in TIER_PREFIXES:
+        core = core[1:]
+    letters = "".join(w[:1] for w in lazy_pinyin(core, style=Style.FIRST_LETTER, errors=lambda s: list(s)))
+    code = "".join(c for c in unicodedata.normalize("NFKD", letters.upper()) if c.isascii() and c.isalnum())
+    return code[:6] or "U"
+
+
+def free_code(base: str, taken) -> str:
+    """`base`, or `base` and one more letter (A, B, …), or a number, whichever `taken` does not refuse."""
+    if not taken(base):
+        return base
+    for extra in [*"ABCDEFGHJKLMNPQRSTUVWXYZ", *(str(n) for n in range(2, 100))]:
+        if not taken(base + extra):
+            return base + extra
+    raise ShishiError(tr(f"单位代码 {base} 已被用尽，请用 --short 指定", f"unit codes from {base} are all taken; give --short"))
