@@ -134,6 +134,10 @@ def commit_paths(repo: Repo, paths: Iterable[Path], message: str) -> str | None:
     env = dict(os.environ, GIT_INDEX_FILE=index)
     try:
         git(["read-tree", head] if head else ["read-tree", "--empty"], repo.top, env=env)
+        gone = [r for r in rels if not os.path.lexists(repo.top / r)]
+        if gone:  # a moved unit's old directory: its deletion is committed when git had it, else there is nothing to say
+            had = text(["ls-files", "-z", "--", *gone], repo.top, env=env).split("\0")
+            rels = [r for r in rels if r not in gone or any(h == r or h.startswith(r + "/") for h in had)]
         git(["add", "--", *rels], repo.top, env=env)
         tree = text(["write-tree"], repo.top, env=env).strip()
     finally:
@@ -142,7 +146,7 @@ def commit_paths(repo: Repo, paths: Iterable[Path], message: str) -> str | None:
         return None
     new = text(["commit-tree", tree, *(["-p", head] if head else []), "-m", message], repo.top).strip()
     git(["update-ref", "-m", f"commit: {message.splitlines()[0]}", "HEAD", new, head or "0" * len(new)], repo.top)
-    git(["add", "--", *rels], repo.top)  # the real index agrees with the new commit for these files
+    git(["add", "--", *rels], repo.top, check=False)  # the real index agrees with the new commit for these files
     return new[:7]
 
 
@@ -240,6 +244,22 @@ def read_blobs(repo: Repo, specs: list[str]) -> list[bytes | None]:
     return out
 
 
+def refs_holding(root: Path, item_id: str) -> list[str]:
+    """The branches (local and remote-tracking) whose ledger files name `item_id`: once there, others may have it. [] outside git."""
+    try:
+        repo = repo_of(root)
+    except GitError:
+        return []
+    if not has_commits(repo):
+        return []
+    refs = text(["for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/remotes"], repo.top).split()
+    refs = [r for r in refs if not r.endswith("/HEAD")] or ["HEAD"]
+    spec = [repo.prefix] if repo.prefix else []
+    proc = git(["grep", "-l", "-F", "-e", item_id, *refs, "--", *spec], repo.top, check=False)
+    hits = proc.stdout.decode("utf-8", "replace").splitlines()
+    return list(dict.fromkeys(h.partition(":")[0] for h in hits))
+
+
 def ls_files(repo: Repo, rev: str | None, under: str) -> list[str]:
     """Files below `under` (a top-relative prefix) at a commit, or in the work tree (tracked and untracked) when rev is None."""
     spec = [under] if under else []
@@ -272,11 +292,20 @@ class Commit:
     subject: str
 
 
-def commits_touching(repo: Repo, path: str) -> list[Commit]:
-    """Commits that changed one file, oldest first (merges included); parents are the nearest ones that changed it too."""
+def former_names(repo: Repo, path: str) -> list[str]:
+    """The names one file had in HEAD's history, newest first, `path` included: a unit moved or renamed takes its ledgers along."""
+    if not has_commits(repo):
+        return [path]
+    raw = text(["log", "--follow", "--name-only", "-z", "--format=", "--", path], repo.top)
+    return list(dict.fromkeys([path, *(n.strip("\n") for n in raw.split("\0") if n.strip("\n"))]))
+
+
+def commits_touching(repo: Repo, path: str | list[str]) -> list[Commit]:
+    """Commits that changed a file (under any of its names), oldest first (merges included); parents are the nearest ones that changed it too."""
     if not has_commits(repo):
         return []
-    raw = text(["log", "--parents", "--reverse", "--topo-order", "-z", "--format=%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%s", "--", path], repo.top)
+    paths = [path] if isinstance(path, str) else path
+    raw = text(["log", "--parents", "--reverse", "--topo-order", "-z", "--format=%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%s", "--", *paths], repo.top)
     out = []
     for rec in raw.split("\0"):
         if not rec.strip():

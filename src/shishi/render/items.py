@@ -126,6 +126,11 @@ def item_text(view: dict, unit_name: str) -> str:
     if can:
         dup = tr(f"（与 {can['duplicate_of']} 重复）", f" (duplicate of {can['duplicate_of']})") if can.get("duplicate_of") else ""
         kv("撤销", "cancelled", f"{can['date']} {can['reason']}{dup}")
+    if view.get("corrections"):
+        from shishi.figures.changes import correction_line
+
+        lines.append(f"  {tr('更正记录：', 'corrections:')}")
+        lines += [f"    {correction_line(c)}" for c in view["corrections"]]
     return "\n".join(lines) + "\n"
 
 

@@ -113,8 +113,12 @@ class Ledger:
         )
 
     def unit_of_prefix(self, prefix: str) -> str | None:
+        """The unit whose items' IDs start with `prefix`: its code now, else one it had before a move or recode."""
         for path in self.units:
             if path in self.records and self.prefix(path) == prefix:
+                return path
+        for path in self.units:
+            if path in self.records and prefix in self.records[path].former:
                 return path
         return None
 

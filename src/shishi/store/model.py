@@ -31,6 +31,7 @@ UnitKind = Literal["city", "district", "department", "town", "street", "village"
 
 ID_RE = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*-(\d{4})-(\d{3,9})$")
 SHORT_RE = re.compile(r"^[A-Z0-9]{1,8}$")
+PREFIX_RE = re.compile(r"^[A-Z0-9]{1,8}(?:-[A-Z0-9]{1,8})*$")
 
 
 class Record(BaseModel):
@@ -108,13 +109,22 @@ def _region_code(v: str | None) -> str | None:
 
 
 class Unit(Record):
-    """unit.yaml in each unit's directory."""
+    """unit.yaml in each unit's directory; `former`: the ID prefixes it had before a move or a new short code (its old IDs stay valid)."""
 
     name: Name
     kind: UnitKind
     short: str
     code: str | None = None
     clerk: Name | None = None
+    former: list[str] = Field(default_factory=list)
+
+    @field_validator("former")
+    @classmethod
+    def _former(cls, v: list[str]) -> list[str]:
+        for p in v:
+            if not PREFIX_RE.match(p):
+                raise ValueError(f"not an ID prefix like GS-SJ: {p}")
+        return v
 
     @field_validator("short")
     @classmethod
@@ -180,6 +190,15 @@ class Cancellation(Record):
     duplicate_of: str | None = None
 
 
+class Correction(Record):
+    """A correction of descriptive fields (shishi edit): what was there before, and why it changed."""
+
+    date: dt.date
+    changed: Annotated[list[Name], Field(min_length=1)]  # the fields corrected
+    old: dict[Name, Text | list[Name]] = Field(default_factory=dict)  # the former values as text; a field absent here was empty
+    reason: Text | None = None
+
+
 class Extension(Record):
     """A moved deadline: the original date stays on record."""
 
@@ -242,6 +261,7 @@ class Item(Record):
     verification: Verification | None = None
     reopenings: list[Reopening] = Field(default_factory=list)
     cancellation: Cancellation | None = None
+    corrections: list[Correction] = Field(default_factory=list)
     reporter: Reporter | None = None
     tags: list[Name] = Field(default_factory=list)
     source_key: str | None = None

@@ -432,6 +432,13 @@ def recording():
         _written.reset(token)
 
 
+def record_written(paths) -> None:
+    """Count paths changed other than by atomic_write (a unit's directory renamed: old and new) as written, for --commit."""
+    written = _written.get()
+    if written is not None:
+        written.extend(Path(p) for p in paths)
+
+
 def atomic_write(path: Path, text: str, bom: bool = False) -> None:
     """Replace `path` with `text` so that a crash leaves the old file or the new one, never half."""
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
