@@ -159,5 +159,5 @@ def test_subprocess_bad_tree_exit_1_no_traceback(tree: Path):
     (tree / "赶水镇/2021.yaml").write_text("- id: [unclosed\n", encoding="utf-8")
     r = _run("--ledger", str(tree), "check")
     assert r.returncode == 1
-    assert "赶水镇/2021.yaml:2:1: YAML syntax" in r.stdout
+    assert "赶水镇/2021.yaml:2:1: YAML 格式错误" in r.stdout
     assert "Traceback" not in r.stderr

@@ -124,8 +124,11 @@ def field_label(dotted: str) -> str:
         return dotted
     if dotted in FULL_ZH:
         return FULL_ZH[dotted]
-    out = []
+    out: list[str] = []
     for i, part in enumerate(dotted.split(".")):
+        if part.isdigit() and out:  # progress.0.date → 进展[1].日期
+            out[-1] += f"[{int(part) + 1}]"
+            continue
         name, bracket, rest = part.partition("[")
         label = (FIELD_ZH.get(name) or PART_ZH.get(name, name)) if i == 0 else (PART_ZH.get(name) or FIELD_ZH.get(name, name))
         out.append(label + (bracket + rest if bracket else ""))

@@ -54,9 +54,10 @@ def unit_add(
         p = units.add_unit(root_of(ctx), path, kind, code, short, clerk)
     with errors():
         ledger = load_units(root_of(ctx))
-        rec, prefix = ledger.records[p], ledger.prefix(p)
-    year = date.today().year
-    out(tr(f"已添加单位 {p}（代码 {rec.short}，编号如 {prefix}-{year}-001）", f"added unit {p} (code {rec.short}, IDs like {prefix}-{year}-001)"))
+    short, prefix, year = p.rpartition("/")[2], ledger.prefix(p), date.today().year
+    if p in ledger.records:
+        short = ledger.records[p].short
+    out(tr(f"已添加单位 {p}（代码 {short}，编号如 {prefix}-{year}-001）", f"added unit {p} (code {short}, IDs like {prefix}-{year}-001)"))
 
 
 @unit_app.command("edit")

@@ -9,10 +9,10 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from shishi.errors import Problem, ShishiError
-from shishi.i18n import tr
+from shishi.i18n import field_label, tr
 from shishi.store import fastyaml
 from shishi.store import tree as t
-from shishi.store.model import Config, Item, SurveyEntry, Unit, item_to_data
+from shishi.store.model import Config, Item, SurveyEntry, Unit, error_text, item_to_data
 from shishi.store.yamlio import CONFLICT_RE, Map, Seq, YamlError, conflict_markers, decode, find_blocks, key_position, locate, parse, split_lines
 
 
@@ -135,21 +135,21 @@ class Ledger:
 
 def _pydantic_problems(path: str, data: object, err: ValidationError, base: tuple = ()) -> list[Problem]:
     out = []
+    item = err.title == "Item"  # the other records' keys have no Chinese labels
     for e in err.errors(include_url=False):
         loc = base + tuple(e["loc"])
         line, col = locate(data, loc)
         where = ".".join(str(p) for p in e["loc"])
-        msg = e["msg"]
         if e["type"] == "extra_forbidden":
             msg = tr(f"未知字段 {e['loc'][-1]}", f"unknown key '{e['loc'][-1]}'")
             line, col = key_position(_node_at(data, loc[:-1]), loc[-1])
         elif e["type"] == "missing":
-            msg = tr(f"缺少字段 {where}", f"missing key '{where}'")
+            msg = tr(f"缺少字段 {where}（{field_label(where)}）" if item else f"缺少字段 {where}", f"missing key '{where}'")
         elif e["type"].startswith("date_") and isinstance(e["input"], str) and not _ISO_DATE.fullmatch(e["input"]):
             # pydantic reads 20210903 as a timestamp and says "Datetimes provided to dates should have zero time"
-            msg = tr(f"{where}: 日期应写成 2021-09-01 这样（年-月-日）：{e['input']}", f"{where}: a date is written YYYY-MM-DD, e.g. 2021-09-01: {e['input']}")
+            msg = tr(f"{where}（{field_label(where)}）：日期应写成 2021-09-01 这样（年-月-日）：{e['input']}" if item else f"{where}：日期应写成 2021-09-01 这样（年-月-日）：{e['input']}", f"{where}: a date is written YYYY-MM-DD, e.g. 2021-09-01: {e['input']}")
         else:
-            msg = f"{where}: {msg}"
+            msg = error_text(e, with_key=True, labels=item)
         out.append(Problem(path, line, col, msg))
     return out
 

@@ -22,6 +22,7 @@ from shishi.store.model import (
     ITEM_KEYS,
     Config,
     Item,
+    error_text,
     item_to_data,
 )
 from shishi.store.yamlio import (
@@ -138,7 +139,7 @@ def checked():
     try:
         yield
     except ValidationError as err:
-        msgs = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors(include_url=False))
+        msgs = tr("；", "; ").join(error_text(e) for e in err.errors(include_url=False))
         raise ShishiError(tr(f"事项数据无效：{msgs}", f"invalid item: {msgs}")) from None
 
 

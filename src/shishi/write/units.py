@@ -17,6 +17,7 @@ from shishi.store.model import (
     UNIT_KINDS,
     Config,
     Unit,
+    error_text,
 )
 from shishi.store.yamlio import (
     atomic_write,
@@ -39,7 +40,7 @@ def init(directory: Path, district: str, code: str | None = None, short: str | N
         Config(district=district, code=code)
         Unit(name=district, kind="district", short=short, code=code)
     except ValidationError as err:
-        raise ShishiError("; ".join(e["msg"] for e in err.errors(include_url=False))) from None
+        raise ShishiError(validation_message(err)) from None
     why = t.check_unit_name(district.strip())
     if why:
         raise ShishiError(why)
@@ -106,13 +107,13 @@ def add_unit(root: Path, path: str, kind: str, code: str | None = None, short: s
 
 def unit_text(rec: Unit) -> str:
     """unit.yaml of a unit record, keys in canonical order."""
-    lines = [f"name: {scalar(rec.name)}", f"kind: {rec.kind}", f"short: {rec.short}"]
+    lines = [f"name: {scalar(rec.name)}", f"kind: {rec.kind}", f"short: {scalar(rec.short)}"]  # a short code NULL or TRUE must stay text
     if rec.code:
         lines.append(f"code: '{rec.code}'")
     if rec.clerk:
         lines.append(f"clerk: {scalar(rec.clerk)}")
     if rec.former:
-        lines.append(f"former: [{', '.join(rec.former)}]  # 原编号前缀：这些编号仍然有效")
+        lines.append(f"former: [{', '.join(scalar(f) for f in rec.former)}]  # 原编号前缀：这些编号仍然有效")
     return "\n".join(lines) + "\n"
 
 
@@ -254,7 +255,7 @@ def _relocate(root: Path, ledger, upath: str, target: str, new_rec: Unit) -> str
 
 
 def validation_message(err: ValidationError) -> str:
-    return "; ".join(f"{e['loc'][0]}: {e['msg']}" if e["loc"] else e["msg"] for e in err.errors(include_url=False))
+    return tr("；", "; ").join(error_text(e, labels=False) for e in err.errors(include_url=False))
 
 
 # ------------------------------------------------------------------ short codes from names
