@@ -13,9 +13,11 @@ import typer
 
 from shishi.cli import data, git, items, query, report, track, units
 from shishi.cli.common import State
-from shishi.i18n import set_lang
+from shishi.cli.usage import ShishiGroup
+from shishi.i18n import set_lang, tr
 
 app = typer.Typer(
+    cls=ShishiGroup,  # usage errors and help in the run's language
     name="shishi",
     help="实事 shishi：我为群众办实事台账工具 (ledgers of the people's livelihood work). 运行 shishi COMMAND --help 查看各命令。",
     no_args_is_help=True,
@@ -33,7 +35,7 @@ def main(
 ) -> None:
     """实事 shishi: ledgers of the people's livelihood work."""
     if lang not in ("zh", "en"):
-        raise typer.BadParameter("zh|en", param_hint="--lang")
+        raise typer.BadParameter(tr(f"应为 zh 或 en：{lang}", f"zh or en, not {lang}"), param_hint="--lang")
     set_lang(lang)
     ctx.obj = State(ledger)
 
