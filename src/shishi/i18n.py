@@ -133,3 +133,23 @@ def field_label(dotted: str) -> str:
         label = (FIELD_ZH.get(name) or PART_ZH.get(name, name)) if i == 0 else (PART_ZH.get(name) or FIELD_ZH.get(name, name))
         out.append(label + (bracket + rest if bracket else ""))
     return ".".join(out)
+
+
+def initials(text: str) -> str:
+    """Lower-case pinyin initials of a name (三居社区 → sjsq); letters and digits in it kept as they are."""
+    from pypinyin import Style, lazy_pinyin
+
+    return "".join(w[:1] for w in lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda s: list(s))).lower()
+
+
+def suggest(word: str, choices, n: int = 3) -> str:
+    """'；您是不是要找：A、B' for the choices closest to a mistyped word ('' when none is close)."""
+    import difflib
+
+    choices = list(dict.fromkeys(choices))
+    near = [c for c in choices if word and (word in c or c in word) and c != word]
+    near += difflib.get_close_matches(word, choices, n=n, cutoff=0.6)
+    near = list(dict.fromkeys(near))[:n]
+    if not near:
+        return ""
+    return tr(f"；您是不是要找：{'、'.join(near)}", f"; did you mean: {', '.join(near)}")

@@ -159,7 +159,7 @@ def parse_count(value: int | str, what: str | None = None) -> int:
     else:
         s = _COUNT_WORDS.sub("", _plain(value).replace(",", "").replace("，", "")).strip()
         if not re.fullmatch(r"[+-]?\d+", s):
-            raise ShishiError(tr(f"{_who(what)}应为整数：{value}（可写 36 或 36人次）", f"{_who(what, 'en')}not a whole number: {value} (write 36 or 36人次)"))
+            raise ShishiError(tr(f"{_who(what)}应为整数：{value}（可写 36 或 36人次）", f"{_who(what, 'en')}not a whole number: {value} (write 36)"))
         n = int(s)
     if n < 0 or n > 1_000_000_000:
         raise ShishiError(tr(f"{_who(what)}超出范围：{value}", f"{_who(what, 'en')}out of range: {value}"))

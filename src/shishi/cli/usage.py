@@ -186,9 +186,10 @@ def _install() -> None:
     write_usage = formatting.HelpFormatter.write_usage
 
     def usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        args = re.sub(r"\{([^{}]+)\}", lambda m: m.group(1).upper(), args)
         if get_lang() == "zh":
             args = args.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
-        args = re.sub(r"\{([^{}]+)\}", lambda m: m.group(1).upper(), args)
+            args = re.sub(r"\b[A-Z]{2,}\b", lambda m: METAVAR_ZH.get(m.group(), m.group()), args)
         write_usage(self, prog, args, prefix if prefix is not None else tr("用法：", "Usage: "))
 
     formatting.HelpFormatter.write_usage = usage
@@ -238,6 +239,9 @@ def _install() -> None:
 
         cls.format_help = format_help
 
+
+# argument placeholders of the usage line (ID stays: it is what the clerk reads on the ledger)
+METAVAR_ZH = {"PATH": "路径", "NEWPATH": "新路径", "DIRECTORY": "目录", "FILE": "文件", "FILES": "文件", "UNIT": "单位", "SQL": "查询语句", "BASE": "祖先版本", "OURS": "本地版本", "THEIRS": "合并版本", "NAME": "名称"}
 
 CORE_ZH = {
     "default: {default}": "默认：{default}",

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from shishi.errors import Problem, ShishiError
-from shishi.i18n import field_label, tr
+from shishi.i18n import field_label, initials, suggest, tr
 from shishi.store import fastyaml
 from shishi.store import tree as t
 from shishi.store.model import Config, Item, SurveyEntry, Unit, error_text, item_to_data
@@ -104,10 +104,16 @@ class Ledger:
         if self.config and name in (self.config.district, "/", "."):
             return ""
         hits = [p for p in self.units if p.rpartition("/")[2] == name or (self.records.get(p) and self.records[p].name == name)]
+        if not hits and name.isascii() and name.replace("/", "").isalnum():
+            # pinyin initials typed for a name: sjsq → 三居社区, gs/sjsq → 赶水镇/三居社区
+            want = name.lower()
+            hits = [p for p in self.units if p and (initials(p.rpartition("/")[2]) == want or "/".join(initials(x) for x in p.split("/")) == want)]
         if len(hits) == 1:
             return hits[0]
         if not hits:
-            raise ShishiError(tr(f"没有单位“{name}”（shishi unit list 查看全部单位）", f"no unit '{name}' (see shishi unit list)"))
+            names = [p for p in self.units if p]
+            near = suggest(name, names) or suggest(name, [p.rpartition("/")[2] for p in names])
+            raise ShishiError(tr(f"没有单位“{name}”{near or '（shishi unit list 查看全部单位）'}", f"no unit '{name}'{near or ' (see shishi unit list)'}"))
         raise ShishiError(
             tr(f"单位名“{name}”不唯一，请写路径：{'、'.join(hits)}", f"unit name '{name}' is ambiguous, give its path: {', '.join(hits)}")
         )

@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from shishi.errors import ShishiError
-from shishi.i18n import tr
+from shishi.i18n import suggest, tr
 from shishi.store import tree as t
 from shishi.store.ledger import Ledger, parse_text, read_items
 from shishi.store.load import load_units
@@ -167,6 +167,7 @@ def locate(ledger: Ledger, item_id: str) -> Located:
         candidates.append((unit, ledger.ledger_path(unit, int(m.group(1)))))
     needle = re.compile(rf"^(?:- |  )id:[ \t]*['\"]?{re.escape(item_id)}['\"]?(?:[ \t]+#.*)?\s*$", re.M)
     seen = {p for _, p in candidates}
+    known: list[str] = []  # the IDs met on the way, for a suggestion when this one is not there
     for upath, ud in ledger.units.items():
         for _y, p in t.ledger_files(ud):
             if p not in seen:
@@ -177,6 +178,7 @@ def locate(ledger: Ledger, item_id: str) -> Located:
         text, bom = read_text(path)
         hit = _id_line(text, item_id, needle)
         if hit is None:
+            known += _ID_LINES.findall(text)
             continue
         rp = t.rel(ledger.root, path)
         refuse_conflicts(rp, text)
@@ -200,7 +202,11 @@ def locate(ledger: Ledger, item_id: str) -> Located:
                     raise ShishiError(tr(f"事项 {item_id} 有错误，请先改正：{where}", f"item {item_id} has an error; fix it first: {where}"))
                 return Located(path, rp, text, bom, lines, b, entries[0].item, upath)
         raise ShishiError(tr(f"{rp}: 找不到事项 {item_id} 的起始行“- id: {item_id}”（shishi fmt 可整理格式）", f"{rp}: cannot find the block of {item_id} starting '- id: {item_id}' (shishi fmt can tidy the file)"))
-    raise ShishiError(tr(f"没有事项 {item_id}", f"no item {item_id}"))
+    near = suggest(item_id, known)
+    raise ShishiError(tr(f"没有事项 {item_id}{near}", f"no item {item_id}{near}"))
+
+
+_ID_LINES = re.compile(r"^(?:- |  )id:[ \t]*['\"]?([A-Z0-9][A-Z0-9-]*-\d{4}-\d+)", re.M)
 
 
 def _id_line(text: str, item_id: str, needle: re.Pattern) -> int | None:
@@ -296,9 +302,11 @@ def check_vocab(config: Config | None, category: str | None, source: str | None)
     if config is None:
         return
     if category and config.categories and category not in config.categories:
-        raise ShishiError(tr(f"类别“{category}”不在 shishi.yaml 中，可选：{'、'.join(config.categories)}", f"category '{category}' is not in shishi.yaml; choose from: {', '.join(config.categories)}"))
+        near = suggest(category, config.categories)
+        raise ShishiError(tr(f"类别“{category}”不在 shishi.yaml 中{near}（可选：{'、'.join(config.categories)}）", f"category '{category}' is not in shishi.yaml{near} (choose from: {', '.join(config.categories)})"))
     if source and config.sources and source not in config.sources:
-        raise ShishiError(tr(f"来源“{source}”不在 shishi.yaml 中，可选：{'、'.join(config.sources)}", f"source '{source}' is not in shishi.yaml; choose from: {', '.join(config.sources)}"))
+        near = suggest(source, config.sources)
+        raise ShishiError(tr(f"来源“{source}”不在 shishi.yaml 中{near}（可选：{'、'.join(config.sources)}）", f"source '{source}' is not in shishi.yaml{near} (choose from: {', '.join(config.sources)})"))
 
 
 

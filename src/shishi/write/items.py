@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from shishi.errors import ShishiError
-from shishi.i18n import get_lang, status_name, tr
+from shishi.i18n import get_lang, status_name, suggest, tr
 from shishi.store import tree as t
 from shishi.store.ledger import Ledger, parse_text
 from shishi.store.model import (
@@ -306,7 +306,8 @@ def close(
         if satisfaction is not None and ledger.config is not None:
             levels = [lv.name for lv in ledger.config.satisfaction]
             if satisfaction not in levels:
-                raise ShishiError(tr(f"满意度应为 {'、'.join(levels)} 之一：{satisfaction}", f"satisfaction must be one of {', '.join(levels)}: {satisfaction}"))
+                near = suggest(satisfaction, levels)
+                raise ShishiError(tr(f"满意度应为 {'、'.join(levels)} 之一：{satisfaction}{near}", f"satisfaction must be one of {', '.join(levels)}: {satisfaction}{near}"))
         for name, qty, _u in actuals:
             tg = next((x for x in item.targets if x.name == name), None)
             if tg is None:

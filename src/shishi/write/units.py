@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from shishi.checks.rules import nests
 from shishi.errors import ShishiError
-from shishi.i18n import tr
+from shishi.i18n import initials, tr
 from shishi.store import tree as t
 from shishi.store.ledger import in_unit
 from shishi.store.model import (
@@ -254,8 +254,17 @@ def _relocate(root: Path, ledger, upath: str, target: str, new_rec: Unit) -> str
     return target
 
 
+UNIT_KEYS_ZH = {"name": "名称", "kind": "单位类型", "short": "单位简码", "code": "区划代码", "clerk": "台账员", "former": "原编号前缀", "district": "区名"}
+
+
 def validation_message(err: ValidationError) -> str:
-    return tr("；", "; ").join(error_text(e, labels=False) for e in err.errors(include_url=False))
+    """A refused unit.yaml or shishi.yaml value, its key named in the run's language."""
+    out = []
+    for e in err.errors(include_url=False):
+        key = str(e["loc"][0]) if e["loc"] else ""
+        text = error_text({**e, "loc": ()})
+        out.append(f"{tr(UNIT_KEYS_ZH.get(key, key), key)}{tr('：', ': ')}{text}" if key and e["type"] != "value_error" else text)
+    return tr("；", "; ").join(out)
 
 
 # ------------------------------------------------------------------ short codes from names
@@ -270,8 +279,6 @@ TIER_PREFIXES = ("区", "县", "市")  # 区交通局: the district's own depart
 
 def name_code(name: str, kind: str = "") -> str:
     """The short code a unit gets from its name: pinyin initials without the kind suffix (赶水镇 → GS)."""
-    from pypinyin import Style, lazy_pinyin
-
     core = name.strip()
     for suffix in KIND_SUFFIXES:
         if core.endswith(suffix) and len(core) > len(suffix):
@@ -279,8 +286,7 @@ def name_code(name: str, kind: str = "") -> str:
             break
     if kind == "department" and len(core) > 2 and core[0] in TIER_PREFIXES:
         core = core[1:]
-    letters = "".join(w[:1] for w in lazy_pinyin(core, style=Style.FIRST_LETTER, errors=lambda s: list(s)))
-    code = "".join(c for c in unicodedata.normalize("NFKD", letters.upper()) if c.isascii() and c.isalnum())
+    code = "".join(c for c in unicodedata.normalize("NFKD", initials(core).upper()) if c.isascii() and c.isalnum())
     return code[:6] or "U"
 
 
