@@ -9,8 +9,10 @@ from typing import Optional
 import typer
 
 from shishi.cli.common import commit_option, committing, errors, out, root_of
+from shishi.cli.options import format_option, kind_option, output_option, period_option, unit_option
 from shishi.errors import ShishiError
 from shishi.i18n import tr
+from shishi.values import Period
 
 app = typer.Typer()
 
@@ -19,10 +21,10 @@ app = typer.Typer()
 def import_(
     ctx: typer.Context,
     file: Path = typer.Argument(..., metavar="FILE", help="要导入的 .xlsx 或 .csv 文件（UTF-8 或 GB18030）(spreadsheet to import)."),
-    unit: str = typer.Option(..., "--unit", "-u", help="导入到哪个单位 (unit the items go to)."),
+    unit: str = unit_option("导入到哪个单位", "the unit the items go to", required=True),
     mapping: list[str] = typer.Option([], "--map", help="列名=字段，如 问题描述=title；字段为 - 则不导入该列 (COLUMN=FIELD, repeatable)."),
     sheet: Optional[str] = typer.Option(None, "--sheet", help="只导入这张工作表 (only this sheet of the workbook)."),
-    kind: str = typer.Option("demand", "--kind", help="表中没有事项类型列时的类型 demand|project|rectification (kind when the sheet has none)."),
+    kind: str = kind_option("demand", "表中没有事项类型列时的类型", "kind when the sheet has none"),
     opened: Optional[str] = typer.Option(None, "--opened", help="表中没有登记日期时用的日期，默认今天 (opened date for rows without one)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="只显示将导入什么，不写入 (show what would be added)."),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="跳过有错的行，导入其余的 (import the good rows, skip the bad)."),
@@ -56,10 +58,10 @@ def import_(
 @app.command("export")
 def export_(
     ctx: typer.Context,
-    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="该单位及其下级，默认全部 (unit and the units below; default all)."),
-    period: Optional[str] = typer.Option(None, "--period", help="登记期间：2021、2021Q3、2021-09、A..B (opened in this period)."),
-    fmt: str = typer.Option("csv", "--format", "-f", help="csv|xlsx|json|open311."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="写入文件，默认输出到屏幕；xlsx 必须指定 (file to write; required for xlsx)."),
+    unit: Optional[str] = unit_option("该单位及其下级，默认全部", "this unit and the units below; default all"),
+    period: Optional[Period] = period_option("登记期间", "opened in this period"),
+    fmt: str = format_option("csv", "xlsx", "json", "open311"),
+    output: Optional[Path] = output_option("写入文件，默认输出到屏幕；xlsx 必须指定", "file to write; required for xlsx"),
     reveal: bool = typer.Option(False, "--reveal", help="包含反映人姓名和完整电话、身份证号 (include personal data unmasked)."),
 ) -> None:
     """导出事项的全部字段：csv、xlsx、json 或 Open311 (export items with every field)."""
