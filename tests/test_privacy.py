@@ -143,6 +143,7 @@ INVOCATIONS: dict[tuple[str, ...], list[list[str]]] = {
     ("log",): [["close", "{ID}", "-r", "已修复 13600003333", "-b", "1", "--date", "2021-10-06", "--commit"], ["log", "{ID}", "--format", "{FORMAT}"], ["log", "{RESOLVED}"]],
     ("changes",): [["progress", "{ID}", "--note", "回访 13600008888", "--date", "2021-10-03", "--commit"], ["cancel", "{ID}", "--reason", "重复 13600008889"], ["changes", "--since", "HEAD~1", "--format", "{FORMAT}"]],
     ("git", "setup"): [["git", "setup"]],
+    ("sync",): [["progress", "{ID}", "--note", "回访 13600009996", "--date", "2021-10-03"], ["sync"]],
     ("git", "relink"): [["git", "relink"]],
     ("merge-driver",): [["merge-driver", "{BASE}", "{OURS}", "{THEIRS}", "赶水镇/三居社区/2021.yaml"]],
 }

@@ -530,3 +530,16 @@ def changes_json(ch: Changes) -> dict:
             for i in ch.items
         ],
     }
+
+
+def incoming(ch: Changes) -> str:
+    """What a sync brought in, in one line: 收到 12 件新增、9 件办结…，惠及群众N人次。"""
+    c = ch.counts
+    kinds = [e for e in EVENTS if c[e]]
+    if not kinds:
+        return tr("没有收到新的变化。", "nothing new came in.")
+    if _zh():
+        text = "收到 " + "、".join(f"{c[e]} 件{EVENT_ZH[e]}" for e in kinds)
+        return text + (f"，惠及群众{ch.beneficiaries}人次" if ch.beneficiaries else "") + "。"
+    text = "came in: " + ", ".join(f"{c[e]} {e}" for e in kinds)
+    return text + (f", {ch.beneficiaries} people served" if ch.beneficiaries else "") + "."

@@ -370,3 +370,88 @@ def setup(root: Path) -> tuple[list[str], list[str]]:
         hook.chmod(0o755)
         done.append(str(hook))
     return done, notes
+
+
+# ------------------------------------------------------------------ shishi sync
+
+
+def is_set_up(repo: Repo) -> bool:
+    """The merge driver configured for this clone (git setup ran here)."""
+    return git(["config", "--local", "--get", "merge.shishi.driver"], repo.top, check=False).returncode == 0
+
+
+def changed_under(repo: Repo, under: str) -> list[str]:
+    """Top-relative paths below `under` that differ from HEAD or are new (ignored files left out)."""
+    raw = git(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", under or "."], repo.top).stdout.decode("utf-8")
+    out, parts, i = [], raw.split("\0"), 0
+    while i < len(parts):
+        rec = parts[i]
+        i += 1
+        if len(rec) < 4:
+            continue
+        out.append(rec[3:])
+        if rec[0] in "RC":  # a rename names its source next
+            out.append(parts[i])
+            i += 1
+    return sorted(set(out))
+
+
+def upstream(repo: Repo) -> str | None:
+    """The branch this one pulls from and pushes to (origin/main), None when there is none."""
+    proc = git(["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"], repo.top, check=False)
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
+def head(repo: Repo) -> str | None:
+    proc = git(["rev-parse", "--verify", "--quiet", "HEAD"], repo.top, check=False)
+    return proc.stdout.decode().strip() or None
+
+
+@dataclass
+class Pulled:
+    ok: bool
+    output: str
+    conflicted: list[str] = field(default_factory=list)  # top-relative paths git left with conflicts
+
+
+def pull(repo: Repo) -> Pulled:
+    """git pull --no-rebase: a merge, so ledger files go through the item-by-item driver."""
+    proc = git(["pull", "--no-rebase", "--no-edit"], repo.top, check=False)
+    output = (proc.stdout + proc.stderr).decode("utf-8", "replace")
+    if proc.returncode == 0:
+        return Pulled(True, output)
+    conflicted = unmerged(repo)
+    if not conflicted:
+        raise GitError(tr(f"git pull 失败：{output.strip()}", f"git pull failed: {output.strip()}"))
+    return Pulled(False, output, conflicted)
+
+
+def push(repo: Repo) -> tuple[bool, str]:
+    proc = git(["push"], repo.top, check=False)
+    return proc.returncode == 0, (proc.stdout + proc.stderr).decode("utf-8", "replace")
+
+
+def merging(repo: Repo) -> bool:
+    return repo.git_path("MERGE_HEAD").exists()
+
+
+def unmerged(repo: Repo) -> list[str]:
+    return [p for p in text(["diff", "--name-only", "-z", "--diff-filter=U"], repo.top).split("\0") if p]
+
+
+def finish_merge(repo: Repo, paths: list[str]) -> str:
+    """Conclude a merge whose conflicts the clerk resolved: stage the files, commit with git's message."""
+    if paths:
+        git(["add", "--", *paths], repo.top)
+    git(["commit", "--no-edit", "-q"], repo.top)
+    return text(["rev-parse", "--short", "HEAD"], repo.top).strip()
+
+
+def merge_base(repo: Repo, a: str, b: str) -> str | None:
+    proc = git(["merge-base", a, b], repo.top, check=False)
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
+def rev(repo: Repo, spec: str) -> str | None:
+    proc = git(["rev-parse", "--verify", "--quiet", spec], repo.top, check=False)
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None

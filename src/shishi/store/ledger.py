@@ -187,7 +187,7 @@ def read_yaml(root: Path, path: Path, raw: bytes | None = None) -> tuple[object,
 def parse_text(rp: str, text: str) -> tuple[object, list[Problem]]:
     conflicts = conflict_regions(text)
     if conflicts:
-        return None, [Problem(rp, a, 1, _conflict_message(a, b, _conflict_item(text, a, b))) for a, b in conflicts]
+        return None, [Problem(rp, a, 1, _conflict_message(a, b, conflict_item_of(text, a, b))) for a, b in conflicts]
     try:
         data, dups = fastyaml.parse(text) or parse(text)
     except YamlError as e:
@@ -213,7 +213,7 @@ def conflict_regions(text: str) -> list[tuple[int, int]]:
     return regions
 
 
-def _conflict_item(text: str, first: int, last: int) -> str | None:
+def conflict_item_of(text: str, first: int, last: int) -> str | None:
     """The item a conflict region holds, or sits inside (its lines are an item's fields); None otherwise."""
     lines = text.splitlines()
     start = re.compile(r"^- (?:id:[ \t]*['\"]?([^'\"\s#]+))?")
