@@ -145,3 +145,30 @@ def test_suggestions(ledger, cli):
     r = cli("list", "--unit", "sjsq", "--format", "csv", ledger=tree)
     assert r.exit_code == 0 and ids["{OPEN}"] in r.stdout
     assert "已销号，无需再次销号" in cli("verify", ids["{VERIFIED}"], ledger=tree).stderr
+
+
+def test_asks_for_a_missing_value_on_a_terminal(tree: Path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from shishi.cli import usage
+    from shishi.cli.app import app
+
+    monkeypatch.setattr(usage, "interactive", lambda: True)
+    runner = CliRunner()
+    r = runner.invoke(app, ["--ledger", str(tree), "add", "--opened", "2021-09-01"], input="三居社区\n楼道灯不亮\n")
+    assert r.exit_code == 0, r.output
+    assert "已登记 GS-SJ-2021-001：楼道灯不亮" in r.stdout
+    assert "单位" in r.stderr and "事项名称" in r.stderr
+    r = runner.invoke(app, ["--ledger", str(tree), "close", "GS-SJ-2021-001", "--date", "2021-09-02"], input="已更换\n36人次\n")
+    assert r.exit_code == 0, r.output
+    assert load(tree).entries[0].item.resolution.beneficiaries == 36
+    # --no-input, an empty answer, or a command that does not ask: today's usage error
+    r = runner.invoke(app, ["--ledger", str(tree), "--no-input", "add", "-u", "三居社区"])
+    assert r.exit_code == 2 and "缺少选项 --title" in r.stderr
+    r = runner.invoke(app, ["--ledger", str(tree), "add", "-u", "三居社区"], input="\n")
+    assert r.exit_code == 2 and "缺少选项 --title" in r.stderr
+    r = runner.invoke(app, ["--ledger", str(tree), "unit", "add", "赶水镇/新村"], input="village\n")
+    assert r.exit_code == 2 and "缺少选项 --kind" in r.stderr
+    monkeypatch.setattr(usage, "interactive", lambda: False)
+    r = runner.invoke(app, ["--ledger", str(tree), "add", "-u", "三居社区"], input="x\n")
+    assert r.exit_code == 2 and "缺少选项 --title" in r.stderr

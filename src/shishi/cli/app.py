@@ -32,6 +32,7 @@ def main(
     ctx: typer.Context,
     ledger: Optional[Path] = typer.Option(None, "--ledger", "-L", help="台账库目录 (ledger tree); else $SHISHI_LEDGER, the nearest shishi.yaml upward, or ./ledgers."),
     lang: str = typer.Option("zh", "--lang", help="输出语言 zh|en (output language)."),
+    no_input: bool = typer.Option(False, "--no-input", help="缺少必填项时不在终端上询问，直接报错 (never ask for a missing value on a terminal)."),
 ) -> None:
     """实事 shishi: ledgers of the people's livelihood work."""
     if lang not in ("zh", "en"):

@@ -53,21 +53,60 @@ class ShishiGroup(TyperGroup):
         localize_help(self)
         if not standalone_mode:
             return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
-        try:
-            rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
-        except cx.NoArgsIsHelpError as e:
-            e.show()
-            sys.exit(e.exit_code)
-        except cx.UsageError as e:
-            show_usage_error(e)
-            sys.exit(e.exit_code)
-        except cx.ClickException as e:
-            typer.echo(tr("错误：", "error: ") + e.format_message(), err=True)
-            sys.exit(e.exit_code)
-        except typer.Abort:
-            typer.echo(tr("已中止", "Aborted!"), err=True)
-            sys.exit(1)
+        while True:
+            try:
+                rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+                break
+            except cx.NoArgsIsHelpError as e:
+                e.show()
+                sys.exit(e.exit_code)
+            except cx.MissingParameter as e:
+                answer = ask(e, argv)
+                if answer is None:
+                    show_usage_error(e)
+                    sys.exit(e.exit_code)
+                argv += answer
+            except cx.UsageError as e:
+                show_usage_error(e)
+                sys.exit(e.exit_code)
+            except cx.ClickException as e:
+                typer.echo(tr("错误：", "error: ") + e.format_message(), err=True)
+                sys.exit(e.exit_code)
+            except typer.Abort:
+                typer.echo(tr("已中止", "Aborted!"), err=True)
+                sys.exit(1)
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+# ------------------------------------------------------------------ asking instead of failing
+
+ASKING = ("shishi add", "shishi progress", "shishi close", "shishi escalate", "shishi supervise add")
+
+
+def interactive() -> bool:
+    """A clerk at a terminal (stdin and stdout); tests set this."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def ask(e: cx.MissingParameter, argv: list[str]) -> list[str] | None:
+    """The words to add to the command line for a missing required value, asked in the run's language; None: do not ask."""
+    ctx, param = e.ctx, e.param
+    if ctx is None or param is None or "--no-input" in argv or not interactive():
+        return None
+    if ctx.command_path not in ASKING:
+        return None
+    label = split_help(_SHOWN.get(id(param), (param, param.help))[1] or "", get_lang()) or _names(param)
+    label = label.split("：")[0].split(": ")[0].rstrip("。.")
+    hint = ""
+    if "--unit" in getattr(param, "opts", ()) or "--to" in getattr(param, "opts", ()):
+        hint = tr("（如 赶水镇/三居社区；shishi unit list 查看全部）", " (e.g. 赶水镇/三居社区; see shishi unit list)")
+    try:
+        value = typer.prompt(f"{label}{hint}", default="", show_default=False, err=True, prompt_suffix=tr("：", ": ")).strip()
+    except typer.Abort:
+        return None
+    if not value:
+        return None
+    return [value] if isinstance(param, TyperArgument) else [param.opts[0], value]
 
 
 # ------------------------------------------------------------------ usage errors
