@@ -172,3 +172,23 @@ def test_asks_for_a_missing_value_on_a_terminal(tree: Path, monkeypatch):
     monkeypatch.setattr(usage, "interactive", lambda: False)
     r = runner.invoke(app, ["--ledger", str(tree), "add", "-u", "三居社区"], input="x\n")
     assert r.exit_code == 2 and "缺少选项 --title" in r.stderr
+
+
+def test_shell_completion_of_units_and_ids(ledger, tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from shishi.cli.app import app
+
+    tree, ids = ledger
+    runner = CliRunner()
+
+    def complete(words: str) -> list[str]:
+        env = {"_SHISHI_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)), "SHISHI_LEDGER": str(tree)}
+        r = runner.invoke(app, [], env=env, prog_name="shishi")
+        return r.stdout.split()
+
+    assert complete("shishi show gs-sj") == sorted(ids.values())
+    assert complete("shishi list --unit 赶水镇/") == ["赶水镇/三居社区", "赶水镇/云品村"]
+    assert complete("shishi add -u 三") == ["赶水镇/三居社区"]
+    r = runner.invoke(app, ["--install-completion", "bash"], env={"HOME": str(tmp_path), "SHELL": "/bin/bash"})
+    assert r.exit_code == 0 and (tmp_path / ".bash_completions" / "shishi.sh").is_file()

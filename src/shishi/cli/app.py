@@ -21,7 +21,7 @@ app = typer.Typer(
     name="shishi",
     help="实事 shishi：我为群众办实事台账工具 (ledgers of the people's livelihood work). 运行 shishi COMMAND --help 查看各命令。",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion; unit paths and IDs complete (cli/usage.py)
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

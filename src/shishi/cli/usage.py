@@ -109,6 +109,34 @@ def ask(e: cx.MissingParameter, argv: list[str]) -> list[str] | None:
     return [value] if isinstance(param, TyperArgument) else [param.opts[0], value]
 
 
+# ------------------------------------------------------------------ shell completion
+
+
+def complete_values(param, ctx, incomplete: str):
+    """Unit paths or item IDs starting with what is typed; None for a parameter of another kind."""
+    from typer._click.shell_completion import CompletionItem
+
+    opts = getattr(param, "opts", ())
+    is_unit = "--unit" in opts or "--to" in opts or (isinstance(param, TyperArgument) and param.name in ("path", "unit"))
+    is_id = isinstance(param, TyperArgument) and (param.metavar == "ID" or param.name == "item_id")
+    if not (is_unit or is_id):
+        return None
+    try:
+        from shishi.store.load import load, load_units
+        from shishi.store.tree import find_root
+
+        root_ctx = ctx.find_root()
+        root = find_root(root_ctx.params.get("ledger"))
+        if is_unit:
+            names = [u for u in load_units(root).units if u]
+        else:
+            names = [e.item.id for e in load(root).entries]
+    except Exception:  # completion never fails the shell: nothing offered
+        return []
+    typed = incomplete.upper() if is_id else incomplete
+    return [CompletionItem(n) for n in sorted(names) if n.startswith(typed) or (is_unit and n.rpartition("/")[2].startswith(typed))]
+
+
 # ------------------------------------------------------------------ usage errors
 
 
@@ -261,6 +289,16 @@ def _install() -> None:
 
     TyperOption.display_type_rich = display_type
     TyperArgument.display_type_rich = display_type
+
+    # shell completion of unit paths (--unit, --to, unit PATH) and item IDs (every ID argument), read from the tree
+    for cls in (TyperOption, TyperArgument):
+        complete = cls.shell_complete
+
+        def shell_complete(self, ctx, incomplete, _complete=complete):
+            found = complete_values(self, ctx, incomplete)
+            return _complete(self, ctx, incomplete) if found is None else found
+
+        cls.shell_complete = shell_complete
 
     # typer.core's own gettext'd words (the help notes); the two error messages usage_message reads stay as they are
     import typer.core as tc
