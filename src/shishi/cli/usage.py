@@ -275,20 +275,13 @@ def _install() -> None:
 
     decorators.help_option = localized_help_option
 
-    def display_type(self, ctx) -> str | None:
-        if self.metavar is not None:
-            return None if isinstance(self, TyperArgument) else re.sub(r"\{([^{}]+)\}", r"\1", self.metavar)  # an argument's name is its metavar
-        if getattr(self, "is_flag", False):
-            return None  # a switch takes no value
-        shown = TyperOption.display_type(self, ctx) if isinstance(self, TyperOption) else TyperArgument.display_type(self, ctx)
-        if shown and shown.startswith("<list["):
-            return tr("可多次", "repeatable")
-        if shown in ("<str>", "<int>", "<float>", "<path>", "<decimal>"):
-            return {"<str>": tr("文本", "TEXT"), "<int>": tr("整数", "INT"), "<float>": tr("数字", "NUMBER"), "<path>": tr("路径", "PATH"), "<decimal>": tr("数字", "NUMBER")}[shown]
-        return shown
+    make_metavar = TyperOption.make_metavar
 
-    TyperOption.display_type_rich = display_type
-    TyperArgument.display_type_rich = display_type
+    def metavar(self, ctx) -> str:
+        shown = make_metavar(self, ctx)
+        return re.sub(r"<(str|int|float|path|decimal)>", lambda m: TYPE_WORDS[m.group(1)](), shown)
+
+    TyperOption.make_metavar = metavar
 
     # shell completion of unit paths (--unit, --to, unit PATH) and item IDs (every ID argument), read from the tree
     for cls in (TyperOption, TyperArgument):
@@ -307,15 +300,15 @@ def _install() -> None:
         return CORE_ZH.get(text, text) if get_lang() == "zh" else text
 
     tc._ = words
-    for cls in (tc.TyperCommand, tc.TyperGroup):
-        fmt = cls.format_help
 
-        def format_help(self, ctx, formatter, _fmt=fmt):
-            localize_rich()
-            return _fmt(self, ctx, formatter)
 
-        cls.format_help = format_help
-
+TYPE_WORDS = {
+    "str": lambda: tr("文本", "TEXT"),
+    "int": lambda: tr("整数", "INT"),
+    "float": lambda: tr("数字", "NUMBER"),
+    "decimal": lambda: tr("数字", "NUMBER"),
+    "path": lambda: tr("路径", "PATH"),
+}
 
 # argument placeholders of the usage line (ID stays: it is what the clerk reads on the ledger)
 METAVAR_ZH = {"PATH": "路径", "NEWPATH": "新路径", "DIRECTORY": "目录", "FILE": "文件", "FILES": "文件", "UNIT": "单位", "SQL": "查询语句", "BASE": "祖先版本", "OURS": "本地版本", "THEIRS": "合并版本", "NAME": "名称"}
@@ -330,20 +323,6 @@ CORE_ZH = {
     "Commands": "命令",
     "Aborted!": "已中止",
 }
-
-
-def localize_rich() -> None:
-    """The panel titles and notes of Typer's rich help, for the run's language (rich_utils is imported only to show help)."""
-    from typer import rich_utils as ru
-
-    ru.ARGUMENTS_PANEL_TITLE = tr("参数", "Arguments")
-    ru.OPTIONS_PANEL_TITLE = tr("选项", "Options")
-    ru.COMMANDS_PANEL_TITLE = tr("命令", "Commands")
-    ru.ERRORS_PANEL_TITLE = tr("错误", "Error")
-    ru.DEFAULT_STRING = tr("[默认：{}]", "[default: {}]")
-    ru.REQUIRED_LONG_STRING = tr("[必填]", "[required]")
-    ru.ENVVAR_STRING = tr("[环境变量：{}]", "[env var: {}]")
-    ru.DEPRECATED_STRING = tr("（已弃用）", "(deprecated) ")
 
 
 _install()

@@ -420,13 +420,6 @@ def print_rollup(doc, fmt: str) -> None:
             c.print(part)
 
 
-def _rich_text(parts: list, page: int = TEXT_WIDTH) -> str:
-    console = plain_console(page)
-    for p in parts:
-        console.print(p)
-    return strip_lines(console.file.getvalue())
-
-
 CSV_KEYS = [
     "registered",
     "received",
