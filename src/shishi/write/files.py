@@ -303,10 +303,10 @@ def check_vocab(config: Config | None, category: str | None, source: str | None)
         return
     if category and config.categories and category not in config.categories:
         near = suggest(category, config.categories)
-        raise ShishiError(tr(f"类别“{category}”不在 shishi.yaml 中{near}（可选：{'、'.join(config.categories)}）", f"category '{category}' is not in shishi.yaml{near} (choose from: {', '.join(config.categories)})"))
+        raise ShishiError(tr(f"类别“{category}”不在 shishi.yaml 中，可选：{'、'.join(config.categories)}{near}", f"category '{category}' is not in shishi.yaml; choose from: {', '.join(config.categories)}{near}"))
     if source and config.sources and source not in config.sources:
         near = suggest(source, config.sources)
-        raise ShishiError(tr(f"来源“{source}”不在 shishi.yaml 中{near}（可选：{'、'.join(config.sources)}）", f"source '{source}' is not in shishi.yaml{near} (choose from: {', '.join(config.sources)})"))
+        raise ShishiError(tr(f"来源“{source}”不在 shishi.yaml 中，可选：{'、'.join(config.sources)}{near}", f"source '{source}' is not in shishi.yaml; choose from: {', '.join(config.sources)}{near}"))
 
 
 
