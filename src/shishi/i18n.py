@@ -147,6 +147,7 @@ FIELD_ZH = {f: zh for f, zh in FIELD_COLUMNS if "." not in f} | {
     "cancellation": "撤销情况",
     "reporter": "反映人信息",
     "corrections": "更正记录",
+    "attachments": "附件",
 }
 FULL_ZH = dict(FIELD_COLUMNS) | {"verification.by": "销号人", "title": "事项名称", "progress": "进展", "partners": "配合单位"}
 # the parts of records, as log and changes name them after their field: 时间节点[一期完工].完成日期
