@@ -40,7 +40,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from shishi.errors import Problem
+from shishi.errors import Problem, ShishiError
 from shishi.i18n import get_lang, set_lang, tr
 from shishi.store import tree as t
 from shishi.store.model import Config, Item, SurveyEntry, Unit
@@ -272,6 +272,28 @@ def _assign(n: str, kind: tuple, form: str, env: dict) -> str:
     return f"o.{n} = [{f}(x) for x in v] if v else EMPTY"
 
 
+def _plain_of(n: str, kind: tuple, env: dict) -> str:
+    """Generated expression: the plain data (model_dump's python mode, cleaned) of `v`, a field's tuple form."""
+    k = kind[0]
+    if k == "date":
+        return "days_get(v) or day(v)"
+    if k == "decimal":
+        return "Decimal(v)"
+    if k == "model":
+        env[f"c_{n}"] = record_class(kind[1])
+        return f"c_{n}.data_tuple(v)"
+    if k == "list":
+        inner = kind[1]
+        if inner[0] == "model":
+            env[f"c_{n}"] = record_class(inner[1])
+            return f"[c_{n}.data_tuple(x) for x in v]"
+        if inner[0] == "plain":
+            return "list(v)"
+        env[f"p_{n}"] = _reader(inner, "tuple")
+        return f"[p_{n}(x) for x in v]"
+    return "v"
+
+
 def _env(cls) -> dict:
     return {"new": object.__new__, "cls": cls, "days_get": _DAYS.get, "day": _day, "Decimal": Decimal, "EMPTY": EMPTY}
 
@@ -299,6 +321,10 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
     src = ["def from_json(d):", "    o = new(cls)", *body_json, *more, "    return o", ""]
     src += ["def fill_tuple(o, t):", *body_tuple, *more, ""]
     src += ["def from_tuple(t):", "    o = new(cls)", *body_tuple, *more, "    return o", ""]
+    src += ["def data_tuple(t):", "    d = {}"]  # the tuple form as plain data, exactly as item_to_data gives the model
+    for i, n in enumerate(names):
+        src += [f"    v = t[{i}]", "    if v is not None and v is not False and v != ():", f"        d[{n!r}] = {_plain_of(n, kinds[n], env)}"]
+    src += ["    return d", ""]
     src += ["def to_tuple(m):", "    return ("]  # read straight off the model: ten times Pydantic's JSON-mode dump
     env["intern"] = sys.intern
     for n in names:
@@ -310,7 +336,7 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
             src.append(f"        m.{n}," if w is None else f"        None if m.{n} is None else w_{n}(m.{n}),")
     src.append("    )")
     exec("\n".join(src), env)  # noqa: S102 - generated from the model's field names only
-    for name in ("from_json", "fill_tuple", "from_tuple", "to_tuple"):
+    for name in ("from_json", "fill_tuple", "from_tuple", "to_tuple", "data_tuple"):
         setattr(cls, name, staticmethod(env[name]))
     return cls
 
@@ -993,13 +1019,20 @@ def load_units(root: Path):
     return _load_or_rebuild(Path(root), None, units_only=True)
 
 
-def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool):
+def stream(root: Path):
+    """The Ledger without its entries (the index refreshed first), and an iterator, from the same snapshot,
+    of (unit path, [item data as `item_to_data` gives it …]) per ledger file in reading order:
+    one file's items in memory at a time, and no record built."""
+    return _load_or_rebuild(Path(root), None, units_only=False, streaming=True)
+
+
+def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False):
     try:
-        return _load(root, parallel, units_only)
+        return _load(root, parallel, units_only, streaming)
     except _Damaged:
         drop(root)  # found damaged while reading it: rebuilt from the files, once
         try:
-            return _load(root, parallel, units_only)
+            return _load(root, parallel, units_only, streaming)
         except _Damaged as e:
             raise IndexUnavailable(str(e)) from None
 
@@ -1008,7 +1041,7 @@ class _Damaged(IndexUnavailable):
     """SQLite found the index file damaged (not merely locked or read-only)."""
 
 
-def _load(root: Path, parallel: bool | None, units_only: bool):
+def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False):
     from shishi.store.ledger import Ledger
 
     con = connect(root)
@@ -1042,6 +1075,11 @@ def _load(root: Path, parallel: bool | None, units_only: bool):
         if units_only:
             con.close()
             return ledger
+        if streaming:
+            ledger_files = [f for f in files if f[1] == "ledger"]
+            for rp, _kind, _unit in ledger_files:
+                ledger.problems += problems.get(rp, [])
+            return ledger, _stream_files(con, ledger_files)
         with _no_gc():
             _load_entries(con, Source(con, root), ledger, [f for f in files if f[1] == "ledger"], problems)
         for rp, kind, _unit in files:
@@ -1056,6 +1094,22 @@ def _load(root: Path, parallel: bool | None, units_only: bool):
         if isinstance(e, sqlite3.DatabaseError) and not isinstance(e, sqlite3.OperationalError):
             raise _Damaged(str(e)) from e
         raise IndexUnavailable(str(e)) from e
+
+
+def _stream_files(con: sqlite3.Connection, ledger_files: list[tuple[str, str, str]]):
+    import marshal
+
+    data = _item_record_class().data_tuple
+    try:
+        for rp, _kind, unit in ledger_files:
+            row = con.execute("SELECT full FROM files WHERE path=?", (rp,)).fetchone()
+            if row and row[0]:
+                with _no_gc():
+                    yield unit, [data(tup) for tup in marshal.loads(row[0])]
+    except sqlite3.Error as e:
+        raise ShishiError(tr(f"读取索引失败：{e}", f"reading the index failed: {e}")) from e
+    finally:
+        con.close()
 
 
 def _file_problems(con: sqlite3.Connection) -> dict[str, list[Problem]]:
