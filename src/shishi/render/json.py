@@ -27,12 +27,12 @@ def to_json(data) -> str:
     return orjson.dumps(data, default=default, option=OPTIONS).decode()
 
 
-def write_array(out, items) -> int:
-    """Write the JSON array of `items` (any iterable) to the binary stream `out` as `to_json(list(items))` would; returns the count."""
+def write_array(out, items, end: bytes = b"\n") -> int:
+    """Write the JSON array of `items` (any iterable) to the binary stream `out` as `to_json(list(items)) + end` would; returns the count."""
     n = 0
     for it in items:
         out.write(b"[\n  " if n == 0 else b",\n  ")
         out.write(orjson.dumps(it, default=default, option=OPTIONS).replace(b"\n", b"\n  "))
         n += 1
-    out.write(b"\n]\n" if n else b"[]\n")
+    out.write((b"\n]" if n else b"[]") + end)
     return n
