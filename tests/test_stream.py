@@ -190,3 +190,27 @@ def test_export_streamed_is_the_records_export(tmp_path: Path, cli, fmt: str, op
     assert r.exit_code == 0
     raw = (tmp_path / f"out.{fmt}").read_bytes()
     assert raw == ((b"\xef\xbb\xbf" if fmt == "csv" else b"") + expected.encode())
+
+
+@pytest.mark.parametrize("sql", ["SELECT id, unit, title, beneficiaries, spent FROM items ORDER BY id", "SELECT path, hot FROM files LIMIT 3",
+                                 "SELECT 1.5 AS x, 2.0 AS y, NULL AS z", "SELECT id FROM items WHERE 0"])
+def test_query_json_streamed_is_the_table_s_rows(tmp_path: Path, cli, sql: str):
+    from shishi.figures.listing import query_table
+    from shishi.store.index import query
+
+    root = tmp_path / "t"
+    shutil.copytree(SAMPLE, root)
+    r = cli("query", sql, "--format", "json", ledger=root)
+    assert r.exit_code == 0, r.output
+    cols, rows = query(root, sql)
+    rows = [tuple(v if not isinstance(v, str) else privacy.mask(v) for v in row) for row in rows]
+    assert r.stdout == to_json([dict(zip(cols, row, strict=True)) for row in query_table(cols, rows).rows]) + "\n"
+
+
+def test_query_errors_stay_messages(tmp_path: Path, cli):
+    root = tmp_path / "t"
+    shutil.copytree(SAMPLE, root)
+    for sql in ("DROP TABLE items", "SELECT nonsense FROM items", "SELECT 1; SELECT 2"):
+        for fmt in ("json", "table"):
+            r = cli("query", sql, "--format", fmt, ledger=root)
+            assert r.exit_code == 1 and "Traceback" not in r.output and ("错误" in r.stderr or "只读" in r.stderr), (sql, r.output)

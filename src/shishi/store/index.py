@@ -1175,8 +1175,12 @@ def query(root: Path, sql: str) -> tuple[list[str], list[tuple]]:
     The connection is opened read-only (`mode=ro`, `PRAGMA query_only`) and an
     authorizer refuses anything but reading, so a query can never change the index.
     """
-    from shishi.errors import ShishiError
+    cols, rows = query_rows(root, sql)
+    return cols, list(rows)
 
+
+def query_rows(root: Path, sql: str):
+    """`query`'s column names and an iterator of its rows, fetched as they are read (the connection closed after the last)."""
     root = Path(root)
     try:
         con = connect(root)
@@ -1196,22 +1200,34 @@ def query(root: Path, sql: str) -> tuple[list[str], list[tuple]]:
         return sqlite3.SQLITE_DENY
 
     ro.set_authorizer(authorize)
-    try:
-        cur = ro.execute(sql)
-        cols = [d[0] for d in cur.description or ()]
-        return cols, cur.fetchall()
-    except (sqlite3.Warning, sqlite3.ProgrammingError) as e:
-        if "one statement" not in str(e):
-            raise ShishiError(tr(f"SQL 错误：{e}", f"SQL error: {e}")) from None
-        raise ShishiError(tr("一次只能执行一条 SQL 语句", "one SQL statement at a time")) from None
-    except sqlite3.Error as e:
+
+    def failed(e: Exception) -> ShishiError:
+        if isinstance(e, (sqlite3.Warning, sqlite3.ProgrammingError)):
+            if "one statement" not in str(e):
+                return ShishiError(tr(f"SQL 错误：{e}", f"SQL error: {e}"))
+            return ShishiError(tr("一次只能执行一条 SQL 语句", "one SQL statement at a time"))
         if refused or "readonly" in str(e) or "not authorized" in str(e):
-            raise ShishiError(
+            return ShishiError(
                 tr(
                     "shishi query 只读：只能用 SELECT 查询，不能修改索引（台账请用 shishi 的写入命令修改）",
                     "shishi query is read-only: SELECT only, the index cannot be changed (change ledgers with shishi's write commands)",
                 )
-            ) from None
-        raise ShishiError(tr(f"SQL 错误：{e}", f"SQL error: {e}")) from None
-    finally:
+            )
+        return ShishiError(tr(f"SQL 错误：{e}", f"SQL error: {e}"))
+
+    try:
+        cur = ro.execute(sql)
+    except (sqlite3.Error, sqlite3.Warning) as e:
         ro.close()
+        raise failed(e) from None
+
+    def rows():
+        try:
+            while batch := cur.fetchmany(1000):
+                yield from batch
+        except (sqlite3.Error, sqlite3.Warning) as e:
+            raise failed(e) from None
+        finally:
+            ro.close()
+
+    return [d[0] for d in cur.description or ()], rows()
