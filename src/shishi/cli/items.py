@@ -217,7 +217,6 @@ def _list_json(ctx: typer.Context, filters: dict, reveal: bool) -> None:
     """`list --format json`, streamed from the index a ledger file at a time: the same items as `item_view` makes them."""
     import sys
 
-    from shishi.checks.privacy import mask_data
     from shishi.render.json import write_array
     from shishi.store.load import matcher, stream
 
@@ -225,12 +224,12 @@ def _list_json(ctx: typer.Context, filters: dict, reveal: bool) -> None:
         for u, items in files:
             for d in items:
                 if test(u, d["status"], d["kind"], d.get("due"), d["opened"]):
-                    v = {"id": d.pop("id"), "unit": u}
+                    v = {"id": d.pop("id"), "unit": u if reveal else mask(u)}
                     v.update(d)
-                    yield v if reveal else mask_data(v)
+                    yield v
 
     with errors():
-        ledger, files = stream(root_of(ctx))
+        ledger, files = stream(root_of(ctx), None if reveal else mask)  # every text masked as item_view does
         test = matcher(ledger, **filters)
         sys.stdout.flush()
         write_array(sys.stdout.buffer, views(files))

@@ -273,7 +273,8 @@ def _assign(n: str, kind: tuple, form: str, env: dict) -> str:
 
 
 def _plain_of(n: str, kind: tuple, env: dict) -> str:
-    """Generated expression: the plain data (model_dump's python mode, cleaned) of `v`, a field's tuple form."""
+    """Generated expression: the plain data (model_dump's python mode, cleaned) of `v`, a field's tuple form;
+    every text passed through `mk` (a function of one str, or None)."""
     k = kind[0]
     if k == "date":
         return "days_get(v) or day(v)"
@@ -281,17 +282,17 @@ def _plain_of(n: str, kind: tuple, env: dict) -> str:
         return "Decimal(v)"
     if k == "model":
         env[f"c_{n}"] = record_class(kind[1])
-        return f"c_{n}.data_tuple(v)"
+        return f"c_{n}.data_tuple(v, mk)"
     if k == "list":
         inner = kind[1]
         if inner[0] == "model":
             env[f"c_{n}"] = record_class(inner[1])
-            return f"[c_{n}.data_tuple(x) for x in v]"
+            return f"[c_{n}.data_tuple(x, mk) for x in v]"
         if inner[0] == "plain":
-            return "list(v)"
+            return "list(v) if mk is None else [mk(x) if type(x) is str else x for x in v]"
         env[f"p_{n}"] = _reader(inner, "tuple")
         return f"[p_{n}(x) for x in v]"
-    return "v"
+    return "v if mk is None or type(v) is not str else mk(v)"
 
 
 def _env(cls) -> dict:
@@ -321,7 +322,7 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
     src = ["def from_json(d):", "    o = new(cls)", *body_json, *more, "    return o", ""]
     src += ["def fill_tuple(o, t):", *body_tuple, *more, ""]
     src += ["def from_tuple(t):", "    o = new(cls)", *body_tuple, *more, "    return o", ""]
-    src += ["def data_tuple(t):", "    d = {}"]  # the tuple form as plain data, exactly as item_to_data gives the model
+    src += ["def data_tuple(t, mk=None):", "    d = {}"]  # the tuple form as plain data, exactly as item_to_data gives the model
     for i, n in enumerate(names):
         src += [f"    v = t[{i}]", "    if v is not None and v is not False and v != ():", f"        d[{n!r}] = {_plain_of(n, kinds[n], env)}"]
     src += ["    return d", ""]
@@ -1019,11 +1020,11 @@ def load_units(root: Path):
     return _load_or_rebuild(Path(root), None, units_only=True)
 
 
-def stream(root: Path):
+def stream(root: Path, text=None):
     """The Ledger without its entries (the index refreshed first), and an iterator, from the same snapshot,
     of (unit path, [item data as `item_to_data` gives it …]) per ledger file in reading order:
-    one file's items in memory at a time, and no record built."""
-    return _load_or_rebuild(Path(root), None, units_only=False, streaming=True)
+    one file's items in memory at a time, and no record built. `text`, a function, is applied to every string."""
+    return _load_or_rebuild(Path(root), None, units_only=False, streaming=text or True)
 
 
 def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False):
@@ -1079,7 +1080,7 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
             ledger_files = [f for f in files if f[1] == "ledger"]
             for rp, _kind, _unit in ledger_files:
                 ledger.problems += problems.get(rp, [])
-            return ledger, _stream_files(con, ledger_files)
+            return ledger, _stream_files(con, ledger_files, None if streaming is True else streaming)
         with _no_gc():
             _load_entries(con, Source(con, root), ledger, [f for f in files if f[1] == "ledger"], problems)
         for rp, kind, _unit in files:
@@ -1096,7 +1097,7 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
         raise IndexUnavailable(str(e)) from e
 
 
-def _stream_files(con: sqlite3.Connection, ledger_files: list[tuple[str, str, str]]):
+def _stream_files(con: sqlite3.Connection, ledger_files: list[tuple[str, str, str]], text):
     import marshal
 
     data = _item_record_class().data_tuple
@@ -1105,7 +1106,7 @@ def _stream_files(con: sqlite3.Connection, ledger_files: list[tuple[str, str, st
             row = con.execute("SELECT full FROM files WHERE path=?", (rp,)).fetchone()
             if row and row[0]:
                 with _no_gc():
-                    yield unit, [data(tup) for tup in marshal.loads(row[0])]
+                    yield unit, [data(tup, text) for tup in marshal.loads(row[0])]
     except sqlite3.Error as e:
         raise ShishiError(tr(f"读取索引失败：{e}", f"reading the index failed: {e}")) from e
     finally:

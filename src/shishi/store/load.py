@@ -33,21 +33,34 @@ def load(root: Path, use_index: bool = True) -> Ledger:
     return load_files(root)
 
 
-def stream(root: Path, use_index: bool = True):
-    """(ledger without entries, iterator of (unit path, [item data …]) per ledger file in reading order).
+def stream(root: Path, text=None, use_index: bool = True):
+    """(ledger without entries, iterator of (unit path, [item data …]) per ledger file in reading order),
+    `text` (a function of a str) applied to every string of the data.
 
     Through the index a file's items at a time (bounded memory, no record
     built); straight from the files when the index cannot be used.
     """
     if use_index and not os.environ.get("SHISHI_NO_INDEX"):
         try:
-            return index.stream(root)
+            return index.stream(root, text)
         except index.IndexUnavailable:
             pass
     from shishi.store.model import item_to_data
 
     ledger = load_files(root)
-    return ledger, ((e.unit, [item_to_data(e.item)]) for e in ledger.entries)
+    return ledger, ((e.unit, [_texts(item_to_data(e.item), text)]) for e in ledger.entries)
+
+
+def _texts(value, text):
+    if text is None:
+        return value
+    if isinstance(value, str):
+        return text(value)
+    if isinstance(value, dict):
+        return {k: _texts(v, text) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_texts(v, text) for v in value]
+    return value
 
 
 def matcher(ledger: Ledger, *, unit=None, status=None, kind=None, overdue=False, period=None, as_of=None):
