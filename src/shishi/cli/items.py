@@ -217,6 +217,7 @@ def _list_json(ctx: typer.Context, filters: dict, reveal: bool) -> None:
     """`list --format json`, streamed from the index a ledger file at a time: the same items as `item_view` makes them."""
     import sys
 
+    from shishi.checks.privacy import MIN_DIGITS
     from shishi.render.json import write_array
     from shishi.store.load import matcher, stream
 
@@ -229,7 +230,7 @@ def _list_json(ctx: typer.Context, filters: dict, reveal: bool) -> None:
                     yield v
 
     with errors():
-        ledger, files = stream(root_of(ctx), None if reveal else mask)  # every text masked as item_view does
+        ledger, files = stream(root_of(ctx), None if reveal else (mask, MIN_DIGITS))  # every text masked as item_view does
         test = matcher(ledger, **filters)
         sys.stdout.flush()
         write_array(sys.stdout.buffer, views(files))

@@ -274,7 +274,7 @@ def _assign(n: str, kind: tuple, form: str, env: dict) -> str:
 
 def _plain_of(n: str, kind: tuple, env: dict) -> str:
     """Generated expression: the plain data (model_dump's python mode, cleaned) of `v`, a field's tuple form;
-    every text passed through `mk` (a function of one str, or None)."""
+    every text of `short` characters or more passed through `mk` (a function of one str, or None)."""
     k = kind[0]
     if k == "date":
         return "days_get(v) or day(v)"
@@ -282,17 +282,17 @@ def _plain_of(n: str, kind: tuple, env: dict) -> str:
         return "Decimal(v)"
     if k == "model":
         env[f"c_{n}"] = record_class(kind[1])
-        return f"c_{n}.data_tuple(v, mk)"
+        return f"c_{n}.data_tuple(v, mk, short)"
     if k == "list":
         inner = kind[1]
         if inner[0] == "model":
             env[f"c_{n}"] = record_class(inner[1])
-            return f"[c_{n}.data_tuple(x, mk) for x in v]"
+            return f"[c_{n}.data_tuple(x, mk, short) for x in v]"
         if inner[0] == "plain":
-            return "list(v) if mk is None else [mk(x) if type(x) is str else x for x in v]"
+            return "list(v) if mk is None else [mk(x) if type(x) is str and len(x) >= short else x for x in v]"
         env[f"p_{n}"] = _reader(inner, "tuple")
         return f"[p_{n}(x) for x in v]"
-    return "v if mk is None or type(v) is not str else mk(v)"
+    return "v if mk is None or type(v) is not str or len(v) < short else mk(v)"
 
 
 def _env(cls) -> dict:
@@ -322,7 +322,7 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
     src = ["def from_json(d):", "    o = new(cls)", *body_json, *more, "    return o", ""]
     src += ["def fill_tuple(o, t):", *body_tuple, *more, ""]
     src += ["def from_tuple(t):", "    o = new(cls)", *body_tuple, *more, "    return o", ""]
-    src += ["def data_tuple(t, mk=None):", "    d = {}"]  # the tuple form as plain data, exactly as item_to_data gives the model
+    src += ["def data_tuple(t, mk=None, short=0):", "    d = {}"]  # the tuple form as plain data, exactly as item_to_data gives the model
     for i, n in enumerate(names):
         src += [f"    v = t[{i}]", "    if v is not None and v is not False and v != ():", f"        d[{n!r}] = {_plain_of(n, kinds[n], env)}"]
     src += ["    return d", ""]
@@ -1023,7 +1023,8 @@ def load_units(root: Path):
 def stream(root: Path, text=None):
     """The Ledger without its entries (the index refreshed first), and an iterator, from the same snapshot,
     of (unit path, [item data as `item_to_data` gives it …]) per ledger file in reading order:
-    one file's items in memory at a time, and no record built. `text`, a function, is applied to every string."""
+    one file's items in memory at a time, and no record built. `text` is None or (a function of a str, the
+    length below which it leaves a str as it is), applied to every string."""
     return _load_or_rebuild(Path(root), None, units_only=False, streaming=text or True)
 
 
@@ -1101,12 +1102,13 @@ def _stream_files(con: sqlite3.Connection, ledger_files: list[tuple[str, str, st
     import marshal
 
     data = _item_record_class().data_tuple
+    text, short = text or (None, 0)
     try:
         for rp, _kind, unit in ledger_files:
             row = con.execute("SELECT full FROM files WHERE path=?", (rp,)).fetchone()
             if row and row[0]:
                 with _no_gc():
-                    yield unit, [data(tup, text) for tup in marshal.loads(row[0])]
+                    yield unit, [data(tup, text, short) for tup in marshal.loads(row[0])]
     except sqlite3.Error as e:
         raise ShishiError(tr(f"读取索引失败：{e}", f"reading the index failed: {e}")) from e
     finally:

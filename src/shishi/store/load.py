@@ -35,7 +35,7 @@ def load(root: Path, use_index: bool = True) -> Ledger:
 
 def stream(root: Path, text=None, use_index: bool = True):
     """(ledger without entries, iterator of (unit path, [item data …]) per ledger file in reading order),
-    `text` (a function of a str) applied to every string of the data.
+    `text` (None, or a function of a str and the length below which it changes none) applied to every string.
 
     Through the index a file's items at a time (bounded memory, no record
     built); straight from the files when the index cannot be used.
@@ -48,7 +48,7 @@ def stream(root: Path, text=None, use_index: bool = True):
     from shishi.store.model import item_to_data
 
     ledger = load_files(root)
-    return ledger, ((e.unit, [_texts(item_to_data(e.item), text)]) for e in ledger.entries)
+    return ledger, ((e.unit, [_texts(item_to_data(e.item), text[0] if text else None)]) for e in ledger.entries)
 
 
 def _texts(value, text):
