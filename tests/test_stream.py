@@ -214,3 +214,16 @@ def test_query_errors_stay_messages(tmp_path: Path, cli):
         for fmt in ("json", "table"):
             r = cli("query", sql, "--format", fmt, ledger=root)
             assert r.exit_code == 1 and "Traceback" not in r.output and ("错误" in r.stderr or "只读" in r.stderr), (sql, r.output)
+
+
+def test_stream_ledger_knows_what_could_not_be_read(tmp_path: Path):
+    """The streamed ledger carries the same problems and broken items as the loaded one (what `list` warns of)."""
+    root = tmp_path / "t"
+    shutil.copytree(SAMPLE, root)
+    f = root / "赶水镇" / "2021.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("status: verified", "status: nonsense", 1), encoding="utf-8")
+    loaded = load(root)
+    streamed, files = stream(root)
+    list(files)
+    assert loaded.broken_ids and streamed.broken_ids == loaded.broken_ids
+    assert [str(p) for p in streamed.problems] == [str(p) for p in loaded.problems]

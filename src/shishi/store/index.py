@@ -1079,8 +1079,12 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
             return ledger
         if streaming:
             ledger_files = [f for f in files if f[1] == "ledger"]
+            broken = defaultdict(list)
+            for i, f, line, col in con.execute("SELECT id, file, line, col FROM broken ORDER BY rowid"):
+                broken[f].append((i, f, line, col))
             for rp, _kind, _unit in ledger_files:
                 ledger.problems += problems.get(rp, [])
+                ledger.broken_ids += broken.get(rp, [])
             return ledger, _stream_files(con, ledger_files, None if streaming is True else streaming)
         with _no_gc():
             _load_entries(con, Source(con, root), ledger, [f for f in files if f[1] == "ledger"], problems)
