@@ -335,3 +335,12 @@ def test_the_xml_is_in_schema_order(photo_tree, cli, tmp_path: Path):
                     kids = [etree.QName(c).localname for c in el if etree.QName(c).namespace == w[1:-1]]
                     ranks = [order.get(k, -1) for k in kids]
                     assert -1 not in ranks and ranks == sorted(ranks), f"{name}: {local} has {kids}"
+
+
+def test_english_docx(cli, tmp_path: Path):
+    out = tmp_path / "en.docx"
+    assert cli("--lang", "en", "report", *ARGS, "-o", out, ledger=SAMPLE).exit_code == 0
+    texts = [p.text for p in Document(out).paragraphs if p.text]
+    assert texts[0] == "綦江区: livelihood work ledger summary report"
+    assert any(t.startswith("Attachments: 1. ") for t in texts) and "2021-11-30" in texts and "Attachment 1" in texts
+    assert not any("附件" in t for t in texts)
