@@ -250,7 +250,20 @@ def _secrets(root: Path) -> set[str]:
     return found
 
 
+def _stdout_text(r, tmp: Path) -> str:
+    """What a command printed; a PDF (report --format pdf, piped) read as text."""
+    if not r.stdout_bytes.startswith(b"%PDF"):
+        return r.stdout
+    path = tmp / "stdout.pdf"
+    path.write_bytes(r.stdout_bytes)
+    return _file_text(path)
+
+
 def _file_text(path: Path) -> str:
+    if path.suffix == ".pdf":  # printed from the HTML (checked itself) when a browser is on PATH; read as text where pdftotext is
+        if not shutil.which("pdftotext"):
+            return ""
+        return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     if path.suffix == ".docx":
         from docx import Document
 
@@ -327,7 +340,7 @@ def test_no_command_prints_personal_data(path, sample: Path, tmp_path: Path, cli
             assert r.exit_code in (0, 1), (args, r.output)
             codes.append(r.exit_code)
             assert "Traceback" not in r.output
-            texts = [r.stdout, r.stderr] + ([_file_text(out)] if out and out.exists() else [])
+            texts = [_stdout_text(r, tmp_path), r.stderr] + ([_file_text(out)] if out and out.exists() else [])
             for text in texts:
                 assert _leaks(text, secrets) == [], (args, text[:2000])
                 assert [n for n in names if n in text] == [], (args, "reporters' names in a report")
