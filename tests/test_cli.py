@@ -127,7 +127,7 @@ def test_init_and_unit_commands(tmp_path: Path, cli):
     assert cli("init", str(root), "--district", "綦江区", "--code", "500110000000", "--short", "QJ").exit_code == 0
     assert cli("unit", "add", "赶水镇", "--kind", "town", "--short", "GS", "--code", "500110105000", ledger=root).exit_code == 0
     assert cli("unit", "list", ledger=root).stdout == "綦江区  [district] QJ  500110000000\n  赶水镇  [town] GS  500110105000\n"
-    assert (root / ".gitignore").read_text() == ".shishi/\n"
+    assert (root / ".gitignore").read_text() == ".shishi/\n.*.tmp\n"
     r = cli("init", str(root), "--district", "綦江区")
     assert r.exit_code == 1
 

@@ -21,9 +21,17 @@ class State:
 
 
 def root_of(ctx: typer.Context) -> Path:
+    """The ledger root; first of all, a killed writer's transaction is finished (or undone) and a .shishi link refused."""
     from shishi.store.tree import find_root
+    from shishi.write.lock import settle
 
-    return find_root(ctx.obj.ledger if ctx.obj else None)
+    root = find_root(ctx.obj.ledger if ctx.obj else None)
+    if ctx.obj is not None and getattr(ctx.obj, "settled", None) == root:
+        return root
+    settle(root)
+    if ctx.obj is not None:
+        ctx.obj.settled = root
+    return root
 
 
 @contextmanager
@@ -54,14 +62,14 @@ def commit_option():
 
 @contextmanager
 def committing(ctx: typer.Context, commit: bool, message=None):
-    """Wrap a write command's body: with --commit or git.auto_commit, check git first, then commit the files written.
+    """Wrap a write command's body: with --commit or git.auto_commit, check git first; the body's files and their commit are one transaction.
 
     Use inside errors(): `with errors(), committing(ctx, commit, lambda: f"close {item.id}: …"):`.
     The message may also be set on the yielded object (`c.message = …`).
     """
-    from shishi.git.repo import committing as git_committing
+    from shishi.write.lock import committing as tx_committing
 
-    with git_committing(root_of(ctx), commit, message) as c:
+    with tx_committing(root_of(ctx), commit, message) as c:
         yield c
     if c.commit:
         typer.echo(tr(f"已提交 {c.commit}", f"committed {c.commit}"), err=True)

@@ -13,8 +13,7 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterable
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from shishi.errors import ShishiError
@@ -26,6 +25,7 @@ ATTRIBUTE_LINES = (
     "# shishi: ledger files merge item by item (shishi git setup)",
     "[0-9][0-9][0-9][0-9].yaml merge=shishi",
 )
+TEMP_PATTERN = ".*.tmp"
 HOOK_MARK = "# shishi: relink escalations renumbered by a merge (shishi git setup)"
 
 
@@ -117,42 +117,47 @@ def _merge_committed(repo: Repo) -> bool:
     return bool(merging) and set(merging) <= set(parents)
 
 
-def commit_paths(repo: Repo, paths: Iterable[Path], message: str) -> str | None:
-    """Commit exactly `paths` on top of HEAD with `message`; returns the short hash, None when nothing changed.
+def prepare_commit(repo: Repo, files: list[tuple[Path, Path]], message: str) -> tuple[str, str | None] | None:
+    """A commit of HEAD with each (target, source) file's content at the target's path; (new, old head), None when nothing changes.
 
-    Built in a private index, so whatever else is staged stays staged and out of
-    this commit; the author is git's (user.name / user.email, or GIT_AUTHOR_*).
+    Only objects are written: the branch moves in `advance`. Built in a private
+    index, so whatever else is staged stays staged and out of this commit; the
+    author is git's (user.name / user.email, or GIT_AUTHOR_*).
     """
     import tempfile
 
-    rels = sorted({repo.rel(p) for p in paths})
-    if not rels:
+    if not files:
         return None
-    head = git(["rev-parse", "--verify", "--quiet", "HEAD"], repo.top, check=False).stdout.decode().strip()
+    head = git(["rev-parse", "--verify", "--quiet", "HEAD"], repo.top, check=False).stdout.decode().strip() or None
     fd, index = tempfile.mkstemp(prefix="shishi-index.", dir=repo.git_path("."))
     os.close(fd)
     env = dict(os.environ, GIT_INDEX_FILE=index)
     try:
         git(["read-tree", head] if head else ["read-tree", "--empty"], repo.top, env=env)
-        git(["add", "--", *rels], repo.top, env=env)
+        for target, source in files:
+            rel = repo.rel(target)
+            blob = text(["hash-object", "-w", f"--path={rel}", "--", str(source)], repo.top).strip()
+            mode = "100755" if os.stat(source).st_mode & 0o100 else "100644"
+            git(["update-index", "--add", "--cacheinfo", f"{mode},{blob},{rel}"], repo.top, env=env)
         tree = text(["write-tree"], repo.top, env=env).strip()
     finally:
         os.unlink(index)
     if head and tree == text(["rev-parse", f"{head}^{{tree}}"], repo.top).strip():
         return None
     new = text(["commit-tree", tree, *(["-p", head] if head else []), "-m", message], repo.top).strip()
-    git(["update-ref", "-m", f"commit: {message.splitlines()[0]}", "HEAD", new, head or "0" * len(new)], repo.top)
-    git(["add", "--", *rels], repo.top)  # the real index agrees with the new commit for these files
-    return new[:7]
+    return new, head
 
 
-# ------------------------------------------------------------------ --commit
+def advance(repo: Repo, new: str, old: str | None, message: str) -> None:
+    """Move HEAD's branch from `old` to `new`: the one step where git may refuse (a held ref lock, a moved branch)."""
+    git(["update-ref", "-m", f"commit: {message.splitlines()[0]}", "HEAD", new, old or "0" * len(new)], repo.top)
 
 
-def _recording():
-    from shishi.store.yamlio import recording
-
-    return recording()
+def sync_index(repo: Repo, paths: list[Path]) -> None:
+    """The real index agrees with the new commit for these files (best effort: the commit is made)."""
+    rels = sorted({repo.rel(p) for p in paths})
+    if rels:
+        git(["add", "--", *rels], repo.top, check=False)
 
 
 @dataclass
@@ -161,7 +166,6 @@ class Committer:
 
     message: str | None = None
     repo: Repo | None = None
-    written: list[Path] = field(default_factory=list)
     commit: str | None = None
 
 
@@ -175,27 +179,6 @@ def wants_commit(root: Path, flag: bool) -> bool:
     data, _ = read_yaml(root, Path(root) / CONFIG_FILE)
     git_cfg = data.get("git") if isinstance(data, dict) else None
     return isinstance(git_cfg, dict) and git_cfg.get("auto_commit") is True
-
-
-@contextmanager
-def committing(root: Path, flag: bool, message=None):
-    """Record the files the body writes and commit exactly those when --commit (or auto_commit) asks.
-
-    Checks that a commit can follow before the body writes anything. `message`
-    is a string, a function called after the body, or set on the yielded
-    Committer.
-    """
-    c = Committer()
-    if not wants_commit(root, flag):
-        yield c
-        return
-    c.repo = repo_of(root)
-    require_committable(c.repo)
-    with _recording() as written:
-        yield c
-    c.written = list(written)
-    msg = c.message if c.message is not None else (message() if callable(message) else message)
-    c.commit = commit_paths(c.repo, written, msg or "shishi")
 
 
 # ------------------------------------------------------------------ reading history
@@ -315,8 +298,11 @@ def setup(root: Path) -> tuple[list[str], list[str]]:
 
     ignore = repo.root / ".gitignore"
     old = ignore.read_text(encoding="utf-8") if ignore.exists() else ""
-    if not any(line.strip().rstrip("/") in (STATE_DIR, "/" + STATE_DIR) for line in old.splitlines()):
-        atomic_write(ignore, old + ("\n" if old and not old.endswith("\n") else "") + f"{STATE_DIR}/\n")
+    have = {line.strip() for line in old.splitlines()}
+    want = [] if have & {STATE_DIR, STATE_DIR + "/", "/" + STATE_DIR, "/" + STATE_DIR + "/"} else [f"{STATE_DIR}/"]
+    want += [] if TEMP_PATTERN in have else [TEMP_PATTERN]  # a killed writer's temporary files hold whole ledgers
+    if want:
+        atomic_write(ignore, old + ("\n" if old and not old.endswith("\n") else "") + "\n".join(want) + "\n")
         done.append(repo.rel(ignore))
 
     wanted = {"merge.shishi.name": "shishi: ledger items merged by ID", "merge.shishi.driver": driver_command()}

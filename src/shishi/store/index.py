@@ -40,13 +40,13 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from shishi.errors import Problem
+from shishi.errors import Problem, ShishiError
 from shishi.i18n import get_lang, set_lang, tr
 from shishi.store import tree as t
 from shishi.store.model import Config, Item, SurveyEntry, Unit
 from shishi.store.yamlio import Map, Seq, YamlError, decode
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_NAME = "index.sqlite"
 RACY_NS = 2_000_000_000  # an mtime this close to the time the file was read may hide a later write
 PARALLEL_BYTES = 1_500_000  # parse changed files in worker processes above this much text (~2,000 items)
@@ -56,7 +56,7 @@ PROGRESS_BYTES = 2_500_000  # show a progress bar on a terminal above this much 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE files(path TEXT PRIMARY KEY, kind TEXT, unit TEXT, size INTEGER, mtime_ns INTEGER, hash TEXT,
-    read_ns INTEGER, lang TEXT, problems INTEGER, items INTEGER, hot BLOB, full BLOB);
+    read_ns INTEGER, lang TEXT, problems INTEGER, items INTEGER, hot BLOB, full BLOB, sig TEXT);
 CREATE TABLE problems(file TEXT, line INTEGER, col INTEGER, message TEXT, severity TEXT);
 CREATE TABLE config(file TEXT PRIMARY KEY, json TEXT);
 CREATE TABLE units(path TEXT PRIMARY KEY, file TEXT, name TEXT, kind TEXT, short TEXT, code TEXT, clerk TEXT,
@@ -406,9 +406,15 @@ class FileResult:
     mtime_ns: int
     hash: str
     read_ns: int
+    sig: str = ""
     problems: list[tuple] = field(default_factory=list)
     rows: dict[str, list[tuple]] = field(default_factory=dict)
     items: int = 0
+
+
+def signature(st: os.stat_result) -> str:
+    """What besides size and mtime says a file is the one read: a hand edit restored with `touch -r`, `cp -p` or `rsync -a` changes its ctime or inode."""
+    return f"{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"
 
 
 def _s(v) -> str | None:
@@ -430,7 +436,7 @@ def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult
         res = FileResult(rp, kind, unit, -1, -1, "", read_ns)
         res.problems.append((0, 0, getattr(e, "strerror", None) or str(e), "error"))
         return res
-    res = FileResult(rp, kind, unit, st.st_size, st.st_mtime_ns, hashlib.blake2b(raw, digest_size=16).hexdigest(), read_ns)
+    res = FileResult(rp, kind, unit, st.st_size, st.st_mtime_ns, hashlib.blake2b(raw, digest_size=16).hexdigest(), read_ns, signature(st))
     problems: list[Problem] = []
     if kind == "ledger":
         try:
@@ -572,6 +578,12 @@ def db_path(root: Path) -> Path:
 def connect(root: Path, readonly: bool = False) -> sqlite3.Connection:
     """A connection to the tree's index, created or rebuilt as needed; IndexUnavailable when it cannot be."""
     path = db_path(root)
+    try:  # SQLite follows links: nothing of the index may point outside the tree
+        t.state_dir(root, create=not readonly)
+        if any(os.path.islink(f"{path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")):
+            raise IndexUnavailable(tr(f"{path} 是符号链接，不予使用", f"{path} is a symbolic link; not used"))
+    except ShishiError as e:
+        raise IndexUnavailable(e.message) from None
     last: Exception | None = None
     for _attempt in range(3):
         con = None
@@ -581,7 +593,6 @@ def connect(root: Path, readonly: bool = False) -> sqlite3.Connection:
                 con.execute("PRAGMA query_only=1")
                 _check_schema(con, rebuild=False)
                 return con
-            path.parent.mkdir(exist_ok=True)
             con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             if con.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
                 raise IndexUnavailable("no WAL journal here")
@@ -744,7 +755,7 @@ def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str
     kinds are dropped when gone.
     """
     lang = get_lang()
-    known = {r[0]: r[1:] for r in con.execute("SELECT path, kind, unit, size, mtime_ns, hash, read_ns, lang, problems FROM files")}
+    known = {r[0]: r[1:] for r in con.execute("SELECT path, kind, unit, size, mtime_ns, hash, read_ns, lang, problems, sig FROM files")}
     if units_only:
         known = {rp: k for rp, k in known.items() if k[0] in ("config", "unit")}
     stale: list[tuple[str, str, str, int]] = []
@@ -755,7 +766,7 @@ def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str
             st = os.stat(os.path.join(root, rp), follow_symlinks=False)
         except OSError:
             st = None
-        if k is None or st is None or k[0] != kind or k[1] != unit or (k[7] and k[6] != lang) or k[2] != st.st_size or k[3] != st.st_mtime_ns:
+        if k is None or st is None or k[0] != kind or k[1] != unit or (k[7] and k[6] != lang) or k[2] != st.st_size or k[3] != st.st_mtime_ns or k[8] != signature(st):
             stale.append((rp, kind, unit, st.st_size if st else 0))
         elif st.st_mtime_ns >= k[5] - RACY_NS:
             maybe.append((rp, kind, unit, k[4]))
@@ -890,8 +901,8 @@ def _store(con: sqlite3.Connection, res: FileResult, lang: str) -> None:
         _delete_file(con, rp)
     hot, full = rows.get("hot", (None, None))
     con.execute(
-        "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        (rp, res.kind, res.unit, res.size, res.mtime_ns, res.hash, res.read_ns, lang, len(res.problems), res.items, hot, full),
+        "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (rp, res.kind, res.unit, res.size, res.mtime_ns, res.hash, res.read_ns, lang, len(res.problems), res.items, hot, full, res.sig),
     )
     con.executemany("INSERT INTO problems VALUES (?,?,?,?,?)", [(rp, *p) for p in res.problems])
     if res.kind == "ledger" and rows:

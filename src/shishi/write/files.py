@@ -37,7 +37,9 @@ from shishi.store.yamlio import (
     find_blocks,
     newline_of,
     split_lines,
+    temp_name,
 )
+from shishi.write import journal
 
 # ------------------------------------------------------------------ files and blocks
 
@@ -77,21 +79,24 @@ def refuse_unreadable(root: Path, path: Path, rp: str, text: str) -> None:
         raise ShishiError(tr(f"{rp} 不是事项列表，先改正再写入（shishi check）", f"{rp} is not a list of items; fix it before writing (see shishi check)"))
 
 
-READABLE_FILE = "readable.json"  # under .shishi/: (size, mtime_ns) of the ledger files shishi last wrote
+READABLE_FILE = "readable.json"  # under .shishi/: the stat of the ledger files shishi last wrote
 
 
 def stamp(path: Path) -> list[int] | None:
+    """What says a file is unchanged since: size, mtime, ctime, inode, device (a `touch -r` restore changes the ctime)."""
     try:
-        st = path.stat()
+        st = os.stat(path, follow_symlinks=False)
     except OSError:
         return None
-    return [st.st_size, st.st_mtime_ns]
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
 
 
 def readable(root: Path) -> dict:
     try:
-        data = json.loads((root / t.STATE_DIR / READABLE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        fd = t.open_state(root, READABLE_FILE, os.O_RDONLY)
+        with os.fdopen(fd, "rb") as f:
+            data = json.loads(f.read().decode("utf-8"))
+    except (OSError, ValueError, ShishiError):
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -99,13 +104,24 @@ def readable(root: Path) -> dict:
 def write_ledger(root: Path, path: Path, text: str, bom: bool = False) -> None:
     """Write a ledger file that reads by construction (a readable file with validated blocks), and remember so."""
     atomic_write(path, text, bom)
+    tx = journal.current()
+    if tx is None:
+        remember(root, [path])
+    else:  # the stat is known once the transaction has renamed it into place
+        tx.after.append(lambda: remember(root, [path]))
+
+
+def remember(root: Path, paths: list[Path]) -> None:
+    """Note the stat of files shishi just wrote (a cache: lost on a crash, never committed)."""
     known = readable(root)
-    known[t.rel(root, path)] = stamp(path)
-    cache = root / t.STATE_DIR / READABLE_FILE
-    try:  # not atomic_write: a cache, never recorded for --commit
-        tmp = cache.with_name(f".{READABLE_FILE}.{os.getpid()}")
-        tmp.write_text(json.dumps(known, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, cache)
+    for path in paths:
+        known[t.rel(root, path)] = stamp(path)
+    name = temp_name(READABLE_FILE)
+    try:
+        fd = t.open_state(root, name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        with os.fdopen(fd, "wb") as f:
+            f.write(json.dumps(known, ensure_ascii=False).encode("utf-8"))
+        os.replace(root / t.STATE_DIR / name, root / t.STATE_DIR / READABLE_FILE)
     except OSError:
         pass
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import unicodedata
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from shishi.errors import ShishiError
 from shishi.i18n import tr
+from shishi.git.repo import TEMP_PATTERN
 from shishi.store import tree as t
 from shishi.store.model import (
     UNIT_KINDS,
@@ -22,6 +25,8 @@ from shishi.write.files import printable, tree_units
 from shishi.write.lock import write_lock
 
 # ------------------------------------------------------------------ tree and units
+
+IGNORE = f"{t.STATE_DIR}/\n{TEMP_PATTERN}\n"  # the index and lock; a killed writer's temporary files
 
 
 def init(directory: Path, district: str, code: str | None = None, short: str = "QU") -> Path:
@@ -56,7 +61,7 @@ def init(directory: Path, district: str, code: str | None = None, short: str = "
     atomic_write(directory / t.UNIT_FILE, f"name: {scalar(district)}\nkind: district\nshort: {short}\n{code_line}")
     gi = directory / ".gitignore"
     if not gi.exists():
-        atomic_write(gi, f"{t.STATE_DIR}/\n")
+        atomic_write(gi, IGNORE)
     return directory
 
 
@@ -64,7 +69,7 @@ def add_unit(root: Path, path: str, kind: str, code: str | None = None, short: s
     """A new unit under an existing one; returns its path."""
     if kind not in UNIT_KINDS:
         raise ShishiError(tr(f"单位类型应为 {'/'.join(UNIT_KINDS)} 之一：{kind}", f"unit kind must be one of {'/'.join(UNIT_KINDS)}: {kind}"))
-    path = path.strip().strip("/")
+    path = unicodedata.normalize("NFC", path.strip().strip("/"))  # one spelling on disk: macOS hands out NFD
     parts = path.split("/")
     for p in parts:
         why = t.check_unit_name(p)
@@ -79,8 +84,12 @@ def add_unit(root: Path, path: str, kind: str, code: str | None = None, short: s
             except ShishiError:
                 raise ShishiError(tr(f"上级单位 {parent} 不存在，先添加它", f"parent unit {parent} does not exist; add it first")) from None
         new_path = f"{parent}/{parts[-1]}" if parent else parts[-1]
-        if new_path in ledger.units or (ledger.units[parent].dir / parts[-1]).exists():
+        pdir = ledger.units[parent].dir
+        if new_path in ledger.units or os.path.lexists(pdir / parts[-1]):
             raise ShishiError(tr(f"单位 {new_path} 已存在", f"unit {new_path} already exists"))
+        twin = t.twin_of(parts[-1], os.listdir(pdir))
+        if twin is not None:
+            raise ShishiError(tr(f"单位名称 {parts[-1]} 与已有的 {twin} 看起来相同（Unicode 写法不同），换一个名称", f"unit name {parts[-1]} looks the same as the existing {twin} (another Unicode spelling); choose another"))
         taken = {ledger.prefix(u) for u in ledger.records}
         if short is None:
             n = 1
@@ -95,8 +104,7 @@ def add_unit(root: Path, path: str, kind: str, code: str | None = None, short: s
         prefix = f"{ledger.prefix(parent)}-{short}" if parent else short
         if prefix in taken or prefix == ledger.prefix(""):
             raise ShishiError(tr(f"单位代码 {prefix} 已被使用，换一个 --short", f"unit code {prefix} is taken; choose another --short"))
-        d = ledger.units[parent].dir / parts[-1]
-        d.mkdir()
+        d = pdir / parts[-1]  # made by the transaction, with its unit.yaml or not at all
         lines = [f"name: {scalar(parts[-1])}", f"kind: {kind}", f"short: {short}"]
         if code:
             lines.append(f"code: '{code}'")
