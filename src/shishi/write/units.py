@@ -9,8 +9,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from shishi.errors import ShishiError
-from shishi.i18n import tr
 from shishi.git.repo import TEMP_PATTERN
+from shishi.i18n import tr
 from shishi.store import tree as t
 from shishi.store.model import (
     UNIT_KINDS,
