@@ -44,20 +44,26 @@ def ids_match_units(ledger: Ledger) -> Iterator[Problem]:
             yield _at(e, "id", msg=tr(f"编号年份 {year} 与台账年份 {file_year} 不符", f"ID year {year} differs from the ledger's year {file_year}"), severity="warning")
 
 
-RELINK_ZH = "（合并、变基或拣选改了编号时，运行 shishi git relink 修复）"
-RELINK_EN = " (if a merge, rebase or cherry-pick renumbered it, run shishi git relink)"
+RELINK_ZH = "（事项已改号：运行 shishi git relink 修复）"
+RELINK_EN = " (it was renumbered: run shishi git relink)"
 
 
 def escalation_links(ledger: Ledger) -> Iterator[Problem]:
     by_id = {e.item.id: e for e in ledger.entries}
+    heirs: dict[str, list[str]] = {}
+    for e in ledger.entries:
+        if e.item.escalated_from:
+            heirs.setdefault(e.item.escalated_from, []).append(e.item.id)
     for e in ledger.entries:
         it = e.item
         if it.escalated_to:
             other = by_id.get(it.escalated_to)
+            # one item continues it under another number: what a merge, rebase or cherry-pick renumbering leaves, and relink repairs
+            hint = tr(RELINK_ZH, RELINK_EN) if len(heirs.get(it.id, ())) == 1 and heirs[it.id][0] != it.escalated_to else ""
             if other is None:
-                yield _at(e, "escalated_to", msg=tr(f"上报去向 {it.escalated_to} 不存在{RELINK_ZH}", f"escalated_to {it.escalated_to} does not exist{RELINK_EN}"))
+                yield _at(e, "escalated_to", msg=tr(f"上报去向 {it.escalated_to} 不存在", f"escalated_to {it.escalated_to} does not exist") + hint)
             elif other.item.escalated_from != it.id:
-                yield _at(e, "escalated_to", msg=tr(f"{it.escalated_to} 没有记 escalated_from: {it.id}{RELINK_ZH}", f"{it.escalated_to} does not link back with escalated_from: {it.id}{RELINK_EN}"))
+                yield _at(e, "escalated_to", msg=tr(f"{it.escalated_to} 没有记 escalated_from: {it.id}", f"{it.escalated_to} does not link back with escalated_from: {it.id}") + hint)
         if it.escalated_from:
             other = by_id.get(it.escalated_from)
             if other is None:

@@ -26,7 +26,8 @@ ATTRIBUTE_LINES = (
     "[0-9][0-9][0-9][0-9].yaml merge=shishi",
 )
 TEMP_PATTERN = ".*.tmp"
-HOOK_MARK = "# shishi: relink escalations renumbered by a merge (shishi git setup)"
+HOOK_ENV = "SHISHI_GIT_HOOK"  # set by the hooks `setup` installs
+HOOK_MARK = "# shishi: relink escalations renumbered by a merge (shishi git setup)"  # kept as first written: it marks hooks shishi may update
 
 
 class GitError(ShishiError):
@@ -102,6 +103,8 @@ def require_committable(repo: Repo) -> None:
     busy = [n for n in ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply") if repo.git_path(n).exists()]
     if busy == ["MERGE_HEAD"] and _merge_committed(repo):
         busy = []  # a post-merge hook: the merge commit is made, git has not yet tidied up
+    if os.environ.get(HOOK_ENV) == "post-rewrite" and set(busy) <= {"rebase-merge", "rebase-apply"} and git(["symbolic-ref", "-q", "HEAD"], repo.top, check=False).returncode == 0:
+        busy = []  # the post-rewrite hook: the rebase has put the branch back, only its state is left to remove
     if busy:
         raise GitError(
             tr(
@@ -312,18 +315,20 @@ def setup(root: Path) -> tuple[list[str], list[str]]:
             git(["config", "--local", key, value], repo.top)
             done.append(f"git config {key}")
 
-    hook = repo.git_path("hooks/post-merge")
     mine = f"--ledger {shlex.quote(repo.rel(repo.root))} git relink"
     # git may export a relative GIT_DIR to hooks; shishi finds the repository from the ledger root itself
-    line = f"(unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE; {shlex.quote(sys.executable)} -m shishi {mine} --commit) || true"
-    old = hook.read_text(encoding="utf-8") if hook.exists() else ""
-    if old and HOOK_MARK not in old:
-        notes.append(tr(f"未改动已有的 {hook}：请在其中加入一行 {line}", f"left your own {hook} alone: add the line {line}"))
-    elif line not in old.splitlines():
-        # one line per ledger tree of the work tree; a line of this tree from another Python is replaced
-        lines = [ln for ln in old.splitlines() if mine not in ln] if old else ["#!/bin/sh", HOOK_MARK]
-        hook.parent.mkdir(parents=True, exist_ok=True)
-        hook.write_text("\n".join([*lines, line]) + "\n", encoding="utf-8")
-        hook.chmod(0o755)
-        done.append(str(hook))
+    for name in ("post-merge", "post-rewrite"):  # after a merge, and after a rebase or amend (a cherry-pick has no hook)
+        env = "" if name == "post-merge" else f"{HOOK_ENV}={name} "
+        line = f"(unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE; {env}{shlex.quote(sys.executable)} -m shishi {mine} --commit) || true"
+        hook = repo.git_path(f"hooks/{name}")
+        old = hook.read_text(encoding="utf-8") if hook.exists() else ""
+        if old and HOOK_MARK not in old:
+            notes.append(tr(f"未改动已有的 {hook}：请在其中加入一行 {line}", f"left your own {hook} alone: add the line {line}"))
+        elif line not in old.splitlines():
+            # one line per ledger tree of the work tree; a line of this tree from another Python is replaced
+            lines = [ln for ln in old.splitlines() if mine not in ln] if old else ["#!/bin/sh", HOOK_MARK]
+            hook.parent.mkdir(parents=True, exist_ok=True)
+            hook.write_text("\n".join([*lines, line]) + "\n", encoding="utf-8")
+            hook.chmod(0o755)
+            done.append(str(hook))
     return done, notes
