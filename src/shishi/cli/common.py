@@ -39,13 +39,16 @@ def errors():
     """A domain failure: its message on stderr, exit code 1, never a traceback."""
     try:
         yield
-    except ShishiError as e:
-        typer.echo(tr("错误：", "error: ") + e.message, err=True)
+    except ShishiError as e:  # a message may echo what the clerk typed: no phone or ID-card number in it
+        typer.echo(tr("错误：", "error: ") + mask(e.message), err=True)
         for p in e.problems[1:20]:
-            typer.echo(f"  {p}", err=True)
+            typer.echo(f"  {mask(str(p))}", err=True)
         raise typer.Exit(1) from None
     except OSError as e:
         typer.echo(tr("错误：", "error: ") + f"{getattr(e, 'filename', '') or ''} {e.strerror or e}".strip(), err=True)
+        raise typer.Exit(1) from None
+    except MemoryError:
+        typer.echo(tr("错误：内存不足，命令未完成，没有写入任何内容", "error: out of memory; the command did not finish and nothing was written"), err=True)
         raise typer.Exit(1) from None
 
 

@@ -214,7 +214,33 @@ def locate(ledger: Ledger, item_id: str) -> Located:
                     raise ShishiError(tr(f"事项 {item_id} 有错误，请先改正：{where}", f"item {item_id} has an error; fix it first: {where}"))
                 return Located(path, rp, text, bom, lines, b, entries[0].item, upath)
         raise ShishiError(tr(f"{rp}: 找不到事项 {item_id} 的起始行“- id: {item_id}”（shishi fmt 可整理格式）", f"{rp}: cannot find the block of {item_id} starting '- id: {item_id}' (shishi fmt can tidy the file)"))
+    for upath, path in candidates:  # written in a layout the block writer does not edit: flow style, other indentation
+        if not path.is_file():
+            continue
+        text, _bom = read_text(path)
+        if item_id not in text:
+            continue
+        rp = t.rel(ledger.root, path)
+        entries, _problems, _ = read_items(rp, upath, text)
+        hit = next((e for e in entries if e.item.id == item_id), None)
+        if hit is not None:
+            raise NotInBlocks(
+                tr(
+                    f"{rp}:{hit.line}:1: 事项 {item_id} 的写法（流式 {{…}} 或非两格缩进）无法就地改写，先运行 shishi fmt",
+                    f"{rp}:{hit.line}:1: item {item_id} is written in a layout (flow style {{…}} or other indentation) that cannot be edited in place; run shishi fmt first",
+                ),
+                hit.item,
+                upath,
+            )
     raise ShishiError(tr(f"没有事项 {item_id}", f"no item {item_id}"))
+
+
+class NotInBlocks(ShishiError):
+    """An item that reads but is not a block the writer can edit: readers may still show it."""
+
+    def __init__(self, message: str, item: Item, unit: str):
+        super().__init__(message)
+        self.item, self.unit = item, unit
 
 
 def _id_line(text: str, item_id: str, needle: re.Pattern) -> int | None:
@@ -319,5 +345,8 @@ def check_vocab(config: Config | None, category: str | None, source: str | None)
 
 def get(root: Path, item_id: str) -> tuple[Item, str]:
     """One item and its unit path, read from its own file only."""
-    loc = locate(tree_units(root), item_id)
+    try:
+        loc = locate(tree_units(root), item_id)
+    except NotInBlocks as e:
+        return e.item, e.unit
     return loc.item, loc.unit
