@@ -704,7 +704,7 @@ def _scan(con: sqlite3.Connection, root: Path):
         except (EOFError, ValueError, TypeError):
             w_lang = None
         if w_lang == lang and _dirs_unchanged(root, dirs, read_ns):
-            units = {p: t.UnitDir(p, root / p if p else root, list(ch)) for p, ch in units_l}
+            units = {p: t.UnitDir(p, root / p if p else root, list(ch), list(tmp)) for p, ch, tmp in units_l}
             return units, [Problem(*p) for p in problems_l], [tuple(f) for f in files], [tuple(f) for f in present]
     read_ns = time.time_ns()
     units, problems = t.walk_units(root)
@@ -712,7 +712,7 @@ def _scan(con: sqlite3.Connection, root: Path):
     present = [f for f in files if f[1] != "unit" or os.path.exists(os.path.join(root, f[0]))]
     dirs = _looked_into(root, units)
     blob = marshal.dumps(
-        (lang, read_ns, dirs, [(p, u.children) for p, u in units.items()], [(p.path, p.line, p.col, p.message, p.severity) for p in problems], files, present)
+        (lang, read_ns, dirs, [(p, u.children, u.temps) for p, u in units.items()], [(p.path, p.line, p.col, p.message, p.severity) for p in problems], files, present)
     )
     with _write(con):
         con.execute("INSERT OR REPLACE INTO meta VALUES ('walk', ?)", (blob,))

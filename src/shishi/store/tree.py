@@ -90,6 +90,7 @@ class UnitDir:
     path: str
     dir: Path
     children: list[str] = field(default_factory=list)
+    temps: list[str] = field(default_factory=list)  # a killed writer's temporary files here (relative to dir)
 
     @property
     def parent(self) -> str | None:
@@ -116,6 +117,8 @@ def walk_units(root: Path) -> tuple[dict[str, UnitDir], list[Problem]]:
             return
         for e in entries:
             if e.name.startswith("."):
+                if TEMP_RE.match(e.name):
+                    node.temps.append(e.name)
                 continue
             child_rel = f"{rel}/{e.name}" if rel else e.name
             shown_rel = f"{rel}/{shown(e.name)}" if rel else shown(e.name)
@@ -123,6 +126,11 @@ def walk_units(root: Path) -> tuple[dict[str, UnitDir], list[Problem]]:
                 problems.append(Problem(shown_rel, 0, 0, _symlink_message()))
                 continue
             if e.name == SURVEY_DIR and not rel:
+                if e.is_dir():
+                    try:
+                        node.temps += [f"{SURVEY_DIR}/{n}" for n in sorted(os.listdir(e.path)) if TEMP_RE.match(n)]
+                    except OSError:
+                        pass
                 continue
             if e.is_dir():
                 if os.path.lexists(Path(e.path) / UNIT_FILE):  # read_bytes reports a directory or pipe there
@@ -216,21 +224,17 @@ def open_state(root: Path, name: str, flags: int, mode: int = 0o644) -> int:
 
 
 def leftover_temps(root: Path, units: dict[str, UnitDir] | None = None, state: bool = False) -> list[Path]:
-    """Temporary files a killed writer left in the tree's directories (units, surveys/, the root; .shishi with state).
+    """Temporary files a killed writer left in the tree (unit directories, surveys/; .shishi with state), as the walk found them.
 
     Those a live transaction's intent record names are its own, not leftovers.
     """
     root = Path(root)
-    dirs = [ud.dir for ud in (units or walk_units(root)[0]).values()] + [root / SURVEY_DIR] + ([root / STATE_DIR] if state else [])
-    found = []
-    for d in dirs:
+    found = [ud.dir / n for ud in (units or walk_units(root)[0]).values() for n in ud.temps]
+    if state:
         try:
-            if os.path.islink(d):
-                continue
-            with os.scandir(d) as it:
-                found += [Path(e.path) for e in it if TEMP_RE.match(e.name) and not e.is_dir(follow_symlinks=False)]
+            found += [Path(e.path) for e in os.scandir(root / STATE_DIR) if TEMP_RE.match(e.name) and not os.path.islink(root / STATE_DIR)]
         except OSError:
-            continue
+            pass
     if not found:
         return []
     live = set()

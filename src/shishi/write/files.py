@@ -319,7 +319,9 @@ def next_id(ledger: Ledger, unit: str, year: int, taken: Iterable[str] = ()) -> 
 
 
 def tree_units(root: Path) -> Ledger:
+    """The units of the tree for a write (under the lock), a killed writer's temporary files swept on the way."""
     ledger = load_units(root)
+    journal.sweep(root, ledger.units)
     if ledger.config is None:
         bad = [str(p) for p in ledger.problems if p.path == t.CONFIG_FILE]
         raise ShishiError(tr("shishi.yaml 有错误：", "shishi.yaml has errors: ") + "; ".join(bad))

@@ -232,9 +232,9 @@ def _committed(g: dict) -> bool:
     return proc.returncode == 0
 
 
-def sweep(root: Path) -> None:
-    """Delete temporary files no record names: a killed writer's, from before transactions (under the lock)."""
-    for p in t.leftover_temps(root, state=True):
+def sweep(root: Path, units: dict | None = None) -> None:
+    """Delete temporary files no live record names: a killed writer's (under the lock; units as the write loaded them)."""
+    for p in t.leftover_temps(root, units, state=True):
         p.unlink(missing_ok=True)
 
 

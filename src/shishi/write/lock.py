@@ -46,8 +46,7 @@ def write_lock(root: Path, timeout: float = 60.0):
                         tr(f"台账库正被另一个 shishi 命令写入，{timeout:.0f} 秒后仍未释放", f"another shishi command is writing this ledger tree; still busy after {timeout:.0f} s")
                     ) from None
                 time.sleep(0.01)
-        journal.recover(root)
-        journal.sweep(root)
+        journal.recover(root)  # stray temporary files are swept once the write has loaded the units (write.files.tree_units)
         with journal.transaction(root) as tx:
             yield tx
     finally:

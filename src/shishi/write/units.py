@@ -43,25 +43,26 @@ def init(directory: Path, district: str, code: str | None = None, short: str = "
     if why:
         raise ShishiError(why)
     directory.mkdir(parents=True, exist_ok=True)
-    code_line = f"code: '{code}'\n" if code else ""
-    atomic_write(
-        directory / t.CONFIG_FILE,
-        f"# shishi 台账库配置\ndistrict: {scalar(district)}\n{code_line}"
-        "categories: [基础设施, 环境卫生, 社会保障, 文化体育, 教育医疗, 公共服务, 营商环境, 平安建设, 其他]\n"
-        "sources: [走访, 热线, 文明实践站, 督查, 来信来访, 网络, 其他]\n"
-        "time_limits:\n  default: 7\n  classes: {立刻办: 1, 限期办: 7, 分期办: 90}\n"
-        "# 满意度等级：score 为分值，satisfied 为计入满意率的等级\n"
-        "satisfaction:\n"
-        "- {name: 很满意, score: 100, satisfied: true}\n"
-        "- {name: 满意, score: 80, satisfied: true}\n"
-        "- {name: 基本满意, score: 60, satisfied: true}\n"
-        "- {name: 不太满意, score: 30}\n"
-        "- {name: 不满意, score: 0}\n",
-    )
-    atomic_write(directory / t.UNIT_FILE, f"name: {scalar(district)}\nkind: district\nshort: {short}\n{code_line}")
-    gi = directory / ".gitignore"
-    if not gi.exists():
-        atomic_write(gi, IGNORE)
+    with write_lock(directory):  # one transaction: a killed init leaves no half a tree
+        code_line = f"code: '{code}'\n" if code else ""
+        atomic_write(
+            directory / t.CONFIG_FILE,
+            f"# shishi 台账库配置\ndistrict: {scalar(district)}\n{code_line}"
+            "categories: [基础设施, 环境卫生, 社会保障, 文化体育, 教育医疗, 公共服务, 营商环境, 平安建设, 其他]\n"
+            "sources: [走访, 热线, 文明实践站, 督查, 来信来访, 网络, 其他]\n"
+            "time_limits:\n  default: 7\n  classes: {立刻办: 1, 限期办: 7, 分期办: 90}\n"
+            "# 满意度等级：score 为分值，satisfied 为计入满意率的等级\n"
+            "satisfaction:\n"
+            "- {name: 很满意, score: 100, satisfied: true}\n"
+            "- {name: 满意, score: 80, satisfied: true}\n"
+            "- {name: 基本满意, score: 60, satisfied: true}\n"
+            "- {name: 不太满意, score: 30}\n"
+            "- {name: 不满意, score: 0}\n",
+        )
+        atomic_write(directory / t.UNIT_FILE, f"name: {scalar(district)}\nkind: district\nshort: {short}\n{code_line}")
+        gi = directory / ".gitignore"
+        if not gi.exists():
+            atomic_write(gi, IGNORE)
     return directory
 
 
