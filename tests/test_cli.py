@@ -78,7 +78,7 @@ def test_escalate_prints_new_id_and_list_filters(tree: Path, cli):
     r = cli("escalate", "GS-YP-2021-001", "--to", "赶水镇", "--reason", "需镇里出资", "--date", "2021-06-03", "-q", ledger=tree)
     assert r.stdout == "GS-2021-001\n"
     r = cli("list", "--unit", "赶水镇", "--status", "open", "--format", "csv", ledger=tree)
-    assert r.stdout == "id,unit,kind,status,title,opened,due\nGS-2021-001,赶水镇,demand,open,产业路损毁,2021-06-03,2021-06-10\n"
+    assert r.stdout == "编号,单位,类型,状态,事项,登记,时限\nGS-2021-001,赶水镇,群众诉求,已登记,产业路损毁,2021-06-03,2021-06-10\n"
     r = cli("list", "--overdue", "--as-of", "2021-06-11", "--format", "csv", ledger=tree)
     assert r.stdout.count("\n") == 2
     r = cli("list", "--period", "2021Q3", "--format", "csv", ledger=tree)
@@ -92,9 +92,11 @@ def test_escalate_prints_new_id_and_list_filters(tree: Path, cli):
         (["close", "NOT-AN-ID", "-r", "x", "-b", "1"], 1, "事项编号格式不对"),
         (["add", "-u", "三居社区", "-t", "x", "--due", "2021-13-01"], 1, "--due 不是有效日期"),
         (["add", "-u", "三居社区"], 2, "Missing option"),
-        (["list", "--period", "2021Q5"], 1, "期间格式不对"),
-        (["list", "--format", "xml"], 1, "--format"),
-        (["unit", "add", "赶水镇/新村", "--kind", "planet"], 1, "单位类型"),
+        (["list", "--period", "2021Q5"], 2, "期间格式不对"),
+        (["list", "--format", "xml"], 2, "table|csv|json"),
+        (["rollup", "--format", "xml"], 2, "table|text|md|csv|json"),
+        (["list", "--kind", "planet"], 2, "群众诉求|民生实事项目|督查整改"),
+        (["unit", "add", "赶水镇/新村", "--kind", "planet"], 2, "单位类型"),
         (["--lang", "en", "close", "GS-SJ-2021-999", "-r", "x", "-b", "1"], 1, "no item GS-SJ-2021-999"),
         (["--lang", "fr", "list"], 2, "zh|en"),
     ],
@@ -126,7 +128,12 @@ def test_init_and_unit_commands(tmp_path: Path, cli):
     root = tmp_path / "new"
     assert cli("init", str(root), "--district", "綦江区", "--code", "500110000000", "--short", "QJ").exit_code == 0
     assert cli("unit", "add", "赶水镇", "--kind", "town", "--short", "GS", "--code", "500110105000", ledger=root).exit_code == 0
-    assert cli("unit", "list", ledger=root).stdout == "綦江区  [district] QJ  500110000000\n  赶水镇  [town] GS  500110105000\n"
+    assert cli("unit", "list", ledger=root).stdout.splitlines() == [
+        "单位      类型  编号代码  区划代码      路径",
+        "─" * 46,
+        "綦江区    区    QJ        500110000000  /",
+        "　赶水镇  镇    GS        500110105000  赶水镇",
+    ]
     assert (root / ".gitignore").read_text() == ".shishi/\n.*.tmp\n"
     r = cli("init", str(root), "--district", "綦江区")
     assert r.exit_code == 1

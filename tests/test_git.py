@@ -442,7 +442,7 @@ def test_log_and_changes_exact_output(tmp_path: Path, cli, monkeypatch):
     assert r.stdout.splitlines()[:2] == ["Changes (2021-09-01 to 2021-09-30)", "This month: 3 added, 1 resolved, 1 received, 1 verified, 1 escalated, 1 progressed, 36 people served. In detail:"]
     r = cli("changes", "--since", "2021-09-13", ledger=root)  # up to the work tree
     assert r.stdout == "工作动态（2021-09-13 至今）\n本期新增0件，办结0件，推进1件。其中：\n推进：GS-SJ-2021-002 3号楼堆放杂物（三居社区，1条进展）。\n"
-    assert cli("changes", "--since", "2021-09-13", "--format", "xml", ledger=root).exit_code == 1
+    assert cli("changes", "--since", "2021-09-13", "--format", "xml", ledger=root).exit_code == 2
     r = cli("changes", "--since", "no-such-rev", ledger=root)
     assert r.exit_code == 1 and "没有版本 no-such-rev" in r.stderr
 

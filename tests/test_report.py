@@ -17,9 +17,11 @@ from hypothesis import strategies as st
 from wcwidth import wcswidth
 
 from conftest import ROOT, SAMPLE
-from shishi.figures.report import Column, Table, build_report, official_number, report_as_of, schedule_state, state_at
+from shishi.figures.report import build_report, official_number, report_as_of, schedule_state, state_at
+from shishi.figures.table import Column, Table
 from shishi.i18n import set_lang
-from shishi.render.report import render_report, text_table, wrap
+from shishi.render.report import render_report
+from shishi.render.table import text_table, wrap
 from shishi.store.load import load
 from shishi.store.model import Item
 from shishi.values import parse_period

@@ -302,4 +302,4 @@ def test_rollup_usage_errors(cli):
     r = cli("rollup", "没有这个单位", ledger=SAMPLE)
     assert r.exit_code == 1 and "没有单位" in r.stderr
     r = cli("rollup", "--period", "2021Q5", ledger=SAMPLE)
-    assert r.exit_code == 1 and "期间格式不对" in r.stderr
+    assert r.exit_code == 2 and "期间格式不对" in r.stderr

@@ -101,7 +101,7 @@ def test_a_unit_without_a_survey_has_no_rate_not_zero(scored: Path, cli):
     assert (row["satisfaction_rate"], row["mean_score"], row["composite"], row["rank"]) == (None, None, None, None)
     r = cli("scores", "--as-of", "2021-10-31", "--period", "2021", ledger=scored)
     line = next(x for x in r.stdout.splitlines() if x.startswith("赶水镇/三居社区"))
-    assert line.split() == ["赶水镇/三居社区", "1", "100.0%", "100.0%", "—", "100.0%", "0.0%", "0", "—", "—"]
+    assert line.split() == ["赶水镇/三居社区", "1", "100.0%", "100.0%", "-", "100.0%", "0.0%", "0"]  # no survey: no rate (-), no composite, no rank
     r = cli("survey", "list", "--unit", "三居社区", ledger=scored)
     assert r.exit_code == 0 and r.stdout == "" and "没有满意度调查" in r.stderr
 
@@ -112,10 +112,10 @@ def test_survey_list_command(scored: Path, cli):
     assert lines[0] == ["季度", "单位", "调查机构", "样本", "满意", "较满意", "一般", "不满意", "满意率", "平均分"]
     assert lines[2:] == [
         ["2021Q3", "文龙街道", "乙公司", "3", "1", "0", "0", "2", "33.3%", "33.33"],
-        ["2021Q3", "赶水镇", "甲公司", "50", "30", "10", "5", "5", "80.0%", "82.0"],
-        ["2021Q4", "赶水镇", "甲公司", "20", "10", "0", "10", "0", "50.0%", "80.0"],
+        ["2021Q3", "赶水镇", "甲公司", "50", "30", "10", "5", "5", "80.0%", "82.00"],
+        ["2021Q4", "赶水镇", "甲公司", "20", "10", "0", "10", "0", "50.0%", "80.00"],
         ["2021Q3", "合计（2", "个单位）", "53", "77.4%", "79.25"],
-        ["2021Q4", "合计（1", "个单位）", "20", "50.0%", "80.0"],
+        ["2021Q4", "合计（1", "个单位）", "20", "50.0%", "80.00"],
     ]
     data = json.loads(cli("survey", "list", "--format", "json", "--period", "2021Q4", ledger=scored).stdout)
     assert data["total"] == {"sample": 20, "satisfied": 10, "rate": 0.5, "mean_score": 80.0}

@@ -41,6 +41,48 @@ TIER_ZH = {
 }
 
 
+UNIT_KIND_ZH = {"city": "市", "district": "区", "department": "部门", "town": "镇", "street": "街道", "village": "村", "community": "社区"}
+LEVELS = ("一般", "重要", "紧急", "挂牌")
+LEVEL_EN = {"一般": "general", "重要": "important", "紧急": "urgent", "挂牌": "listed"}
+
+# Every way a vocabulary value is typed -> its code: the code itself, the Chinese word `list` and reports
+# print, and the short forms clerks use.
+VOCABULARIES: dict[str, dict[str, str]] = {
+    "kind": {**{k: k for k in KIND_ZH}, **{v: k for k, v in KIND_ZH.items()}, "诉求": "demand", "项目": "project", "实事项目": "project", "整改": "rectification"},
+    "status": {
+        **{k: k for k in STATUS_ZH},
+        **{v: k for k, v in STATUS_ZH.items()},
+        "登记": "open", "未启动": "open", "办结": "resolved", "已完成": "resolved", "销号": "verified",
+        "上报": "escalated", "转办": "escalated", "已转办": "escalated", "撤销": "cancelled",
+    },
+    "unit_kind": {
+        **{k: k for k in UNIT_KIND_ZH},
+        **{v: k for k, v in UNIT_KIND_ZH.items()},
+        "区县": "district", "县": "district", "区级部门": "department", "乡": "town", "乡镇": "town",
+    },
+    "level": {**{lv: lv for lv in LEVELS}, **{f"{lv}督办": lv for lv in LEVELS}, **{v: k for k, v in LEVEL_EN.items()}},
+}
+VOCABULARY_NAMES = {"kind": ("事项类型", "item kind"), "status": ("状态", "status"), "unit_kind": ("单位类型", "unit kind"), "level": ("督办级别", "supervision level")}
+
+
+def vocabulary_code(vocabulary: str, text: str) -> str:
+    """The code of a vocabulary value typed in Chinese or English (`项目` = `project`); ValueError listing the choices."""
+    words = VOCABULARIES[vocabulary]
+    code = words.get(text.strip()) or words.get(text.strip().lower())
+    if code is None:
+        raise ValueError(tr(f"{VOCABULARY_NAMES[vocabulary][0]}应为 {choices(vocabulary)} 之一：{text}", f"{VOCABULARY_NAMES[vocabulary][1]} must be one of {choices(vocabulary)}: {text}"))
+    return code
+
+
+def choices(vocabulary: str) -> str:
+    """The values of a vocabulary as the run's language writes them: 群众诉求|民生实事项目|督查整改, or demand|project|rectification."""
+    codes = dict.fromkeys(VOCABULARIES[vocabulary].values())
+    if vocabulary == "level":
+        return "|".join(codes if _lang == "zh" else (LEVEL_EN[c] for c in codes))
+    names = {"kind": KIND_ZH, "status": STATUS_ZH, "unit_kind": UNIT_KIND_ZH}[vocabulary]
+    return "|".join(names[c] if _lang == "zh" else c for c in codes)
+
+
 def status_name(status: str) -> str:
     return STATUS_ZH.get(status, status) if _lang == "zh" else status
 

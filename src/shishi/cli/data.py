@@ -9,8 +9,10 @@ from typing import Optional
 import typer
 
 from shishi.cli.common import commit_option, committing, errors, out, root_of
+from shishi.cli.options import format_option, kind_option, output_option, period_option, unit_option
 from shishi.errors import ShishiError
 from shishi.i18n import tr
+from shishi.values import Period
 
 app = typer.Typer()
 
@@ -19,47 +21,37 @@ app = typer.Typer()
 def import_(
     ctx: typer.Context,
     file: Path = typer.Argument(..., metavar="FILE", help="要导入的 .xlsx 或 .csv 文件（UTF-8 或 GB18030）(spreadsheet to import)."),
-    unit: str = typer.Option(..., "--unit", "-u", help="导入到哪个单位 (unit the items go to)."),
+    unit: str = unit_option("导入到哪个单位", "the unit the items go to", required=True),
     mapping: list[str] = typer.Option([], "--map", help="列名=字段，如 问题描述=title；字段为 - 则不导入该列 (COLUMN=FIELD, repeatable)."),
     sheet: Optional[str] = typer.Option(None, "--sheet", help="只导入这张工作表 (only this sheet of the workbook)."),
-    kind: str = typer.Option("demand", "--kind", help="表中没有事项类型列时的类型 demand|project|rectification (kind when the sheet has none)."),
+    kind: str = kind_option("demand", "表中没有事项类型列时的类型", "kind when the sheet has none"),
     opened: Optional[str] = typer.Option(None, "--opened", help="表中没有登记日期时用的日期，默认今天 (opened date for rows without one)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="只显示将导入什么，不写入 (show what would be added)."),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="跳过有错的行，导入其余的 (import the good rows, skip the bad)."),
     commit: bool = commit_option(),
 ) -> None:
     """从 Excel/CSV 台账导入事项，重复导入不会重复添加 (import items from a spreadsheet)."""
-    from shishi.checks.privacy import mask
+    from shishi.render.items import import_report
     from shishi.write import importer
 
     with errors(), committing(ctx, commit and not dry_run, lambda: f"import {file.name}: {len(res.added)} items into {unit}"):
         res = importer.import_file(root_of(ctx), file, unit, mapping=mapping, sheet=sheet, kind=kind, opened=opened, dry_run=dry_run, skip_bad=skip_bad)
-    for s in res.sheets:
-        extra = tr(f"；未导入的列：{'、'.join(s.unmapped)}（可用 --map 列名=字段）", f"; columns not imported: {', '.join(s.unmapped)} (see --map)") if s.unmapped else ""
-        typer.echo(tr(f"[{s.name}] 表头在第 {s.header_row} 行{extra}", f"[{s.name}] header on row {s.header_row}{extra}"), err=True)
-    for p in res.problems:
-        typer.echo(str(p), err=True)
-    bad = len({(p.sheet, p.row) for p in res.errors})
-    if bad and not skip_bad:
-        typer.echo(tr(f"{bad} 行有错，未写入任何事项（改正后重新导入，或加 --skip-bad 跳过这些行）", f"{bad} bad rows; nothing written (fix them and import again, or add --skip-bad)"), err=True)
+    said, shown, refused = import_report(res, dry_run, skip_bad)
+    for line in said:
+        typer.echo(line, err=True)
+    if refused:
         raise typer.Exit(1)
-    verb = tr("将导入", "would add") if dry_run else tr("导入", "added")
-    for row in res.added:
-        out(f"[{row.sheet}] {tr(f'第{row.row}行', f'row {row.row}')} {verb} {row.item.id}  {mask(row.item.title)}")
-    summary = tr(
-        f"{'将导入' if dry_run else '已导入'} {len(res.added)} 件；已导入过 {len(res.already)} 件；跳过有错的 {bad} 行、空行 {res.blank} 行、合计行 {res.totals} 行、注释行 {res.notes} 行",
-        f"{'would add' if dry_run else 'added'} {len(res.added)}; already imported {len(res.already)}; skipped {bad} bad, {res.blank} blank, {res.totals} total and {res.notes} note rows",
-    )
-    typer.echo(summary + (tr("（未写入）", " (nothing written)") if dry_run else ""), err=True)
+    for line in shown:
+        out(line)
 
 
 @app.command("export")
 def export_(
     ctx: typer.Context,
-    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="该单位及其下级，默认全部 (unit and the units below; default all)."),
-    period: Optional[str] = typer.Option(None, "--period", help="登记期间：2021、2021Q3、2021-09、A..B (opened in this period)."),
-    fmt: str = typer.Option("csv", "--format", "-f", help="csv|xlsx|json|open311."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="写入文件，默认输出到屏幕；xlsx 必须指定 (file to write; required for xlsx)."),
+    unit: Optional[str] = unit_option("该单位及其下级，默认全部", "this unit and the units below; default all"),
+    period: Optional[Period] = period_option("登记期间", "opened in this period"),
+    fmt: str = format_option("csv", "xlsx", "json", "open311"),
+    output: Optional[Path] = output_option("写入文件，默认输出到屏幕；xlsx 必须指定", "file to write; required for xlsx"),
     reveal: bool = typer.Option(False, "--reveal", help="包含反映人姓名和完整电话、身份证号 (include personal data unmasked)."),
 ) -> None:
     """导出事项的全部字段：csv、xlsx、json 或 Open311 (export items with every field)."""

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from shishi.cli.common import commit_option, committing, errors, out, root_of
-from shishi.errors import ShishiError
+from shishi.cli.options import format_option, unit_option
 from shishi.i18n import tr
 
 app = typer.Typer()
@@ -48,15 +48,13 @@ def git_relink(ctx: typer.Context, commit: bool = commit_option()) -> None:
 def log(
     ctx: typer.Context,
     item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
-    fmt: str = typer.Option("text", "--format", "-f", help="text|json."),
+    fmt: str = format_option("text", "json"),
 ) -> None:
     """一件事项在 git 里的历史：何时、何人、哪些字段从何改为何 (the history of one item from git)."""
     from shishi.figures.changes import history_json, history_text, item_history
     from shishi.render.json import to_json
 
     with errors():
-        if fmt not in ("text", "json"):
-            raise ShishiError(tr("--format 应为 text 或 json", "--format must be text or json"))
         h = item_history(root_of(ctx), item_id)
     out(to_json(history_json(h)) if fmt == "json" else history_text(h))
 
@@ -66,16 +64,14 @@ def changes(
     ctx: typer.Context,
     since: str = typer.Option(..., "--since", help="起点：git 版本或日期 (REV or DATE: the last commit before that day)."),
     until: Optional[str] = typer.Option(None, "--until", help="终点：git 版本或日期（含当天）；默认为工作区 (REV or DATE, inclusive; default the work tree)."),
-    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="只看该单位及其下级 (this unit and those below)."),
-    fmt: str = typer.Option("text", "--format", "-f", help="text|md|json."),
+    unit: Optional[str] = unit_option(),
+    fmt: str = format_option("text", "md", "json"),
 ) -> None:
     """两个时点之间的变化：新增、推进、办结、销号、上报、重办、修改 (what changed between two states, as a weekly 工作动态)."""
     from shishi.figures.changes import changes_json, changes_md, changes_text, tree_changes
     from shishi.render.json import to_json
 
     with errors():
-        if fmt not in ("text", "md", "json"):
-            raise ShishiError(tr("--format 应为 text、md 或 json", "--format must be text, md or json"))
         root = root_of(ctx)
         ch = tree_changes(root, since, until, unit)
         text = to_json(changes_json(ch)) if fmt == "json" else changes_md(ch, root) if fmt == "md" else changes_text(ch, root)

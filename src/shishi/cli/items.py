@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import sys
+from datetime import date
 from typing import Optional
 
 import typer
 
 from shishi.checks.privacy import mask
 from shishi.cli.common import commit_option, committing, errors, out, root_of, subject
-from shishi.errors import ShishiError
+from shishi.cli.options import as_of_option, format_option, kind_option, period_option, status_option, unit_option
 from shishi.i18n import tr
+from shishi.values import Period
 
 app = typer.Typer()
 
@@ -20,7 +21,7 @@ def add(
     ctx: typer.Context,
     unit: str = typer.Option(..., "--unit", "-u", help="单位路径或名称 (unit path or unique name)."),
     title: str = typer.Option(..., "--title", "-t", help="事项名称 (title)."),
-    kind: str = typer.Option("demand", "--kind", help="demand 群众诉求 | project 民生实事项目 | rectification 督查整改."),
+    kind: str = kind_option("demand"),
     description: Optional[str] = typer.Option(None, "--description", help="情况描述."),
     category: Optional[str] = typer.Option(None, "--category", help="类别/领域 (from shishi.yaml)."),
     source: Optional[str] = typer.Option(None, "--source", help="来源 (from shishi.yaml)."),
@@ -43,13 +44,9 @@ def add(
     from shishi.write import items as ops
 
     with errors(), committing(ctx, commit, lambda: f"add {item.id}: {subject(item.title)}"):
-        item = ops.add(
-            root_of(ctx), unit, title, kind=kind, description=description, category=category, source=source,
-            handling=handling, due=due, opened=opened, owner=owner, lead=lead, partners=partner, budget=budget,
-            targets=target, milestones=milestone, reporter=reporter, phone=phone, tags=tag,
-        )
-    title = mask(item.title)
-    out(item.id if quiet else tr(f"已登记 {item.id}：{title}（时限 {item.due}）", f"added {item.id}: {title} (due {item.due})"))
+        item = ops.add(root_of(ctx), unit, title, kind=kind, description=description, category=category, source=source, handling=handling, due=due, opened=opened,
+                       owner=owner, lead=lead, partners=partner, budget=budget, targets=target, milestones=milestone, reporter=reporter, phone=phone, tags=tag)
+    out(item.id if quiet else tr(f"已登记 {item.id}：{mask(item.title)}（时限 {item.due}）", f"added {item.id}: {mask(item.title)} (due {item.due})"))
 
 
 @app.command()
@@ -168,7 +165,7 @@ def escalate(
 def show(
     ctx: typer.Context,
     item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
-    fmt: str = typer.Option("text", "--format", "-f", help="text|json."),
+    fmt: str = format_option("text", "json"),
     reveal: bool = typer.Option(False, "--reveal", help="显示完整电话、身份证号 (show personal data unmasked)."),
 ) -> None:
     """查看一个事项及其全部进展 (show one item with its whole log)."""
@@ -181,51 +178,33 @@ def show(
         root = root_of(ctx)
         item, unit = files.get(root, item_id)
         view = item_view(item, unit, reveal)
-        if fmt == "json":
-            out(to_json(view))
-        elif fmt == "text":
-            out(item_text(view, load_units(root).unit_name(unit)))
-        else:
-            raise ShishiError(tr("--format 应为 text 或 json", "--format must be text or json"))
+        text = to_json(view) if fmt == "json" else item_text(view, load_units(root).unit_name(unit))
+    out(text)
 
 
 @app.command("list")
 def list_items(
     ctx: typer.Context,
-    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="只看该单位及其下级."),
-    status: Optional[str] = typer.Option(None, "--status", help="open|in_progress|resolved|verified|escalated|cancelled (comma-separated)."),
-    kind: Optional[str] = typer.Option(None, "--kind", help="demand|project|rectification."),
-    overdue: bool = typer.Option(False, "--overdue", help="只看逾期未办结的."),
-    period: Optional[str] = typer.Option(None, "--period", help="登记期间：2021、2021Q3、2021-09、A..B."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="按此日期判断逾期 (default today)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table|csv|json."),
-    reveal: bool = typer.Option(False, "--reveal", help="显示完整个人信息."),
+    unit: Optional[str] = unit_option(),
+    status: Optional[tuple] = status_option(),
+    kind: Optional[str] = kind_option(),
+    overdue: bool = typer.Option(False, "--overdue", help="只看逾期未办结的 (only items in hand past their deadline)."),
+    period: Optional[Period] = period_option("登记期间", "opened in this period"),
+    as_of: Optional[date] = as_of_option("按此日期判断逾期，默认今天", "judge overdue on this date; default today"),
+    fmt: str = format_option("table", "csv", "json"),
+    reveal: bool = typer.Option(False, "--reveal", help="显示完整个人信息 (show personal data unmasked)."),
 ) -> None:
     """列出事项 (list items)."""
-    from shishi.render.items import csv_text, item_view, list_headers, list_rows, table
-    from shishi.render.json import to_json
-    from shishi.store.load import select
-    from shishi.values import parse_date, parse_period
+    from shishi.figures.listing import item_table
+    from shishi.render.items import item_view
+    from shishi.render.table import emit
+    from shishi.store.load import load, select
 
     with errors():
-        if fmt not in ("table", "csv", "json"):
-            raise ShishiError(tr("--format 应为 table、csv 或 json", "--format must be table, csv or json"))
-        p = parse_period(period) if period else None
-        today = parse_date(as_of, "--as-of") if as_of else None
-        root = root_of(ctx)
-        entries = select(root, unit=unit, status=status, kind=kind, overdue=overdue, period=p, as_of=today)
+        ledger = load(root_of(ctx))
+        entries = select(ledger, unit=unit, status=status, kind=kind, overdue=overdue, period=period, as_of=as_of)
         views = [item_view(e.item, e.unit, reveal) for e in entries]
-        if fmt == "json":
-            out(to_json(views))
-        elif fmt == "csv":
-            sys.stdout.write(csv_text(list_rows(views, False), [k for k in ("id", "unit", "kind", "status", "title", "opened", "due")]))
-        elif views:
-            from shishi.store.load import load_units
-
-            out(table(list_rows(views, True, load_units(root).unit_name("")), list_headers()))
-            typer.echo(tr(f"共 {len(views)} 件", f"{len(views)} items"), err=True)
-        else:
-            typer.echo(tr("没有符合条件的事项", "no matching items"), err=True)
+    emit(item_table(views, ledger.unit_name("")), fmt, views, tr("没有符合条件的事项", "no matching items"))
 
 
 @app.command()

@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from shishi.cli.common import errors, out, root_of
-from shishi.errors import ShishiError
+from shishi.cli.common import errors, root_of
+from shishi.cli.options import as_of_option, format_option, kind_option, optional_format_option, output_option, period_option
 from shishi.i18n import tr
+from shishi.values import Period
 
 app = typer.Typer()
 
-ROLLUP_FORMATS = ("table", "text", "md", "csv", "json")
 REPORT_FORMATS = ("terminal", "text", "md", "html", "xlsx", "json")
-
-
-def _choice(value: Optional[str], allowed: tuple[str, ...], option: str) -> Optional[str]:
-    if value is not None and value not in allowed:
-        raise typer.BadParameter(tr(f"应为 {'|'.join(allowed)}", f"must be one of {'|'.join(allowed)}"), param_hint=option)
-    return value
-
-
-def _dates(period: Optional[str], as_of: Optional[str]):
-    from shishi.values import parse_date, parse_period
-
-    return (parse_period(period) if period else None), (parse_date(as_of, "--as-of") if as_of else None)
 
 
 def _warn_problems(ledger) -> None:
@@ -41,72 +30,62 @@ def _warn_problems(ledger) -> None:
         )
 
 
-def _console():
-    """Rich on stdout when it is a terminal (its width, colours); None when piped: plain text then."""
-    from rich.console import Console
-
-    console = Console(highlight=False)
-    return console if console.is_terminal else None
-
-
 @app.command()
 def rollup(
     ctx: typer.Context,
-    unit: Optional[str] = typer.Argument(None, metavar="[UNIT]", help="单位路径或名称，默认全区 (unit path or name; default the whole tree)."),
+    unit: Optional[str] = typer.Argument(None, metavar="[单位]", help="单位路径或名称，默认全区 (unit path or name; default the whole tree)."),
     depth: Optional[int] = typer.Option(None, "--depth", min=0, help="显示几层下级单位（下级的事项总是计入）(levels of units shown; all levels are counted)."),
-    period: Optional[str] = typer.Option(None, "--period", help="统计期间 2021、2021Q3、2021-09、A..B：登记按登记日期，办结按办结日期 (period)."),
-    kind: Optional[str] = typer.Option(None, "--kind", help="只计 demand|project|rectification (only items of this kind)."),
+    period: Optional[Period] = period_option("统计期间：登记按登记日期，办结按办结日期", "period"),
+    kind: Optional[str] = kind_option(help_zh="只计该类型", help_en="only items of this kind"),
     category: Optional[str] = typer.Option(None, "--category", help="只计该类别 (only items of this category)."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="截至日期，默认今天；给了期间时不晚于期末 (as-of date; default today, at most the period's end)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table|text|md|csv|json."),
+    as_of: Optional[date] = as_of_option("截至日期，默认今天；给了期间时不晚于期末", "default today, at most the period's end"),
+    fmt: str = format_option("table", "text", "md", "csv", "json"),
 ) -> None:
     """三级汇总：单位及其下级的登记、办结、逾期、惠及人次等 (the tier roll-up)."""
-    _choice(fmt, ROLLUP_FORMATS, "--format")
-    from shishi.store.model import KINDS
-
-    _choice(kind, KINDS, "--kind")
-    from shishi.figures.report import cn_date, rollup_table, targets_table
-    from shishi.figures.rollup import Filters, cutoff, node_json
-    from shishi.figures.rollup import rollup as do_rollup
-    from shishi.i18n import kind_name
-    from shishi.render.report import render_rollup
+    from shishi.figures.report import rollup_document
+    from shishi.figures.rollup import Filters
+    from shishi.render.report import print_rollup
     from shishi.store.load import load
 
     with errors():
-        p, when = _dates(period, as_of)
         ledger = load(root_of(ctx))
         upath = ledger.resolve_unit(unit) if unit else ""
-        f = Filters(period=p, kind=kind, category=category, as_of=when)
-        node = do_rollup(ledger, upath, f, depth)
-        end = cutoff(f)
-        scope = "，".join(x for x in (p.label if p else None, kind_name(kind) if kind else None, category) if x)
-        heading = tr(
-            f"{node.name}汇总（{scope + '，' if scope else ''}截至{cn_date(end)}）",
-            f"Roll-up of {node.name} ({scope + ', ' if scope else ''}as of {end.isoformat()})",
-        )
-        console = _console() if fmt == "table" else None
-        rendered = render_rollup(rollup_table(node, heading), targets_table(node), node_json(node), heading, fmt, rich=console is not None, page=console.width if console else 120)
+        doc = rollup_document(ledger, upath, Filters(period=period, kind=kind, category=category, as_of=as_of), depth)
     _warn_problems(ledger)
-    if console is not None:
-        for part in rendered:
-            console.print(part)
-    else:
-        sys.stdout.write(rendered)
+    print_rollup(doc, fmt)
 
 
 @app.command()
 def report(
     ctx: typer.Context,
-    unit: Optional[str] = typer.Argument(None, metavar="[UNIT]", help="单位路径或名称，默认全区 (unit path or name; default the whole tree)."),
-    period: Optional[str] = typer.Option(None, "--period", help="统计期间 2021、2021Q3、2021-09、A..B (period)."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="截至日期，默认今天；给了期间时取期末与今天中较早者 (as-of date; default today, or the period's end when earlier)."),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="terminal|text|md|html|xlsx|json；默认按 -o 的后缀，否则 terminal (default: from the -o suffix, else terminal)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="写入文件，如 报告.html、报告.xlsx (write to this file)."),
+    unit: Optional[str] = typer.Argument(None, metavar="[单位]", help="单位路径或名称，默认全区 (unit path or name; default the whole tree)."),
+    period: Optional[Period] = period_option(),
+    as_of: Optional[date] = as_of_option("截至日期，默认今天；给了期间时取期末与今天中较早者", "default today, or the period's end when earlier"),
+    fmt: Optional[str] = optional_format_option(*REPORT_FORMATS, help_zh="默认按 -o 的后缀，否则 terminal", help_en="default: from the -o suffix, else terminal"),
+    output: Optional[Path] = output_option("写入文件，如 报告.html、报告.xlsx", "write to this file"),
 ) -> None:
     """汇总报告：上报摘要、项目进展、分单位排名、督办、指标、资金、满意度 (the printed summary report)."""
+    from shishi.figures.report import build_report
+    from shishi.render.report import print_report, write_report
+    from shishi.store.load import load
+
+    fmt = _report_format(fmt, output)
+    with errors():
+        ledger = load(root_of(ctx))
+        doc = build_report(ledger, ledger.resolve_unit(unit) if unit else "", period, as_of)
+        if output is not None:
+            write_report(doc, fmt, output)
+    _warn_problems(ledger)
+    if output is not None:
+        typer.echo(tr(f"已写入 {output}", f"wrote {output}"), err=True)
+    else:
+        print_report(doc, fmt)
+
+
+def _report_format(fmt: Optional[str], output: Optional[Path]) -> str:
+    """The format asked for, else the one -o's suffix names, else terminal; usage errors exit 2."""
     from shishi.render.report import SUFFIXES, format_for
 
-    _choice(fmt, REPORT_FORMATS, "--format")
     if output is not None and fmt is None and output.suffix.lower() not in SUFFIXES:
         raise typer.BadParameter(
             tr(f"从后缀 {output.suffix or '（无）'} 看不出格式，请加 --format", f"cannot tell the format from the suffix {output.suffix or '(none)'}; add --format"),
@@ -116,39 +95,6 @@ def report(
     if fmt == "csv":
         raise typer.BadParameter(tr("报告没有 csv 格式（rollup 有）", "a report has no csv format (rollup has)"), param_hint="--output")
     if fmt == "xlsx" and output is None and sys.stdout.isatty():
-        typer.echo(
-            tr("错误：xlsx 是二进制文件，不能输出到终端；请用 -o 报告.xlsx 写入文件", "error: xlsx is binary and will not be written to a terminal; use -o report.xlsx"),
-            err=True,
-        )
+        typer.echo(tr("错误：xlsx 是二进制文件，不能输出到终端；请用 -o 报告.xlsx 写入文件", "error: xlsx is binary and will not be written to a terminal; use -o report.xlsx"), err=True)
         raise typer.Exit(1)
-    from shishi.figures.report import build_report
-    from shishi.render.report import render_report, terminal_renderables
-    from shishi.store.load import load
-
-    with errors():
-        p, when = _dates(period, as_of)
-        ledger = load(root_of(ctx))
-        upath = ledger.resolve_unit(unit) if unit else ""
-        doc = build_report(ledger, upath, p, when)
-        if output is not None or fmt != "terminal":
-            rendered = render_report(doc, fmt)
-        if output is not None:
-            if output.is_dir():
-                raise ShishiError(tr(f"{output} 是目录", f"{output} is a directory"))
-            if isinstance(rendered, bytes):
-                output.write_bytes(rendered)
-            else:
-                output.write_text(rendered, encoding="utf-8")
-    _warn_problems(ledger)
-    if output is not None:
-        typer.echo(tr(f"已写入 {output}", f"wrote {output}"), err=True)
-    elif fmt == "terminal" and (console := _console()) is not None:
-        for part in terminal_renderables(doc, console.width):
-            console.print(part)
-    elif fmt == "terminal":
-        out(render_report(doc, "terminal"))
-    elif isinstance(rendered, bytes):
-        sys.stdout.flush()
-        sys.stdout.buffer.write(rendered)
-    else:
-        out(rendered)
+    return fmt

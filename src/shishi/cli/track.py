@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+from datetime import date
 from pathlib import Path
 from typing import Optional
 
@@ -10,8 +10,10 @@ import typer
 
 from shishi.checks.privacy import mask, mask_data
 from shishi.cli.common import commit_option, committing, errors, out, root_of, subject
+from shishi.cli.options import as_of_option, format_option, level_option, period_option, unit_option
 from shishi.errors import ShishiError
-from shishi.i18n import schedule_name, status_name, tr
+from shishi.i18n import tr
+from shishi.values import Period
 
 app = typer.Typer()
 
@@ -20,43 +22,8 @@ survey_app = typer.Typer(help="满意度调查：登记与汇总 (quarterly sati
 app.add_typer(supervise_app, name="supervise")
 app.add_typer(survey_app, name="survey")
 
-FORMAT_HELP = "table|csv|json."
-
-
-def _as_of(text: Optional[str]):
-    from datetime import date
-
-    from shishi.values import parse_date
-
-    return parse_date(text, "--as-of") if text else date.today()
-
-
-def _check_format(fmt: str) -> None:
-    if fmt not in ("table", "csv", "json"):
-        raise ShishiError(tr("--format 应为 table、csv 或 json", "--format must be table, csv or json"))
-
-
-def _pct(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"
-
-
-def _num(x) -> str:
-    return "—" if x is None else str(x)
-
-
-def _emit(fmt: str, data, headers: list[str], rows: list[list], empty_zh: str, empty_en: str) -> None:
-    """Print rows as a table or CSV, or `data` as JSON."""
-    from shishi.render.items import csv_text, table
-    from shishi.render.json import to_json
-
-    if fmt == "json":
-        out(to_json(data))
-    elif fmt == "csv":
-        sys.stdout.write(csv_text(rows, headers))
-    elif rows:
-        out(table(rows, headers))
-    else:
-        typer.echo(tr(empty_zh, empty_en), err=True)
+def _today(as_of: Optional[date]) -> date:
+    return as_of or date.today()
 
 
 def _unit(ledger, unit: Optional[str]) -> str:
@@ -66,38 +33,23 @@ def _unit(ledger, unit: Optional[str]) -> str:
 # ------------------------------------------------------------------ due, extend
 
 
-def _left(days: int) -> str:
-    if days < 0:
-        return tr(f"逾期{-days}天", f"{-days} d overdue")
-    if days == 0:
-        return tr("今天到期", "due today")
-    return tr(f"还有{days}天", f"in {days} d")
-
-
 @app.command()
 def due(
     ctx: typer.Context,
     within: Optional[int] = typer.Option(None, "--within", min=0, help="列出多少天内到期的 (days ahead; default time_limits.due_soon_days)."),
-    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="只看该单位及其下级 (this unit and below)."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="按此日期计算 (judge on this date; default today)."),
-    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+    unit: Optional[str] = unit_option(),
+    as_of: Optional[date] = as_of_option("按此日期计算，默认今天", "judge on this date; default today"),
+    fmt: str = format_option("table", "csv", "json"),
 ) -> None:
     """到期提醒：已逾期和即将到期的时限与节点，最紧急的在前 (deadlines passed or coming, most urgent first)."""
-    from shishi.figures.schedule import due_rows
+    from shishi.figures.schedule import due_rows, due_table
+    from shishi.render.table import emit
     from shishi.store.load import load
 
     with errors():
-        _check_format(fmt)
-        day = _as_of(as_of)
         ledger = load(root_of(ctx))
-        rows = due_rows(ledger, day, within, _unit(ledger, unit))
-    headers = [tr("时限", "date"), tr("剩余", "left"), tr("编号", "ID"), tr("单位", "unit"), tr("事项", "title"), tr("节点", "milestone"), tr("序时", "state"), tr("督办", "supervision"), tr("原时限", "original")]
-    table_rows = [
-        [r.date.isoformat(), _left(r.days_left) if fmt == "table" else r.days_left, r.id, r.unit or _root(), mask(r.title), r.milestone or "",
-         schedule_name(r.state) if fmt == "table" else (r.state or ""), r.level or "", r.original.isoformat() if r.original else ""]
-        for r in rows
-    ]
-    _emit(fmt, mask_data([r.as_dict() for r in rows]), headers, table_rows, "没有逾期或临期的事项", "nothing overdue or due soon")
+        rows = due_rows(ledger, _today(as_of), within, _unit(ledger, unit))
+    emit(due_table(rows, _root()), fmt, mask_data([r.as_dict() for r in rows]), tr("没有逾期或临期的事项", "nothing overdue or due soon"))
 
 
 @app.command()
@@ -128,10 +80,10 @@ def extend(
 @supervise_app.command("add")
 def supervise_add(
     ctx: typer.Context,
-    unit: str = typer.Option(..., "--unit", "-u", help="整改责任单位 (the unit that must fix it)."),
+    unit: str = unit_option("整改责任单位", "the unit that must fix it", required=True),
     finding: str = typer.Option(..., "--finding", help="督查发现的问题 (what was found)."),
     deadline: str = typer.Option(..., "--deadline", help="整改时限 YYYY-MM-DD (rectification deadline)."),
-    level: str = typer.Option("一般", "--level", help="督办级别 一般|重要|紧急|挂牌 (level)."),
+    level: str = level_option("一般"),
     by: Optional[str] = typer.Option(None, "--by", help="督查单位 (the supervising office)."),
     notice: Optional[str] = typer.Option(None, "--notice", help="督查通知单编号 (notice number)."),
     category: Optional[str] = typer.Option(None, "--category", help="类别/领域 (from shishi.yaml)."),
@@ -153,7 +105,7 @@ def supervise_add(
 def supervise_flag(
     ctx: typer.Context,
     item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
-    level: str = typer.Option(..., "--level", help="督办级别 一般|重要|紧急|挂牌 (level)."),
+    level: str = level_option(required=True),
     deadline: Optional[str] = typer.Option(None, "--deadline", help="整改时限，默认为完成时限 (deadline; default the due date)."),
     by: Optional[str] = typer.Option(None, "--by", help="督查单位 (the supervising office)."),
     notice: Optional[str] = typer.Option(None, "--notice", help="督查通知单编号 (notice number)."),
@@ -205,41 +157,20 @@ def supervise_return(
 @supervise_app.command("list")
 def supervise_list(
     ctx: typer.Context,
-    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="只看该单位及其下级 (this unit and below)."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="按此日期计算逾期天数 (default today)."),
+    unit: Optional[str] = unit_option(),
+    as_of: Optional[date] = as_of_option("按此日期计算逾期天数，默认今天", "judge on this date; default today"),
     include_closed: bool = typer.Option(False, "--all", help="也列出已销号的 (struck-off findings too)."),
-    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+    fmt: str = format_option("table", "csv", "json"),
 ) -> None:
     """督办台账：未销号的督办事项、整改时限、逾期天数、最近反馈、级别 (the supervision ledger)."""
-    from shishi.figures.supervision import supervision_ledger
+    from shishi.figures.supervision import supervision_ledger, supervision_table
+    from shishi.render.table import emit
     from shishi.store.load import load
 
     with errors():
-        _check_format(fmt)
-        day = _as_of(as_of)
         ledger = load(root_of(ctx))
-        data = mask_data(supervision_ledger(ledger, day, _unit(ledger, unit), include_closed))
-    headers = [tr("编号", "ID"), tr("单位", "unit"), tr("问题", "finding"), tr("级别", "level"), tr("督办日期", "date"), tr("整改时限", "deadline"),
-               tr("逾期天数", "days overdue"), tr("状态", "status"), tr("最近反馈", "last feedback"), tr("退回", "returned")]
-    rows = []
-    for r in data["rows"]:
-        last = r["last_feedback"]
-        last_text = f"{last['date']} {last['note']}" if last else ""
-        rows.append([r["id"], r["unit"] or _root(), r["title"], r["level"], r["date"].isoformat(), _num(r["deadline"]), r["days_overdue"],
-                     status_name(r["status"]) if fmt == "table" else r["status"], last_text, r["returned"]])
-    _emit(fmt, data, headers, rows, "没有未销号的督办事项", "no open findings")
-    if fmt == "table":
-        c = data["counts"]
-        levels = "，".join(f"{k}{v}" for k, v in c["by_level"].items())
-        other_zh = "".join(f"，{name}{c[k]}" for k, name in (("escalated", "已上报 "), ("cancelled", "已撤销 ")) if c[k])
-        other_en = "".join(f", {c[k]} {k}" for k in ("escalated", "cancelled") if c[k])
-        typer.echo(
-            tr(
-                f"督办 {c['findings']} 件：整改中 {c['in_hand']}（逾期 {c['overdue']}），待销号 {c['resolved']}，已销号 {c['verified']}{other_zh}；退回 {c['returned']} 次" + (f"；{levels}" if levels else ""),
-                f"{c['findings']} findings: {c['in_hand']} in hand ({c['overdue']} overdue), {c['resolved']} awaiting strike-off, {c['verified']} struck off{other_en}; returned {c['returned']} times",
-            ),
-            err=True,
-        )
+        data = mask_data(supervision_ledger(ledger, _today(as_of), _unit(ledger, unit), include_closed))
+    emit(supervision_table(data, _root()), fmt, data, tr("没有未销号的督办事项", "no open findings"))
 
 
 # ------------------------------------------------------------------ survey
@@ -281,28 +212,19 @@ def survey_add(
 @survey_app.command("list")
 def survey_list(
     ctx: typer.Context,
-    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="只看该单位及其下级 (this unit and below)."),
-    period: Optional[str] = typer.Option(None, "--period", help="期间：2021、2021Q3、2021-09、A..B (quarters overlapping it)."),
-    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+    unit: Optional[str] = unit_option(),
+    period: Optional[Period] = period_option("期间（与之重叠的季度）", "quarters overlapping it"),
+    fmt: str = format_option("table", "csv", "json"),
 ) -> None:
     """满意度表：各单位各季度样本、分布、满意率、平均分 (the satisfaction table per unit and quarter)."""
-    from shishi.figures.scores import survey_table
+    from shishi.figures.scores import survey_list_table, survey_table
+    from shishi.render.table import emit
     from shishi.store.load import load
-    from shishi.values import parse_period
 
     with errors():
-        _check_format(fmt)
-        p = parse_period(period) if period else None
         ledger = load(root_of(ctx))
-        data = survey_table(ledger, _unit(ledger, unit), p)
-    names = [lv["name"] for lv in data["levels"]]
-    headers = [tr("季度", "quarter"), tr("单位", "unit"), tr("调查机构", "agency"), tr("样本", "sample"), *names, tr("满意率", "satisfied"), tr("平均分", "mean score")]
-    pct = _pct if fmt == "table" else _num
-    rows = [[r["quarter"], r["unit"] or _root(), r["agency"] or "", r["sample"], *[r["counts"][n] for n in names], pct(r["rate"]), _num(r["mean_score"])] for r in data["rows"]]
-    if fmt == "table":
-        for q in data["quarters"]:
-            rows.append([q["quarter"], tr(f"合计（{q['units']} 个单位）", f"total ({q['units']} units)"), "", q["sample"], *[""] * len(names), pct(q["rate"]), _num(q["mean_score"])])
-    _emit(fmt, data, headers, rows, "没有满意度调查", "no surveys")
+        data = survey_table(ledger, _unit(ledger, unit), period)
+    emit(survey_list_table(data, _root()), fmt, data, tr("没有满意度调查", "no surveys"))
 
 
 # ------------------------------------------------------------------ scores
@@ -311,40 +233,25 @@ def survey_list(
 @app.command()
 def scores(
     ctx: typer.Context,
-    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="该单位及其下级各自的得分 (this unit and each unit below)."),
-    period: Optional[str] = typer.Option(None, "--period", help="登记期间：2021、2021Q3、2021-09、A..B (items opened, surveys of quarters in it)."),
+    unit: Optional[str] = unit_option("该单位及其下级各自的得分", "this unit and each unit below"),
+    period: Optional[Period] = period_option("登记期间", "items opened, surveys of quarters in it"),
     top: int = typer.Option(5, "--top", min=1, help="红黑榜各列几名 (how many units on each list)."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="按此日期计算 (judge on this date; default today)."),
-    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+    as_of: Optional[date] = as_of_option("按此日期计算，默认今天", "judge on this date; default today"),
+    fmt: str = format_option("table", "csv", "json"),
 ) -> None:
     """考核得分：响应率、解决率、满意率、按期办结率、重办率、综合得分与红黑榜 (unit scores and the red and black lists)."""
-    from shishi.figures.scores import ranking, unit_scores
+    from shishi.figures.scores import ranking, red_black_lines, scores_table, unit_scores
+    from shishi.render.table import emit
     from shishi.store.load import load
-    from shishi.values import parse_period
 
     with errors():
-        _check_format(fmt)
-        p = parse_period(period) if period else None
-        day = _as_of(as_of)
         ledger = load(root_of(ctx))
-        rows = unit_scores(ledger, day, p, _unit(ledger, unit))
+        rows = unit_scores(ledger, _today(as_of), period, _unit(ledger, unit))
         lists = ranking(rows, top)
-    headers = [tr("单位", "unit"), tr("事项", "items"), tr("响应率", "response"), tr("解决率", "resolution"), tr("满意率", "satisfaction"),
-               tr("按期办结率", "on time"), tr("重办率", "reopened"), tr("退回", "returned"), tr("综合得分", "composite"), tr("排名", "rank")]
-    pct = _pct if fmt == "table" else _num
-    table_rows = [
-        [r["unit"] or _root(), r["cohort"], pct(r["response_rate"]), pct(r["resolution_rate"]), pct(r["satisfaction_rate"]), pct(r["on_time_rate"]),
-         pct(r["reopen_rate"]), r["returned"], _num(r["composite"]), _num(r["rank"])]
-        for r in rows
-    ]
     data = {"units": rows, "red": [r["unit"] for r in lists["red"]], "black": [r["unit"] for r in lists["black"]]}
-    _emit(fmt, data, headers, table_rows, "没有单位", "no units")
+    emit(scores_table(rows, _root()), fmt, data, tr("没有单位", "no units"))
     if fmt == "table":
-        def names(rs):
-            return "、".join(f"{r['name']}（{r['composite']}）" for r in rs) or "—"
-
-        out(tr(f"红榜（前 {top} 名）：{names(lists['red'])}", f"red list (top {top}): {names(lists['red'])}"))
-        out(tr(f"黑榜（后 {top} 名）：{names(lists['black'])}", f"black list (bottom {top}): {names(lists['black'])}"))
+        out("\n".join(red_black_lines(lists, top)))
 
 
 def _root() -> str:

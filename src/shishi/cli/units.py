@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from shishi.cli.common import commit_option, committing, errors, out, root_of
+from shishi.cli.options import format_option, unit_kind_option
 from shishi.i18n import tr
 
 app = typer.Typer()
@@ -34,7 +35,7 @@ def init(
 def unit_add(
     ctx: typer.Context,
     path: str = typer.Argument(..., help="单位路径，如 赶水镇/三居社区 (unit path from the district)."),
-    kind: str = typer.Option(..., "--kind", help="district|department|town|street|village|community|city."),
+    kind: str = unit_kind_option(),
     code: Optional[str] = typer.Option(None, "--code", help="12 位区划代码 (12-digit region code)."),
     short: Optional[str] = typer.Option(None, "--short", help="编号用的单位简码，如 SJ (short code for IDs)."),
     clerk: Optional[str] = typer.Option(None, "--clerk", help="台账员 (the clerk keeping this ledger)."),
@@ -49,14 +50,15 @@ def unit_add(
 
 
 @unit_app.command("list")
-def unit_list(ctx: typer.Context) -> None:
-    """列出单位树 (show the units as a tree)."""
-    from shishi.render.items import unit_tree
+def unit_list(ctx: typer.Context, fmt: str = format_option("table", "csv", "json")) -> None:
+    """列出单位树：类型、编号代码、区划代码 (show the units as a tree, with kinds and codes)."""
+    from shishi.figures.listing import unit_table
+    from shishi.render.table import emit
     from shishi.store.load import load_units
 
     with errors():
         ledger = load_units(root_of(ctx))
-    out(unit_tree(ledger))
+    emit(unit_table(ledger), fmt, [{"path": p, "name": ledger.unit_name(p), "kind": ledger.tier(p), "prefix": ledger.prefix(p), "code": getattr(ledger.records.get(p), "code", None)} for p in ledger.units])
 
 
 # ------------------------------------------------------------------ items

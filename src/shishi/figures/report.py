@@ -15,28 +15,12 @@ from decimal import Decimal
 from shishi.checks.privacy import mask
 from shishi.figures import schedule
 from shishi.figures.rollup import Figures, Filters, Node, breakdown, cutoff, rollup, scale, surveys_in
+from shishi.figures.table import Column, Table
 from shishi.i18n import TIER_ZH, get_lang, schedule_name, status_name, tr
 from shishi.store.ledger import Ledger, in_unit
 from shishi.values import Period
 
 # ------------------------------------------------------------------ the document
-
-
-@dataclass
-class Column:
-    key: str  # stable English name (JSON keys, CSV headers)
-    title: str
-    type: str = "text"  # text | key (an ID or name, never wrapped) | int | money | score | rate | qty | date
-
-
-@dataclass
-class Table:
-    key: str
-    title: str
-    columns: list[Column]
-    rows: list[list]
-    total: list | None = None  # the 合计 row, set apart when printed
-    note: str | None = None
 
 
 @dataclass
@@ -646,3 +630,29 @@ def targets_table(node: Node) -> Table | None:
         Column("rate", tr("完成率", "completion"), "rate"),
     ]
     return Table("targets", tr("目标指标", "Targets"), cols, rows)
+
+
+@dataclass
+class RollupDoc:
+    """`shishi rollup` as a document: its heading, the roll-up table, the totals of targets, and the JSON of the tree."""
+
+    heading: str
+    table: Table
+    targets: Table | None
+    data: dict
+
+
+def rollup_document(ledger: Ledger, unit: str = "", f: Filters | None = None, depth: int | None = None) -> RollupDoc:
+    """The roll-up of `unit` (default the whole tree) under the filters, `depth` levels shown."""
+    from shishi.figures.rollup import node_json
+    from shishi.i18n import kind_name
+
+    f = f or Filters()
+    node = rollup(ledger, unit, f, depth)
+    end = cutoff(f)
+    scope = "，".join(x for x in (f.period.label if f.period else None, kind_name(f.kind) if f.kind else None, f.category) if x)
+    heading = tr(
+        f"{node.name}汇总（{scope + '，' if scope else ''}截至{cn_date(end)}）",
+        f"Roll-up of {node.name} ({scope + ', ' if scope else ''}as of {end.isoformat()})",
+    )
+    return RollupDoc(heading, rollup_table(node, heading), targets_table(node), node_json(node))

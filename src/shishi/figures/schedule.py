@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from shishi.figures.table import Column, Table
+from shishi.i18n import schedule_name, tr
 from shishi.store.ledger import Ledger, in_unit
 from shishi.store.model import LEVEL_ORDER, Item
 
@@ -117,3 +119,22 @@ def states(ledger: Ledger, as_of: date, unit: str = "") -> dict[str, str | None]
     """Item ID -> schedule state on `as_of`, for every item in `unit` and below (for the list and report columns)."""
     soon = ledger.config.time_limits.due_soon_days if ledger.config else 3
     return {e.item.id: state(e.item, as_of, soon) for e in ledger.entries if in_unit(e.unit, unit)}
+
+
+def _left(days: int) -> str:
+    if days < 0:
+        return tr(f"逾期{-days}天", f"{-days} d overdue")
+    if days == 0:
+        return tr("今天到期", "due today")
+    return tr(f"还有{days}天", f"in {days} d")
+
+
+def due_table(rows: list[DueRow], root_label: str) -> Table:
+    """`due` as a table: most urgent first, titles masked."""
+    from shishi.checks.privacy import mask
+
+    cols = [Column("date", tr("时限", "date"), "date"), Column("left", tr("剩余", "left"), "key"), Column("id", tr("编号", "ID"), "key"),
+            Column("unit", tr("单位", "unit")), Column("title", tr("事项", "title")), Column("milestone", tr("节点", "milestone")),
+            Column("state", tr("序时", "state"), "key"), Column("level", tr("督办", "supervision"), "key"), Column("original", tr("原时限", "original"), "date")]
+    out = [[r.date, _left(r.days_left), r.id, r.unit or root_label, mask(r.title), r.milestone or "", schedule_name(r.state), r.level or "", r.original] for r in rows]
+    return Table("due", tr("到期提醒", "Deadlines"), cols, out, note=tr(f"共 {len(out)} 个时限", f"{len(out)} deadlines") if out else None)

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from shishi.errors import ShishiError
 from shishi.figures.schedule import judged_due
+from shishi.figures.table import Column, Table
 from shishi.i18n import tr
 from shishi.store.ledger import Ledger, in_unit
 from shishi.store.model import Config, Item
@@ -258,3 +259,34 @@ def ranking(rows: list[dict], top: int = 5) -> dict:
     ranked = sorted((r for r in rows if r["rank"] is not None), key=lambda r: (r["rank"], r["unit"]))
     n = min(top, len(ranked) // 2)
     return {"red": ranked[:n], "black": ranked[::-1][:n], "unranked": [r for r in rows if r["rank"] is None]}
+
+
+def survey_list_table(data: dict, root_label: str) -> Table:
+    """`survey list`: per unit and quarter the sample, answers per level, 满意率 and mean score; per quarter a total."""
+    names = [lv["name"] for lv in data["levels"]]
+    cols = [Column("quarter", tr("季度", "quarter"), "key"), Column("unit", tr("单位", "unit")), Column("agency", tr("调查机构", "agency")), Column("sample", tr("样本", "sample"), "int"),
+            *[Column(f"level_{i}", n, "int") for i, n in enumerate(names)], Column("rate", tr("满意率", "satisfied"), "rate"), Column("mean_score", tr("平均分", "mean score"), "score")]
+    rows = [[r["quarter"], r["unit"] or root_label, r["agency"] or "", r["sample"], *[r["counts"][n] for n in names], r["rate"], r["mean_score"]] for r in data["rows"]]
+    for q in data["quarters"]:
+        rows.append([q["quarter"], tr(f"合计（{q['units']} 个单位）", f"total ({q['units']} units)"), "", q["sample"], *[None] * len(names), q["rate"], q["mean_score"]])
+    return Table("surveys", tr("满意度表", "Satisfaction surveys"), cols, rows)
+
+
+def scores_table(rows: list[dict], root_label: str) -> Table:
+    """`scores`: each unit's rates, composite and rank."""
+    cols = [Column("unit", tr("单位", "unit")), Column("cohort", tr("事项", "items"), "int"), Column("response_rate", tr("响应率", "response"), "rate"),
+            Column("resolution_rate", tr("解决率", "resolution"), "rate"), Column("satisfaction_rate", tr("满意率", "satisfaction"), "rate"),
+            Column("on_time_rate", tr("按期办结率", "on time"), "rate"), Column("reopen_rate", tr("重办率", "reopened"), "rate"), Column("returned", tr("退回", "returned"), "int"),
+            Column("composite", tr("综合得分", "composite"), "qty"), Column("rank", tr("排名", "rank"), "int")]
+    out = [[r["unit"] or root_label, r["cohort"], r["response_rate"], r["resolution_rate"], r["satisfaction_rate"], r["on_time_rate"], r["reopen_rate"], r["returned"],
+            None if r["composite"] is None else Decimal(str(r["composite"])), r["rank"]] for r in rows]
+    return Table("scores", tr("考核得分", "Scores"), cols, out)
+
+
+def red_black_lines(lists: dict, top: int) -> list[str]:
+    """红榜 and 黑榜 as two lines, each unit with its composite."""
+    def names(rs):
+        return "、".join(f"{r['name']}（{r['composite']}）" for r in rs) or "—"
+
+    return [tr(f"红榜（前 {top} 名）：{names(lists['red'])}", f"red list (top {top}): {names(lists['red'])}"),
+            tr(f"黑榜（后 {top} 名）：{names(lists['black'])}", f"black list (bottom {top}): {names(lists['black'])}")]

@@ -168,18 +168,18 @@ def service_request(item, unit: str, ledger, reveal: bool) -> dict:
     return sr if reveal else mask_data(sr)
 
 
-def export(root: Path, *, unit: str | None = None, period: str | None = None, fmt: str = "csv", reveal: bool = False) -> str | bytes:
-    """The items of a unit and the units below it (opened in `period`) in one format; bytes for xlsx."""
+def export(root: Path, *, unit: str | None = None, period=None, fmt: str = "csv", reveal: bool = False) -> str | bytes:
+    """The items of a unit and the units below it (opened in `period`, a Period or its text) in one format; bytes for xlsx."""
     from shishi.store.load import load, select
     from shishi.store.model import item_to_data
     from shishi.values import parse_period
 
     if fmt not in FORMATS:
         raise ShishiError(tr(f"--format 应为 {'|'.join(FORMATS)}", f"--format must be one of {'|'.join(FORMATS)}"))
-    p = parse_period(period) if period else None
-    entries = select(root, unit=unit, period=p)
+    p = parse_period(period) if isinstance(period, str) else period
+    ledger = load(root)
+    entries = select(ledger, unit=unit, period=p)
     if fmt == "open311":
-        ledger = load(root)
         return to_json([service_request(e.item, e.unit, ledger, reveal) for e in entries])
     if fmt == "json":
         out = []

@@ -14,132 +14,31 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
-from wcwidth import wcswidth
-
 from shishi.figures.report import BarChart, Report, Section, Table
 from shishi.i18n import get_lang, tr
 from shishi.render.json import default
+from shishi.render.table import (
+    NUMERIC,
+    TEXT_WIDTH,
+    WRAPPED,
+    cell,
+    console,
+    md_table,
+    plain_console,
+    rich_tables,
+    strip_lines,
+    table_cells,
+    terminal_text,
+    text_table,
+    width,
+    wrap,
+)
 
 REPORT_FORMATS = ("terminal", "text", "md", "html", "xlsx", "json")
 ROLLUP_FORMATS = ("table", "text", "md", "csv", "json")
 SUFFIXES = {".txt": "text", ".md": "md", ".html": "html", ".htm": "html", ".xlsx": "xlsx", ".json": "json", ".csv": "csv"}
-NUMERIC = ("int", "money", "rate", "qty", "score")
-WRAPPED = ("text",)  # column types that may wrap; "key" (IDs) and numbers never do
-# how wide a text column may grow before the rest of the page goes to the others (the latest-progress column, above all)
-TEXT_LIMITS = {"title": 24, "unit": 18, "category": 12, "target": 12, "measure": 8, "level": 8}
-TEXT_WIDTH = 120  # display columns of a text report: A4 landscape, or portrait in a small monospace font
-
-# ------------------------------------------------------------------ cells
-
-
-def cell(value, type_: str) -> str:
-    """A cell as printed: rates as 58.3%, money with two decimals, quantities without trailing zeros; no value as '' ('-' for a rate)."""
-    if value is None:
-        return "-" if type_ == "rate" else ""
-    if type_ == "rate":
-        return f"{value * 100:.1f}%"
-    if type_ == "money":
-        return f"{Decimal(value):,.2f}"
-    if type_ == "score":
-        return f"{Decimal(value):.2f}"
-    if type_ == "qty" and isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def width(text: str) -> int:
-    """Display width (CJK characters take two columns)."""
-    return max((wcswidth(line) for line in text.split("\n")), default=0)
-
-
-NO_LINE_START = set("，。、；：？！）》」』”’〕】,.;:?!)%")
-_TOKEN = re.compile(r"[A-Za-z0-9.,:%/_+-]+|\s|.")
-
-
-def wrap(text: str, limit: int) -> list[str]:
-    """Lines of at most `limit` display columns; CJK text breaks anywhere, ASCII words stay whole when they fit,
-    and no line starts with a closing mark (避头点): the word before it moves down with it."""
-    lines: list[str] = []
-    for para in text.split("\n"):
-        line: list[str] = []  # tokens
-        w = 0
-        for tok in _TOKEN.findall(para):
-            tw = wcswidth(tok)
-            if tw < 0:  # a control character
-                tok, tw = " ", 1
-            if w + tw > limit and "".join(line).strip():
-                carry = [line.pop()] if tok in NO_LINE_START and len(line) > 1 and not line[-1].isspace() else []
-                lines.append("".join(line).rstrip())
-                line, w = carry, wcswidth("".join(carry))
-                if tok.isspace():
-                    continue
-            while tw > limit:  # a word longer than a line
-                head = _cut(tok, limit)
-                lines.append(head)
-                tok = tok[len(head) :]
-                tw = wcswidth(tok)
-            line.append(tok)
-            w += tw
-        lines.append("".join(line).rstrip())
-    return lines
-
-
-def _cut(text: str, limit: int) -> str:
-    """The longest head of `text` within `limit` columns (at least one character)."""
-    n = 1
-    while n < len(text) and wcswidth(text[: n + 1]) <= limit:
-        n += 1
-    return text[:n]
-
-
-def _cells(t: Table) -> tuple[list[str], list[list[str]]]:
-    headers = [c.title for c in t.columns]
-    rows = [[cell(v, c.type) for v, c in zip(r, t.columns, strict=True)] for r in t.rows]
-    if t.total is not None:
-        rows.append([cell(v, c.type) for v, c in zip(t.total, t.columns, strict=True)])
-    return headers, rows
-
 
 # ------------------------------------------------------------------ text (paper)
-
-
-def text_table(t: Table, page: int = TEXT_WIDTH) -> str:
-    """A bordered table that fits `page` display columns; every line of it has the same display width."""
-    import tabulate as tabulate_module
-    from tabulate import tabulate
-
-    headers, rows = _cells(t)
-    widths = column_widths(t, headers, rows, page)
-    wrapped = [["\n".join(wrap(v, widths[i])) if t.columns[i].type in WRAPPED else v for i, v in enumerate(r)] for r in rows]
-    multiline = any("\n" in v for r in wrapped for v in r)
-    align = ["right" if c.type in NUMERIC else "left" for c in t.columns]
-    padding, tabulate_module.MIN_PADDING = tabulate_module.MIN_PADDING, 0  # headers as narrow as their text
-    try:
-        return tabulate(wrapped, headers=headers, tablefmt="grid" if multiline else "psql", disable_numparse=True, colalign=align)
-    finally:
-        tabulate_module.MIN_PADDING = padding
-
-
-def column_widths(t: Table, headers: list[str], rows: list[list[str]], page: int, gaps: int | None = None) -> list[int]:
-    """Display widths of the columns so the table and its `gaps` (borders and padding: 3 a column plus one) fit `page`.
-
-    Text columns wrap: first down to their limits in TEXT_LIMITS, then the widest
-    one column at a time, never below its header (nor 6).
-    """
-    n = len(headers)
-    widths = [max([width(h)] + [width(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    floor = [max(width(h), 6) if c.type in WRAPPED else widths[i] for i, (h, c) in enumerate(zip(headers, t.columns, strict=True))]
-    room = page - (3 * n + 1 if gaps is None else gaps)
-    if sum(widths) > room:
-        widths = [max(floor[i], min(w, TEXT_LIMITS.get(c.key, w))) if c.type in WRAPPED else w for i, (w, c) in enumerate(zip(widths, t.columns, strict=True))]
-    while sum(widths) > room:
-        i = max(range(n), key=lambda k: (widths[k] - floor[k] > 0, widths[k]))
-        if widths[i] <= floor[i]:
-            break
-        widths[i] -= 1
-    return widths
 
 
 def _center(text: str, page: int) -> str:
@@ -170,23 +69,6 @@ def render_text(report: Report, page: int = TEXT_WIDTH) -> str:
 # ------------------------------------------------------------------ terminal (Rich)
 
 
-def rich_table(t: Table, title: bool = True, page: int = TEXT_WIDTH):
-    """A Rich table `page` columns wide at most; text cells are wrapped here, by the same rules as on paper."""
-    from rich import box
-    from rich.table import Table as RichTable
-
-    rt = RichTable(title=t.title if title else None, box=box.SIMPLE_HEAD, title_style="bold", header_style="bold", show_edge=False, pad_edge=False, collapse_padding=True)
-    headers, rows = _cells(t)
-    widths = column_widths(t, headers, rows, page, gaps=2 * (len(headers) - 1))  # two spaces between columns
-    for c, w in zip(t.columns, widths, strict=True):
-        rt.add_column(c.title, justify="right" if c.type in NUMERIC else "left", no_wrap=True, width=w if c.type in WRAPPED else None)
-    rows = [["\n".join(wrap(v, widths[i])) if t.columns[i].type in WRAPPED else v for i, v in enumerate(r)] for r in rows]
-    for i, r in enumerate(rows):
-        last = t.total is not None and i == len(rows) - 1
-        rt.add_row(*r, style="bold" if last else None, end_section=t.total is not None and i == len(rows) - 2)
-    return rt
-
-
 def terminal_renderables(report: Report, page: int = TEXT_WIDTH) -> list:
     """What `shishi report` prints to a terminal `page` columns wide, as Rich renderables."""
     from rich.panel import Panel
@@ -200,7 +82,7 @@ def terminal_renderables(report: Report, page: int = TEXT_WIDTH) -> list:
             continue
         out.append(Text(s.title, style="bold cyan"))
         if s.table is not None and s.table.rows:
-            out.append(rich_table(s.table, page=page))
+            out += rich_tables(s.table, page=page)
             if s.table.note:
                 out.append(Text(s.table.note, style="dim"))
         elif s.empty:
@@ -210,39 +92,15 @@ def terminal_renderables(report: Report, page: int = TEXT_WIDTH) -> list:
     return out
 
 
-def _plain_console(page: int):
-    from rich.console import Console
-
-    return Console(file=io.StringIO(), width=page, color_system=None, force_terminal=False, legacy_windows=False, emoji=False, highlight=False)
-
-
 def render_terminal(report: Report, page: int = TEXT_WIDTH) -> str:
     """The terminal rendering as plain text (for files and tests)."""
-    console = _plain_console(page)
+    console = plain_console(page)
     for r in terminal_renderables(report, page):
         console.print(r)
-    return _strip(console.file.getvalue())
-
-
-def _strip(text: str) -> str:
-    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+    return strip_lines(console.file.getvalue())
 
 
 # ------------------------------------------------------------------ Markdown
-
-
-def _md_cell(v: str) -> str:
-    return v.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
-
-
-def md_table(t: Table) -> str:
-    from tabulate import tabulate
-
-    headers, rows = _cells(t)
-    if t.total is not None:
-        rows[-1] = [f"**{v}**" if v else v for v in rows[-1]]
-    align = ["right" if c.type in NUMERIC else "left" for c in t.columns]
-    return tabulate([[_md_cell(v) for v in r] for r in rows], headers=[_md_cell(h) for h in headers], tablefmt="pipe", disable_numparse=True, colalign=align)
 
 
 def render_md(report: Report) -> str:
@@ -330,7 +188,7 @@ def svg_chart(chart: BarChart) -> str:
 
 def html_table(t: Table) -> str:
     esc = html.escape
-    headers, rows = _cells(t)
+    headers, rows = table_cells(t)
     # short text (status, schedule, unit names of a few characters) never breaks inside a cell
     short = [c.type not in WRAPPED or max([width(h)] + [width(r[i]) for r in rows]) <= 8 for i, (c, h) in enumerate(zip(t.columns, headers, strict=True))]
     klass = ["num" if c.type in NUMERIC else "nowrap" if short[i] else "unit" if c.key == "unit" else "" for i, c in enumerate(t.columns)]
@@ -522,37 +380,44 @@ def render_report(report: Report, fmt: str) -> str | bytes:
     raise ValueError(fmt)
 
 
-def render_rollup(table: Table, targets: Table | None, data: dict, heading: str, fmt: str, rich: bool = False, page: int = TEXT_WIDTH):
-    """A roll-up in one of ROLLUP_FORMATS; `table` with its totals of targets, `data` its node_json."""
+def render_rollup(doc, fmt: str, page: int = TEXT_WIDTH) -> str:
+    """A roll-up document (figures.report.RollupDoc) in one of ROLLUP_FORMATS."""
     if fmt == "json":
-        return to_json(data)
+        return to_json(doc.data)
     if fmt == "csv":
-        return rollup_csv(data)
+        return rollup_csv(doc.data)
+    tables = [doc.table] + ([doc.targets] if doc.targets else [])
     if fmt == "md":
-        out = [f"# {heading}", "", md_table(table), ""]
-        if targets:
-            out += [f"**{targets.title}**", "", md_table(targets), ""]
+        out = [f"# {doc.heading}", "", md_table(doc.table), ""]
+        if doc.targets:
+            out += [f"**{doc.targets.title}**", "", md_table(doc.targets), ""]
         return "\n".join(out)
     if fmt == "text":
-        out = [heading, text_table(table)]
-        if targets:
-            out += ["", targets.title, text_table(targets)]
+        out = [doc.heading, text_table(doc.table)]
+        if doc.targets:
+            out += ["", doc.targets.title, text_table(doc.targets)]
         return "\n".join(out) + "\n"
     if fmt == "table":
-        from rich.text import Text
-
-        parts = [Text(heading, style="bold"), rich_table(table, title=False, page=page)]
-        if targets:
-            parts += [Text(""), rich_table(targets, page=page)]
-        return parts if rich else _rich_text(parts, page)
+        return doc.heading + "\n" + "\n".join(terminal_text(t, page, title=k > 0) for k, t in enumerate(tables))
     raise ValueError(fmt)
 
 
-def _rich_text(parts: list, page: int = TEXT_WIDTH) -> str:
-    console = _plain_console(page)
-    for p in parts:
-        console.print(p)
-    return _strip(console.file.getvalue())
+def print_rollup(doc, fmt: str) -> None:
+    """A roll-up on stdout: on a terminal, Rich at the terminal's width; else `render_rollup`."""
+    import sys
+
+    c = console() if fmt == "table" else None
+    if c is None:
+        sys.stdout.write(render_rollup(doc, fmt))
+        return
+    from rich.text import Text
+
+    c.print(Text(doc.heading, style="bold"))
+    for k, t in enumerate([doc.table] + ([doc.targets] if doc.targets else [])):
+        if k:
+            c.print("")
+        for part in rich_tables(t, title=k > 0, page=c.width):
+            c.print(part)
 
 
 CSV_KEYS = [
@@ -599,3 +464,29 @@ def format_for(path: str | None, fmt: str | None, default: str) -> str:
         return SUFFIXES.get(PurePath(path).suffix.lower(), default)
     return default
 
+
+def print_report(report: Report, fmt: str) -> None:
+    """A report on stdout: Rich at the terminal's width, else the format as text (xlsx as bytes)."""
+    import sys
+
+    c = console() if fmt == "terminal" else None
+    if c is not None:
+        for part in terminal_renderables(report, c.width):
+            c.print(part)
+        return
+    rendered = render_report(report, fmt)
+    if isinstance(rendered, bytes):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(rendered)
+    else:
+        sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
+
+
+def write_report(report: Report, fmt: str, path) -> None:
+    """A report written to a file, whole or not at all."""
+    from shishi.errors import ShishiError
+    from shishi.render.export import write
+
+    if path.is_dir():
+        raise ShishiError(tr(f"{path} 是目录", f"{path} is a directory"))
+    write(path, render_report(report, fmt))
