@@ -19,6 +19,11 @@ from shishi.i18n import tr
 from shishi.store import tree as t
 from shishi.write import journal
 
+
+class Busy(ShishiError):
+    """Another shishi command holds the lock."""
+
+
 _held: ContextVar[str | None] = ContextVar("shishi_lock_held", default=None)
 
 
@@ -41,8 +46,8 @@ def write_lock(root: Path, timeout: float = 60.0):
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise ShishiError(
+                if time.monotonic() >= deadline:
+                    raise Busy(
                         tr(f"台账库正被另一个 shishi 命令写入，{timeout:.0f} 秒后仍未释放", f"another shishi command is writing this ledger tree; still busy after {timeout:.0f} s")
                     ) from None
                 time.sleep(0.01)
@@ -58,8 +63,11 @@ def settle(root: Path) -> None:
     """What every command does first: refuse a .shishi link; finish a killed writer's transaction under the lock."""
     t.state_dir(root, create=False)
     if journal.pending(root):
-        with write_lock(root):
-            pass
+        try:
+            with write_lock(root, timeout=0):
+                pass
+        except Busy:
+            pass  # a live writer: its record is its own, and it renames its files in one go at its end
 
 
 @contextmanager
