@@ -115,3 +115,25 @@ def test_unit_names_are_stored_in_nfc(tree: Path, cli):
     assert cli("unit", "add", f"赶水镇/{nfd}", "--kind", "community", ledger=tree).exit_code == 0
     assert os.listdir(tree / "赶水镇").count("école") == 1
     assert "name: école" in (tree / "赶水镇/école/unit.yaml").read_text(encoding="utf-8")
+
+
+FLOW = "- {id: GS-SJ-2021-001, kind: demand, title: 灯, opened: 2021-09-01, due: 2021-09-08, status: open}\n"
+WIDE = "-   id: GS-SJ-2021-001\n    kind: demand\n    title: 灯\n    opened: 2021-09-01\n    due: 2021-09-08\n    status: open\n"
+
+
+INDENTED = "  - id: GS-SJ-2021-001\n    kind: demand\n    title: 灯\n    opened: 2021-09-01\n    due: 2021-09-08\n    status: open\n"
+
+
+@pytest.mark.parametrize("text", [FLOW, WIDE, INDENTED])
+def test_items_the_block_writer_cannot_edit_ask_for_fmt(tree: Path, cli, text):
+    """Items in flow style or 4-space indentation passed check --strict and list, but show/progress/close said 没有事项."""
+    (tree / SJ).write_text(text, encoding="utf-8")
+    assert cli("check", "--strict", ledger=tree).stdout == ""
+    assert "GS-SJ-2021-001  灯" in cli("show", "GS-SJ-2021-001", ledger=tree).stdout
+    before = snapshot(tree)
+    for args in (["progress", "GS-SJ-2021-001", "--note", "x"], ["close", "GS-SJ-2021-001", "-r", "x", "-b", "1"]):
+        r = cli(*args, ledger=tree)
+        assert r.exit_code == 1 and r.stderr.rstrip().endswith("先运行 shishi fmt"), r.stderr
+    assert snapshot(tree) == before
+    assert cli("fmt", ledger=tree).exit_code == 0
+    assert cli("progress", "GS-SJ-2021-001", "--note", "x", "--date", "2021-09-02", ledger=tree).exit_code == 0
