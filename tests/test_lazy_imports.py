@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT, SAMPLE
 
-HEAVY = ("pydantic", "pydantic_core", "ruamel", "_ruamel_yaml", "tabulate", "openpyxl", "sqlite3", "_sqlite3", "rich")
+HEAVY = ("pydantic", "pydantic_core", "ruamel", "_ruamel_yaml", "tabulate", "openpyxl", "sqlite3", "_sqlite3", "rich", "docx", "PIL", "lxml")
 
 PROBE = """
 import runpy, sys

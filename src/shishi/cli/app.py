@@ -13,7 +13,7 @@ from typing import Optional
 import typer
 from typer._click import Context
 
-from shishi.cli import data, git, items, query, report, track, units
+from shishi.cli import data, git, items, photos, query, report, track, units
 from shishi.cli.common import State
 from shishi.cli.help import WideHelpFormatter
 from shishi.i18n import set_lang
@@ -46,7 +46,7 @@ def main(
 
 
 
-for group in (units, items, query, report, track, git, data):
+for group in (units, items, photos, query, report, track, git, data):
     app.add_typer(group.app)
 
 

@@ -120,7 +120,7 @@ def _merge_committed(repo: Repo) -> bool:
     return bool(merging) and set(merging) <= set(parents)
 
 
-def prepare_commit(repo: Repo, files: list[tuple[Path, Path]], message: str) -> tuple[str, str | None] | None:
+def prepare_commit(repo: Repo, files: list[tuple[Path, Path]], message: str, removed: Iterable[Path] = ()) -> tuple[str, str | None] | None:
     """A commit of HEAD with each (target, source) file's content at the target's path; (new, old head), None when nothing changes.
 
     Only objects are written: the branch moves in `advance`. Built in a private
@@ -129,7 +129,8 @@ def prepare_commit(repo: Repo, files: list[tuple[Path, Path]], message: str) -> 
     """
     import tempfile
 
-    if not files:
+    removed = list(removed)
+    if not files and not removed:
         return None
     head = git(["rev-parse", "--verify", "--quiet", "HEAD"], repo.top, check=False).stdout.decode().strip() or None
     fd, index = tempfile.mkstemp(prefix="shishi-index.", dir=repo.git_path("."))
@@ -142,6 +143,8 @@ def prepare_commit(repo: Repo, files: list[tuple[Path, Path]], message: str) -> 
             blob = text(["hash-object", "-w", f"--path={rel}", "--", str(source)], repo.top).strip()
             mode = "100755" if os.stat(source).st_mode & 0o100 else "100644"
             git(["update-index", "--add", "--cacheinfo", f"{mode},{blob},{rel}"], repo.top, env=env)
+        if removed:
+            git(["update-index", "--force-remove", "--", *(repo.rel(p) for p in removed)], repo.top, env=env)
         tree = text(["write-tree"], repo.top, env=env).strip()
     finally:
         os.unlink(index)
@@ -158,9 +161,12 @@ def advance(repo: Repo, new: str, old: str | None, message: str) -> None:
 
 def sync_index(repo: Repo, paths: list[Path]) -> None:
     """The real index agrees with the new commit for these files (best effort: the commit is made)."""
-    rels = sorted({repo.rel(p) for p in paths})
-    if rels:
-        git(["add", "--", *rels], repo.top, check=False)
+    present = sorted({repo.rel(p) for p in paths if os.path.lexists(p)})
+    gone = sorted({repo.rel(p) for p in paths if not os.path.lexists(p)})
+    if present:
+        git(["add", "--", *present], repo.top, check=False)
+    if gone:
+        git(["rm", "--cached", "--ignore-unmatch", "-q", "--", *gone], repo.top, check=False)
 
 
 @dataclass

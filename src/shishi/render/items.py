@@ -84,7 +84,22 @@ def item_text(view: dict, unit_name: str) -> str:
     if can:
         dup = tr(f"（与 {can['duplicate_of']} 重复）", f" (duplicate of {can['duplicate_of']})") if can.get("duplicate_of") else ""
         kv("撤销", "cancelled", f"{can['date']} {can['reason']}{dup}")
+    if view.get("attachments"):
+        lines.append(f"  {tr('附件：', 'attachments:')}")
+        for i, a in enumerate(view["attachments"], 1):
+            lines.append(f"    {i}. {attachment_line(a)}")
     return "\n".join(lines) + "\n"
+
+
+def attachment_line(a: dict) -> str:
+    """One attachment as `show` lists it: stage, caption, date taken, file; a detached one says when and why."""
+    stage = f"[{a['stage']}] " if a.get("stage") else ""
+    taken = f" {tr('拍摄', 'taken')} {a['date']}" if a.get("date") else ""
+    line = f"{stage}{a.get('caption') or tr('（无说明）', '(no caption)')}{taken}  {a['file']}"
+    if a.get("removed"):
+        why = f"{tr('：', ': ')}{a['reason']}" if a.get("reason") else ""
+        line += f"  {tr('已删除', 'detached')} {a['removed']}{why}"
+    return line
 
 
 def COMMA() -> str:

@@ -18,6 +18,7 @@ UNIT_FILE = "unit.yaml"
 SURVEY_DIR = "surveys"
 STATE_DIR = ".shishi"
 INTENT_FILE = "intent.jsonl"  # under STATE_DIR: the open transaction (write.journal)
+ATTACH_DIR = "附件"  # a unit's evidence photos: 附件/<item ID>/<hash>.jpg
 LEDGER_RE = re.compile(r"^(\d{4})\.yaml$")
 BAD_NAME_RE = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029/\\:*?"<>|]')
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -57,8 +58,8 @@ def check_unit_name(name: str) -> str | None:
         return tr(f"单位名称 {name} 在 Windows 上不可用或为隐藏名", f"unit name {name} is reserved on Windows or hidden")
     if len(name.encode("utf-8")) > 200:
         return tr("单位名称过长", "unit name is too long")
-    if name == SURVEY_DIR or name.lower().endswith(".yaml") or YEAR_RE.match(name):
-        return tr(f"单位名称 {name} 与台账库的文件布局冲突（surveys、以 .yaml 结尾的名称和年份不能作单位名称）", f"unit name {name} collides with the tree's layout (surveys, names ending .yaml and years cannot name a unit)")
+    if name in (SURVEY_DIR, ATTACH_DIR) or name.lower().endswith(".yaml") or YEAR_RE.match(name):
+        return tr(f"单位名称 {name} 与台账库的文件布局冲突（surveys、附件、以 .yaml 结尾的名称和年份不能作单位名称）", f"unit name {name} collides with the tree's layout (surveys, 附件, names ending .yaml and years cannot name a unit)")
     return None
 
 
@@ -132,6 +133,8 @@ def walk_units(root: Path) -> tuple[dict[str, UnitDir], list[Problem]]:
                     except OSError:
                         pass
                 continue
+            if e.name == ATTACH_DIR and not os.path.lexists(Path(e.path) / UNIT_FILE):
+                continue  # photos, not units
             if e.is_dir():
                 if os.path.lexists(Path(e.path) / UNIT_FILE):  # read_bytes reports a directory or pipe there
                     why = check_unit_name(e.name)
@@ -169,6 +172,18 @@ def survey_files(root: Path) -> list[Path]:
     if not d.is_dir() or d.is_symlink():
         return []
     return sorted(p for p in d.iterdir() if p.suffix == ".yaml")
+
+
+def attachment_path(root: Path, unit_dir: Path, file: str) -> Path | None:
+    """Where an attachment recorded as `file` (relative to its unit's directory) lies; None when that is outside the tree."""
+    if not file or "\\" in file or file.startswith("/") or CONTROL_RE.search(file):
+        return None
+    path = Path(os.path.normpath(unit_dir / file))
+    try:
+        path.relative_to(Path(os.path.normpath(root)))
+    except ValueError:
+        return None
+    return path
 
 
 def rel(root: Path, path: Path) -> str:

@@ -426,6 +426,9 @@ class Stager:
     def staged(self, path: Path) -> Path | None:  # pragma: no cover - an interface
         raise NotImplementedError
 
+    def remove(self, path: Path) -> None:  # pragma: no cover - an interface
+        raise NotImplementedError
+
 
 _stager: ContextVar[Stager | None] = ContextVar("shishi_stager", default=None)
 
@@ -486,13 +489,22 @@ def fsync_dir(d: Path) -> None:
         os.close(dfd)
 
 
-def atomic_write(path: Path, text: str, bom: bool = False) -> None:
-    """Replace `path` with `text` so that a crash leaves the old file or the new one, never half.
+def remove_file(path: Path) -> None:
+    """Delete a file shishi keeps (a detached photo); inside a transaction, together with its other changes."""
+    stager = _stager.get()
+    if stager is not None:
+        stager.remove(Path(path))
+        return
+    Path(path).unlink(missing_ok=True)
+
+
+def atomic_write(path: Path, text: str | bytes, bom: bool = False) -> None:
+    """Replace `path` with `text` (or bytes, as they are) so that a crash leaves the old file or the new one, never half.
 
     Inside a transaction (write.journal) the new version is only staged: the
     transaction renames all its files into place together.
     """
-    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+    data = text if isinstance(text, bytes) else (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
     path = Path(path)
     stager = _stager.get()
     if stager is not None:

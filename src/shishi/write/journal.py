@@ -50,6 +50,7 @@ class Transaction(Stager):
     def __init__(self, root: Path):
         self.root = Path(root)
         self.temps: dict[Path, Path] = {}  # target -> its staged new version
+        self.removed: list[Path] = []  # files the transaction deletes
         self.dirs: list[Path] = []
         self.fd: int | None = None  # the intent record, open for appending
         self.git = None  # a git.repo.Committer when the commit is part of the transaction
@@ -99,11 +100,20 @@ class Transaction(Stager):
     def staged(self, path: Path) -> Path | None:
         return self.temps.get(Path(path))
 
+    def remove(self, path: Path) -> None:
+        path = Path(path)
+        old = self.temps.pop(path, None)
+        if old is not None:
+            old.unlink(missing_ok=True)
+        if path not in self.removed:
+            self.note({"rm": self.rel(path)})
+            self.removed.append(path)
+
     # ---------------------------------------------------------------- the end
 
     def finish(self) -> None:
         """Apply every staged file (and the commit): the body of the command has succeeded."""
-        if not self.temps:
+        if not self.temps and not self.removed:
             self.rollback()
             return
         crash_point("staged")
@@ -113,7 +123,7 @@ class Transaction(Stager):
             if git is not None:
                 from shishi.git.repo import prepare_commit
 
-                made = prepare_commit(git.repo, [(target, tmp) for target, tmp in self.temps.items()], git.message or "shishi")
+                made = prepare_commit(git.repo, [(target, tmp) for target, tmp in self.temps.items()], git.message or "shishi", self.removed)
                 if made is not None:
                     new, old = made
             self.note({"commit": True, "git": {"top": str(git.repo.top), "new": new, "old": old} if new else None})
@@ -133,12 +143,12 @@ class Transaction(Stager):
                 ) from None
             git.commit = new[:7]
             crash_point("commit")
-        apply(self.root, [(tmp, target) for target, tmp in self.temps.items()])
+        apply(self.root, [(tmp, target) for target, tmp in self.temps.items()], self.removed)
         crash_point("renamed")
         if new:
             from shishi.git.repo import sync_index
 
-            sync_index(git.repo, list(self.temps))
+            sync_index(git.repo, [*self.temps, *self.removed])
         self.drop_record()
         for f in self.after:
             f()
@@ -152,6 +162,7 @@ class Transaction(Stager):
             except OSError:
                 pass
         self.temps.clear()
+        self.removed.clear()
         self.dirs.clear()
         self.drop_record()
 
@@ -165,8 +176,8 @@ def write_temp_noted(tx: Transaction, path: Path, data: bytes) -> Path:
     return write_temp(path, data, tmp)
 
 
-def apply(root: Path, moves: list[tuple[Path, Path]]) -> None:
-    """Rename each staged file over its target (those already renamed are gone), then fsync their directories."""
+def apply(root: Path, moves: list[tuple[Path, Path]], removed: list[Path] = ()) -> None:
+    """Rename each staged file over its target (those already renamed are gone), delete the removed, then fsync their directories."""
     for i, (tmp, target) in enumerate(moves):
         try:
             os.replace(tmp, target)
@@ -174,7 +185,9 @@ def apply(root: Path, moves: list[tuple[Path, Path]]) -> None:
             pass  # renamed before a kill
         if i == 0:
             crash_point("rename")
-    for d in {target.parent for _tmp, target in moves}:
+    for path in removed:
+        path.unlink(missing_ok=True)
+    for d in {target.parent for _tmp, target in moves} | {p.parent for p in removed}:
         fsync_dir(d)
 
 
@@ -203,14 +216,15 @@ def recover(root: Path) -> str | None:
             break  # a torn last line: never fsynced, so its step never happened
     moves = [(root / e["tmp"], root / e["to"]) for e in entries if "tmp" in e]
     dirs = [root / e["dir"] for e in entries if "dir" in e]
+    removed = [root / e["rm"] for e in entries if "rm" in e]
     decided = next((e for e in entries if e.get("commit")), None)
     forward = decided is not None and (not decided.get("git") or _committed(decided["git"]))
     if forward:
-        apply(root, moves)
+        apply(root, moves, removed)
         if decided.get("git"):
             from shishi.git.repo import repo_of, sync_index
 
-            sync_index(repo_of(root), [target for _tmp, target in moves])
+            sync_index(repo_of(root), [target for _tmp, target in moves] + removed)
     else:
         for tmp, _target in moves:
             tmp.unlink(missing_ok=True)
