@@ -350,9 +350,16 @@ def _prepare(value):
         return {k: _prepare(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_prepare(v) for v in value]
+    if isinstance(value, str) and _ODD_BREAK.search(value):
+        from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+        return DoubleQuotedScalarString(value)  # escaped (\L, \P, \N): in a literal block ruamel breaks the line there and cannot read it back
     if isinstance(value, str) and "\n" in value and value == value.strip():
         return LiteralScalarString(value)
     return value
+
+
+_ODD_BREAK = re.compile("[\u2028\u2029\x85]")
 
 
 def dump_items(items: list[dict]) -> str:
