@@ -43,7 +43,11 @@ def item_row(item, unit: str, seq: int, reveal: bool) -> dict:
     """One item as {field: plain value} over COLUMNS: dates and Decimals kept, records as JSON text."""
     from shishi.store.model import item_to_data
 
-    data = item_to_data(item)
+    return data_row(item_to_data(item), unit, seq, reveal)
+
+
+def data_row(data: dict, unit: str, seq: int, reveal: bool) -> dict:
+    """`item_row` of an item's plain data (`item_to_data`)."""
     row: dict = {"seq": seq, "unit": unit or "/"}
     for field, _zh in COLUMNS[1:]:
         if field == "unit":
@@ -57,8 +61,8 @@ def item_row(item, unit: str, seq: int, reveal: bool) -> dict:
         elif isinstance(value, list):
             value = LIST_SEP.join(value) if value else None
         row[field] = value
-    row["kind"] = kind_name(item.kind)
-    row["status"] = status_name(item.status)
+    row["kind"] = kind_name(data["kind"])
+    row["status"] = status_name(data["status"])
     if not reveal:
         row["reporter.name"] = None
         row = mask_data(row)
@@ -77,15 +81,22 @@ def _cell_text(v) -> str:
     return str(v)
 
 
-def to_csv(rows: list[dict]) -> str:
+def to_csv(rows) -> str:
+    buf = io.BytesIO()
+    write_csv(buf, rows)
+    return buf.getvalue().decode("utf-8")
+
+
+def write_csv(out, rows) -> None:
+    """The CSV of `rows` (any iterable) to the binary stream `out`, a row at a time."""
     import csv
 
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    w = csv.writer(text, lineterminator="\r\n")
     w.writerow(headers())
     for r in rows:
         w.writerow([_cell_text(r[f]) for f, _ in COLUMNS])
-    return buf.getvalue()
+    text.detach()
 
 
 def _exact_float(v: Decimal) -> bool:
@@ -171,44 +182,88 @@ def service_request(item, unit: str, ledger, reveal: bool) -> dict:
 def export(root: Path, *, unit: str | None = None, period=None, fmt: str = "csv", reveal: bool = False) -> str | bytes:
     """The items of a unit and the units below it (opened in `period`, a Period or its text) in one format; bytes for xlsx."""
     from shishi.store.load import load, select
-    from shishi.store.model import item_to_data
     from shishi.values import parse_period
 
     if fmt not in FORMATS:
         raise ShishiError(tr(f"--format 应为 {'|'.join(FORMATS)}", f"--format must be one of {'|'.join(FORMATS)}"))
+    if fmt in STREAMED:
+        buf = io.BytesIO()
+        export_to(buf, root, unit=unit, period=period, fmt=fmt, reveal=reveal)
+        return buf.getvalue().decode("utf-8")
     p = parse_period(period) if isinstance(period, str) else period
     ledger = load(root)
     entries = select(ledger, unit=unit, period=p)
     if fmt == "open311":
         return to_json([service_request(e.item, e.unit, ledger, reveal) for e in entries])
-    if fmt == "json":
-        out = []
-        for e in entries:
-            data = {"id": e.item.id, "unit": e.unit, **item_to_data(e.item)}
-            if not reveal:
-                if data.get("reporter"):
-                    data["reporter"].pop("name", None)
-                data = mask_data(data)
-            out.append(data)
-        return to_json(out)
     rows = [item_row(e.item, e.unit, n, reveal) for n, e in enumerate(entries, start=1)]
-    if fmt == "csv":
-        return to_csv(rows)
     title = (unit or "").rpartition("/")[2] or tr("台账", "ledger")
     return to_xlsx(rows, title)
 
 
-def write(path: Path, data: str | bytes, bom: bool = False) -> None:
-    """Write an export file whole or not at all (temporary file renamed over it)."""
+STREAMED = ("csv", "json")
+
+
+def export_out(root: Path, output: Path | None, **options) -> None:
+    """An export on stdout, or into `output` whole or not at all; csv and json written as they are read."""
+    import sys
+
+    if options.get("fmt") in STREAMED:
+        def data(f):
+            export_to(f, root, **options)
+    else:
+        data = export(root, **options)
+    if output is not None:
+        write(output, data, bom=options.get("fmt") == "csv")  # a BOM so that Excel opens the Chinese right
+    elif callable(data):
+        sys.stdout.flush()
+        data(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    else:
+        sys.stdout.write(data)
+
+
+def export_to(out, root: Path, *, unit: str | None = None, period=None, fmt: str = "csv", reveal: bool = False) -> None:
+    """A csv or json export written to the binary stream `out` as it is read: a ledger file's items in memory at a time."""
+    from shishi.render.json import write_array
+    from shishi.store.load import matcher, stream
+    from shishi.values import parse_period
+
+    p = parse_period(period) if isinstance(period, str) else period
+    ledger, files = stream(root)
+    test = matcher(ledger, unit=unit, period=p)
+    chosen = ((u, d) for u, items in files for d in items if test(u, d["status"], d["kind"], d.get("due"), d["opened"]))
+    if fmt == "csv":
+        write_csv(out, (data_row(d, u, n, reveal) for n, (u, d) in enumerate(chosen, start=1)))
+        return
+
+    def views():
+        for u, d in chosen:
+            data = {"id": d.pop("id"), "unit": u, **d}
+            if not reveal:
+                if data.get("reporter"):
+                    data["reporter"].pop("name", None)
+                data = mask_data(data)
+            yield data
+
+    write_array(out, views(), end=b"")
+
+
+def write(path: Path, data, bom: bool = False) -> None:
+    """Write an export file whole or not at all (temporary file renamed over it); `data` is text, bytes,
+    or a function writing into the open binary file."""
     import os
     import tempfile
 
-    raw = data if isinstance(data, bytes) else (b"\xef\xbb\xbf" if bom else b"") + data.encode("utf-8")
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(raw)
+            if bom and not isinstance(data, bytes):
+                f.write(b"\xef\xbb\xbf")
+            if callable(data):
+                data(f)
+            else:
+                f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

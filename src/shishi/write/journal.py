@@ -51,6 +51,7 @@ class Transaction(Stager):
         self.root = Path(root)
         self.temps: dict[Path, Path] = {}  # target -> its staged new version
         self.removed: list[Path] = []  # files the transaction deletes
+        self.moved: list[tuple[Path, Path]] = []  # directories it renames, after its files are in place
         self.dirs: list[Path] = []
         self.fd: int | None = None  # the intent record, open for appending
         self.git = None  # a git.repo.Committer when the commit is part of the transaction
@@ -109,11 +110,15 @@ class Transaction(Stager):
             self.note({"rm": self.rel(path)})
             self.removed.append(path)
 
+    def move_dir(self, old: Path, new: Path) -> None:
+        self.note({"mvdir": self.rel(old), "into": self.rel(new)})
+        self.moved.append((Path(old), Path(new)))
+
     # ---------------------------------------------------------------- the end
 
     def finish(self) -> None:
         """Apply every staged file (and the commit): the body of the command has succeeded."""
-        if not self.temps and not self.removed:
+        if not self.temps and not self.removed and not self.moved:
             self.rollback()
             return
         crash_point("staged")
@@ -123,7 +128,7 @@ class Transaction(Stager):
             if git is not None:
                 from shishi.git.repo import prepare_commit
 
-                made = prepare_commit(git.repo, [(target, tmp) for target, tmp in self.temps.items()], git.message or "shishi", self.removed)
+                made = prepare_commit(git.repo, [(target, tmp) for target, tmp in self.temps.items()], git.message or "shishi", self.removed, self.moved)
                 if made is not None:
                     new, old = made
             self.note({"commit": True, "git": {"top": str(git.repo.top), "new": new, "old": old} if new else None})
@@ -143,12 +148,12 @@ class Transaction(Stager):
                 ) from None
             git.commit = new[:7]
             crash_point("commit")
-        apply(self.root, [(tmp, target) for target, tmp in self.temps.items()], self.removed)
+        apply(self.root, [(tmp, target) for target, tmp in self.temps.items()], self.removed, self.moved)
         crash_point("renamed")
         if new:
             from shishi.git.repo import sync_index
 
-            sync_index(git.repo, [*self.temps, *self.removed])
+            sync_index(git.repo, [*self.temps, *self.removed, *(p for pair in self.moved for p in pair)])
         self.drop_record()
         for f in self.after:
             f()
@@ -163,6 +168,7 @@ class Transaction(Stager):
                 pass
         self.temps.clear()
         self.removed.clear()
+        self.moved.clear()
         self.dirs.clear()
         self.drop_record()
 
@@ -176,7 +182,7 @@ def write_temp_noted(tx: Transaction, path: Path, data: bytes) -> Path:
     return write_temp(path, data, tmp)
 
 
-def apply(root: Path, moves: list[tuple[Path, Path]], removed: list[Path] = ()) -> None:
+def apply(root: Path, moves: list[tuple[Path, Path]], removed: list[Path] = (), dirs: list[tuple[Path, Path]] = ()) -> None:
     """Rename each staged file over its target (those already renamed are gone), delete the removed, then fsync their directories."""
     for i, (tmp, target) in enumerate(moves):
         try:
@@ -187,7 +193,10 @@ def apply(root: Path, moves: list[tuple[Path, Path]], removed: list[Path] = ()) 
             crash_point("rename")
     for path in removed:
         path.unlink(missing_ok=True)
-    for d in {target.parent for _tmp, target in moves} | {p.parent for p in removed}:
+    for old, new in dirs:
+        if os.path.lexists(old) and not os.path.lexists(new):  # else moved before a kill
+            os.rename(old, new)
+    for d in {target.parent for _tmp, target in moves} | {p.parent for p in removed} | {p.parent for pair in dirs for p in pair}:
         fsync_dir(d)
 
 
@@ -217,14 +226,15 @@ def recover(root: Path) -> str | None:
     moves = [(root / e["tmp"], root / e["to"]) for e in entries if "tmp" in e]
     dirs = [root / e["dir"] for e in entries if "dir" in e]
     removed = [root / e["rm"] for e in entries if "rm" in e]
+    moved = [(root / e["mvdir"], root / e["into"]) for e in entries if "mvdir" in e]
     decided = next((e for e in entries if e.get("commit")), None)
     forward = decided is not None and (not decided.get("git") or _committed(decided["git"]))
     if forward:
-        apply(root, moves, removed)
+        apply(root, moves, removed, moved)
         if decided.get("git"):
             from shishi.git.repo import repo_of, sync_index
 
-            sync_index(repo_of(root), [target for _tmp, target in moves] + removed)
+            sync_index(repo_of(root), [target for _tmp, target in moves] + removed + [p for pair in moved for p in pair])
     else:
         for tmp, _target in moves:
             tmp.unlink(missing_ok=True)
