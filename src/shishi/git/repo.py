@@ -169,6 +169,23 @@ def prepare_commit(
     return new, head
 
 
+def commit_paths(repo: Repo, paths: Iterable[Path], message: str) -> str | None:
+    """Commit exactly these work-tree files (missing ones as deleted) on top of HEAD; the short hash, None when nothing changed.
+
+    For what shishi did not write itself (`sync` committing the clerk's hand
+    edits); its own writes commit inside their transaction (write.lock.committing).
+    """
+    paths = [Path(p) for p in paths]
+    present = [(p, p) for p in paths if os.path.isfile(p)]
+    made = prepare_commit(repo, present, message, [p for p in paths if not os.path.lexists(p)])
+    if made is None:
+        return None
+    new, old = made
+    advance(repo, new, old, message)
+    sync_index(repo, paths)
+    return new[:7]
+
+
 def advance(repo: Repo, new: str, old: str | None, message: str) -> None:
     """Move HEAD's branch from `old` to `new`: the one step where git may refuse (a held ref lock, a moved branch)."""
     git(["update-ref", "-m", f"commit: {message.splitlines()[0]}", "HEAD", new, old or "0" * len(new)], repo.top)
