@@ -204,18 +204,16 @@ def test_bad_rows_reported_by_sheet_and_row_and_nothing_written(tree: Path, tmp_
             [4, "办结缺日期", None, None, "2021-09-08", None, None, "是", None, "已修好", "很多", None, None],
             [5, "是否写成了好", None, None, "2021-09-08", None, None, "好", None, None, None, None, None],
             [6, "类别不在词表", "火星事务", None, "2021-09-08", None, None, None, None, None, None, None, None],
-            [7, "时限早于登记", None, None, "2021-08-01", None, None, None, None, None, None, None, None],
         ],
     )
     before = snapshot(tree)
     res = importer.import_file(tree, sheet, "三居社区", opened="2021-09-01", today=TODAY)
     assert [str(p) for p in res.errors] == [
-        "[民生实事] 第5行: 完成时限：不是日期：2021-13-01（可写 2021-09-01、2021/9/1、2021年9月1日）",
-        "[民生实事] 第6行: 没有事项名称",
-        "[民生实事] 第7行: 惠及人次：应为整数：很多",
-        "[民生实事] 第8行: 是否办结：应填“是”或“否”：好",
-        "[民生实事] 第9行: 类别“火星事务”不在 shishi.yaml 中，可选：基础设施、环境卫生、社会保障、文化体育、教育医疗、公共服务、营商环境、平安建设、其他",
-        "[民生实事] 第10行: 完成时限早于登记日期",
+        "[民生实事] 第5行：完成时限：不是日期：2021-13-01（可写 2021-09-01、2021/9/1、2021年9月1日）",
+        "[民生实事] 第6行：没有事项名称——在“问题”列填写",
+        "[民生实事] 第7行：惠及人次：应为整数：很多",
+        "[民生实事] 第8行：是否办结：应填“是”或“否”：好",
+        "[民生实事] 第9行：类别“火星事务”不在 shishi.yaml 中，可选：基础设施、环境卫生、社会保障、文化体育、教育医疗、公共服务、营商环境、平安建设、其他",
     ]
     assert not res.written and res.added == [] and snapshot(tree) == before
     skipped = importer.import_file(tree, sheet, "三居社区", opened="2021-09-01", today=TODAY, skip_bad=True)
@@ -225,9 +223,9 @@ def test_bad_rows_reported_by_sheet_and_row_and_nothing_written(tree: Path, tmp_
 @pytest.mark.parametrize(
     "row, message",
     [
-        (["办结缺日期", "是", None, "已修好", 3], "已办结的事项还需填写：办结日期"),
-        (["状态说未办", "否", "2021-09-05", None, 3], "未办结的事项不应填写：办结日期、惠及人次"),
-        (["办结无人次", None, "2021-09-05", "已修好", None], "已办结的事项还需填写：惠及人次"),
+        (["状态说未办", "否", "2021-09-05", None, 3], "填了“办结日期”却未标记完成"),
+        (["办结无人次", None, "2021-09-05", "已修好", None], "标记已完成但没有惠及人次——在“惠及人次”列填写"),
+        (["办结无结果", "是", "2021-09-05", None, 3], "标记已完成但没有办理结果——在“进展情况”列写明办理情况"),
     ],
 )
 def test_resolution_needs_its_columns(tree: Path, tmp_path: Path, row, message):
@@ -235,6 +233,34 @@ def test_resolution_needs_its_columns(tree: Path, tmp_path: Path, row, message):
     sheet = clerk_sheet(tmp_path / "s.xlsx", [[1, title, None, None, "2021-09-20", None, None, done, when, text, n, None, None]])
     res = importer.import_file(tree, sheet, "三居社区", opened="2021-09-01", today=TODAY)
     assert [p.message for p in res.errors] == [message]
+
+
+def test_done_without_a_date_is_resolved_on_the_sheets_date(tree: Path, tmp_path: Path):
+    """是否办结 是 without 办结日期: the 填报时间 of the title rows, else --resolved-on; the count of people left out of an open row is a warning."""
+    sheet = clerk_sheet(tmp_path / "s.xlsx", [[1, "修灯", None, None, "2021-09-20", None, None, "是", None, "已修好", 3, None, None], [2, "修路", None, None, "2021-12-20", "施工中", None, "否", None, None, 80, None, None]])
+    res = importer.import_file(tree, sheet, "三居社区", today=date(2021, 12, 5))
+    assert res.errors == [] and [str(p) for p in res.problems] == ["[民生实事] 第5行：警告：未办结，惠及人次未导入（办结时用 shishi close 填写）"]
+    a, b = _items(tree)
+    assert (a.status, a.resolution.date, a.resolution.text, a.opened) == ("resolved", TODAY, "已修好", date(2021, 1, 1))
+    assert (b.status, b.progress[0].date, b.progress[0].note) == ("in_progress", TODAY, "施工中")  # dated by the sheet, not today
+    assert res.assumptions() == ["[民生实事] 没有登记日期：2 行按 2021-01-01（表中年份 2021 年的第一天）登记", "[民生实事] 标记已完成但没有办结日期：1 行按填报日期 2021-11-30 办结"]
+    again = clerk_sheet(tmp_path / "t.xlsx", [[1, "修灯2", None, None, "2021-09-20", None, None, "是", None, "已修好", 3, None, None]])
+    importer.import_file(tree, again, "三居社区", resolved_on="2021-09-18", today=TODAY)
+    assert _items(tree)[-1].resolution.date == date(2021, 9, 18)
+
+
+def test_refusals_name_the_column_and_the_flag(tree: Path, tmp_path: Path):
+    (tmp_path / "a.csv").write_text("事项,是否完成,办理结果,惠及人次\n修灯,是,已修好,3\n", encoding="utf-8")
+    res = importer.import_file(tree, tmp_path / "a.csv", "三居社区", today=TODAY)
+    assert [str(p) for p in res.errors] == ["[a] 第2行：标记已完成但没有办结日期——加一列“办结日期”，或用 --resolved-on 2021-11-30"]
+    (tmp_path / "b.csv").write_text("事项,登记日期,完成时限,是否销号\n修灯,2021-09-01,2021-08-01,否\n扫地,2021-09-01,,是\n", encoding="utf-8")
+    res = importer.import_file(tree, tmp_path / "b.csv", "三居社区", today=TODAY)
+    assert [p.message for p in res.errors] == [
+        "完成时限 2021-08-01 早于登记日期 2021-09-01——改正“完成时限”或“登记日期”列",
+        "标记已完成但没有办结日期——加一列“办结日期”，或用 --resolved-on 2021-11-30；标记已完成但没有办理结果——加一列“办理结果”；"
+        "标记已完成但没有惠及人次——加一列“惠及人次”；标记已销号但没有销号日期——加一列“销号日期”",
+    ]
+    assert not any("resolution" in p.message or "verification" in p.message for p in res.errors)
 
 
 def test_unfinished_result_text_becomes_a_progress_note(tree: Path, tmp_path: Path):
@@ -258,7 +284,7 @@ def test_map_overrides_and_unmapped_columns(tree: Path, tmp_path: Path):
     ws.append(["A1", "路灯不亮", "2021/9/8", "夜间巡查发现"])
     wb.save(tmp_path / "m.xlsx")
     res = importer.import_file(tree, tmp_path / "m.xlsx", "三居社区", opened="2021-09-01", today=TODAY)
-    assert str(res.errors[0]).startswith("[Sheet]: ") and "找不到表头行" in str(res.errors[0])
+    assert str(res.errors[0]).startswith("[Sheet]：") and "找不到表头行" in str(res.errors[0])
     res = importer.import_file(tree, tmp_path / "m.xlsx", "三居社区", mapping=["群众反映的事=title", "何时要办完=due"], opened="2021-09-01", today=TODAY)
     assert res.sheets[0].unmapped == ["备注"] and res.errors == []
     (item,) = _items(tree)
@@ -345,7 +371,7 @@ def test_id_card_stored_as_a_number_is_refused(tree: Path, tmp_path: Path):
 def test_phone_in_a_title_is_a_warning_masked(tree: Path, tmp_path: Path):
     (tmp_path / "p.csv").write_text("事项,登记日期\n张某13812341234反映路灯,2021-09-01\n", encoding="utf-8")
     res = importer.import_file(tree, tmp_path / "p.csv", "三居社区", today=TODAY)
-    assert res.written and [str(p) for p in res.problems] == ["[p] 第2行: 警告：title 中有电话号码 138****1234：自由文本里的个人信息无法按字段打码，请移到 reporter 中或删去"]
+    assert res.written and [str(p) for p in res.problems] == ["[p] 第2行：警告：title 中有电话号码 138****1234：自由文本里的个人信息无法按字段打码，请移到 reporter 中或删去"]
 
 
 # ------------------------------------------------------------------ the bulk write behind it
