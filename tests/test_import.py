@@ -374,6 +374,81 @@ def test_phone_in_a_title_is_a_warning_masked(tree: Path, tmp_path: Path):
     assert res.written and [str(p) for p in res.problems] == ["[p] 第2行：警告：title 中有电话号码 138****1234：自由文本里的个人信息无法按字段打码，请移到 reporter 中或删去"]
 
 
+# ------------------------------------------------------------------ last year's 台账 as it comes (the issue's acceptance)
+
+
+def last_years_workbook(path: Path) -> Path:
+    """A merged title row, a 填报单位/填报日期 row, the usual ten headers, dates as text, as an Excel date and as a
+    serial number, full-width digits, 万元, 是/√ and a note saying 已完成, a blank row and a 合计 row of formulas."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "2021年台账"
+    ws.append(["三居社区2021年“我为群众办实事”项目台账"])
+    ws.merge_cells("A1:J1")
+    ws.append(["填报单位：三居社区", None, None, None, None, None, None, "填报日期：", datetime(2021, 11, 20)])
+    ws.merge_cells("A2:D2")
+    ws.append(["序号", "项目名称", "类别", "责任单位", "责任人", "完成时限", "进展情况", "是否完成", "惠及人次", "投入资金（万元）"])
+    ws.append([1, "楼道声控灯更换", "基础设施", "社区居委会", "王某", "2021年9月30日", "已采购灯具并全部更换完成", "是", 36, 0.12])
+    ws.append(["２", "老旧小区路面修补", "基础设施", "区住建委、社区居委会", "王某", datetime(2021, 12, 31), "已完成60%", "否", None, "４５"])
+    ws.append([None] * 10)
+    ws.append([3, "健身器材维修", "文化体育", "社区居委会", "李某", 44500, "器材已更换", "√", "２００人次", 3])
+    ws.append([4, "独居老人定期探访", "社会保障", "社区居委会", "张某", "２０２１－１２－１５", "每周探访一次", None, None, None])
+    ws.append([5, "小区排水沟清淤", "环境卫生", "社区居委会", "王某", "2021/10/15", "已完成", None, 120, "0.8"])
+    ws.append(["合计", None, None, None, None, None, None, None, "=SUM(I4:I9)", "=SUM(J4:J9)"])
+    wb.save(path)
+    return path
+
+
+def test_last_years_workbook_imports_with_no_flag(tree: Path, tmp_path: Path, cli):
+    book = last_years_workbook(tmp_path / "三居社区2021年台账.xlsx")
+    r = cli("import", book, ledger=tree)  # no --unit (填报单位), no --opened, no --resolved-on, no --map
+    assert r.exit_code == 0, r.stderr
+    assert "没有登记日期：5 行按 2021-01-01（表中年份 2021 年的第一天）登记" in r.stderr
+    assert "标记已完成但没有办结日期：3 行按填报日期 2021-11-20 办结" in r.stderr
+    assert "已导入 5 件" in r.stderr and "空行 1 行、合计行 1 行" in r.stderr and "未导入的列" not in r.stderr
+    a, b, c, d, e = _items(tree)
+    assert (a.status, a.resolution.date, a.resolution.text, a.resolution.beneficiaries, a.budget, a.due) == ("resolved", date(2021, 11, 20), "已采购灯具并全部更换完成", 36, Decimal(1200), date(2021, 9, 30))
+    assert a.partners == ["社区居委会"] and a.owner == "王某" and a.category == "基础设施" and a.progress == []
+    assert (b.status, b.budget, b.due, b.partners) == ("in_progress", Decimal(450000), date(2021, 12, 31), ["区住建委", "社区居委会"])  # 45 万元 in full width
+    assert [(p.date, p.note) for p in b.progress] == [(date(2021, 11, 20), "已完成60%")]  # dated by 填报日期; 60% is not done
+    assert (c.status, c.due, c.resolution.beneficiaries, c.budget) == ("resolved", date(2021, 10, 31), 200, Decimal(30000))  # an Excel serial date
+    assert (d.status, d.due, [p.date for p in d.progress]) == ("in_progress", date(2021, 12, 15), [date(2021, 11, 20)])
+    assert (e.status, e.resolution.text, e.budget) == ("resolved", "已完成", Decimal(8000))  # 进展 saying 已完成, no 是否完成
+    assert all(i.opened == date(2021, 1, 1) for i in (a, b, c, d, e))
+    assert check(load(tree)) == []
+
+
+def test_a_three_column_gb18030_csv_imports_with_no_flag(tree: Path, tmp_path: Path, cli):
+    path = tmp_path / "路灯.csv"
+    path.write_bytes("序号,项目名称,责任单位,完成时限,惠及人次\r\n1,路灯维修,社区居委会,2021-09-30,30\r\n2,垃圾清运,物业公司,2021年10月15日,\r\n".encode("gb18030"))
+    r = cli("import", path, "--unit", "三居社区", ledger=tree)
+    assert r.exit_code == 0, r.stderr
+    assert "警告：未办结，惠及人次未导入" in r.stderr and "已导入 2 件" in r.stderr
+    a, b = _items(tree)
+    assert (a.title, a.partners, a.due, a.status) == ("路灯维修", ["社区居委会"], date(2021, 9, 30), "open")
+    assert (b.due, b.opened) == (date(2021, 10, 15), min(date.today(), date(2021, 10, 15)))  # no year anywhere: today, never after the deadline
+
+
+def test_headers_by_meaning():
+    assert [importer.by_meaning(importer.header_key(h)[0]) for h in ("投入资金（万元）", "项目预算", "整改截止日期", "服务人数", "是否整改完成", "登记时间", "累计完成投资", "备注", "填报单位：三居社区")] == [
+        "budget", "budget", "due", "resolution.beneficiaries", "resolved", "opened", None, None, None
+    ]
+    assert importer.suggest("备注") == "--map 备注=description" and importer.suggest("累计完成投资") == "--map 累计完成投资=resolution.spent"
+
+
+@pytest.mark.parametrize("note, done", [("已完成", True), ("路面硬化已完成", True), ("已采购灯具，已全部完成", True), ("已完成60%", False), ("预计10月完成", False), ("尚未完成", False), ("已完成主体工程，正在装修", False), (None, False)])
+def test_a_note_saying_done(note, done):
+    assert importer.says_done(note) is done
+
+
+def test_title_rows():
+    rows = [["綦江区2021年民生实事项目进展表"], ["填报单位：区交通局（盖章）     填报日期：2021年11月20日"]]
+    assert importer.read_title(rows) == ("区交通局", date(2021, 11, 20), 2021)
+    assert importer.read_title([["填报单位：", "文龙街道", "填报时间：", 44520]]) == ("文龙街道", date(2021, 11, 20), 2021)
+    assert importer.read_title([["民生实事台账（截至2021年6月30日）"]]) == (None, date(2021, 6, 30), 2021)
+    assert importer.read_title([]) == (None, None, None)
+
+
 # ------------------------------------------------------------------ the bulk write behind it
 
 

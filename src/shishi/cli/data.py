@@ -11,7 +11,7 @@ import typer
 from shishi.cli.common import commit_option, committing, errors, out, root_of
 from shishi.cli.options import format_option, kind_option, output_option, period_option, unit_option
 from shishi.errors import ShishiError
-from shishi.i18n import tr
+from shishi.i18n import get_lang, tr
 from shishi.values import Period
 
 app = typer.Typer()
@@ -21,11 +21,12 @@ app = typer.Typer()
 def import_(
     ctx: typer.Context,
     file: Path = typer.Argument(..., metavar="FILE", help="要导入的 .xlsx 或 .csv 文件（UTF-8 或 GB18030）(spreadsheet to import)."),
-    unit: str = unit_option("导入到哪个单位", "the unit the items go to", required=True),
+    unit: Optional[str] = unit_option("导入到哪个单位，默认表头写的填报单位", "the unit the items go to; default the sheet's 填报单位"),
     mapping: list[str] = typer.Option([], "--map", help="列名=字段，如 问题描述=title；字段为 - 则不导入该列 (COLUMN=FIELD, repeatable)."),
     sheet: Optional[str] = typer.Option(None, "--sheet", help="只导入这张工作表 (only this sheet of the workbook)."),
     kind: str = kind_option("demand", "表中没有事项类型列时的类型", "kind when the sheet has none"),
-    opened: Optional[str] = typer.Option(None, "--opened", help="表中没有登记日期时用的日期，默认今天 (opened date for rows without one)."),
+    opened: Optional[str] = typer.Option(None, "--opened", help="表中没有登记日期时的登记日期，默认表中年份的第一天，再默认今天 (opened date for rows without one)."),
+    resolved_on: Optional[str] = typer.Option(None, "--resolved-on", help="标记已完成却没有办结日期的行按此日期办结，默认填报日期，再默认完成时限 (resolution date for done rows without one)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="只显示将导入什么，不写入 (show what would be added)."),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="跳过有错的行，导入其余的 (import the good rows, skip the bad)."),
     commit: bool = commit_option(),
@@ -34,10 +35,11 @@ def import_(
     from shishi.checks.privacy import mask
     from shishi.write import importer
 
-    with errors(), committing(ctx, commit and not dry_run, lambda: f"import {file.name}: {len(res.added)} items into {unit}"):
-        res = importer.import_file(root_of(ctx), file, unit, mapping=mapping, sheet=sheet, kind=kind, opened=opened, dry_run=dry_run, skip_bad=skip_bad)
+    with errors(), committing(ctx, commit and not dry_run, lambda: f"import {file.name}: {len(res.added)} items into {unit or res.unit or '/'}"):
+        res = importer.import_file(root_of(ctx), file, unit, mapping=mapping, sheet=sheet, kind=kind, opened=opened, resolved_on=resolved_on, dry_run=dry_run, skip_bad=skip_bad)
     for s in res.sheets:
-        extra = tr(f"；未导入的列：{'、'.join(s.unmapped)}（可用 --map 列名=字段）", f"; columns not imported: {', '.join(s.unmapped)} (see --map)") if s.unmapped else ""
+        left = "、".join(f"{u}（{importer.suggest(u)}）" for u in s.unmapped) if get_lang() == "zh" else ", ".join(f"{u} ({importer.suggest(u)})" for u in s.unmapped)
+        extra = tr(f"；未导入的列：{left}", f"; columns not imported: {left}") if s.unmapped else ""
         typer.echo(tr(f"[{s.name}] 表头在第 {s.header_row} 行{extra}", f"[{s.name}] header on row {s.header_row}{extra}"), err=True)
     for p in res.problems:
         typer.echo(str(p), err=True)
@@ -48,6 +50,8 @@ def import_(
     verb = tr("将导入", "would add") if dry_run else tr("导入", "added")
     for row in res.added:
         out(f"[{row.sheet}] {tr(f'第{row.row}行', f'row {row.row}')} {verb} {row.item.id}  {mask(row.item.title)}")
+    for line in res.assumptions():
+        typer.echo(line, err=True)
     summary = tr(
         f"{'将导入' if dry_run else '已导入'} {len(res.added)} 件；已导入过 {len(res.already)} 件；跳过有错的 {bad} 行、空行 {res.blank} 行、合计行 {res.totals} 行、注释行 {res.notes} 行",
         f"{'would add' if dry_run else 'added'} {len(res.added)}; already imported {len(res.already)}; skipped {bad} bad, {res.blank} blank, {res.totals} total and {res.notes} note rows",

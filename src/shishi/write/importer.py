@@ -728,7 +728,7 @@ class Sheetwide:
     year: int | None = None
 
 
-DONE_CLAUSE = re.compile(r"^(?:该?(?:项目|工程|问题|整改|任务|事项))?(?:已经|均已|已全部|已全面|已|全部|全面|顺利)(?:完成|办结|竣工|解决|整改到位|投入使用|竣工验收|通过验收)[^\d%％]*$")
+DONE_CLAUSE = re.compile(r"^(?:[^\d%％]*(?<![未没尚])已[^\d%％]*|全部|全面|顺利)?(?:完成|办结|竣工|解决|整改到位|投入使用|通过验收|竣工验收)了?$")
 
 
 def says_done(note: str | None) -> bool:
