@@ -24,7 +24,7 @@ def import_(
     unit: Optional[str] = unit_option("导入到哪个单位，默认表头写的填报单位", "the unit the items go to; default the sheet's 填报单位"),
     mapping: list[str] = typer.Option([], "--map", help="列名=字段，如 问题描述=title；字段为 - 则不导入该列 (COLUMN=FIELD, repeatable)."),
     sheet: Optional[str] = typer.Option(None, "--sheet", help="只导入这张工作表 (only this sheet of the workbook)."),
-    kind: str = kind_option("demand", "表中没有事项类型列时的类型", "kind when the sheet has none"),
+    kind: Optional[str] = kind_option(None, "表中没有事项类型列时的类型，默认按标题（民生实事项目台账、督查整改台账），再默认群众诉求", "kind when the sheet has no column for it; default what its title says, else demand"),
     opened: Optional[str] = typer.Option(None, "--opened", help="表中没有登记日期时的登记日期，默认表中年份的第一天，再默认今天 (opened date for rows without one)."),
     resolved_on: Optional[str] = typer.Option(None, "--resolved-on", help="标记已完成却没有办结日期的行按此日期办结，默认填报日期，再默认完成时限 (resolution date for done rows without one)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="只显示将导入什么，不写入 (show what would be added)."),
@@ -80,3 +80,35 @@ def export_(
             return
         ex.write(output, data, bom=fmt == "csv")  # a BOM so that Excel opens the Chinese right
     typer.echo(tr(f"已导出到 {output}", f"exported to {output}"), err=True)
+
+
+@app.command("template")
+def template(
+    ctx: typer.Context,
+    output: Path = typer.Option(Path("台账模板.xlsx"), "--output", "-o", metavar="文件", help="写入的 .xlsx 文件，默认 台账模板.xlsx (workbook to write)."),
+    unit: Optional[str] = unit_option("填报单位，写在表头", "the unit named in the title rows"),
+    kind: str = kind_option("demand", "台账的事项类型，决定列", "kind of items, which decides the columns"),
+    year: Optional[int] = typer.Option(None, "--year", min=1900, max=2999, help="标题中的年份，默认今年 (the year in the title; default this year)."),
+) -> None:
+    """生成空白台账模板：下拉选项、日期格式、填写说明，填好后直接 import (a blank 台账 workbook that imports back)."""
+    from shishi.render.export import write
+    from shishi.render.template import template_xlsx
+    from shishi.store.load import load_units
+
+    with errors():
+        if output.suffix.lower() != ".xlsx":
+            raise ShishiError(tr(f"模板是 .xlsx 文件：{output.name}", f"the template is an .xlsx file: {output.name}"))
+        if output.exists():  # it may be a filled-in ledger
+            raise ShishiError(tr(f"{output} 已存在，不覆盖；用 -o 指定另一个文件名", f"{output} exists and is not overwritten; give another name with -o"))
+        ledger = load_units(root_of(ctx))
+        name = None
+        if unit is not None:
+            upath = ledger.resolve_unit(unit)
+            name = ledger.unit_name(upath)
+            try:
+                unique = ledger.resolve_unit(name) == upath
+            except ShishiError:
+                unique = False
+            name = name if unique else upath  # import finds the unit by what 填报单位 says
+        write(output, template_xlsx(ledger.config, unit=name, kind=kind, year=year))
+    typer.echo(tr(f"已生成 {output}：填好后运行 shishi import {output.name}", f"wrote {output}: fill it in, then run shishi import {output.name}"), err=True)

@@ -670,7 +670,7 @@ def read_title(rows: list[list]) -> tuple[str | None, date | None, int | None]:
             marks = list(TITLE_LABEL.finditer(text))
             for k, m in enumerate(marks):
                 value: object = text[m.end() : marks[k + 1].start() if k + 1 < len(marks) else len(text)].strip()
-                if not value and k + 1 == len(marks) and i + 1 < len(cells):
+                if not value and k + 1 == len(marks) and i + 1 < len(cells) and not TITLE_LABEL.search(_wide(str(cells[i + 1]))):
                     value = cells[i + 1]  # the label in one cell, its value in the next
                 if "单位" in m.group(1):
                     name = re.sub(r"[(（]\s*(盖章|公章|章)\s*[)）]", "", _text(value) or "").strip()
@@ -688,6 +688,22 @@ def read_title(rows: list[list]) -> tuple[str | None, date | None, int | None]:
             if year is None and not marks and (m := YEAR_IN_TITLE.search(text)):
                 year = int(m.group(1))
     return unit, as_of, year or (as_of.year if as_of else None)
+
+
+TITLE_KINDS = (("project", ("民生实事项目", "项目台账", "项目清单", "项目进展")), ("rectification", ("督查整改", "整改台账", "督办台账", "整改清单")), ("demand", ("群众诉求", "诉求办理", "急难愁盼", "问题清单")))
+
+
+def kind_of_title(rows: list[list]) -> str | None:
+    """The kind of items a sheet's title says it lists: 民生实事项目台账 → project, 督查整改台账 → rectification."""
+    for row in rows:
+        for cell in row:
+            text = re.sub(r"\s+", "", _wide(str(cell))) if isinstance(cell, str) else ""
+            if TITLE_LABEL.search(text):
+                continue
+            for kind, words in TITLE_KINDS:
+                if any(w in text for w in words):
+                    return kind
+    return None
 
 
 def _first_text(row: list) -> str:
@@ -726,6 +742,7 @@ class Sheetwide:
     as_of: date | None = None  # the sheet's 填报日期
     unit: str | None = None  # the sheet's 填报单位
     year: int | None = None
+    kind: str = "demand"  # of items without a 事项类型: --kind, else what the title says
 
 
 DONE_CLAUSE = re.compile(r"^(?:[^\d%％]*(?<![未没尚])已[^\d%％]*|全部|全面|顺利)?(?:完成|办结|竣工|解决|整改到位|投入使用|通过验收|竣工验收)了?$")
@@ -739,7 +756,7 @@ def says_done(note: str | None) -> bool:
     return bool(clauses) and bool(DONE_CLAUSE.match(re.sub(r"\s+", "", clauses[-1])))
 
 
-def row_data(cells: dict[str, object], cols: Columns, sw: Sheetwide, *, kind: str) -> tuple[dict, bool, dict, list[str]]:
+def row_data(cells: dict[str, object], cols: Columns, sw: Sheetwide) -> tuple[dict, bool, dict, list[str]]:
     """An item's data from a row's cells {field: raw}; raises _Bad with every reason.
 
     Returns (data, opened given, {what: where from} of the dates assumed, warnings).
@@ -767,7 +784,7 @@ def row_data(cells: dict[str, object], cols: Columns, sw: Sheetwide, *, kind: st
         raise _Bad("；".join(why))
 
     data = {k: got.get(k) for k in ("title", "description", "category", "source", "handling", "owner", "lead", "due", "budget", "supervision")}
-    data["kind"] = got.get("kind") or kind
+    data["kind"] = got.get("kind") or sw.kind
     for k in ("partners", "tags", "milestones", "targets", "extensions", "reopenings"):
         data[k] = got.get(k) or []
     noted = got.get("progress.date") or sw.as_of or sw.today  # a note of how it stands is dated by the sheet
@@ -911,7 +928,7 @@ def read_rows(
     mapping: dict[str, str],
     result: ImportResult,
     *,
-    kind: str,
+    kind: str | None,
     opened: date | None,
     today: date,
     only_sheet: bool,
@@ -937,7 +954,7 @@ def read_rows(
             start, start_from = date(year, 1, 1), "year"
         else:
             start, start_from = today, "today"
-        sw = Sheetwide(start, start_from, today, resolved_on, as_of, unit, year)
+        sw = Sheetwide(start, start_from, today, resolved_on, as_of, unit, year, kind or kind_of_title(sheet.rows[:h]) or "demand")
         result.sheetwide[sheet.name] = sw
         cols = _columns(sheet, h, mapping, result)
         _fill_merges(sheet, cols.first_row - 1)
@@ -961,7 +978,7 @@ def read_rows(
                 result.blank += 1  # only 序号 or unmapped cells: a pre-numbered empty row of a template
                 continue
             try:
-                data, given, assumed, warnings = row_data(cells, cols, sw, kind=kind)
+                data, given, assumed, warnings = row_data(cells, cols, sw)
             except _Bad as e:
                 result.problems.append(RowProblem(sheet.name, r + 1, mask(str(e))))
                 continue
@@ -995,7 +1012,7 @@ def import_file(
     *,
     mapping: list[str] = (),
     sheet: str | None = None,
-    kind: str = "demand",
+    kind: str | None = None,
     opened: str | date | None = None,
     resolved_on: str | date | None = None,
     dry_run: bool = False,
@@ -1009,7 +1026,7 @@ def import_file(
     """
     from shishi.store.model import KINDS
 
-    if kind not in KINDS:
+    if kind is not None and kind not in KINDS:
         raise ShishiError(tr(f"事项类型应为 {'/'.join(KINDS)} 之一：{kind}", f"kind must be one of {'/'.join(KINDS)}: {kind}"))
     today = today or date.today()
     start = values.parse_date(opened, "--opened")
