@@ -67,14 +67,15 @@ def export_(
     fmt: str = format_option("csv", "xlsx", "json", "open311"),
     output: Optional[Path] = output_option("写入文件，默认输出到屏幕；xlsx 必须指定", "file to write; required for xlsx"),
     reveal: bool = typer.Option(False, "--reveal", help="包含反映人姓名和完整电话、身份证号 (include personal data unmasked)."),
+    all_fields: bool = typer.Option(False, "--all-fields", help="csv/xlsx 含全部字段（记录为 JSON、含来源行键），可原样导回 (every field, logs as JSON: imports back the same)."),
 ) -> None:
-    """导出事项的全部字段：csv、xlsx、json 或 Open311 (export items with every field)."""
+    """导出事项：csv、xlsx 便于阅读（进展一行一条），json 或 Open311 (export items)."""
     from shishi.render import export as ex
 
     with errors():
         if fmt == "xlsx" and output is None:
             raise ShishiError(tr("xlsx 格式要用 -o 指定输出文件", "--format xlsx needs -o FILE"))
-        data = ex.export(root_of(ctx), unit=unit, period=period, fmt=fmt, reveal=reveal)
+        data = ex.export(root_of(ctx), unit=unit, period=period, fmt=fmt, reveal=reveal, all_fields=all_fields)
         if output is None:
             sys.stdout.write(data)
             return

@@ -454,11 +454,12 @@ def _json_or_lines(v, parse_line):
         raise ValueError(e.message) from None
 
 
-LOG_LINE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(.*)$")
+LOG_LINE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(?:【([^】]+)】)?(.*)$")
 
 
 def _log_lines(s: str | None):
-    """A log as export writes it for reading, one entry a line ('2021-09-02 已采购灯具', more lines of a note below it);
+    """A log as export writes it for reading, one entry a line ('2021-09-02 已采购灯具', '2021-06-28 【一期竣工】完工',
+    more lines of a note below it);
     text that does not start with a date is one note of how the row stands."""
     if s is None:
         return None
@@ -469,7 +470,7 @@ def _log_lines(s: str | None):
     for line in lines:
         m = LOG_LINE.match(line)
         if m:
-            out.append({"date": date.fromisoformat(m.group(1)), "note": m.group(2)})
+            out.append({"date": date.fromisoformat(m.group(1)), "note": m.group(3), **({"milestone": m.group(2)} if m.group(2) else {})})
         else:
             out[-1]["note"] += "\n" + line
     for e in out:
@@ -478,14 +479,22 @@ def _log_lines(s: str | None):
     return out
 
 
+DONE_SUFFIX = re.compile(r"\s*(?:（(\d{4}-\d{2}-\d{2}) 完成）|\(done (\d{4}-\d{2}-\d{2})\))$")
+ACTUAL_SUFFIX = re.compile(r"\s*(?:（完成 ([0-9.]+)）|\(actual ([0-9.]+)\))$")
+
+
 def _milestone(line: str) -> dict:
-    m = ops.parse_milestone(_wide(line))
-    return {"name": m.name, "due": m.due}
+    """'一期竣工=2021-10-31', with '（2021-10-28 完成）' after it once done (as export writes it)."""
+    done = DONE_SUFFIX.search(line)
+    m = ops.parse_milestone(_wide(line[: done.start()] if done else line))
+    return {"name": m.name, "due": m.due, **({"done": date.fromisoformat(done.group(1) or done.group(2))} if done else {})}
 
 
 def _target(line: str) -> dict:
-    name, qty, unit = values.parse_target(_wide(line))
-    return {"name": name, "unit": unit, "planned": qty}
+    """'人行便道=3000米', with '（完成 2800）' after it when there is an actual figure."""
+    actual = ACTUAL_SUFFIX.search(line)
+    name, qty, unit = values.parse_target(_wide(line[: actual.start()] if actual else line))
+    return {"name": name, "unit": unit, "planned": qty, **({"actual": Decimal(actual.group(1) or actual.group(2))} if actual else {})}
 
 
 def read_cell(kind: str, v, hint: str = ""):
