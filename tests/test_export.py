@@ -152,6 +152,37 @@ def test_readable_records():
     assert export.readable("progress", [{"date": date(2021, 9, 2), "note": "已采购灯具", "by": "王某"}]) == "2021-09-02 已采购灯具（王某）"
 
 
+def test_every_csv_to_a_file_has_a_bom_and_the_runs_headers(tmp_path: Path, cli):
+    """Acceptance: `list --format csv -o x.csv` starts with a BOM and Chinese headers; so do the other tables."""
+    r = cli("list", "--format", "csv", "-o", tmp_path / "x.csv", ledger=SAMPLE)
+    assert r.exit_code == 0 and r.stdout == "" and "已写入" in r.stderr
+    raw = (tmp_path / "x.csv").read_bytes()
+    assert raw.startswith("\ufeff编号,".encode()) and "赶水镇" in raw.decode("utf-8-sig")
+    commands = {
+        "rollup": ["rollup", "--as-of", "2021-11-30"],
+        "due": ["due", "--as-of", "2021-11-30", "--within", "400"],
+        "supervise": ["supervise", "list", "--as-of", "2021-11-30", "--all"],
+        "survey": ["survey", "list"],
+        "scores": ["scores", "--as-of", "2021-11-30"],
+        "query": ["query", "SELECT id, title FROM items"],
+        "export": ["export"],
+    }
+    for name, args in commands.items():
+        path = tmp_path / f"{name}.csv"
+        r = cli(*args, "--format", "csv", "-o", path, ledger=SAMPLE)
+        assert r.exit_code == 0, (name, r.stderr)
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), name
+        head = raw.decode("utf-8-sig").splitlines()[0]
+        assert name == "query" or any("\u4e00" <= ch <= "\u9fff" for ch in head), (name, head)
+    r = cli("--lang", "en", "list", "-f", "csv", "-o", tmp_path / "en.csv", ledger=SAMPLE)
+    assert (tmp_path / "en.csv").read_bytes().startswith(b"\xef\xbb\xbfID,unit,") and "wrote" in r.stderr
+    assert cli("list", "-f", "json", "-o", tmp_path / "x.json", ledger=SAMPLE).exit_code == 0 and json.loads((tmp_path / "x.json").read_text(encoding="utf-8"))
+    assert cli("list", "-o", tmp_path / "x.txt", ledger=SAMPLE).exit_code == 0 and "编号" in (tmp_path / "x.txt").read_text(encoding="utf-8")
+    r = cli("list", "-f", "csv", "-o", tmp_path / "no" / "such" / "x.csv", ledger=SAMPLE)
+    assert r.exit_code == 1 and "无法写入" in r.stderr and "Traceback" not in r.output
+
+
 # ------------------------------------------------------------------ round trips
 
 

@@ -266,18 +266,24 @@ def export(root: Path, *, unit: str | None = None, period=None, fmt: str = "csv"
 
 
 def write(path: Path, data: str | bytes, bom: bool = False) -> None:
-    """Write an export file whole or not at all (temporary file renamed over it)."""
+    """Write a file whole or not at all (temporary file renamed over it); `bom` starts text with the UTF-8 BOM
+    Excel needs to read Chinese CSV right."""
     import os
     import tempfile
 
     raw = data if isinstance(data, bytes) else (b"\xef\xbb\xbf" if bom else b"") + data.encode("utf-8")
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
+    except OSError as e:
+        raise ShishiError(tr(f"无法写入 {path}：{e.strerror}", f"cannot write {path}: {e.strerror}")) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise ShishiError(tr(f"无法写入 {path}：{e.strerror}", f"cannot write {path}: {e.strerror}")) from None
         raise

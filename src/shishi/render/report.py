@@ -6,13 +6,11 @@ that needs them.
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import json
 import re
 from datetime import date, datetime
-from decimal import Decimal
 
 from shishi.figures.report import BarChart, Report, Section, Table
 from shishi.i18n import get_lang, tr
@@ -23,6 +21,7 @@ from shishi.render.table import (
     WRAPPED,
     cell,
     console,
+    csv_table,
     md_table,
     plain_console,
     rich_tables,
@@ -384,8 +383,8 @@ def render_rollup(doc, fmt: str, page: int = TEXT_WIDTH) -> str:
     """A roll-up document (figures.report.RollupDoc) in one of ROLLUP_FORMATS."""
     if fmt == "json":
         return to_json(doc.data)
-    if fmt == "csv":
-        return rollup_csv(doc.data)
+    if fmt == "csv":  # the roll-up table's headers and vocabulary, in the run's language
+        return csv_table(doc.table)
     tables = [doc.table] + ([doc.targets] if doc.targets else [])
     if fmt == "md":
         out = [f"# {doc.heading}", "", md_table(doc.table), ""]
@@ -402,9 +401,18 @@ def render_rollup(doc, fmt: str, page: int = TEXT_WIDTH) -> str:
     raise ValueError(fmt)
 
 
-def print_rollup(doc, fmt: str) -> None:
-    """A roll-up on stdout: on a terminal, Rich at the terminal's width; else `render_rollup`."""
+def print_rollup(doc, fmt: str, output=None) -> None:
+    """A roll-up on stdout: on a terminal, Rich at the terminal's width; else `render_rollup`.
+
+    With `output` (a path) `render_rollup` goes to that file, CSV with the BOM Excel needs; raises ShishiError."""
     import sys
+
+    if output is not None:
+        from shishi.render.export import write
+
+        write(output, render_rollup(doc, fmt), bom=fmt == "csv")
+        sys.stderr.write(tr(f"已写入 {output}", f"wrote {output}") + "\n")
+        return
 
     c = console() if fmt == "table" else None
     if c is None:
@@ -425,40 +433,6 @@ def _rich_text(parts: list, page: int = TEXT_WIDTH) -> str:
     for p in parts:
         console.print(p)
     return strip_lines(console.file.getvalue())
-
-
-CSV_KEYS = [
-    "registered",
-    "received",
-    "resolved",
-    "verified",
-    "open",
-    "overdue",
-    "escalated",
-    "cancelled",
-    "beneficiaries",
-    "spent",
-    "budget",
-    "resolution_rate",
-    "on_time_rate",
-    "satisfaction_rate",
-    "mean_score",
-]
-
-
-def rollup_csv(data: dict) -> str:
-    """One line per unit node (its subtree's totals), raw numbers, rates as fractions."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["unit", "name", "tier", "depth"] + CSV_KEYS)
-
-    def visit(node: dict, depth: int) -> None:
-        w.writerow([node["unit"], node["name"], node["tier"], depth] + ["" if node[k] is None else default(node[k]) if isinstance(node[k], Decimal) else node[k] for k in CSV_KEYS])
-        for c in node["children"]:
-            visit(c, depth + 1)
-
-    visit(data, 0)
-    return buf.getvalue()
 
 
 def format_for(path: str | None, fmt: str | None, default: str) -> str:
