@@ -371,7 +371,7 @@ def test_id_card_stored_as_a_number_is_refused(tree: Path, tmp_path: Path):
 def test_phone_in_a_title_is_a_warning_masked(tree: Path, tmp_path: Path):
     (tmp_path / "p.csv").write_text("事项,登记日期\n张某13812341234反映路灯,2021-09-01\n", encoding="utf-8")
     res = importer.import_file(tree, tmp_path / "p.csv", "三居社区", today=TODAY)
-    assert res.written and [str(p) for p in res.problems] == ["[p] 第2行：警告：title 中有电话号码 138****1234：自由文本里的个人信息无法按字段打码，请移到 reporter 中或删去"]
+    assert res.written and [str(p) for p in res.problems] == ["[p] 第2行：警告：“事项”列中有电话号码 138****1234：自由文本里的个人信息无法按字段打码，请移到“联系电话”列或删去"]
 
 
 # ------------------------------------------------------------------ last year's 台账 as it comes (the acceptance)
@@ -427,6 +427,22 @@ def test_a_three_column_gb18030_csv_imports_with_no_flag(tree: Path, tmp_path: P
     a, b = _items(tree)
     assert (a.title, a.partners, a.due, a.status) == ("路灯维修", ["社区居委会"], date(2021, 9, 30), "open")
     assert (b.due, b.opened) == (date(2021, 10, 15), min(date.today(), date(2021, 10, 15)))  # no year anywhere: today, never after the deadline
+
+
+def test_the_unit_from_the_sheet_or_from_unit(tree: Path, tmp_path: Path, cli):
+    (tmp_path / "a.csv").write_text("事项,登记日期\n修灯,2021-09-01\n", encoding="utf-8")
+    before = snapshot(tree)
+    r = cli("import", tmp_path / "a.csv", ledger=tree)
+    assert r.exit_code == 1 and "表中没有写明填报单位，请用 --unit 指定" in r.stderr and snapshot(tree) == before
+    book = last_years_workbook(tmp_path / "b.xlsx")
+    r = cli("import", book, "--unit", "云品村", "--dry-run", ledger=tree)
+    assert r.exit_code == 0 and "警告：表中填报单位是“三居社区”，导入到 赶水镇/云品村" in r.stderr and "GS-YP-2021-001" in r.stdout
+
+
+def test_what_the_record_refuses_is_said_by_column(tree: Path, tmp_path: Path):
+    (tmp_path / "a.csv").write_text("事项,登记日期,联系电话\n" + "长" * 600 + ",2021-09-01,\n短,2021-09-01," + "1" * 50 + "\n", encoding="utf-8")
+    res = importer.import_file(tree, tmp_path / "a.csv", "三居社区", today=TODAY)
+    assert [p.message for p in res.errors] == ["事项：太长，最多 500 个字", "联系电话：太长，最多 40 个字"]
 
 
 def test_headers_by_meaning():

@@ -144,6 +144,7 @@ class Row:
     data: dict
     item: object = None  # the Item once added (or that would be)
     assumed: dict = field(default_factory=dict)  # {"opened" | "resolved": where the date came from}
+    labels: dict = field(default_factory=dict)  # field -> the sheet's header for it
 
 
 @dataclass
@@ -359,7 +360,7 @@ def parse_money(v, hint: str = "") -> Decimal | None:
         return None
     scale = Decimal(10000) if "万" in hint and "万" not in s else Decimal(1)
     try:
-        amount = values.parse_money(s) * scale
+        amount = values.parse_money(s, tr("金额", "amount")) * scale
     except ShishiError as e:
         raise ValueError(e.message) from None
     return amount.to_integral_value() if amount == amount.to_integral_value() else amount.normalize()
@@ -992,7 +993,7 @@ def read_rows(
                 result.problems.append(RowProblem(sheet.name, r + 1, mask(str(e))))
                 continue
             result.problems += [RowProblem(sheet.name, r + 1, mask(w), "warning") for w in warnings]
-            rows.append((Row(sheet.name, r + 1, data, assumed=assumed), given))
+            rows.append((Row(sheet.name, r + 1, data, assumed=assumed, labels=cols.labels), given))
     if not result.sheets and not result.problems:
         result.problems.append(RowProblem("、".join(s.name for s in sheets), 0, tr(*NO_HEADER)))
     return rows
@@ -1010,8 +1011,23 @@ def _item_checks(ledger, upath: str, row: Row, data: dict) -> list[RowProblem]:
     out = []
     for check in (validate.dates_in_order, validate.status_consistent, validate.vocabularies, privacy.free_text):
         for p in check(one):
-            out.append(RowProblem(row.sheet, row.row, p.message, p.severity))
+            out.append(RowProblem(row.sheet, row.row, _in_columns(p.message, row), p.severity))
     return out
+
+
+FIELD_PATH = re.compile(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+)?)(?:\[\d+\])? (中有|holds a)")
+
+
+def _in_columns(message: str, row: Row) -> str:
+    """A check's message about a field ('title 中有电话号码…，请移到 reporter 中') in the sheet's words: its column headers."""
+    m = FIELD_PATH.match(message)
+    if not m:
+        return message
+    path = re.sub(r"\[\d+\]", "", m.group(1))
+    label = row.labels.get(path) or row.labels.get(path.partition(".")[0]) or COLUMN_ZH.get(path) or COLUMN_ZH.get(path.partition(".")[0], path)
+    where = row.labels.get("reporter.phone") or COLUMN_ZH["reporter.phone"]
+    text = tr(f"“{label}”列中有", f"the column “{label}” holds a") + message[m.end() :]
+    return text.replace("请移到 reporter 中或删去", f"请移到“{where}”列或删去").replace("move it to reporter or remove it", f"move it to the column “{where}” or remove it")
 
 
 def import_file(
@@ -1049,6 +1065,10 @@ def import_file(
     result.unit = upath
     seen: dict[str, int] = {}
     for row, given in read:
+        refused = _model_refusals(row)
+        if refused:
+            result.problems.append(RowProblem(row.sheet, row.row, mask("；".join(refused))))
+            continue
         try:
             data = ops.prepare(ledger, row.data)
         except ShishiError as e:
@@ -1097,6 +1117,35 @@ def _target_unit(ledger, unit: str | None, result: ImportResult) -> str:
         if sw.unit and sw.unit not in (upath, upath.rpartition("/")[2], ledger.unit_name(upath)):
             result.problems.append(RowProblem(name, 0, tr(f"表中填报单位是“{sw.unit}”，导入到 {upath or ledger.unit_name('')}", f"the sheet names the unit “{sw.unit}”; importing into {upath or ledger.unit_name('')}"), "warning"))
     return upath
+
+
+def _model_refusals(row: Row) -> list[str]:
+    """What the item record refuses in the row's cells (too long, too many digits …), by the sheet's column headers."""
+    from pydantic import ValidationError
+
+    from shishi.store.model import Item
+
+    try:
+        Item.model_validate(dict(row.data, id="X-0000-000"))
+    except ValidationError as err:
+        out = []
+        for e in err.errors(include_url=False):
+            loc = [str(p) for p in e["loc"] if isinstance(p, str)]
+            path, head = ".".join(loc[:2]), loc[0] if loc else ""
+            label = row.labels.get(path) or row.labels.get(head) or COLUMN_ZH.get(path) or COLUMN_ZH.get(head, path)
+            ctx = e.get("ctx") or {}
+            why = {
+                "string_too_long": tr(f"太长，最多 {ctx.get('max_length')} 个字", f"too long, at most {ctx.get('max_length')} characters"),
+                "string_too_short": tr("不能为空", "cannot be empty"),
+                "decimal_max_digits": tr("位数太多", "too many digits"),
+                "decimal_max_places": tr("小数位太多", "too many decimal places"),
+                "greater_than_equal": tr(f"不能小于 {ctx.get('ge')}", f"cannot be below {ctx.get('ge')}"),
+                "less_than_equal": tr(f"不能大于 {ctx.get('le')}", f"cannot be above {ctx.get('le')}"),
+                "too_long": tr("条目太多", "too many entries"),
+            }.get(e["type"], tr("填写有误", e["msg"]))
+            out.append(f"{label}：{why}")
+        return list(dict.fromkeys(out))
+    return []
 
 
 def _clerks_words(message: str, row: Row, given: bool) -> str:
