@@ -91,3 +91,14 @@ def test_every_stage_says_what_it_owns():
     for stage in STAGES[:-1]:
         doc = ast.get_docstring(ast.parse((SRC / stage / "__init__.py").read_text(encoding="utf-8")))
         assert doc and len(doc.split()) > 12, f"{stage}/__init__.py: a paragraph on what the stage owns and may import"
+
+
+def test_commands_are_thin():
+    """A command parses, calls one core function, renders and maps errors: 30 lines at most, options included."""
+    long = []
+    for path in sorted((SRC / "cli").glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            commands = [d for d in getattr(node, "decorator_list", ()) if isinstance(d, ast.Call) and getattr(d.func, "attr", "") in ("command", "callback")]
+            if commands and node.end_lineno - node.lineno + 1 > 30:
+                long.append(f"{path.name}:{node.lineno} {node.name}: {node.end_lineno - node.lineno + 1} lines")
+    assert long == [], "move the work into the core or render:\n" + "\n".join(long)

@@ -125,6 +125,8 @@ INVOCATIONS: dict[tuple[str, ...], list[list[str]]] = {
     # the commands of the other areas; several invocations of one command run in turn on the same copy
     ("rollup",): [["rollup", "--format", "{FORMAT}"], ["rollup", "赶水镇", "--period", "2021", "--format", "{FORMAT}"]],
     ("report",): [["report", "--format", "{FORMAT}", "-o", "{OUT}"], ["report", "赶水镇", "--format", "{FORMAT}"]],
+    ("attach",): [["attach", "{ID}", "{PHOTO}", "--caption", "何某家门口 13600008888", "--stage", "改造前"]],
+    ("detach",): [["attach", "{ID}", "{PHOTO}", "--caption", "何某家门口 13600008888"], ["detach", "{ID}", "1", "--reason", "拍到了门牌和电话 13600009999"]],
     ("scores",): [["scores", "--format", "{FORMAT}"]],
     ("due",): [["due", "--as-of", "2021-10-02", "--within", "30", "--format", "{FORMAT}"], ["due", "--format", "{FORMAT}"]],
     ("extend",): [["extend", "{ID}", "--to", "2022-03-01", "--reason", "群众 13600007777 要求延期", "--date", "2021-10-03"]],
@@ -217,6 +219,16 @@ def _sheet(path: Path) -> Path:
     return path
 
 
+def _photo(path: Path) -> Path:
+    """A phone picture whose EXIF names its owner and a phone number."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x013B], exif[0x010E] = "何某 13912345678", "13912345678"  # Artist, ImageDescription
+    Image.new("RGB", (320, 240), (200, 180, 160)).save(path, "JPEG", exif=exif)
+    return path
+
+
 def _merge_file(root: Path, tmp: Path, which: str) -> Path:
     """The versions of a ledger file for the merge driver: both sides rewrite the same progress note, with phones."""
     text = (root / "赶水镇/三居社区/2021.yaml").read_text(encoding="utf-8")
@@ -239,6 +251,12 @@ def _secrets(root: Path) -> set[str]:
 
 
 def _file_text(path: Path) -> str:
+    if path.suffix == ".docx":
+        from docx import Document
+
+        doc = Document(path)
+        cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        return "\n".join([p.text for p in doc.paragraphs] + cells + [doc.core_properties.title or "", doc.core_properties.author or ""])
     if path.suffix == ".xlsx":
         from openpyxl import load_workbook
 
@@ -266,6 +284,8 @@ def _expand(path: tuple[str, ...], template: list[str], root: Path, tmp: Path) -
             a = a.replace("{ID}", PERSON_ITEM).replace("{RESOLVED}", RESOLVED).replace("{IDCARD}", ID_CARD_ITEM)
             if a == "{SHEET}":
                 a = str(_sheet(tmp / "sheet.xlsx"))
+            elif a == "{PHOTO}":
+                a = str(_photo(tmp / "IMG_0001.jpg"))
             elif a in ("{BASE}", "{OURS}", "{THEIRS}"):
                 a = str(_merge_file(root, tmp, a))
             args.append(a)

@@ -321,8 +321,8 @@ def test_output_format_from_suffix_or_option(cli, tmp_path: Path):
     assert json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))["as_of"] == "2021-11-30"
     assert cli("report", *ARGS, "-f", "text", "-o", tmp_path / "a.html", ledger=SAMPLE).exit_code == 0
     assert (tmp_path / "a.html").read_text(encoding="utf-8").lstrip().startswith("綦江区")
-    r = cli("report", *ARGS, "-o", tmp_path / "a.pdf", ledger=SAMPLE)
-    assert r.exit_code == 2 and not (tmp_path / "a.pdf").exists()
+    r = cli("report", *ARGS, "-o", tmp_path / "a.doc", ledger=SAMPLE)  # a suffix that names no format
+    assert r.exit_code == 2 and not (tmp_path / "a.doc").exists()
     assert cli("report", "-f", "csv", ledger=SAMPLE).exit_code == 2
     r = cli("report", *ARGS, "-f", "md", "-o", tmp_path, ledger=SAMPLE)
     assert r.exit_code == 1 and "目录" in r.stderr

@@ -9,7 +9,7 @@ from shishi.errors import Problem, ShishiError
 from shishi.i18n import tr
 from shishi.store.ledger import Entry, Ledger, field_position
 from shishi.store.model import ID_RE
-from shishi.store.tree import CONFIG_FILE, UNIT_FILE, check_unit_name
+from shishi.store.tree import CONFIG_FILE, UNIT_FILE, attachment_path, check_unit_name, read_bytes
 
 Check = Callable[[Ledger], Iterator[Problem]]
 
@@ -173,6 +173,45 @@ def units_consistent(ledger: Ledger) -> Iterator[Problem]:
         yield Problem(UNIT_FILE, line, col, tr(f"区划代码与 {CONFIG_FILE} 的不一致", f"region code differs from {CONFIG_FILE}"))
 
 
+def attachments(ledger: Ledger) -> Iterator[Problem]:
+    """Every photo an item keeps is in the tree, is the picture recorded (its hash), and is a picture."""
+    import hashlib
+
+    for e in ledger.entries:
+        for i, a in enumerate(e.item.attachments):
+            if a.removed is not None:
+                continue
+            ud = ledger.units.get(e.unit)
+            path = attachment_path(ledger.root, ud.dir, a.file) if ud is not None else None
+            line, col = field_position(e, "attachments", i)
+            if path is None:
+                yield Problem(e.file, line, col, tr(f"附件 {a.file} 不在台账库内，不予读取", f"attachment {a.file} lies outside the ledger tree; not read"))
+                continue
+            try:
+                raw = read_bytes(path)
+            except OSError as err:
+                why = tr("文件不存在", "no such file") if not path.exists() and not path.is_symlink() else (err.strerror or str(err))
+                yield Problem(e.file, line, col, tr(f"附件 {a.file}：{why}", f"attachment {a.file}: {why}"))
+                continue
+            if hashlib.sha256(raw).hexdigest() != a.sha256:
+                yield Problem(e.file, line, col, tr(f"附件 {a.file} 的内容与记录的 sha256 不符（文件被改动或替换）", f"attachment {a.file} does not match its recorded sha256 (the file was changed or replaced)"))
+            elif not _is_picture(raw):
+                yield Problem(e.file, line, col, tr(f"附件 {a.file} 不是图片", f"attachment {a.file} is not a picture"))
+
+
+def _is_picture(raw: bytes) -> bool:
+    """A JPEG as attach writes it, or any picture Pillow knows by its header (nothing decoded)."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(raw)) as img:
+            return img.width > 0 and img.height > 0
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return False
+
+
 def _key(data, key: str) -> tuple[int, int]:
     from shishi.store.yamlio import key_position
 
@@ -187,6 +226,7 @@ CHECKS: list[Check] = [
     status_consistent,
     vocabularies,
     units_consistent,
+    attachments,
     privacy.free_text,
 ]
 

@@ -10,10 +10,15 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer._click import Context
 
-from shishi.cli import data, git, items, query, report, track, units
+from shishi.cli import data, git, items, photos, query, report, track, units
 from shishi.cli.common import State
+from shishi.cli.help import WideHelpFormatter
 from shishi.i18n import set_lang
+
+# plain help and usage errors (no Rich before the work), lined up by display width
+Context.formatter_class = WideHelpFormatter
 
 app = typer.Typer(
     name="shishi",
@@ -21,6 +26,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -39,7 +45,7 @@ def main(
 
 
 
-for group in (units, items, query, report, track, git, data):
+for group in (units, items, photos, query, report, track, git, data):
     app.add_typer(group.app)
 
 

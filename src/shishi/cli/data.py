@@ -11,7 +11,7 @@ import typer
 from shishi.cli.common import commit_option, committing, errors, out, root_of
 from shishi.cli.options import format_option, kind_option, output_option, period_option, unit_option
 from shishi.errors import ShishiError
-from shishi.i18n import get_lang, tr
+from shishi.i18n import tr
 from shishi.values import Period
 
 app = typer.Typer()
@@ -32,31 +32,18 @@ def import_(
     commit: bool = commit_option(),
 ) -> None:
     """从 Excel/CSV 台账导入事项，重复导入不会重复添加 (import items from a spreadsheet)."""
-    from shishi.checks.privacy import mask
+    from shishi.render.items import import_report
     from shishi.write import importer
 
     with errors(), committing(ctx, commit and not dry_run, lambda: f"import {file.name}: {len(res.added)} items into {unit or res.unit or '/'}"):
         res = importer.import_file(root_of(ctx), file, unit, mapping=mapping, sheet=sheet, kind=kind, opened=opened, resolved_on=resolved_on, dry_run=dry_run, skip_bad=skip_bad)
-    for s in res.sheets:
-        left = "、".join(f"{u}（{importer.suggest(u)}）" for u in s.unmapped) if get_lang() == "zh" else ", ".join(f"{u} ({importer.suggest(u)})" for u in s.unmapped)
-        extra = tr(f"；未导入的列：{left}", f"; columns not imported: {left}") if s.unmapped else ""
-        typer.echo(tr(f"[{s.name}] 表头在第 {s.header_row} 行{extra}", f"[{s.name}] header on row {s.header_row}{extra}"), err=True)
-    for p in res.problems:
-        typer.echo(str(p), err=True)
-    bad = len({(p.sheet, p.row) for p in res.errors})
-    if bad and not skip_bad:
-        typer.echo(tr(f"{bad} 行有错，未写入任何事项（改正后重新导入，或加 --skip-bad 跳过这些行）", f"{bad} bad rows; nothing written (fix them and import again, or add --skip-bad)"), err=True)
-        raise typer.Exit(1)
-    verb = tr("将导入", "would add") if dry_run else tr("导入", "added")
-    for row in res.added:
-        out(f"[{row.sheet}] {tr(f'第{row.row}行', f'row {row.row}')} {verb} {row.item.id}  {mask(row.item.title)}")
-    for line in res.assumptions():
+    said, shown, refused = import_report(res, dry_run, skip_bad)
+    for line in said:
         typer.echo(line, err=True)
-    summary = tr(
-        f"{'将导入' if dry_run else '已导入'} {len(res.added)} 件；已导入过 {len(res.already)} 件；跳过有错的 {bad} 行、空行 {res.blank} 行、合计行 {res.totals} 行、注释行 {res.notes} 行",
-        f"{'would add' if dry_run else 'added'} {len(res.added)}; already imported {len(res.already)}; skipped {bad} bad, {res.blank} blank, {res.totals} total and {res.notes} note rows",
-    )
-    typer.echo(summary + (tr("（未写入）", " (nothing written)") if dry_run else ""), err=True)
+    if refused:
+        raise typer.Exit(1)
+    for line in shown:
+        out(line)
 
 
 @app.command("export")

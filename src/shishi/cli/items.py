@@ -45,13 +45,9 @@ def add(
     from shishi.write import items as ops
 
     with errors(), committing(ctx, commit, lambda: f"add {item.id}: {subject(item.title)}"):
-        item = ops.add(
-            root_of(ctx), unit, title, kind=kind, description=description, category=category, source=source,
-            handling=handling, due=due, opened=opened, owner=owner, lead=lead, partners=partner, budget=budget,
-            targets=target, milestones=milestone, reporter=reporter, phone=phone, tags=tag,
-        )
-    title = mask(item.title)
-    out(item.id if quiet else tr(f"已登记 {item.id}：{title}（时限 {item.due}）", f"added {item.id}: {title} (due {item.due})"))
+        item = ops.add(root_of(ctx), unit, title, kind=kind, description=description, category=category, source=source, handling=handling, due=due, opened=opened,
+                       owner=owner, lead=lead, partners=partner, budget=budget, targets=target, milestones=milestone, reporter=reporter, phone=phone, tags=tag)
+    out(item.id if quiet else tr(f"已登记 {item.id}：{mask(item.title)}（时限 {item.due}）", f"added {item.id}: {mask(item.title)} (due {item.due})"))
 
 
 @app.command()

@@ -16,7 +16,7 @@ from shishi.values import Period
 
 app = typer.Typer()
 
-REPORT_FORMATS = ("terminal", "text", "md", "html", "xlsx", "json")
+REPORT_FORMATS = ("terminal", "text", "md", "html", "docx", "xlsx", "json", "pdf")
 
 
 def _warn_problems(ledger) -> None:
@@ -64,7 +64,9 @@ def report(
     period: Optional[Period] = period_option(),
     as_of: Optional[date] = as_of_option("截至日期，默认今天；给了期间时取期末与今天中较早者", "default today, or the period's end when earlier"),
     fmt: Optional[str] = optional_format_option(*REPORT_FORMATS, help_zh="默认按 -o 的后缀，否则 terminal", help_en="default: from the -o suffix, else terminal"),
-    output: Optional[Path] = output_option("写入文件，如 报告.html、报告.xlsx", "write to this file"),
+    output: Optional[Path] = output_option("写入文件，如 报告.docx（公文格式）、报告.html、报告.xlsx、报告.pdf", "write to this file"),
+    issuer: Optional[str] = typer.Option(None, "--issuer", help="docx 落款的发文机关，默认取 shishi.yaml 的 issuer，否则单位名称 (issuing office signing a docx)."),
+    no_photos: bool = typer.Option(False, "--no-photos", help="不含项目照片 (leave the projects' photos out)."),
 ) -> None:
     """汇总报告：上报摘要、项目进展、分单位排名、督办、指标、资金、满意度 (the printed summary report)."""
     from shishi.figures.report import build_report
@@ -74,14 +76,17 @@ def report(
     fmt = _report_format(fmt, output)
     with errors():
         ledger = load(root_of(ctx))
-        doc = build_report(ledger, ledger.resolve_unit(unit) if unit else "", period, as_of)
+        doc = build_report(ledger, ledger.resolve_unit(unit) if unit else "", period, as_of, photos=not no_photos)
+        if issuer:
+            doc.issuer = issuer
         if output is not None:
             write_report(doc, fmt, output)
     _warn_problems(ledger)
     if output is not None:
         typer.echo(tr(f"已写入 {output}", f"wrote {output}"), err=True)
     else:
-        print_report(doc, fmt)
+        with errors():  # a pdf needs a browser: no traceback without one
+            print_report(doc, fmt)
 
 
 def _report_format(fmt: Optional[str], output: Optional[Path]) -> str:
@@ -96,7 +101,7 @@ def _report_format(fmt: Optional[str], output: Optional[Path]) -> str:
     fmt = format_for(str(output) if output else None, fmt, "terminal")
     if fmt == "csv":
         raise typer.BadParameter(tr("报告没有 csv 格式（rollup 有）", "a report has no csv format (rollup has)"), param_hint="--output")
-    if fmt == "xlsx" and output is None and sys.stdout.isatty():
-        typer.echo(tr("错误：xlsx 是二进制文件，不能输出到终端；请用 -o 报告.xlsx 写入文件", "error: xlsx is binary and will not be written to a terminal; use -o report.xlsx"), err=True)
+    if fmt in ("docx", "xlsx", "pdf") and output is None and sys.stdout.isatty():
+        typer.echo(tr(f"错误：{fmt} 是二进制文件，不能输出到终端；请用 -o 报告.{fmt} 写入文件", f"error: {fmt} is binary and will not be written to a terminal; use -o report.{fmt}"), err=True)
         raise typer.Exit(1)
     return fmt

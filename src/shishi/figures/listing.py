@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from shishi.figures.table import Column, Table
-from shishi.i18n import get_lang, kind_name, status_name, tr
+from shishi.i18n import UNIT_KIND_ZH, get_lang, kind_name, status_name, tr
 
 KIND_ORDER = {"city": 0, "district": 1, "town": 2, "street": 2, "department": 3, "village": 4, "community": 4}
 
@@ -36,7 +36,7 @@ def unit_table(ledger) -> Table:
     def walk(path: str, depth: int) -> None:
         rec = ledger.records.get(path)
         name = rec.name if rec else path.rpartition("/")[2]
-        kind = (tr(KIND_NAMES.get(rec.kind, rec.kind), rec.kind) if rec else "?")
+        kind = (tr(UNIT_KIND_ZH.get(rec.kind, rec.kind), rec.kind) if rec else "?")
         rows.append(["　" * depth + name, kind, ledger.prefix(path) if rec else "?", (rec.code or "") if rec else "", path or "/"])
         for child in sorted(ledger.units[path].children, key=order):
             walk(child, depth + 1)
@@ -47,8 +47,6 @@ def unit_table(ledger) -> Table:
             Column("code", tr("区划代码", "region code"), "key"), Column("path", tr("路径", "path"))]
     return Table("units", tr("单位", "Units"), cols, rows, note=tr(f"共 {len(rows)} 个单位", f"{len(rows)} units"))
 
-
-KIND_NAMES = {"city": "市", "district": "区", "department": "部门", "town": "镇", "street": "街道", "village": "村", "community": "社区"}
 
 
 def query_table(names: list[str], rows: list[tuple]) -> Table:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from shishi.checks.privacy import mask
 from shishi.figures import schedule
@@ -33,6 +34,27 @@ class BarChart:
 
 
 @dataclass
+class Photo:
+    """An evidence photo as the report shows it: where its file is (render reads the bytes), what it shows, when."""
+
+    path: Path | None  # None: recorded outside the tree, never read
+    file: str  # as recorded, relative to the unit's directory
+    caption: str
+    stage: str | None
+    date: date | None
+
+
+@dataclass
+class PhotoSet:
+    """The pictures shown for one project: a before and an after (or what there is)."""
+
+    item: str
+    title: str
+    unit: str
+    photos: list[Photo]
+
+
+@dataclass
 class Section:
     key: str
     title: str
@@ -40,6 +62,7 @@ class Section:
     table: Table | None = None
     chart: BarChart | None = None
     empty: str | None = None  # said instead of an empty table
+    photos: list[PhotoSet] = field(default_factory=list)
 
 
 @dataclass
@@ -52,6 +75,7 @@ class Report:
     headline: str
     sections: list[Section]
     notes: list[str] = field(default_factory=list)
+    issuer: str | None = None  # 发文机关署名 (shishi.yaml `issuer`); the .docx 落款
 
     @property
     def subtitle(self) -> str:
@@ -152,8 +176,9 @@ def latest_note(item, as_of: date) -> str:
 SCOPE = {"city": "全市", "district": "全区", "town": "全镇", "street": "全街道", "village": "全村", "community": "全社区"}
 
 
-def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, as_of: date | None = None) -> Report:
-    """The summary report of `unit` and everything below it for `period`, as of `as_of` (see `report_as_of`)."""
+def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, as_of: date | None = None, photos: bool = True) -> Report:
+    """The summary report of `unit` and everything below it for `period`, as of `as_of` (see `report_as_of`);
+    `photos`: the projects' evidence photos, in a section after the projects'."""
     when = report_as_of(period, as_of)
     f = Filters(period=period, as_of=when)
     end = cutoff(f)
@@ -176,6 +201,7 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
     sections = [
         Section("headline", tr("上报摘要", "Summary"), [summary]),
         _projects(ledger, unit, projects, end, due_soon),
+        *([p] if photos and (p := _photos(ledger, unit, projects, end)) else []),
         *([_units(tree)] if tree.children else []),  # a village has no units to rank
         _categories(ledger, unit, f),
         _supervision(ledger, unit, [e for e in entries if in_scope(e.item)], period, end),
@@ -198,7 +224,8 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
         )
     ]
     label = (period.label if get_lang() == "zh" else f"{period.start.isoformat()}..{period.end.isoformat()}") if period else None
-    return Report(title, unit, name, label, end, summary, sections, notes)
+    issuer = ledger.config.issuer if ledger.config else None
+    return Report(title, unit, name, label, end, summary, sections, notes, issuer)
 
 
 def _number(sections: list[Section]) -> None:
@@ -320,6 +347,52 @@ def _projects(ledger: Ledger, unit: str, projects: list, end: date, due_soon: in
         tr("民生实事项目进展", "Livelihood projects"),
         table=Table("projects", tr("民生实事项目进展表", "Progress of livelihood projects"), cols, rows),
         empty=tr("本期没有民生实事项目。", "No livelihood projects in this period."),
+    )
+
+
+STAGE_ORDER = {"改造前": 0, "过程": 1, None: 1, "改造后": 2}
+
+
+def photo_pair(photos: list) -> list:
+    """The pictures a report shows of a project: the first before and the last after; without both, the first and the last."""
+    before = [a for a in photos if a.stage == "改造前"]
+    after = [a for a in photos if a.stage == "改造后"]
+    if before and after:
+        return [before[0], after[-1]]
+    return photos[:1] + photos[-1:] if len(photos) > 1 else photos
+
+
+def _photos(ledger: Ledger, unit: str, projects: list, end: date) -> Section | None:
+    """项目照片: every picture of the report's projects not taken after the cut-off, listed; a pair of each shown."""
+    from shishi.store.tree import attachment_path
+
+    order = _tree_order(ledger)
+    cols = [
+        Column("item", tr("项目编号", "project ID"), "key"),
+        Column("title", tr("项目名称", "project")),
+        Column("stage", tr("阶段", "stage")),
+        Column("caption", tr("照片说明", "caption")),
+        Column("date", tr("拍摄日期", "taken"), "date"),
+        Column("file", tr("文件", "file"), "key"),
+    ]
+    rows, sets = [], []
+    for e in sorted(projects, key=lambda e: (order.get(e.unit, 0), e.item.id)):
+        kept = [a for a in e.item.attachments if a.removed is None and (a.date is None or a.date <= end)]
+        kept.sort(key=lambda a: (STAGE_ORDER.get(a.stage, 1), a.date or a.added))
+        if not kept:
+            continue
+        title = mask(e.item.title)
+        unit_dir = ledger.units[e.unit].dir if e.unit in ledger.units else ledger.root
+        rows += [[e.item.id, title, a.stage or "", mask(a.caption or ""), a.date, a.file] for a in kept]
+        shown = [Photo(attachment_path(ledger.root, unit_dir, a.file), a.file, mask(a.caption or ""), a.stage, a.date) for a in photo_pair(kept)]
+        sets.append(PhotoSet(e.item.id, title, unit_label(ledger, unit, e.unit), shown))
+    if not sets:
+        return None
+    return Section(
+        "photos",
+        tr("项目照片", "Project photos"),
+        table=Table("photos", tr("项目照片清单", "Photos of the projects"), cols, rows, note=tr("每个项目显示改造前、改造后各一张；全部照片见上表。", "One before and one after picture of each project are shown; the table lists all.")),
+        photos=sets,
     )
 
 

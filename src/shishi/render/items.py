@@ -1,9 +1,6 @@
-"""Turning records into text: the one place that knows tabulate, JSON and CSV layout."""
+"""Items as people read them: `show`'s text, the masked view of an item, what `import` says."""
 
 from __future__ import annotations
-
-import csv
-import io
 
 from shishi.checks.privacy import mask_data
 from shishi.i18n import kind_name, status_name, tr
@@ -18,45 +15,6 @@ def item_view(item, unit: str, reveal: bool = False) -> dict:
     out.update(data)
     # every string, not only the reporter's: a number typed into a note must not print either
     return out if reveal else mask_data(out)
-
-
-def table(rows: list[list], headers: list[str]) -> str:
-    """A plain-text table whose Chinese columns align (tabulate measures with wcwidth)."""
-    from tabulate import tabulate
-
-    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
-
-
-def csv_text(rows: list[list], headers: list[str]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(headers)
-    w.writerows(rows)
-    return buf.getvalue()
-
-
-LIST_KEYS = ["id", "unit", "kind", "status", "title", "opened", "due"]
-
-
-def list_headers() -> list[str]:
-    return [tr("编号", "ID"), tr("单位", "unit"), tr("类型", "kind"), tr("状态", "status"), tr("事项", "title"), tr("登记", "opened"), tr("时限", "due")]
-
-
-def list_rows(views: list[dict], localize: bool, root_name: str = "/") -> list[list]:
-    rows = []
-    for v in views:
-        rows.append(
-            [
-                v["id"],
-                v["unit"] or root_name,
-                kind_name(v["kind"]) if localize else v["kind"],
-                status_name(v["status"]) if localize else v["status"],
-                v["title"],
-                v["opened"].isoformat(),
-                v["due"].isoformat() if v.get("due") else "",
-            ]
-        )
-    return rows
 
 
 def item_text(view: dict, unit_name: str) -> str:
@@ -126,38 +84,50 @@ def item_text(view: dict, unit_name: str) -> str:
     if can:
         dup = tr(f"（与 {can['duplicate_of']} 重复）", f" (duplicate of {can['duplicate_of']})") if can.get("duplicate_of") else ""
         kv("撤销", "cancelled", f"{can['date']} {can['reason']}{dup}")
+    if view.get("attachments"):
+        lines.append(f"  {tr('附件：', 'attachments:')}")
+        for i, a in enumerate(view["attachments"], 1):
+            lines.append(f"    {i}. {attachment_line(a)}")
     return "\n".join(lines) + "\n"
+
+
+def attachment_line(a: dict) -> str:
+    """One attachment as `show` lists it: stage, caption, date taken, file; a detached one says when and why."""
+    stage = f"[{a['stage']}] " if a.get("stage") else ""
+    taken = f" {tr('拍摄', 'taken')} {a['date']}" if a.get("date") else ""
+    line = f"{stage}{a.get('caption') or tr('（无说明）', '(no caption)')}{taken}  {a['file']}"
+    if a.get("removed"):
+        why = f"{tr('：', ': ')}{a['reason']}" if a.get("reason") else ""
+        line += f"  {tr('已删除', 'detached')} {a['removed']}{why}"
+    return line
 
 
 def COMMA() -> str:
     return tr("，", ", ")
 
 
-KIND_ORDER = {"city": 0, "district": 1, "town": 2, "street": 2, "department": 3, "village": 4, "community": 4}
+def import_report(res, dry_run: bool, skip_bad: bool) -> tuple[list[str], list[str], bool]:
+    """What `import` says: (lines for stderr, lines for stdout, refused). Refused when a row is bad and --skip-bad was not given;
+    then the stderr lines end with why nothing was written and stdout gets nothing."""
+    from shishi.checks.privacy import mask
+    from shishi.write.importer import suggest
 
-
-def unit_tree(ledger) -> str:
-    """`unit list`: the units as an indented tree (towns and streets before departments), with kind and codes."""
-    lines = []
-
-    def order(path: str) -> tuple:
-        rec = ledger.records.get(path)
-        return (KIND_ORDER.get(rec.kind, 9) if rec else 9, (rec.code or "") if rec else "", path)
-
-    def walk(path: str) -> None:
-        lines.append(_unit_line(ledger, path))
-        for child in sorted(ledger.units[path].children, key=order):
-            walk(child)
-
-    if "" in ledger.units:
-        walk("")
-    return "\n".join(lines) + "\n"
-
-
-def _unit_line(ledger, path: str) -> str:
-    rec = ledger.records.get(path)
-    depth = 0 if not path else path.count("/") + 1
-    if rec is None:
-        return f"{'  ' * depth}{path.rpartition('/')[2]}  [?] ?"
-    region = f"  {rec.code}" if rec.code else ""
-    return f"{'  ' * depth}{rec.name}  [{rec.kind}] {ledger.prefix(path)}{region}"
+    said = []
+    for s in res.sheets:
+        left = tr("、".join(f"{u}（{suggest(u)}）" for u in s.unmapped), ", ".join(f"{u} ({suggest(u)})" for u in s.unmapped))
+        extra = tr(f"；未导入的列：{left}", f"; columns not imported: {left}") if s.unmapped else ""
+        said.append(tr(f"[{s.name}] 表头在第 {s.header_row} 行{extra}", f"[{s.name}] header on row {s.header_row}{extra}"))
+    said += [str(p) for p in res.problems]
+    bad = len({(p.sheet, p.row) for p in res.errors})
+    if bad and not skip_bad:
+        said.append(tr(f"{bad} 行有错，未写入任何事项（改正后重新导入，或加 --skip-bad 跳过这些行）", f"{bad} bad rows; nothing written (fix them and import again, or add --skip-bad)"))
+        return said, [], True
+    verb = tr("将导入", "would add") if dry_run else tr("导入", "added")
+    shown = [f"[{row.sheet}] {tr(f'第{row.row}行', f'row {row.row}')} {verb} {row.item.id}  {mask(row.item.title)}" for row in res.added]
+    summary = tr(
+        f"{'将导入' if dry_run else '已导入'} {len(res.added)} 件；已导入过 {len(res.already)} 件；跳过有错的 {bad} 行、空行 {res.blank} 行、合计行 {res.totals} 行、注释行 {res.notes} 行",
+        f"{'would add' if dry_run else 'added'} {len(res.added)}; already imported {len(res.already)}; skipped {bad} bad, {res.blank} blank, {res.totals} total and {res.notes} note rows",
+    )
+    said += res.assumptions()  # which dates the sheet left out and import assumed
+    said.append(summary + (tr("（未写入）", " (nothing written)") if dry_run else ""))
+    return said, shown, False

@@ -1,4 +1,4 @@
-"""The only place that renders a report or a roll-up: terminal (Rich), text (tabulate, for paper), md, html, xlsx, json, csv.
+"""The only place that renders a report or a roll-up: terminal (Rich), text (tabulate, for paper), md, html, xlsx, json, csv; docx (render.docx), pdf (render.pdf).
 
 Heavy libraries (rich, tabulate, openpyxl) are imported inside the function
 that needs them.
@@ -12,9 +12,10 @@ import json
 import re
 from datetime import date, datetime
 
-from shishi.figures.report import BarChart, Report, Section, Table
+from shishi.figures.report import BarChart, PhotoSet, Report, Section, Table
 from shishi.i18n import get_lang, tr
 from shishi.render.json import default
+from shishi.render.photos import missing_photo, photo_bytes, photo_caption
 from shishi.render.table import (
     NUMERIC,
     TEXT_WIDTH,
@@ -33,9 +34,10 @@ from shishi.render.table import (
     wrap,
 )
 
-REPORT_FORMATS = ("terminal", "text", "md", "html", "xlsx", "json")
+REPORT_FORMATS = ("terminal", "text", "md", "html", "docx", "xlsx", "json", "pdf")
+BINARY_FORMATS = ("docx", "xlsx", "pdf")
 ROLLUP_FORMATS = ("table", "text", "md", "csv", "json")
-SUFFIXES = {".txt": "text", ".md": "md", ".html": "html", ".htm": "html", ".xlsx": "xlsx", ".json": "json", ".csv": "csv"}
+SUFFIXES = {".txt": "text", ".md": "md", ".html": "html", ".htm": "html", ".docx": "docx", ".xlsx": "xlsx", ".json": "json", ".csv": "csv", ".pdf": "pdf"}
 
 # ------------------------------------------------------------------ text (paper)
 
@@ -148,6 +150,15 @@ footer { margin-top: 5mm; font-size: 8.5pt; border-top: 0.5pt solid #000; paddin
 @media screen { body { padding: 12mm 0; } }
 """
 
+PHOTO_CSS = """
+.photos { display: flex; gap: 4mm; margin: 1mm 0 4mm; break-inside: avoid; page-break-inside: avoid; }
+.photos figure { flex: 1 1 0; margin: 0; }
+.photos img { width: 100%; height: 62mm; object-fit: contain; background: #f4f4f4; display: block; }
+.photos figcaption { font-weight: normal; font-size: 9pt; }
+h3 { font-size: 10.5pt; margin: 3mm 0 1mm; break-after: avoid; page-break-after: avoid; }
+p.missing { border: 0.5pt dashed #000; padding: 20mm 2mm; text-align: center; font-size: 9pt; }
+"""
+
 BAR_COLOURS = ("#9aa4ae", "#1f5fa8", "#c0392b", "#2e8b57")
 
 
@@ -204,6 +215,24 @@ def html_table(t: Table) -> str:
     return "".join(out)
 
 
+def html_photos(ps: PhotoSet) -> str:
+    """A project's pictures side by side, embedded as data: URIs (the file stays self-contained)."""
+    import base64
+
+    esc = html.escape
+    out = [f"<h3>{esc(ps.title)}（{esc(ps.item)}，{esc(ps.unit)}）</h3>" if get_lang() == "zh" else f"<h3>{esc(ps.title)} ({esc(ps.item)}, {esc(ps.unit)})</h3>", '<div class="photos">']
+    for p in ps.photos:
+        data = photo_bytes(p)
+        mime = "image/png" if data is not None and data.startswith(b"\x89PNG") else "image/jpeg"
+        if data is None:
+            body = f'<p class="missing">{esc(missing_photo(p))}</p>'
+        else:
+            body = f'<img src="data:{mime};base64,{base64.b64encode(data).decode("ascii")}" alt="{esc(p.caption)}">'
+        out.append(f"<figure>{body}<figcaption>{esc(photo_caption(p))}</figcaption></figure>")
+    out.append("</div>")
+    return "".join(out)
+
+
 def render_html(report: Report) -> str:
     """One self-contained, print-ready HTML file: inline CSS with A4 page rules, inline SVG, no external references."""
     esc = html.escape
@@ -213,7 +242,7 @@ def render_html(report: Report) -> str:
         f'<html lang="{lang}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{esc(report.title)}</title>",
-        f"<style>{CSS}</style></head><body>",
+        f"<style>{CSS}{PHOTO_CSS if any(s.photos for s in report.sections) else ''}</style></head><body>",
         f"<h1>{esc(report.title)}</h1>",
         f'<p class="subtitle">{esc(report.subtitle)}</p>',
     ]
@@ -222,6 +251,8 @@ def render_html(report: Report) -> str:
         out += [f'<p class="headline">{esc(p)}</p>' if s.key == "headline" else f"<p>{esc(p)}</p>" for p in s.paragraphs]
         if s.chart is not None:
             out.append(f"<figure>{svg_chart(s.chart)}<figcaption>{esc(s.chart.title)}</figcaption></figure>")
+        for ps in s.photos:
+            out.append(html_photos(ps))
         if s.table is not None and s.table.rows:
             out.append(html_table(s.table))
             if s.table.note:
@@ -356,7 +387,7 @@ def to_json(data) -> str:
 
 
 def render_report(report: Report, fmt: str) -> str | bytes:
-    """The report in one of REPORT_FORMATS (xlsx as bytes, the rest as text)."""
+    """The report in one of REPORT_FORMATS (docx, xlsx and pdf as bytes, the rest as text)."""
     if fmt == "terminal":
         return render_terminal(report)
     if fmt == "text":
@@ -365,6 +396,14 @@ def render_report(report: Report, fmt: str) -> str | bytes:
         return render_md(report)
     if fmt == "html":
         return render_html(report)
+    if fmt == "docx":
+        from shishi.render.docx import render_docx
+
+        return render_docx(report)
+    if fmt == "pdf":
+        from shishi.render.pdf import render_pdf
+
+        return render_pdf(render_html(report))
     if fmt == "xlsx":
         from openpyxl.utils.exceptions import IllegalCharacterError
 
@@ -426,13 +465,6 @@ def print_rollup(doc, fmt: str, output=None) -> None:
             c.print("")
         for part in rich_tables(t, title=k > 0, page=c.width):
             c.print(part)
-
-
-def _rich_text(parts: list, page: int = TEXT_WIDTH) -> str:
-    console = plain_console(page)
-    for p in parts:
-        console.print(p)
-    return strip_lines(console.file.getvalue())
 
 
 def format_for(path: str | None, fmt: str | None, default: str) -> str:

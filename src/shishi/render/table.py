@@ -265,6 +265,13 @@ def csv_table(t: Table) -> str:
 
 def console():
     """A Rich console on stdout when it is a terminal (its width, colours); None when piped."""
+    import os
+    import sys
+
+    # Rich's own test, without importing Rich into a piped run
+    env = os.environ
+    if env.get("TTY_COMPATIBLE") != "1" and not env.get("FORCE_COLOR") and not (hasattr(sys.stdout, "isatty") and sys.stdout.isatty()):
+        return None
     from rich.console import Console
 
     c = Console(highlight=False)

@@ -357,8 +357,8 @@ def read_surveys(rp: str, data: object, problems: list[Problem]) -> list[tuple[S
     return out
 
 
-def field_position(entry: Entry, *keys: str) -> tuple[int, int]:
-    """Where a key of an item stands (the item's line when unknown)."""
+def field_position(entry: Entry, *keys: str | int) -> tuple[int, int]:
+    """Where a key of an item stands, or an entry of a list (an int key); the item's line when unknown."""
     if entry._source is not None and keys == ("id",):
         return entry._id_pos or (entry.line, 3)  # kept by the index: no need to read the item's positions
     node: object = entry.data
@@ -366,6 +366,9 @@ def field_position(entry: Entry, *keys: str) -> tuple[int, int]:
     for k in keys:
         if isinstance(node, Map) and k in node.pos:
             line, col = key_position(node, k)
+            node = node[k]
+        elif isinstance(node, Seq) and isinstance(k, int) and 0 <= k < len(node):
+            line, col = node.pos[k][:2]
             node = node[k]
         else:
             break

@@ -88,6 +88,7 @@ class Config(Record):
     satisfaction: list[Level] = Field(default_factory=lambda: list(DEFAULT_SCALE))
     weights: Weights = Field(default_factory=Weights)
     git: GitSettings = Field(default_factory=GitSettings)
+    issuer: Name | None = None  # 发文机关署名 of a .docx report (落款); `report --issuer` overrides
 
     @field_validator("code")
     @classmethod
@@ -208,6 +209,23 @@ class Supervision(Record):
     feedback: list[Feedback] = Field(default_factory=list)
 
 
+STAGES = ("改造前", "过程", "改造后")
+
+
+class Attachment(Record):
+    """An evidence photo kept in the tree: `file` relative to the unit's directory, its content hash,
+    and, once detached, when and why (the record stays: numbers are never reused)."""
+
+    file: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    caption: Text | None = None
+    stage: Literal["改造前", "过程", "改造后"] | None = None
+    date: dt.date | None = None  # when the picture was taken (its EXIF date, or --date)
+    added: dt.date
+    removed: dt.date | None = None
+    reason: Text | None = None  # why it was detached
+
+
 class Reporter(Record):
     """Personal data: masked in output unless --reveal."""
 
@@ -242,6 +260,7 @@ class Item(Record):
     verification: Verification | None = None
     reopenings: list[Reopening] = Field(default_factory=list)
     cancellation: Cancellation | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
     reporter: Reporter | None = None
     tags: list[Name] = Field(default_factory=list)
     source_key: str | None = None

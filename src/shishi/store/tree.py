@@ -17,6 +17,7 @@ CONFIG_FILE = "shishi.yaml"
 UNIT_FILE = "unit.yaml"
 SURVEY_DIR = "surveys"
 STATE_DIR = ".shishi"
+ATTACH_DIR = "附件"  # a unit's evidence photos: 附件/<item ID>/<hash>.jpg
 LEDGER_RE = re.compile(r"^(\d{4})\.yaml$")
 BAD_NAME_RE = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029/\\:*?"<>|]')
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -110,6 +111,8 @@ def walk_units(root: Path) -> tuple[dict[str, UnitDir], list[Problem]]:
                 continue
             if e.name == SURVEY_DIR and not rel:
                 continue
+            if e.name == ATTACH_DIR and not os.path.lexists(Path(e.path) / UNIT_FILE):
+                continue  # photos, not units
             if e.is_dir():
                 if os.path.lexists(Path(e.path) / UNIT_FILE):  # read_bytes reports a directory or pipe there
                     why = check_unit_name(e.name)
@@ -147,6 +150,18 @@ def survey_files(root: Path) -> list[Path]:
     if not d.is_dir() or d.is_symlink():
         return []
     return sorted(p for p in d.iterdir() if p.suffix == ".yaml")
+
+
+def attachment_path(root: Path, unit_dir: Path, file: str) -> Path | None:
+    """Where an attachment recorded as `file` (relative to its unit's directory) lies; None when that is outside the tree."""
+    if not file or "\\" in file or file.startswith("/") or CONTROL_RE.search(file):
+        return None
+    path = Path(os.path.normpath(unit_dir / file))
+    try:
+        path.relative_to(Path(os.path.normpath(root)))
+    except ValueError:
+        return None
+    return path
 
 
 def rel(root: Path, path: Path) -> str:

@@ -432,9 +432,17 @@ def recording():
         _written.reset(token)
 
 
-def atomic_write(path: Path, text: str, bom: bool = False) -> None:
-    """Replace `path` with `text` so that a crash leaves the old file or the new one, never half."""
-    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+def remove_file(path: Path) -> None:
+    """Delete a file shishi keeps (a detached photo), recorded for --commit as atomic_write records."""
+    Path(path).unlink(missing_ok=True)
+    written = _written.get()
+    if written is not None:
+        written.append(Path(path))
+
+
+def atomic_write(path: Path, text: str | bytes, bom: bool = False) -> None:
+    """Replace `path` with `text` (or bytes, as they are) so that a crash leaves the old file or the new one, never half."""
+    data = text if isinstance(text, bytes) else (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     # writers hold the tree's lock, so a temp file still here is a killed writer's leftover
     for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):

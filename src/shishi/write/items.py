@@ -372,7 +372,7 @@ def escalate(
         if target == loc.unit:
             raise ShishiError(tr("不能上报给本单位", "cannot escalate to the item's own unit"))
         new_data = item_to_data(item)
-        for k in ("progress", "extensions", "reopenings", "supervision", "resolution", "verification", "cancellation", "escalated_to", "source_key", "owner", "lead", "partners"):
+        for k in ("progress", "extensions", "reopenings", "supervision", "resolution", "verification", "cancellation", "escalated_to", "source_key", "owner", "lead", "partners", "attachments"):
             new_data.pop(k, None)
         if due_d is not None and due_d < d:
             raise ShishiError(tr("完成时限早于上报日期", "--due is before the escalation date"))
