@@ -787,11 +787,11 @@ def row_data(cells: dict[str, object], cols: Columns, sw: Sheetwide) -> tuple[di
         try:
             got[f] = read_cell(TYPES[f], raw, cols.hints.get(f, ""))
         except ValueError as e:
-            why.append(f"{header(f)}：{e}")
+            why.append(f"{header(f)}{tr('：', ': ')}{e}")
     if not got.get("title"):
         why.append(tr(f"没有事项名称——{fix('title')}", f"no title — {fix('title')}"))
     if why:
-        raise _Bad("；".join(why))
+        raise _Bad(tr("；", "; ").join(why))
 
     data = {k: got.get(k) for k in ("title", "description", "category", "source", "handling", "owner", "lead", "due", "budget", "supervision")}
     data["kind"] = got.get("kind") or sw.kind
@@ -864,7 +864,7 @@ def row_data(cells: dict[str, object], cols: Columns, sw: Sheetwide) -> tuple[di
     elif any(can.values()):
         why.append(tr("未撤销的事项不应有撤销记录", "an item not cancelled has a cancellation"))
     if why:
-        raise _Bad("；".join(why))
+        raise _Bad(tr("；", "; ").join(why))
     given = got.get("opened")
     if given is None:  # opened on the day assumed, but never after anything the row dates
         later = [d for d in (data["due"], res["date"] if "resolution" in data else None) if d is not None]
@@ -1067,7 +1067,7 @@ def import_file(
     for row, given in read:
         refused = _model_refusals(row)
         if refused:
-            result.problems.append(RowProblem(row.sheet, row.row, mask("；".join(refused))))
+            result.problems.append(RowProblem(row.sheet, row.row, mask(tr("；", "; ").join(refused))))
             continue
         try:
             data = ops.prepare(ledger, row.data)
@@ -1143,7 +1143,7 @@ def _model_refusals(row: Row) -> list[str]:
                 "less_than_equal": tr(f"不能大于 {ctx.get('le')}", f"cannot be above {ctx.get('le')}"),
                 "too_long": tr("条目太多", "too many entries"),
             }.get(e["type"], tr("填写有误", e["msg"]))
-            out.append(f"{label}：{why}")
+            out.append(f"{label}{tr('：', ': ')}{why}")
         return list(dict.fromkeys(out))
     return []
 
