@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from conftest import snapshot
 from shishi.checks.rules import check
+from shishi.errors import ShishiError
 from shishi.store.load import load
 from shishi.write import attach as photos
 from shishi.write import items
@@ -197,3 +202,68 @@ def test_escalation_leaves_the_photos_with_the_original(tree: Path, tmp_path: Pa
     new = items.escalate(tree, demand, "赶水镇", "需镇里协调", when="2021-03-05")
     assert new.attachments == []  # its files live beside the original's ledger, and stay on its record
     assert [p for p in check(load(tree)) if p.severity == "error"] == []
+
+
+# ------------------------------------------------------------------ properties (scale with SHISHI_FUZZ_EXAMPLES)
+
+EXAMPLES = int(os.environ.get("SHISHI_FUZZ_EXAMPLES", "0"))
+FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SAVE = {"JPEG": ("RGB", "L", "CMYK"), "PNG": ("RGB", "RGBA", "L", "P", "I;16"), "WEBP": ("RGB", "RGBA"), "TIFF": ("RGB", "L"), "BMP": ("RGB", "L"), "GIF": ("P", "L")}
+
+
+@settings(FUZZ, max_examples=EXAMPLES or 30)
+@given(
+    fmt=st.sampled_from(sorted(SAVE)),
+    data=st.data(),
+    w=st.integers(1, 2200),
+    h=st.integers(1, 2200),
+    orientation=st.integers(1, 8),
+    taken=st.none() | st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2030, 12, 31)),
+)
+def test_every_picture_comes_out_upright_small_and_bare(fmt, data, w, h, orientation, taken):
+    mode = data.draw(st.sampled_from(SAVE[fmt]))
+    img = Image.new(mode, (w, h))
+    exif = Image.Exif()
+    exif[MAKE], exif[0x0112] = "Xiaomi", orientation
+    exif.get_ifd(GPS_IFD)[2] = (29.0, 1.0, 2.0)
+    if taken is not None:
+        exif.get_ifd(EXIF_IFD)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
+    buf = io.BytesIO()
+    img.save(buf, fmt, **({"exif": exif} if fmt in ("JPEG", "PNG", "WEBP", "TIFF") else {}))
+    pic = photos.prepare(buf.getvalue(), "p")
+    out = Image.open(io.BytesIO(pic.data))
+    assert out.format == "JPEG" and out.mode == "RGB"
+    turned = fmt in ("JPEG", "PNG", "WEBP", "TIFF") and orientation in (5, 6, 7, 8)
+    want = (h, w) if turned else (w, h)
+    assert max(out.size) == min(photos.MAX_SIDE, max(want)) and max(out.size) <= photos.MAX_SIDE  # never enlarged
+    assert (out.size[0] >= out.size[1]) == (want[0] >= want[1]) or min(want) * photos.MAX_SIDE < max(want)  # orientation kept
+    got = out.getexif()
+    assert set(got) <= {EXIF_IFD} and got.get_ifd(GPS_IFD) == {} and b"Xiaomi" not in pic.data
+    if taken is not None and fmt in ("JPEG", "PNG", "WEBP"):  # Pillow writes no Exif IFD into a TIFF
+        assert got.get_ifd(EXIF_IFD) == {0x9003: taken.strftime("%Y:%m:%d %H:%M:%S")}
+    assert hashlib.sha256(pic.data).hexdigest() == pic.sha256
+
+
+def _jpeg() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 60, 90)).save(buf, "JPEG", exif=Image.Exif())
+    return buf.getvalue()
+
+
+@settings(FUZZ, max_examples=EXAMPLES or 60)
+@given(st.one_of(st.binary(max_size=2000), st.builds(lambda cut, flips: _mutate(_jpeg(), cut, flips), st.integers(0, 2000), st.lists(st.tuples(st.integers(0, 2000), st.integers(1, 255)), max_size=8))))
+def test_any_bytes_are_a_picture_or_a_clear_refusal(raw):
+    try:
+        pic = photos.prepare(raw, "x.jpg")
+    except ShishiError as e:
+        assert "x.jpg" in e.message
+    else:
+        assert Image.open(io.BytesIO(pic.data)).format == "JPEG"
+
+
+def _mutate(raw: bytes, cut: int, flips: list[tuple[int, int]]) -> bytes:
+    b = bytearray(raw[: max(cut, 2)] if cut < len(raw) else raw)
+    for at, x in flips:
+        if at < len(b):
+            b[at] ^= x
+    return bytes(b)

@@ -33,7 +33,7 @@ def attach(
     for i, a in enumerate(new, first):
         taken = tr(f"，拍摄于 {a.date}", f", taken {a.date}") if a.date else tr("，无拍摄日期", ", no date taken")
         out(tr(f"已添加 {item.id} 附件 {i}：{a.file}{taken}", f"attached {i} to {item.id}: {a.file}{taken}"))
-    typer.echo(tr(f"照片已缩至不超过 {MAX_SIDE} 像素，GPS 位置和设备信息已去除", f"pictures scaled to at most {MAX_SIDE} px; GPS and camera data removed"), err=True)
+    typer.echo(tr(f"照片已缩至不超过 {MAX_SIDE} 像素，拍摄位置和设备信息已去除", f"pictures scaled to at most {MAX_SIDE} px; GPS and camera data removed"), err=True)
 
 
 @app.command()

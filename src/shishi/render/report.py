@@ -463,7 +463,9 @@ def print_rollup(doc, fmt: str, output=None) -> None:
     for k, t in enumerate([doc.table] + ([doc.targets] if doc.targets else [])):
         if k:
             c.print("")
-        for part in rich_tables(t, title=k > 0, page=c.width):
+        for j, part in enumerate(rich_tables(t, title=k > 0, page=c.width)):
+            if j:
+                c.print("")
             c.print(part)
 
 

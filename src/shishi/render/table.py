@@ -311,7 +311,9 @@ def emit(table: Table, fmt: str, data=None, empty: str | None = None, output=Non
     elif c is None:
         sys.stdout.write(terminal_text(table, TEXT_WIDTH, title=False))
     else:
-        for part in rich_tables(table, title=False, page=c.width):
+        for k, part in enumerate(rich_tables(table, title=False, page=c.width)):
+            if k:
+                c.print("")
             c.print(part)
     if table.note:
         sys.stderr.write(table.note + "\n")

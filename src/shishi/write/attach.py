@@ -56,6 +56,14 @@ def parse_stage(stage: str | None) -> str | None:
 
 def prepare(raw: bytes, name: str) -> Picture:
     """The stored form of a picture file's bytes; ShishiError for what is not a picture, or too big to be one."""
+    import warnings
+
+    with warnings.catch_warnings():  # Pillow's English warnings (corrupt EXIF …): the pixels decide, and the bound is checked here
+        warnings.simplefilter("ignore")
+        return _prepare(raw, name)
+
+
+def _prepare(raw: bytes, name: str) -> Picture:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if len(raw) > MAX_BYTES:
