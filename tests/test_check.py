@@ -35,7 +35,7 @@ def test_four_kinds_of_breakage_all_named(tree: Path, cli):
     assert r.exit_code == 1
     assert r.stdout.splitlines() == [
         "赶水镇/三居社区/2021.yaml:6:3: 未知字段 colour",
-        "赶水镇/三居社区/2021.yaml:14:11: opened: Input should be a valid date or datetime, day value is outside expected range",
+        "赶水镇/三居社区/2021.yaml:14:11: opened（登记日期）：没有这一天：2021-02-30",
         "赶水镇/三居社区/2021.yaml:18:3: 事项编号 GS-SJ-2021-001 重复（首见于 赶水镇/三居社区/2021.yaml:3）",
         "赶水镇/云品村/2021.yaml:9:1: git 合并冲突（第 9–11 行）：<<<<<<< 与 ======= 之间是本地的版本，======= 与 >>>>>>> 之间是合并进来的版本；"
         "保留正确的内容（或两者都留，各成一项），删去三行标记，再运行 shishi check",
@@ -89,11 +89,11 @@ def test_vocabulary_and_warnings_strict(tree: Path):
 @pytest.mark.parametrize(
     "content, expect",
     [
-        (b"\xff\xfe", "not valid UTF-8"),
+        (b"\xff\xfe", "不是 UTF-8 编码"),
         (b"", None),
         (b"a: 1\n", "台账文件应为事项列表"),
         (b"- 1\n", "事项应为键值映射"),
-        (b"- id: !!python/object/apply:os.system ['echo hi']\n", "YAML tags"),
+        (b"- id: !!python/object/apply:os.system ['echo hi']\n", "不允许 YAML 标签"),
     ],
 )
 def test_bad_files_are_problems(tree: Path, content, expect):

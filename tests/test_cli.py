@@ -39,7 +39,7 @@ def test_every_command_has_help_text_and_a_readme_entry(cli):
     for path in commands:
         r = cli(*path, "--help")
         assert r.exit_code == 0, path
-        assert "Usage" in r.stdout
+        assert "用法：" in r.stdout
         import typer.main
 
         cmd = typer.main.get_command(app)
@@ -91,14 +91,14 @@ def test_escalate_prints_new_id_and_list_filters(tree: Path, cli):
         (["close", "GS-SJ-2021-999", "-r", "x", "-b", "1"], 1, "没有事项 GS-SJ-2021-999"),
         (["close", "NOT-AN-ID", "-r", "x", "-b", "1"], 1, "事项编号格式不对"),
         (["add", "-u", "三居社区", "-t", "x", "--due", "2021-13-01"], 1, "--due 不是有效日期"),
-        (["add", "-u", "三居社区"], 2, "Missing option"),
+        (["add", "-u", "三居社区"], 2, "缺少选项 --title / -t"),
         (["list", "--period", "2021Q5"], 2, "期间格式不对"),
         (["list", "--format", "xml"], 2, "table|csv|json"),
         (["rollup", "--format", "xml"], 2, "table|text|md|csv|json"),
         (["list", "--kind", "planet"], 2, "群众诉求|民生实事项目|督查整改"),
         (["unit", "add", "赶水镇/新村", "--kind", "planet"], 2, "单位类型"),
         (["--lang", "en", "close", "GS-SJ-2021-999", "-r", "x", "-b", "1"], 1, "no item GS-SJ-2021-999"),
-        (["--lang", "fr", "list"], 2, "zh|en"),
+        (["--lang", "fr", "list"], 2, "应为 zh 或 en"),
     ],
 )
 def test_errors_are_messages_with_exit_codes(tree: Path, cli, args, code, words):
@@ -166,5 +166,5 @@ def test_subprocess_bad_tree_exit_1_no_traceback(tree: Path):
     (tree / "赶水镇/2021.yaml").write_text("- id: [unclosed\n", encoding="utf-8")
     r = _run("--ledger", str(tree), "check")
     assert r.returncode == 1
-    assert "赶水镇/2021.yaml:2:1: YAML syntax" in r.stdout
+    assert "赶水镇/2021.yaml:2:1: YAML 格式错误" in r.stdout
     assert "Traceback" not in r.stderr

@@ -53,7 +53,7 @@ def test_ledger_file_larger_than_memory(tree: Path):
         f.truncate(3 << 30)
     r = _shishi(tree, "check")
     assert r.returncode == 1, r.stderr
-    assert r.stdout.startswith(f"{SJ}:1:1: file is larger than 64 MiB"), r.stdout
+    assert r.stdout.startswith(f"{SJ}:1:1: 文件超过 64 MiB"), r.stdout
     assert "Traceback" not in r.stderr
     r = _shishi(tree, "add", "--unit", "三居社区", "--title", "x", "--opened", "2021-09-01")
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
@@ -122,7 +122,7 @@ def test_item_id_with_a_huge_number(tree: Path, cli):
     p = tree / SJ
     p.write_text(p.read_text(encoding="utf-8").replace("GS-SJ-2021-002", "GS-SJ-2021-" + "9" * 5000), encoding="utf-8")
     r = cli("check", ledger=tree)
-    assert r.exit_code == 1 and "item ID must look like GS-SJ-2021-042" in r.stdout
+    assert r.exit_code == 1 and "事项编号应如 GS-SJ-2021-042" in r.stdout
     r = cli("add", "-u", "三居社区", "-t", "x", "--opened", "2021-09-03", "-q", ledger=tree)
     assert r.exit_code == 0 and r.stdout == "GS-SJ-2021-002\n"
 
@@ -130,9 +130,9 @@ def test_item_id_with_a_huge_number(tree: Path, cli):
 @pytest.mark.parametrize(
     "old, new, args, where",
     [
-        ("  status: open", "  status\t: open", ["progress", "GS-SJ-2021-002", "--note", "x"], f"{SJ}:15:9: 无法改写事项 GS-SJ-2021-002：YAML syntax"),
-        ("  title: 垃圾", "  title: 2021-02-30", ["close", "GS-SJ-2021-002", "-r", "x", "-b", "1"], f"{SJ}:10:1: 无法改写事项 GS-SJ-2021-002：YAML: day is out of range"),
-        ("  title: 垃圾", "  title: 2021-02-30  # 原文如此", ["fmt"], f"{SJ}:10:1: 无法改写事项 GS-SJ-2021-002：YAML: day is out of range"),
+        ("  status: open", "  status\t: open", ["progress", "GS-SJ-2021-002", "--note", "x"], f"{SJ}:15:9: 无法改写事项 GS-SJ-2021-002：YAML 格式错误"),
+        ("  title: 垃圾", "  title: 2021-02-30", ["close", "GS-SJ-2021-002", "-r", "x", "-b", "1"], f"{SJ}:10:1: 无法改写事项 GS-SJ-2021-002：YAML：有的值读不成（如不存在的日期 2021-02-30），请加引号"),
+        ("  title: 垃圾", "  title: 2021-02-30  # 原文如此", ["fmt"], f"{SJ}:10:1: 无法改写事项 GS-SJ-2021-002：YAML：有的值读不成（如不存在的日期 2021-02-30），请加引号"),
     ],
     ids=["tab-before-colon", "date-like-title", "fmt-date-like-title"],
 )
@@ -302,7 +302,7 @@ def test_control_characters_in_text(tree: Path, cli):
     p.write_text(good.replace("title: 楼道灯不亮", 'title: "楼道\\e]0;x\\a\\e[2J灯"'), encoding="utf-8")
     r = cli("check", ledger=tree)
     assert r.exit_code == 1
-    assert r.stdout == f"{SJ}:5:10: control character U+001B in text (invisible; it garbles terminals and reports)\n"
+    assert r.stdout == f"{SJ}:5:10: 文本含有控制字符 U+001B（看不见，会搅乱终端和报表）\n"
     p.write_text(good, encoding="utf-8")
     before = snapshot(tree)
     for args in (["add", "-u", "三居社区", "-t", "a\x1b[2Jb"], ["progress", "GS-SJ-2021-001", "--note", "已\r未办结"],
@@ -322,7 +322,7 @@ def test_dates_not_written_iso(tree: Path, cli, value):
     p.write_text(p.read_text(encoding="utf-8").replace("due: 2021-09-08", f"due: {value}"), encoding="utf-8")
     r = cli("check", ledger=tree)
     assert r.exit_code == 1
-    assert r.stdout == f"{SJ}:7:8: due: 日期应写成 2021-09-01 这样（年-月-日）：{value}\n"
+    assert r.stdout == f"{SJ}:7:8: due（完成时限）：日期应写成 2021-09-01 这样（年-月-日）：{value}\n"
 
 
 @pytest.mark.parametrize("args", [["add", "-u", "三居社区", "-t", "x", "--opened", "2021-09-09"], ["escalate", "GS-2021-001", "--to", "三居社区", "--reason", "r"]],

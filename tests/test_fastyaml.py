@@ -93,7 +93,7 @@ def test_duplicate_keys_found_like_libyaml():
     text = "- id: A\n  title: x\n  title: y\n  sub:\n    a: 1\n  sub:\n    b: 2\n"
     fast = fastyaml.parse(text)
     assert fast is not None and agrees(text)
-    assert fast[1] == [(3, 3, "duplicate key 'title'"), (6, 3, "duplicate key 'sub'")]
+    assert fast[1] == [(3, 3, "字段 title 写了两次"), (6, 3, "字段 sub 写了两次")]
 
 
 def test_steps_aside_for_what_it_does_not_read():

@@ -395,16 +395,16 @@ def test_log_and_changes_exact_output(tmp_path: Path, cli, monkeypatch):
         f"2021-09-01 09:00  张三  {h['2021-09-01']}  add GS-SJ-2021-001: 楼道声控灯不亮\n"
         "    新增事项\n"
         f"2021-09-02 10:00  李四  {h['2021-09-02']}  progress GS-SJ-2021-001: 已采购灯具\n"
-        "    status: open → in_progress\n"
-        "    progress: + 2021-09-02 已采购灯具\n"
+        "    状态：已登记 → 推进中\n"
+        "    进展：+ 2021-09-02 已采购灯具\n"
         f"2021-09-07 09:30  张三  {h['2021-09-07']}  close GS-SJ-2021-001: 楼道声控灯不亮 (惠及36人次)\n"
-        "    status: in_progress → resolved\n"
-        "    resolution.date: — → 2021-09-07\n"
-        "    resolution.text: — → 更换声控灯6盏\n"
-        "    resolution.beneficiaries: — → 36\n"
+        "    状态：推进中 → 已办结\n"
+        "    办结日期：— → 2021-09-07\n"
+        "    办理结果：— → 更换声控灯6盏\n"
+        "    惠及人次：— → 36\n"
         f"2021-09-10 10:00  王五  {h['2021-09-10']}  verify GS-SJ-2021-001: 楼道声控灯不亮\n"
-        "    status: resolved → verified\n"
-        "    verification.date: — → 2021-09-10\n"
+        "    状态：已办结 → 已销号\n"
+        "    销号日期：— → 2021-09-10\n"
     )
     r = cli("log", "GS-SJ-2021-002", "--format", "json", ledger=root)
     hist = json.loads(r.stdout)["history"]
@@ -412,7 +412,7 @@ def test_log_and_changes_exact_output(tmp_path: Path, cli, monkeypatch):
     assert hist[1]["changes"] == [{"field": "owner", "kind": "set", "old": None, "new": "王某"}]
     p = root / "赶水镇/三居社区/2021.yaml"
     p.write_text(p.read_text(encoding="utf-8").replace("owner: 王某", "owner: 陈某"), encoding="utf-8")
-    assert cli("log", "GS-SJ-2021-002", ledger=root).stdout.endswith("（未提交）\n    owner: 王某 → 陈某\n")
+    assert cli("log", "GS-SJ-2021-002", ledger=root).stdout.endswith("（未提交）\n    责任人：王某 → 陈某\n")
     git(root.parent, "checkout", "-q", "--", ".")
 
     r = cli("changes", "--since", "2021-09-06", "--until", "2021-09-12", ledger=root)
@@ -425,7 +425,7 @@ def test_log_and_changes_exact_output(tmp_path: Path, cli, monkeypatch):
         "办结：GS-SJ-2021-001 楼道声控灯不亮（三居社区，惠及36人次）。\n"
         "销号：GS-SJ-2021-001 楼道声控灯不亮（三居社区）。\n"
         "上报：GS-YP-2021-001 产业路损毁（云品村→GS-2021-001）。\n"
-        "修改：GS-SJ-2021-002 3号楼堆放杂物（三居社区：owner）。\n"
+        "修改：GS-SJ-2021-002 3号楼堆放杂物（三居社区：责任人）。\n"
     )
     r = cli("changes", "--since", h["2021-09-07"], "--until", h["2021-09-09"], "--unit", "云品村", "--format", "md", ledger=root)
     assert r.stdout == (

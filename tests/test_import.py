@@ -209,9 +209,9 @@ def test_bad_rows_reported_by_sheet_and_row_and_nothing_written(tree: Path, tmp_
     before = snapshot(tree)
     res = importer.import_file(tree, sheet, "三居社区", opened="2021-09-01", today=TODAY)
     assert [str(p) for p in res.errors] == [
-        "[民生实事] 第5行：完成时限：不是日期：2021-13-01（可写 2021-09-01、2021/9/1、2021年9月1日）",
+        "[民生实事] 第5行：完成时限：不是有效日期：2021-13-01（可写 2021-09-01、2021/9/1、2021年9月1日、2021年12月底、今天、昨天）",
         "[民生实事] 第6行：没有事项名称——在“问题”列填写",
-        "[民生实事] 第7行：惠及人次：应为整数：很多",
+        "[民生实事] 第7行：惠及人次：应为整数：很多（可写 36 或 36人次）",
         "[民生实事] 第8行：是否办结：应填“是”或“否”：好",
         "[民生实事] 第9行：类别“火星事务”不在 shishi.yaml 中，可选：基础设施、环境卫生、社会保障、文化体育、教育医疗、公共服务、营商环境、平安建设、其他",
     ]
@@ -496,7 +496,7 @@ def test_cli_import_reports_rows_and_exit_codes(tree: Path, tmp_path: Path, cli)
     assert r.exit_code == 0 and r.stdout == "" and "已导入过 5 件" in r.stderr
     bad = clerk_sheet(tmp_path / "bad.xlsx", [[1, "时限写错", None, None, "2021-13-01"] + [None] * 8])
     r = cli("--lang", "en", "import", bad, "--unit", "三居社区", ledger=tree)
-    assert r.exit_code == 1 and "[民生实事] row 4: 完成时限: not a date: 2021-13-01" in r.stderr.replace("：", ": ")
+    assert r.exit_code == 1 and "[民生实事] row 4: 完成时限: not a valid date: 2021-13-01" in r.stderr.replace("：", ": ")
     assert "1 bad rows; nothing written" in r.stderr
 
 

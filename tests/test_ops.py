@@ -220,7 +220,7 @@ def test_unit_add_checks(tree: Path):
         with pytest.raises(ShishiError):
             units.add_unit(tree, f"赶水镇/{bad}", "village", short="XC")
     assert units.add_unit(tree, "赶水镇/新村", "village") == "赶水镇/新村"
-    assert load(tree).prefix("赶水镇/新村") == "GS-U1"
+    assert load(tree).prefix("赶水镇/新村") == "GS-X"  # pinyin initials of 新 (村 is the kind)
 
 
 def test_default_due_from_time_limits(tree: Path):

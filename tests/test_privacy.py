@@ -109,6 +109,10 @@ INVOCATIONS: dict[tuple[str, ...], list[list[str]]] = {
     ("init",): [["init", "{TMP}/new", "--district", "綦江区"]],
     ("unit", "add"): [["unit", "add", "赶水镇/新村", "--kind", "village", "--short", "XC"]],
     ("unit", "list"): [["unit", "list"]],
+    ("unit", "edit"): [["unit", "edit", "赶水镇", "--clerk", "台账员 13600009991"], ["unit", "edit", "赶水镇", "--clerk", "陈某"]],
+    ("unit", "move"): [["unit", "add", "赶水镇/新村", "--kind", "village", "--short", "XC"], ["unit", "move", "赶水镇/新村", "文龙街道/新村"]],
+    ("edit",): [["edit", "{ID}", "--title", "井盖缺失，来电 13600009992", "--reason", "反映人 13600009993 补充"], ["edit", "{ID}", "--owner", "王某"]],
+    ("remove",): [["add", "-u", "三居社区", "-t", "误登记 13600009994", "--opened", "2021-10-02", "--phone", "13600009995"], ["remove", "GS-SJ-2021-006"], ["remove", "{ID}"]],
     ("add",): [["add", "-u", "三居社区", "-t", "来电13600001111反映井盖缺失", "--opened", "2021-10-02", "--reporter", "钱某", "--phone", "13600001111"]],
     ("progress",): [["progress", "{ID}", "--note", "已联系 13600002222", "--date", "2021-10-05"]],
     ("close",): [["close", "{ID}", "-r", "已修复，回访 13600003333", "-b", "3", "--date", "2021-10-06"]],
@@ -142,6 +146,7 @@ INVOCATIONS: dict[tuple[str, ...], list[list[str]]] = {
     ("log",): [["close", "{ID}", "-r", "已修复 13600003333", "-b", "1", "--date", "2021-10-06", "--commit"], ["log", "{ID}", "--format", "{FORMAT}"], ["log", "{RESOLVED}"]],
     ("changes",): [["progress", "{ID}", "--note", "回访 13600008888", "--date", "2021-10-03", "--commit"], ["cancel", "{ID}", "--reason", "重复 13600008889"], ["changes", "--since", "HEAD~1", "--format", "{FORMAT}"]],
     ("git", "setup"): [["git", "setup"]],
+    ("sync",): [["progress", "{ID}", "--note", "回访 13600009996", "--date", "2021-10-03"], ["sync"]],
     ("git", "relink"): [["git", "relink"]],
     ("merge-driver",): [["merge-driver", "{BASE}", "{OURS}", "{THEIRS}", "赶水镇/三居社区/2021.yaml"]],
 }

@@ -24,19 +24,19 @@ def test_parse_keeps_scalars_as_text_with_positions():
 
 def test_duplicate_keys_are_problems_not_overwrites_silently():
     _, problems = parse("a: 1\nb: 2\na: 3\n")
-    assert problems == [(3, 1, "duplicate key 'a'")]
+    assert problems == [(3, 1, "字段 a 写了两次")]
 
 
 @pytest.mark.parametrize(
     "text, line, col, words",
     [
-        ("a: &x 1\nb: *x\n", 1, 4, "anchors"),
-        ("!!python/object:os.system x\n", 1, 1, "tags"),
-        ("a: !custom 1\n", 1, 4, "tags"),
-        ("a:\n\tb: 1\n", 2, 1, "tabs"),
-        ("a: [1,\n", 2, 1, "YAML syntax"),
-        ("- a\n---\n- b\n", 2, 1, "one YAML document"),
-        ("a: " + "[" * 40 + "]" * 40 + "\n", 1, 35, "nested"),
+        ("a: &x 1\nb: *x\n", 1, 4, "锚点和别名"),
+        ("!!python/object:os.system x\n", 1, 1, "YAML 标签"),
+        ("a: !custom 1\n", 1, 4, "YAML 标签"),
+        ("a:\n\tb: 1\n", 2, 1, "制表符"),
+        ("a: [1,\n", 2, 1, "YAML 格式错误"),
+        ("- a\n---\n- b\n", 2, 1, "一个 YAML 文档"),
+        ("a: " + "[" * 40 + "]" * 40 + "\n", 1, 35, "嵌套超过"),
     ],
 )
 def test_refused_yaml(text, line, col, words):

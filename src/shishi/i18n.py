@@ -139,3 +139,60 @@ FIELD_COLUMNS: list[tuple[str, str]] = [
     ("tags", "标签"),
     ("source_key", "来源行键"),
 ]
+
+FIELD_ZH = {f: zh for f, zh in FIELD_COLUMNS if "." not in f} | {
+    "progress": "进展",
+    "resolution": "办结情况",
+    "verification": "销号情况",
+    "cancellation": "撤销情况",
+    "reporter": "反映人信息",
+    "corrections": "更正记录",
+    "attachments": "附件",
+}
+FULL_ZH = dict(FIELD_COLUMNS) | {"verification.by": "销号人", "title": "事项名称", "progress": "进展", "partners": "配合单位"}
+# the parts of records, as log and changes name them after their field: 时间节点[一期完工].完成日期
+PART_ZH = {
+    "name": "名称", "due": "时限", "done": "完成日期", "date": "日期", "note": "内容", "milestone": "节点", "by": "记录人",
+    "text": "办理结果", "beneficiaries": "惠及人次", "spent": "实际支出", "satisfaction": "满意度", "reason": "原因",
+    "duplicate_of": "重复事项", "level": "督办等级", "notice": "通知编号", "deadline": "整改期限", "feedback": "反馈",
+    "planned": "计划量", "actual": "完成量", "unit": "计量单位", "original": "原时限", "to": "新时限", "approved_by": "批准人",
+    "late": "逾期后延期", "returned": "退回", "resolution": "办结情况", "phone": "联系电话", "id_card": "身份证号",
+    "changed": "更正字段", "old": "原值",
+}
+
+
+def field_label(dotted: str) -> str:
+    """A field as the clerk reads it: milestones[一期完工].done → 时间节点[一期完工].完成日期 (the field itself in English)."""
+    if _lang == "en":
+        return dotted
+    if dotted in FULL_ZH:
+        return FULL_ZH[dotted]
+    out: list[str] = []
+    for i, part in enumerate(dotted.split(".")):
+        if part.isdigit() and out:  # progress.0.date → 进展[1].日期
+            out[-1] += f"[{int(part) + 1}]"
+            continue
+        name, bracket, rest = part.partition("[")
+        label = (FIELD_ZH.get(name) or PART_ZH.get(name, name)) if i == 0 else (PART_ZH.get(name) or FIELD_ZH.get(name, name))
+        out.append(label + (bracket + rest if bracket else ""))
+    return ".".join(out)
+
+
+def initials(text: str) -> str:
+    """Lower-case pinyin initials of a name (三居社区 → sjsq); letters and digits in it kept as they are."""
+    from pypinyin import Style, lazy_pinyin
+
+    return "".join(w[:1] for w in lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda s: list(s))).lower()
+
+
+def suggest(word: str, choices, n: int = 3) -> str:
+    """'；您是不是要找：A、B' for the choices closest to a mistyped word ('' when none is close)."""
+    import difflib
+
+    choices = list(dict.fromkeys(choices))
+    near = [c for c in choices if word and (word in c or c in word) and c != word]
+    near += difflib.get_close_matches(word, choices, n=n, cutoff=0.6)
+    near = list(dict.fromkeys(near))[:n]
+    if not near:
+        return ""
+    return tr(f"；您是不是要找：{'、'.join(near)}", f"; did you mean: {', '.join(near)}")

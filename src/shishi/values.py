@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from shishi.errors import ShishiError
 from shishi.i18n import tr
@@ -60,12 +61,34 @@ def parse_period(text: str) -> Period:
 
 
 
-def parse_date(text: str | date | None, what: str = "date") -> date | None:
-    """A date as clerks type it: 2021-09-01, 2021/9/1, 2021.9.1, 2021年9月1日."""
+def _who(what: str | None, lang: str = "zh") -> str:
+    """The head of a message about a value: '--due ' (its option), or nothing."""
+    if not what:
+        return ""
+    return f"{what} " if lang == "zh" else f"{what}: "
+
+
+def _plain(text: object) -> str:
+    """Full-width digits and letters made plain (２０２１ → 2021), spaces trimmed."""
+    return unicodedata.normalize("NFKC", str(text)).strip()
+
+
+_RELATIVE_DAYS = {"今天": 0, "今日": 0, "today": 0, "昨天": 1, "昨日": 1, "yesterday": 1, "前天": 2}
+
+
+def parse_date(text: str | date | None, what: str | None = None, today: date | None = None) -> date | None:
+    """A date as clerks type it: 2021-09-01, 2021/9/1, 2021.9.1, 2021年9月1日, 20210901, 2021年12月底, 2021年底, 今天, 昨天."""
     if text is None or isinstance(text, date):
         return text
-    s = str(text).strip()
-    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", s)
+    s = _plain(text)
+    if s.lower() in _RELATIVE_DAYS:
+        return (today or date.today()) - timedelta(days=_RELATIVE_DAYS[s.lower()])
+    m = re.fullmatch(r"(\d{4})\s*年\s*(?:(\d{1,2})\s*月)?\s*[底末]", s)
+    if m:  # 2021年12月底, 2021年底: the last day
+        y, mo = int(m.group(1)), int(m.group(2) or 12)
+        if 1 <= mo <= 12 and 1900 <= y <= 2999:
+            return _month_end(y, mo)
+    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s) or re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?", s)
     if m:
         try:
             d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
@@ -74,26 +97,43 @@ def parse_date(text: str | date | None, what: str = "date") -> date | None:
         else:
             # a year like 9999 is a typo, and due dates computed from it would overflow
             if not 1900 <= d.year <= 2999:
-                raise ShishiError(tr(f"{what} 超出范围（1900–2999 年）：{s}", f"{what} is out of range (years 1900-2999): {s}"))
+                raise ShishiError(tr(f"{_who(what)}超出范围（1900–2999 年）：{s}", f"{_who(what, 'en')}out of range (years 1900-2999): {s}"))
             return d
-    raise ShishiError(tr(f"{what} 不是有效日期：{s}（应为 2021-09-01）", f"{what} is not a valid date: {s} (expected 2021-09-01)"))
+    raise ShishiError(
+        tr(
+            f"{_who(what)}不是有效日期：{s}（可写 2021-09-01、2021/9/1、2021年9月1日、2021年12月底、今天、昨天）",
+            f"{_who(what, 'en')}not a valid date: {s} (write 2021-09-01, 2021/9/1 or 20210901; today, yesterday)",
+        )
+    )
 
 
-def parse_money(text: str | None, what: str = "amount") -> Decimal | None:
+_MONEY_UNITS = (("亿元", 10**8), ("亿", 10**8), ("万元", 10**4), ("万", 10**4), ("元", 1))
+
+
+def parse_money(text: str | Decimal | int | None, what: str | None = None) -> Decimal | None:
+    """Yuan, exact, as clerks count it: 1200.50, 1,200.5元, 50万, 1.2亿; at most two decimals (分), never rounded; -0 is 0."""
     if text is None:
         return None
-    s = str(text).strip().replace(",", "").replace("，", "")
-    mult = Decimal(1)
-    if s.endswith("万元") or s.endswith("万"):
-        s, mult = s.rstrip("元").rstrip("万"), Decimal(10000)
-    s = s.rstrip("元")
+    s = _plain(text).replace(",", "").replace("，", "").lstrip("¥￥").strip()
+    mult = 1
+    for word, m in _MONEY_UNITS:
+        if s.endswith(word):
+            s, mult = s[: -len(word)].strip(), m
+            break
     try:
         v = Decimal(s) * mult
     except InvalidOperation:
-        raise ShishiError(tr(f"{what} 不是金额：{text}", f"{what} is not an amount of money: {text}")) from None
+        raise ShishiError(tr(f"{_who(what)}不是金额：{text}（可写 1200.50、50万、1.2亿）", f"{_who(what, 'en')}not an amount of money: {text} (write 1200.50 or 1,200.5)")) from None
+    if v.is_finite() and v == 0:
+        return Decimal(0)  # -0 and 0.00 alike
     if not v.is_finite() or v < 0 or v >= Decimal(10) ** 14:
-        raise ShishiError(tr(f"{what} 超出范围：{text}", f"{what} is out of range: {text}"))
-    return v.quantize(Decimal("0.01")) if v != v.to_integral_value() else v.to_integral_value()
+        raise ShishiError(tr(f"{_who(what)}超出范围：{text}", f"{_who(what, 'en')}out of range: {text}"))
+    if v != v.quantize(_CENT, rounding=ROUND_DOWN):
+        raise ShishiError(tr(f"{_who(what)}最多两位小数（到分），不四舍五入：{text}", f"{_who(what, 'en')}more than two decimals (cents; never rounded): {text}"))
+    return v.quantize(_CENT) if v != v.to_integral_value() else v.quantize(Decimal(1))
+
+
+_CENT = Decimal("0.01")
 
 
 _TARGET_RE = re.compile(r"^\s*(.+?)\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*(\S*)\s*$")
@@ -109,14 +149,23 @@ def parse_target(text: str) -> tuple[str, Decimal, str]:
 
 
 
-def parse_count(value: int | str, what: str) -> int:
-    try:
-        n = int(str(value).strip())
-    except ValueError:
-        raise ShishiError(tr(f"{what} 应为整数：{value}", f"{what} must be a whole number: {value}")) from None
+_COUNT_WORDS = re.compile(r"(?:人次|人|次|户|件|个)$")
+
+
+def parse_count(value: int | str, what: str | None = None) -> int:
+    """A whole number as clerks type it: 36, 36人次, ３６, 1,200."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        n = value
+    else:
+        s = _COUNT_WORDS.sub("", _plain(value).replace(",", "").replace("，", "")).strip()
+        if not re.fullmatch(r"[+-]?\d+", s):
+            raise ShishiError(tr(f"{_who(what)}应为整数：{value}（可写 36 或 36人次）", f"{_who(what, 'en')}not a whole number: {value} (write 36)"))
+        n = int(s)
     if n < 0 or n > 1_000_000_000:
-        raise ShishiError(tr(f"{what} 超出范围：{value}", f"{what} is out of range: {value}"))
+        raise ShishiError(tr(f"{_who(what)}超出范围：{value}", f"{_who(what, 'en')}out of range: {value}"))
     return n
 
 
-
+def norm_id(text: str) -> str:
+    """An item ID as typed, in any case or width: gs-sj-2021-042 → GS-SJ-2021-042."""
+    return _plain(text).upper()

@@ -34,8 +34,16 @@ def ids_match_units(ledger: Ledger) -> Iterator[Problem]:
     for e in ledger.entries:
         m = ID_RE.match(e.item.id)
         prefix = e.item.id[: m.start(1) - 1]
-        if ledger.codes_known(e.unit) and prefix != ledger.prefix(e.unit):  # a broken unit.yaml is reported once, not per item
-            yield _at(e, "id", msg=tr(f"编号 {e.item.id} 的单位代码应为 {ledger.prefix(e.unit)}", f"ID {e.item.id} should start with this unit's code {ledger.prefix(e.unit)}"))
+        # a broken unit.yaml is reported once, not per item; IDs issued under a former code stay valid
+        if ledger.codes_known(e.unit) and prefix != ledger.prefix(e.unit) and prefix not in ledger.records[e.unit].former:
+            yield _at(
+                e,
+                "id",
+                msg=tr(
+                    f"编号 {e.item.id} 的单位代码应为 {ledger.prefix(e.unit)}（若是单位代码改过，在该单位的 unit.yaml 里写 former: [{prefix}]；以后改代码请用 shishi unit edit --short）",
+                    f"ID {e.item.id} should start with this unit's code {ledger.prefix(e.unit)} (if the unit's code was changed, add former: [{prefix}] to its unit.yaml; use shishi unit edit --short to change codes)",
+                ),
+            )
         year = int(m.group(1))
         file_year = int(e.file.rpartition("/")[2][:4])
         if e.item.opened.year != file_year:
@@ -136,6 +144,13 @@ def _significant(code: str) -> str:
     return code
 
 
+def nests(code: str, parent_code: str | None) -> bool:
+    """True when a region code lies under its parent's (or there is nothing to compare)."""
+    if not code or not parent_code:
+        return True
+    return code.startswith(_significant(parent_code)) and code != parent_code
+
+
 def units_consistent(ledger: Ledger) -> Iterator[Problem]:
     seen: dict[str, str] = {}
     for path in ledger.units:
@@ -157,7 +172,7 @@ def units_consistent(ledger: Ledger) -> Iterator[Problem]:
             pcode = ledger.records[parent].code if parent in ledger.records else None
         if rec.code and pcode and path:
             sig = _significant(pcode)
-            if not rec.code.startswith(sig) or rec.code == pcode:
+            if not nests(rec.code, pcode):
                 line, col = _key(data, "code")
                 yield Problem(rp, line, col, tr(f"区划代码 {rec.code} 不在上级 {pcode} 之下（应以 {sig} 开头）", f"region code {rec.code} does not nest under the parent's {pcode} (should start with {sig})"))
         name = path.rpartition("/")[2]

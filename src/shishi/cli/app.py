@@ -15,16 +15,18 @@ from typer._click import Context
 from shishi.cli import data, git, items, photos, query, report, track, units
 from shishi.cli.common import State
 from shishi.cli.help import WideHelpFormatter
-from shishi.i18n import set_lang
+from shishi.cli.usage import ShishiGroup
+from shishi.i18n import set_lang, tr
 
 # plain help and usage errors (no Rich before the work), lined up by display width
 Context.formatter_class = WideHelpFormatter
 
 app = typer.Typer(
+    cls=ShishiGroup,  # usage errors and help in the run's language
     name="shishi",
     help="实事 shishi：我为群众办实事台账工具 (ledgers of the people's livelihood work). 运行 shishi COMMAND --help 查看各命令。",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion; unit paths and IDs complete (cli/usage.py)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -36,10 +38,11 @@ def main(
     ctx: typer.Context,
     ledger: Optional[Path] = typer.Option(None, "--ledger", "-L", help="台账库目录 (ledger tree); else $SHISHI_LEDGER, the nearest shishi.yaml upward, or ./ledgers."),
     lang: str = typer.Option("zh", "--lang", help="输出语言 zh|en (output language)."),
+    no_input: bool = typer.Option(False, "--no-input", help="缺少必填项时不在终端上询问，直接报错 (never ask for a missing value on a terminal)."),
 ) -> None:
     """实事 shishi: ledgers of the people's livelihood work."""
     if lang not in ("zh", "en"):
-        raise typer.BadParameter("zh|en", param_hint="--lang")
+        raise typer.BadParameter(tr(f"应为 zh 或 en：{lang}", f"zh or en, not {lang}"), param_hint="--lang")
     set_lang(lang)
     ctx.obj = State(ledger)
 

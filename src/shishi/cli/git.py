@@ -44,6 +44,28 @@ def git_relink(ctx: typer.Context, commit: bool = commit_option()) -> None:
         out(tr(f"{source}：escalated_to {old} → {new}", f"{source}: escalated_to {old} -> {new}"))
 
 
+@app.command("sync")
+def sync(ctx: typer.Context) -> None:
+    """同步：提交本机改动，拉取并逐项合并，修复上报链接，推送，并列出收到的工作动态 (commit, pull with the merge driver, relink, push; prints what came in)."""
+    from shishi.figures.changes import incoming, tree_changes
+    from shishi.write.sync import sync as do_sync
+
+    with errors():
+        root = root_of(ctx)
+        s = do_sync(root)
+        ch = tree_changes(root, s.before, s.after) if s.before and s.after and s.before != s.after else None
+    for note in s.notes:
+        typer.echo(note, err=True)
+    if s.committed:
+        out(tr(f"已提交本机改动 {s.committed}", f"committed local changes {s.committed}"))
+    for source, old, new in s.relinked:
+        out(tr(f"{source}：escalated_to {old} → {new}", f"{source}: escalated_to {old} -> {new}"))
+    if s.remote:
+        out(incoming(ch) if ch is not None else tr("没有收到新的变化。", "nothing new came in."))
+        if s.pushed:
+            out(tr(f"已推送到 {s.remote}", f"pushed to {s.remote}"))
+
+
 @app.command("log")
 def log(
     ctx: typer.Context,

@@ -156,7 +156,50 @@ def escalate(
 
     with errors(), committing(ctx, commit, lambda: f"escalate {item_id} → {item.id}: {subject(item.title)}"):
         item = ops.escalate(root_of(ctx), item_id, to, reason, when=when, owner=owner, due=due)
-    out(item.id if quiet else tr(f"已上报 {item_id} → {item.id}", f"escalated {item_id} -> {item.id}"))
+    out(item.id if quiet else tr(f"已上报 {item.escalated_from} → {item.id}", f"escalated {item.escalated_from} -> {item.id}"))
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
+    title: Optional[str] = typer.Option(None, "--title", "-t", help="事项名称 (title)."),
+    description: Optional[str] = typer.Option(None, "--description", help="情况描述；空字符串清除 (\"\" clears)."),
+    category: Optional[str] = typer.Option(None, "--category", help="类别 (from shishi.yaml)."),
+    source: Optional[str] = typer.Option(None, "--source", help="来源 (from shishi.yaml)."),
+    owner: Optional[str] = typer.Option(None, "--owner", help="责任人."),
+    lead: Optional[str] = typer.Option(None, "--lead", help="牵头领导."),
+    partner: Optional[list[str]] = typer.Option(None, "--partner", help="配合单位，给出即整体替换 (repeatable; replaces the list)."),
+    opened: Optional[str] = typer.Option(None, "--opened", help="登记日期，同一年内 (opening date, within its year)."),
+    budget: Optional[str] = typer.Option(None, "--budget", help="预算/投资 (yuan; 50万 works)."),
+    tag: Optional[list[str]] = typer.Option(None, "--tag", help="标签，给出即整体替换 (repeatable; replaces the list)."),
+    reason: Optional[str] = typer.Option(None, "--reason", help="更正原因 (why)."),
+    commit: bool = commit_option(),
+) -> None:
+    """更正事项的描述性内容，原值与原因记入事项（时限用 extend，状态用办结、销号等命令）(correct an item; the old values are kept)."""
+    from shishi.write.corrections import edit as do_edit
+
+    with errors(), committing(ctx, commit, lambda: f"edit {item.id}: {', '.join(corr.changed)}" + (f" ({subject(reason, 40)})" if reason else "")):
+        item, corr = do_edit(
+            root_of(ctx), item_id, title=title, description=description, category=category, source=source, owner=owner, lead=lead,
+            partners=partner, opened=opened, budget=budget, tags=tag, reason=reason,
+        )
+    from shishi.i18n import field_label
+
+    out(tr(f"已更正 {item.id}：{'、'.join(field_label(f) for f in corr.changed)}（原值已记入更正记录）", f"corrected {item.id}: {', '.join(corr.changed)} (old values kept in its corrections)"))
+
+
+@app.command()
+def remove(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
+) -> None:
+    """删除误登记且从未提交到 git 的事项；已提交的请用 cancel 撤销 (remove an item never committed; otherwise use cancel)."""
+    from shishi.write.corrections import remove as do_remove
+
+    with errors():
+        item = do_remove(root_of(ctx), item_id)
+    out(tr(f"已删除 {item.id}：{mask(item.title)}", f"removed {item.id}: {mask(item.title)}"))
 
 
 # ------------------------------------------------------------------ looking

@@ -14,7 +14,7 @@ from pathlib import Path
 from shishi.checks.privacy import mask
 from shishi.errors import ShishiError
 from shishi.git import repo as gitio
-from shishi.i18n import get_lang, tr
+from shishi.i18n import field_label, get_lang, kind_name, status_name, tr
 from shishi.store.ledger import in_unit, items_of
 from shishi.store.model import ITEM_KEYS, item_to_data
 from shishi.store.tree import LEDGER_RE, SURVEY_DIR
@@ -93,11 +93,37 @@ def show(v: object) -> str:
 
 
 def change_line(c: FieldChange) -> str:
+    name, colon = field_label(c.field), tr("：", ": ")
+    if c.field == "corrections" and c.kind == "added" and isinstance(c.new, dict):
+        return correction_line(c.new)
+    if c.field in ("status", "kind"):
+        word = status_name if c.field == "status" else kind_name
+        return f"{name}{colon}{word(c.old) if c.old else show(c.old)} → {word(c.new) if c.new else show(c.new)}"
     if c.kind == "added":
-        return f"{c.field}: + {show(c.new)}"
+        return f"{name}{colon}+ {show(c.new)}"
     if c.kind == "removed":
-        return f"{c.field}: − {show(c.old)}"
-    return f"{c.field}: {show(c.old)} → {show(c.new)}"
+        return f"{name}{colon}− {show(c.old)}"
+    return f"{name}{colon}{show(c.old)} → {show(c.new)}"
+
+
+def correction_line(c: dict) -> str:
+    """A correction in words: 2021-09-05 更正：项目名称原为“安装路灯”（原因：错别字）."""
+    old = c.get("old") or {}
+    if _zh():
+        olds = "；".join(f"{field_label(f)}原为{_old(old.get(f))}" for f in c.get("changed", []))
+        why = f"（原因：{mask(c['reason'])}）" if c.get("reason") else ""
+        return f"{c['date']} 更正：{olds}{why}"
+    olds = "; ".join(f"{f} was {_old(old.get(f))}" for f in c.get("changed", []))
+    why = f" (reason: {mask(c['reason'])})" if c.get("reason") else ""
+    return f"{c['date']} corrected: {olds}{why}"
+
+
+def _old(v: object) -> str:
+    if v is None:
+        return tr("空", "empty")
+    if isinstance(v, list):
+        return tr("“", "'") + tr("、", ", ").join(mask(str(x)) for x in v) + tr("”", "'")
+    return tr("“", "'") + mask(str(v)) + tr("”", "'")
 
 
 def _jsonable(v):
@@ -148,10 +174,11 @@ def item_history(root: Path, item_id: str) -> History:
 
     repo = gitio.repo_of(root)
     loc = files.locate(files.tree_units(root), item_id)
-    rel = repo.rel(loc.path)
-    commits = gitio.commits_touching(repo, rel)
+    names = gitio.former_names(repo, repo.rel(loc.path))  # the file's names before its unit moved
+    commits = gitio.commits_touching(repo, names)
     hashes = [c.hash for c in commits]
-    states = dict(zip(hashes, (items_of(b) for b in gitio.read_blobs(repo, [f"{h}:{rel}" for h in hashes])), strict=True))
+    blobs = gitio.read_blobs(repo, [f"{h}:{n}" for h in hashes for n in names])
+    states = {h: items_of(next((b for b in blobs[i * len(names) : (i + 1) * len(names)] if b is not None), None)) for i, h in enumerate(hashes)}
     iid = loc.item.id
     track = _lineage(commits, states, iid)
     versions: list[Version] = []
@@ -431,7 +458,7 @@ def _detail(i: ItemChange, event: str, names: dict[str, str]) -> str:
         added = [p for p in i.new.get("progress", []) if p not in (i.old or {}).get("progress", [])]
         where += f"，{len(added)}条进展" if _zh() else f", {len(added)} entries"
     elif event == "changed":
-        fields = list(dict.fromkeys(x.field.partition(".")[0].partition("[")[0] for x in i.fields))
+        fields = list(dict.fromkeys(field_label(x.field.partition(".")[0].partition("[")[0]) for x in i.fields if x.field != "corrections"))
         where += "：" + "、".join(fields) if _zh() else ": " + ", ".join(fields)
     title = mask(i.title)
     return f"{i.id} {title}（{where}）" if _zh() else f"{i.id} {title} ({where})"
@@ -503,3 +530,16 @@ def changes_json(ch: Changes) -> dict:
             for i in ch.items
         ],
     }
+
+
+def incoming(ch: Changes) -> str:
+    """What a sync brought in, in one line: 收到 12 件新增、9 件办结…，惠及群众N人次。"""
+    c = ch.counts
+    kinds = [e for e in EVENTS if c[e]]
+    if not kinds:
+        return tr("没有收到新的变化。", "nothing new came in.")
+    if _zh():
+        text = "收到 " + "、".join(f"{c[e]} 件{EVENT_ZH[e]}" for e in kinds)
+        return text + (f"，惠及群众{ch.beneficiaries}人次" if ch.beneficiaries else "") + "。"
+    text = "came in: " + ", ".join(f"{c[e]} {e}" for e in kinds)
+    return text + (f", {ch.beneficiaries} people served" if ch.beneficiaries else "") + "."

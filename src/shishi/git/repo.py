@@ -134,6 +134,10 @@ def commit_paths(repo: Repo, paths: Iterable[Path], message: str) -> str | None:
     env = dict(os.environ, GIT_INDEX_FILE=index)
     try:
         git(["read-tree", head] if head else ["read-tree", "--empty"], repo.top, env=env)
+        gone = [r for r in rels if not os.path.lexists(repo.top / r)]
+        if gone:  # a moved unit's old directory: its deletion is committed when git had it, else there is nothing to say
+            had = text(["ls-files", "-z", "--", *gone], repo.top, env=env).split("\0")
+            rels = [r for r in rels if r not in gone or any(h == r or h.startswith(r + "/") for h in had)]
         git(["add", "--", *rels], repo.top, env=env)
         tree = text(["write-tree"], repo.top, env=env).strip()
     finally:
@@ -142,7 +146,7 @@ def commit_paths(repo: Repo, paths: Iterable[Path], message: str) -> str | None:
         return None
     new = text(["commit-tree", tree, *(["-p", head] if head else []), "-m", message], repo.top).strip()
     git(["update-ref", "-m", f"commit: {message.splitlines()[0]}", "HEAD", new, head or "0" * len(new)], repo.top)
-    git(["add", "--", *rels], repo.top)  # the real index agrees with the new commit for these files
+    git(["add", "--", *rels], repo.top, check=False)  # the real index agrees with the new commit for these files
     return new[:7]
 
 
@@ -240,6 +244,22 @@ def read_blobs(repo: Repo, specs: list[str]) -> list[bytes | None]:
     return out
 
 
+def refs_holding(root: Path, item_id: str) -> list[str]:
+    """The branches (local and remote-tracking) whose ledger files name `item_id`: once there, others may have it. [] outside git."""
+    try:
+        repo = repo_of(root)
+    except GitError:
+        return []
+    if not has_commits(repo):
+        return []
+    refs = text(["for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/remotes"], repo.top).split()
+    refs = [r for r in refs if not r.endswith("/HEAD")] or ["HEAD"]
+    spec = [repo.prefix] if repo.prefix else []
+    proc = git(["grep", "-l", "-F", "-e", item_id, *refs, "--", *spec], repo.top, check=False)
+    hits = proc.stdout.decode("utf-8", "replace").splitlines()
+    return list(dict.fromkeys(h.partition(":")[0] for h in hits))
+
+
 def ls_files(repo: Repo, rev: str | None, under: str) -> list[str]:
     """Files below `under` (a top-relative prefix) at a commit, or in the work tree (tracked and untracked) when rev is None."""
     spec = [under] if under else []
@@ -272,11 +292,20 @@ class Commit:
     subject: str
 
 
-def commits_touching(repo: Repo, path: str) -> list[Commit]:
-    """Commits that changed one file, oldest first (merges included); parents are the nearest ones that changed it too."""
+def former_names(repo: Repo, path: str) -> list[str]:
+    """The names one file had in HEAD's history, newest first, `path` included: a unit moved or renamed takes its ledgers along."""
+    if not has_commits(repo):
+        return [path]
+    raw = text(["log", "--follow", "--name-only", "-z", "--format=", "--", path], repo.top)
+    return list(dict.fromkeys([path, *(n.strip("\n") for n in raw.split("\0") if n.strip("\n"))]))
+
+
+def commits_touching(repo: Repo, path: str | list[str]) -> list[Commit]:
+    """Commits that changed a file (under any of its names), oldest first (merges included); parents are the nearest ones that changed it too."""
     if not has_commits(repo):
         return []
-    raw = text(["log", "--parents", "--reverse", "--topo-order", "-z", "--format=%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%s", "--", path], repo.top)
+    paths = [path] if isinstance(path, str) else path
+    raw = text(["log", "--parents", "--reverse", "--topo-order", "-z", "--format=%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%s", "--", *paths], repo.top)
     out = []
     for rec in raw.split("\0"):
         if not rec.strip():
@@ -341,3 +370,88 @@ def setup(root: Path) -> tuple[list[str], list[str]]:
         hook.chmod(0o755)
         done.append(str(hook))
     return done, notes
+
+
+# ------------------------------------------------------------------ shishi sync
+
+
+def is_set_up(repo: Repo) -> bool:
+    """The merge driver configured for this clone (git setup ran here)."""
+    return git(["config", "--local", "--get", "merge.shishi.driver"], repo.top, check=False).returncode == 0
+
+
+def changed_under(repo: Repo, under: str) -> list[str]:
+    """Top-relative paths below `under` that differ from HEAD or are new (ignored files left out)."""
+    raw = git(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", under or "."], repo.top).stdout.decode("utf-8")
+    out, parts, i = [], raw.split("\0"), 0
+    while i < len(parts):
+        rec = parts[i]
+        i += 1
+        if len(rec) < 4:
+            continue
+        out.append(rec[3:])
+        if rec[0] in "RC":  # a rename names its source next
+            out.append(parts[i])
+            i += 1
+    return sorted(set(out))
+
+
+def upstream(repo: Repo) -> str | None:
+    """The branch this one pulls from and pushes to (origin/main), None when there is none."""
+    proc = git(["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"], repo.top, check=False)
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
+def head(repo: Repo) -> str | None:
+    proc = git(["rev-parse", "--verify", "--quiet", "HEAD"], repo.top, check=False)
+    return proc.stdout.decode().strip() or None
+
+
+@dataclass
+class Pulled:
+    ok: bool
+    output: str
+    conflicted: list[str] = field(default_factory=list)  # top-relative paths git left with conflicts
+
+
+def pull(repo: Repo) -> Pulled:
+    """git pull --no-rebase: a merge, so ledger files go through the item-by-item driver."""
+    proc = git(["pull", "--no-rebase", "--no-edit"], repo.top, check=False)
+    output = (proc.stdout + proc.stderr).decode("utf-8", "replace")
+    if proc.returncode == 0:
+        return Pulled(True, output)
+    conflicted = unmerged(repo)
+    if not conflicted:
+        raise GitError(tr(f"git pull 失败：{output.strip()}", f"git pull failed: {output.strip()}"))
+    return Pulled(False, output, conflicted)
+
+
+def push(repo: Repo) -> tuple[bool, str]:
+    proc = git(["push"], repo.top, check=False)
+    return proc.returncode == 0, (proc.stdout + proc.stderr).decode("utf-8", "replace")
+
+
+def merging(repo: Repo) -> bool:
+    return repo.git_path("MERGE_HEAD").exists()
+
+
+def unmerged(repo: Repo) -> list[str]:
+    return [p for p in text(["diff", "--name-only", "-z", "--diff-filter=U"], repo.top).split("\0") if p]
+
+
+def finish_merge(repo: Repo, paths: list[str]) -> str:
+    """Conclude a merge whose conflicts the clerk resolved: stage the files, commit with git's message."""
+    if paths:
+        git(["add", "--", *paths], repo.top)
+    git(["commit", "--no-edit", "-q"], repo.top)
+    return text(["rev-parse", "--short", "HEAD"], repo.top).strip()
+
+
+def merge_base(repo: Repo, a: str, b: str) -> str | None:
+    proc = git(["merge-base", a, b], repo.top, check=False)
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
+def rev(repo: Repo, spec: str) -> str | None:
+    proc = git(["rev-parse", "--verify", "--quiet", spec], repo.top, check=False)
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None

@@ -88,6 +88,11 @@ def item_text(view: dict, unit_name: str) -> str:
         lines.append(f"  {tr('附件：', 'attachments:')}")
         for i, a in enumerate(view["attachments"], 1):
             lines.append(f"    {i}. {attachment_line(a)}")
+    if view.get("corrections"):
+        from shishi.figures.changes import correction_line
+
+        lines.append(f"  {tr('更正记录：', 'corrections:')}")
+        lines += [f"    {correction_line(c)}" for c in view["corrections"]]
     return "\n".join(lines) + "\n"
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from shishi.i18n import tr
 from shishi.store.yamlio import BOOLS, MAX_DEPTH, NULLS, Map, Seq
 
 # a key: no flow indicators, quotes, spaces or colons; then ':' and a space or the end
@@ -119,7 +120,7 @@ def _parse(text: str):
                 value = rest
             cont = frame[0]
             if key in cont:
-                problems.append((lineno, indent + 1, f"duplicate key '{key}'"))
+                problems.append((lineno, indent + 1, tr(f"字段 {key} 写了两次", f"duplicate key '{key}'")))
             cont[key] = value
             cont.pos[key] = (lineno, indent + 1, lineno, indent + len(key) + len(key_sp) + 2)
             continue
@@ -145,7 +146,7 @@ def _parse(text: str):
                 child.pos = [] if dash else {}
                 child.line, child.col = lineno, indent + 1
                 if pending in cont:
-                    problems.append((frame[3], frame[4], f"duplicate key '{pending}'"))
+                    problems.append((frame[3], frame[4], tr(f"字段 {pending} 写了两次", f"duplicate key '{pending}'")))
                 cont[pending] = child
                 cont.pos[pending] = (frame[3], frame[4], lineno, indent + 1)
                 frame[2] = None
@@ -208,7 +209,7 @@ def _parse(text: str):
         else:
             value = rest
         if key in cont:
-            problems.append((lineno, col + 1, f"duplicate key '{key}'"))
+            problems.append((lineno, col + 1, tr(f"字段 {key} 写了两次", f"duplicate key '{key}'")))
         cont[key] = value
         cont.pos[key] = (lineno, col + 1, lineno, col + len(key) + len(key_sp) + 2)
         top_indent, top_map = frame[1], type(frame[0]) is Map

@@ -9,10 +9,10 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from shishi.errors import Problem, ShishiError
-from shishi.i18n import tr
+from shishi.i18n import field_label, initials, suggest, tr
 from shishi.store import fastyaml
 from shishi.store import tree as t
-from shishi.store.model import Config, Item, SurveyEntry, Unit, item_to_data
+from shishi.store.model import Config, Item, SurveyEntry, Unit, error_text, item_to_data
 from shishi.store.yamlio import CONFLICT_RE, Map, Seq, YamlError, conflict_markers, decode, find_blocks, key_position, locate, parse, split_lines
 
 
@@ -104,17 +104,27 @@ class Ledger:
         if self.config and name in (self.config.district, "/", "."):
             return ""
         hits = [p for p in self.units if p.rpartition("/")[2] == name or (self.records.get(p) and self.records[p].name == name)]
+        if not hits and name.isascii() and name.replace("/", "").isalnum():
+            # pinyin initials typed for a name: sjsq → 三居社区, gs/sjsq → 赶水镇/三居社区
+            want = name.lower()
+            hits = [p for p in self.units if p and (initials(p.rpartition("/")[2]) == want or "/".join(initials(x) for x in p.split("/")) == want)]
         if len(hits) == 1:
             return hits[0]
         if not hits:
-            raise ShishiError(tr(f"没有单位“{name}”（shishi unit list 查看全部单位）", f"no unit '{name}' (see shishi unit list)"))
+            names = [p for p in self.units if p]
+            near = suggest(name, names) or suggest(name, [p.rpartition("/")[2] for p in names])
+            raise ShishiError(tr(f"没有单位“{name}”{near or '（shishi unit list 查看全部单位）'}", f"no unit '{name}'{near or ' (see shishi unit list)'}"))
         raise ShishiError(
             tr(f"单位名“{name}”不唯一，请写路径：{'、'.join(hits)}", f"unit name '{name}' is ambiguous, give its path: {', '.join(hits)}")
         )
 
     def unit_of_prefix(self, prefix: str) -> str | None:
+        """The unit whose items' IDs start with `prefix`: its code now, else one it had before a move or recode."""
         for path in self.units:
             if path in self.records and self.prefix(path) == prefix:
+                return path
+        for path in self.units:
+            if path in self.records and prefix in self.records[path].former:
                 return path
         return None
 
@@ -131,21 +141,21 @@ class Ledger:
 
 def _pydantic_problems(path: str, data: object, err: ValidationError, base: tuple = ()) -> list[Problem]:
     out = []
+    item = err.title == "Item"  # the other records' keys have no Chinese labels
     for e in err.errors(include_url=False):
         loc = base + tuple(e["loc"])
         line, col = locate(data, loc)
         where = ".".join(str(p) for p in e["loc"])
-        msg = e["msg"]
         if e["type"] == "extra_forbidden":
             msg = tr(f"未知字段 {e['loc'][-1]}", f"unknown key '{e['loc'][-1]}'")
             line, col = key_position(_node_at(data, loc[:-1]), loc[-1])
         elif e["type"] == "missing":
-            msg = tr(f"缺少字段 {where}", f"missing key '{where}'")
+            msg = tr(f"缺少字段 {where}（{field_label(where)}）" if item else f"缺少字段 {where}", f"missing key '{where}'")
         elif e["type"].startswith("date_") and isinstance(e["input"], str) and not _ISO_DATE.fullmatch(e["input"]):
             # pydantic reads 20210903 as a timestamp and says "Datetimes provided to dates should have zero time"
-            msg = tr(f"{where}: 日期应写成 2021-09-01 这样（年-月-日）：{e['input']}", f"{where}: a date is written YYYY-MM-DD, e.g. 2021-09-01: {e['input']}")
+            msg = tr(f"{where}（{field_label(where)}）：日期应写成 2021-09-01 这样（年-月-日）：{e['input']}" if item else f"{where}：日期应写成 2021-09-01 这样（年-月-日）：{e['input']}", f"{where}: a date is written YYYY-MM-DD, e.g. 2021-09-01: {e['input']}")
         else:
-            msg = f"{where}: {msg}"
+            msg = error_text(e, with_key=True, labels=item)
         out.append(Problem(path, line, col, msg))
     return out
 
@@ -177,7 +187,7 @@ def read_yaml(root: Path, path: Path, raw: bytes | None = None) -> tuple[object,
 def parse_text(rp: str, text: str) -> tuple[object, list[Problem]]:
     conflicts = conflict_regions(text)
     if conflicts:
-        return None, [Problem(rp, a, 1, _conflict_message(a, b, _conflict_item(text, a, b))) for a, b in conflicts]
+        return None, [Problem(rp, a, 1, _conflict_message(a, b, conflict_item_of(text, a, b))) for a, b in conflicts]
     try:
         data, dups = fastyaml.parse(text) or parse(text)
     except YamlError as e:
@@ -203,7 +213,7 @@ def conflict_regions(text: str) -> list[tuple[int, int]]:
     return regions
 
 
-def _conflict_item(text: str, first: int, last: int) -> str | None:
+def conflict_item_of(text: str, first: int, last: int) -> str | None:
     """The item a conflict region holds, or sits inside (its lines are an item's fields); None otherwise."""
     lines = text.splitlines()
     start = re.compile(r"^- (?:id:[ \t]*['\"]?([^'\"\s#]+))?")

@@ -11,7 +11,9 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+
+from shishi.i18n import STATUS_ZH, field_label, get_lang, tr
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
 Quantity = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=4)]
@@ -31,6 +33,7 @@ UnitKind = Literal["city", "district", "department", "town", "street", "village"
 
 ID_RE = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*-(\d{4})-(\d{3,9})$")
 SHORT_RE = re.compile(r"^[A-Z0-9]{1,8}$")
+PREFIX_RE = re.compile(r"^[A-Z0-9]{1,8}(?:-[A-Z0-9]{1,8})*$")
 
 
 class Record(BaseModel):
@@ -90,18 +93,23 @@ class Config(Record):
     git: GitSettings = Field(default_factory=GitSettings)
     issuer: Name | None = None  # 发文机关署名 of a .docx report (落款); `report --issuer` overrides
 
-    @field_validator("code")
+    @field_validator("code", mode="before")
     @classmethod
-    def _code(cls, v: str | None) -> str | None:
-        return _region_code(v)
+    def _code(cls, v: object) -> str | None:
+        return _region_code(None if v is None else str(v), "district")
 
 
-def _region_code(v: str | None) -> str | None:
+# 统计用区划代码 by tier: a county 6 digits (500110), a town 9 (500110105), a village 12; the 12-digit form of any tier too
+CODE_DIGITS = {"city": (6, 12), "district": (6, 12), "department": (6, 9, 12), "town": (9, 12), "street": (9, 12), "village": (12,), "community": (12,)}
+
+
+def _region_code(v: str | None, kind: str | None = None) -> str | None:
     if v is None:
         return v
-    v = str(v)
-    if not re.fullmatch(r"\d{12}", v):
-        raise ValueError("region code must be 12 digits (统计用区划代码)")
+    allowed = CODE_DIGITS.get(kind or "", (6, 9, 12))
+    if not (v.isascii() and v.isdigit() and len(v) in allowed):
+        forms = "、".join(f"{n} 位" for n in allowed)
+        raise ValueError(tr(f"区划代码应为 {forms}数字（统计用区划代码）：{v}", f"a region code here is {' or '.join(map(str, allowed))} digits: {v}"))
     return v
 
 
@@ -109,25 +117,34 @@ def _region_code(v: str | None) -> str | None:
 
 
 class Unit(Record):
-    """unit.yaml in each unit's directory."""
+    """unit.yaml in each unit's directory; `former`: the ID prefixes it had before a move or a new short code (its old IDs stay valid)."""
 
     name: Name
     kind: UnitKind
     short: str
     code: str | None = None
     clerk: Name | None = None
+    former: list[str] = Field(default_factory=list)
+
+    @field_validator("former")
+    @classmethod
+    def _former(cls, v: list[str]) -> list[str]:
+        for p in v:
+            if not PREFIX_RE.match(p):
+                raise ValueError(tr(f"不是编号前缀（应如 GS-SJ）：{p}", f"not an ID prefix like GS-SJ: {p}"))
+        return v
 
     @field_validator("short")
     @classmethod
     def _short(cls, v: str) -> str:
         if not SHORT_RE.match(v):
-            raise ValueError("short code must be 1-8 capital letters or digits, e.g. SJ")
+            raise ValueError(tr("单位简码应为 1–8 位大写字母或数字，如 SJ", "short code must be 1-8 capital letters or digits, e.g. SJ"))
         return v
 
     @field_validator("code", mode="before")
     @classmethod
-    def _code(cls, v: object) -> str | None:
-        return _region_code(None if v is None else str(v))
+    def _code(cls, v: object, info: ValidationInfo) -> str | None:
+        return _region_code(None if v is None else str(v), info.data.get("kind"))
 
 
 # ---------------------------------------------------------------- items
@@ -179,6 +196,15 @@ class Cancellation(Record):
     date: dt.date
     reason: Text
     duplicate_of: str | None = None
+
+
+class Correction(Record):
+    """A correction of descriptive fields (shishi edit): what was there before, and why it changed."""
+
+    date: dt.date
+    changed: Annotated[list[Name], Field(min_length=1)]  # the fields corrected
+    old: dict[Name, Text | list[Name]] = Field(default_factory=dict)  # the former values as text; a field absent here was empty
+    reason: Text | None = None
 
 
 class Extension(Record):
@@ -261,6 +287,7 @@ class Item(Record):
     reopenings: list[Reopening] = Field(default_factory=list)
     cancellation: Cancellation | None = None
     attachments: list[Attachment] = Field(default_factory=list)
+    corrections: list[Correction] = Field(default_factory=list)
     reporter: Reporter | None = None
     tags: list[Name] = Field(default_factory=list)
     source_key: str | None = None
@@ -269,7 +296,7 @@ class Item(Record):
     @classmethod
     def _id(cls, v: str) -> str:
         if not ID_RE.match(v):
-            raise ValueError("item ID must look like GS-SJ-2021-042 (unit code, year, number)")
+            raise ValueError(tr("事项编号应如 GS-SJ-2021-042（单位代码-年份-序号）", "item ID must look like GS-SJ-2021-042 (unit code, year, number)"))
         return v
 
 
@@ -295,3 +322,78 @@ def _clean(value):
     if isinstance(value, list):
         return [_clean(v) for v in value]
     return value
+
+
+# ---------------------------------------------------------------- validation messages in the clerk's language
+
+
+def error_text(e: dict, with_key: bool = False, labels: bool = True) -> str:
+    """One Pydantic error as 'field: message', in Chinese by default (an item's field labels too), Pydantic's English with --lang en.
+
+    with_key: name the key as the file has it too, 'opened（登记日期）', for a message about a file;
+    labels: False for records other than items (unit.yaml, shishi.yaml), whose keys have no labels.
+    """
+    where = ".".join(str(p) for p in e.get("loc", ()))
+    head = where
+    if where and get_lang() == "zh" and labels:
+        label = field_label(where)
+        head = (f"{where}（{label}）" if label != where else where) if with_key else label
+    msg = _message(e)
+    return f"{head}{tr('：', ': ')}{msg}" if head else msg
+
+
+def _message(e: dict) -> str:
+    kind, ctx = e.get("type", ""), e.get("ctx") or {}
+    if kind in ("value_error", "assertion_error"):
+        err = ctx.get("error")
+        return str(err) if err is not None else e.get("msg", "")
+    if get_lang() == "en":
+        return e.get("msg", "")
+    if kind == "missing":
+        return "缺少此字段"
+    if kind == "extra_forbidden":
+        return "未知字段"
+    if kind == "literal_error":
+        words = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        shown = [f"{w}（{STATUS_ZH[w]}）" if w in STATUS_ZH else w for w in words]
+        return "应为 " + "、".join(shown) + " 之一"
+    if kind == "string_too_short":
+        return "不能为空" if ctx.get("min_length") == 1 else f"至少 {ctx.get('min_length')} 个字符"
+    if kind == "string_too_long":
+        return f"过长（最多 {ctx.get('max_length')} 个字符）"
+    if kind == "too_short":
+        return f"至少要有 {ctx.get('min_length')} 项"
+    if kind == "too_long":
+        return f"最多 {ctx.get('max_length')} 项"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        word = {"greater_than_equal": "不能小于", "greater_than": "应大于", "less_than_equal": "不能大于", "less_than": "应小于"}[kind]
+        bound = next(iter(ctx.values()), "")
+        return f"{word} {bound}"
+    if kind == "decimal_max_places":
+        return f"最多 {ctx.get('decimal_places')} 位小数"
+    if kind in ("decimal_max_digits", "decimal_whole_digits"):
+        return "数字过大"
+    if kind in ("decimal_parsing", "decimal_type", "float_parsing", "float_type", "finite_number"):
+        return "应为数字"
+    if kind == "int_parsing_size":
+        return "数字过大"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "应为整数"
+    if kind in ("bool_parsing", "bool_type"):
+        return "应为 true 或 false"
+    if kind.startswith("date") or kind.startswith("datetime"):
+        given = e.get("input")
+        if isinstance(given, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", given):
+            return f"没有这一天：{given}"
+        return "日期应写成 2021-09-01 这样（年-月-日）"
+    if kind == "string_type":
+        return "应为文本"
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return "应为列表（每行以“- ”开头）"
+    if kind in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
+        return "应为键值映射"
+    if kind == "string_pattern_mismatch":
+        return "格式不对"
+    if kind == "none_required":
+        return "应为空"
+    return "取值无效"

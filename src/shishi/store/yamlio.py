@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from shishi.i18n import tr
+
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 32
 
@@ -57,7 +59,7 @@ class Seq(list):
 def decode(raw: bytes) -> str:
     """Bytes of a ledger file as text: UTF-8, a BOM allowed."""
     if len(raw) > MAX_FILE_BYTES:
-        raise YamlError(1, 1, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        raise YamlError(1, 1, tr(f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MiB", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"))
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -65,7 +67,7 @@ def decode(raw: bytes) -> str:
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        raise YamlError(line, col, "not valid UTF-8 (save the file as UTF-8)") from None
+        raise YamlError(line, col, tr("不是 UTF-8 编码（请另存为 UTF-8）", "not valid UTF-8 (save the file as UTF-8)")) from None
 
 
 def conflict_markers(text: str) -> list[int]:
@@ -112,14 +114,14 @@ def parse(text: str) -> tuple[object, list[tuple[int, int, str]]]:
                 elif value in bools:
                     value = bools[value]
             elif e.style == '"' and (bad := CONTROL_TEXT_RE.search(value)):  # only escapes can put them in a file
-                problems.append((line, col, f"control character U+{ord(bad.group()):04X} in text (invisible; it garbles terminals and reports)"))
+                problems.append((line, col, tr(f"文本含有控制字符 U+{ord(bad.group()):04X}（看不见，会搅乱终端和报表）", f"control character U+{ord(bad.group()):04X} in text (invisible; it garbles terminals and reports)")))
         elif t is map_t or t is seq_t:
             m = e.start_mark
             line, col = m.line + 1, m.column + 1
             if e.tag is not None or e.anchor is not None:
                 _refuse(e, line, col)
             if len(stack) >= MAX_DEPTH:
-                raise YamlError(line, col, f"nested more than {MAX_DEPTH} levels deep")
+                raise YamlError(line, col, tr(f"嵌套超过 {MAX_DEPTH} 层", f"nested more than {MAX_DEPTH} levels deep"))
             value = Map() if t is map_t else Seq()
             value.pos = {} if t is map_t else []
             value.line, value.col = line, col
@@ -128,12 +130,12 @@ def parse(text: str) -> tuple[object, list[tuple[int, int, str]]]:
             continue
         elif t is alias_t:
             m = e.start_mark
-            raise YamlError(m.line + 1, m.column + 1, "anchors and aliases (&, *) are not allowed in ledgers")
+            raise YamlError(m.line + 1, m.column + 1, _no_anchors())
         elif t is doc_t:
             docs += 1
             if docs > 1:
                 m = e.start_mark
-                raise YamlError(m.line + 1, m.column + 1, "only one YAML document per file")
+                raise YamlError(m.line + 1, m.column + 1, tr("每个文件只能有一个 YAML 文档（去掉多余的 ---）", "only one YAML document per file"))
             continue
         elif t is stream_end:
             break
@@ -152,10 +154,10 @@ def parse(text: str) -> tuple[object, list[tuple[int, int, str]]]:
                 if not isinstance(value, str):
                     if isinstance(value, (Map, Seq)) or value is not None:
                         if isinstance(value, (Map, Seq)):
-                            raise YamlError(line, col, "a key must be a plain word")
+                            raise YamlError(line, col, tr("键应为普通词语", "a key must be a plain word"))
                     value = "" if value is None else str(value).lower()
                 if value in parent:
-                    problems.append((line, col, f"duplicate key '{value}'"))
+                    problems.append((line, col, tr(f"字段 {value} 写了两次", f"duplicate key '{value}'")))
                 frame[1], frame[2], frame[3] = value, line, col
             else:
                 key = frame[1]
@@ -172,20 +174,55 @@ _NOKEY = object()
 
 def _refuse(e, line: int, col: int) -> None:
     if e.anchor is not None:
-        raise YamlError(line, col, "anchors and aliases (&, *) are not allowed in ledgers")
-    raise YamlError(line, col, f"YAML tags such as {e.tag} are not allowed in ledgers")
+        raise YamlError(line, col, _no_anchors())
+    raise YamlError(line, col, tr(f"台账里不允许 YAML 标签（{e.tag}）", f"YAML tags such as {e.tag} are not allowed in ledgers"))
+
+
+def _no_anchors() -> str:
+    return tr("台账里不允许锚点和别名（&、*）", "anchors and aliases (&, *) are not allowed in ledgers")
+
+
+# libyaml's messages, as a clerk can act on them
+YAML_ZH = (
+    ("mapping values are not allowed", "这里不能再写“键: 值”（值里有冒号要加引号，或缩进不对）"),
+    ("could not find expected ':'", "缺少冒号“:”（或者引号没有闭合）"),
+    ("found character '\\t' that cannot start any token", "不能用制表符缩进，请用空格"),
+    ("found a tab character", "不能用制表符缩进，请用空格"),
+    ("unacceptable character", "文件里有不允许的控制字符"),
+    ("did not find expected key", "缩进没有对齐"),
+    ("did not find expected '-' indicator", "列表项缩进没有对齐（应以“- ”开头）"),
+    ("did not find expected node content", "这里缺少内容"),
+    ("found unexpected end of stream", "文件意外结束（引号或括号没有闭合）"),
+    ("found unknown escape character", "双引号里的反斜杠转义无效（写成 \\\\ 或改用单引号）"),
+    ("block sequence entries are not allowed", "这里不能开始列表项“- ”（缩进不对）"),
+    ("found unexpected ':'", "多了一个冒号“:”"),
+    ("expected ',' or ']'", "方括号列表里缺少逗号或“]”"),
+    ("expected ',' or '}'", "花括号里缺少逗号或“}”"),
+    ("found undefined tag handle", "台账里不允许 YAML 标签（!）"),
+    ("found character that cannot start any token", "这个字符不能出现在值的开头（加引号）"),
+    ("while scanning a quoted scalar", "引号没有闭合"),
+    ("while scanning a simple key", "缺少冒号“:”"),
+    ("could not find expected", "格式不完整"),
+)
+
+
+def _yaml_zh(problem: str, context: str | None) -> str:
+    for needle, zh in YAML_ZH:
+        if needle in problem or (context and needle in context):
+            return zh
+    return "检查这里的缩进、冒号和引号"
 
 
 def _yaml_error(exc: Exception, text: str) -> YamlError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
-    msg = f"YAML syntax: {problem}" + (f" ({context})" if context else "")
+    msg = tr(f"YAML 格式错误：{_yaml_zh(problem, context)}", f"YAML syntax: {problem}" + (f" ({context})" if context else ""))
     if mark is None:
         return YamlError(1, 1, msg)
     lines = text.splitlines()
-    if mark.line < len(lines) and "\t" in lines[mark.line]:
-        msg += "; indent with spaces, not tabs"
+    if mark.line < len(lines) and "\t" in lines[mark.line] and "制表符" not in msg:
+        msg += tr("；请用空格缩进，不要用制表符", "; indent with spaces, not tabs")
     return YamlError(mark.line + 1, mark.column + 1, msg)
 
 
@@ -333,7 +370,7 @@ def rt_load(y, text: str):
     except RtError as exc:
         raise _yaml_error(exc, text) from None
     except ValueError as exc:  # a constructor's, e.g. "day is out of range for month"
-        raise YamlError(1, 1, f"YAML: {exc} (quote the value)") from None
+        raise YamlError(1, 1, tr("YAML：有的值读不成（如不存在的日期 2021-02-30），请加引号", f"YAML: {exc} (quote the value)")) from None
 
 
 def _represent_decimal(representer, value: Decimal):
@@ -430,6 +467,13 @@ def recording():
         yield _written.get()
     finally:
         _written.reset(token)
+
+
+def record_written(paths) -> None:
+    """Count paths changed other than by atomic_write (a unit's directory renamed: old and new) as written, for --commit."""
+    written = _written.get()
+    if written is not None:
+        written.extend(Path(p) for p in paths)
 
 
 def remove_file(path: Path) -> None:

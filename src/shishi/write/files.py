@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from shishi.errors import ShishiError
-from shishi.i18n import tr
+from shishi.i18n import suggest, tr
 from shishi.store import tree as t
 from shishi.store.ledger import Ledger, parse_text, read_items
 from shishi.store.load import load_units
@@ -22,6 +22,7 @@ from shishi.store.model import (
     ITEM_KEYS,
     Config,
     Item,
+    error_text,
     item_to_data,
 )
 from shishi.store.yamlio import (
@@ -38,6 +39,7 @@ from shishi.store.yamlio import (
     newline_of,
     split_lines,
 )
+from shishi.values import norm_id
 
 # ------------------------------------------------------------------ files and blocks
 
@@ -137,7 +139,7 @@ def checked():
     try:
         yield
     except ValidationError as err:
-        msgs = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors(include_url=False))
+        msgs = tr("；", "; ").join(error_text(e) for e in err.errors(include_url=False))
         raise ShishiError(tr(f"事项数据无效：{msgs}", f"invalid item: {msgs}")) from None
 
 
@@ -154,17 +156,18 @@ class Located:
 
 
 def locate(ledger: Ledger, item_id: str) -> Located:
-    """Find an item's file and block: by its ID's unit code and year, else by searching every ledger file."""
-    m = ID_RE.match(item_id.strip())
+    """Find an item's file and block: by its ID's unit code and year, else by searching every ledger file. IDs are taken in any case."""
+    typed, item_id = item_id, norm_id(item_id)
+    m = ID_RE.match(item_id)
     if not m:
-        raise ShishiError(tr(f"事项编号格式不对：{item_id}（应如 GS-SJ-2021-042）", f"not an item ID: {item_id} (like GS-SJ-2021-042)"))
-    item_id = item_id.strip()
+        raise ShishiError(tr(f"事项编号格式不对：{typed}（应如 GS-SJ-2021-042）", f"not an item ID: {typed} (like GS-SJ-2021-042)"))
     unit = ledger.unit_of_prefix(item_id[: m.start(1) - 1])
     candidates: list[tuple[str, Path]] = []
     if unit is not None:
         candidates.append((unit, ledger.ledger_path(unit, int(m.group(1)))))
     needle = re.compile(rf"^(?:- |  )id:[ \t]*['\"]?{re.escape(item_id)}['\"]?(?:[ \t]+#.*)?\s*$", re.M)
     seen = {p for _, p in candidates}
+    known: list[str] = []  # the IDs met on the way, for a suggestion when this one is not there
     for upath, ud in ledger.units.items():
         for _y, p in t.ledger_files(ud):
             if p not in seen:
@@ -175,6 +178,7 @@ def locate(ledger: Ledger, item_id: str) -> Located:
         text, bom = read_text(path)
         hit = _id_line(text, item_id, needle)
         if hit is None:
+            known += _ID_LINES.findall(text)
             continue
         rp = t.rel(ledger.root, path)
         refuse_conflicts(rp, text)
@@ -198,7 +202,11 @@ def locate(ledger: Ledger, item_id: str) -> Located:
                     raise ShishiError(tr(f"事项 {item_id} 有错误，请先改正：{where}", f"item {item_id} has an error; fix it first: {where}"))
                 return Located(path, rp, text, bom, lines, b, entries[0].item, upath)
         raise ShishiError(tr(f"{rp}: 找不到事项 {item_id} 的起始行“- id: {item_id}”（shishi fmt 可整理格式）", f"{rp}: cannot find the block of {item_id} starting '- id: {item_id}' (shishi fmt can tidy the file)"))
-    raise ShishiError(tr(f"没有事项 {item_id}", f"no item {item_id}"))
+    near = suggest(item_id, known)
+    raise ShishiError(tr(f"没有事项 {item_id}{near}", f"no item {item_id}{near}"))
+
+
+_ID_LINES = re.compile(r"^(?:- |  )id:[ \t]*['\"]?([A-Z0-9][A-Z0-9-]*-\d{4}-\d+)", re.M)
 
 
 def _id_line(text: str, item_id: str, needle: re.Pattern) -> int | None:
@@ -294,9 +302,11 @@ def check_vocab(config: Config | None, category: str | None, source: str | None)
     if config is None:
         return
     if category and config.categories and category not in config.categories:
-        raise ShishiError(tr(f"类别“{category}”不在 shishi.yaml 中，可选：{'、'.join(config.categories)}", f"category '{category}' is not in shishi.yaml; choose from: {', '.join(config.categories)}"))
+        near = suggest(category, config.categories)
+        raise ShishiError(tr(f"类别“{category}”不在 shishi.yaml 中，可选：{'、'.join(config.categories)}{near}", f"category '{category}' is not in shishi.yaml; choose from: {', '.join(config.categories)}{near}"))
     if source and config.sources and source not in config.sources:
-        raise ShishiError(tr(f"来源“{source}”不在 shishi.yaml 中，可选：{'、'.join(config.sources)}", f"source '{source}' is not in shishi.yaml; choose from: {', '.join(config.sources)}"))
+        near = suggest(source, config.sources)
+        raise ShishiError(tr(f"来源“{source}”不在 shishi.yaml 中，可选：{'、'.join(config.sources)}{near}", f"source '{source}' is not in shishi.yaml; choose from: {', '.join(config.sources)}{near}"))
 
 
 

@@ -328,19 +328,10 @@ def parse_cell_date(v) -> date | None:
     s = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", s).removesuffix("之前").removesuffix("前")
     if re.fullmatch(r"\d{5}(\.\d+)?", s):
         return _serial(float(s))
-    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s)
-    if m:
-        s = "-".join(m.groups())
-    m = re.fullmatch(r"(\d{4})\s*年\s*(?:(\d{1,2})\s*月)?\s*[底末]", s)
-    if m:  # 2021年12月底, 2021年底: the last day
-        y, mo = int(m.group(1)), int(m.group(2) or 12)
-        if 1 <= mo <= 12:
-            nxt = date(y + (mo == 12), mo % 12 + 1, 1)
-            return nxt - timedelta(days=1)
     try:
         return values.parse_date(s)
-    except ShishiError:
-        raise ValueError(tr(f"不是日期：{v}（可写 2021-09-01、2021/9/1、2021年9月1日）", f"not a date: {v} (write 2021-09-01, 2021/9/1 or 2021年9月1日)")) from None
+    except ShishiError as e:
+        raise ValueError(e.message) from None
 
 
 def _serial(n: float) -> date:
@@ -350,38 +341,39 @@ def _serial(n: float) -> date:
 
 
 def parse_money(v, hint: str = "") -> Decimal | None:
-    """Yuan, exact: 1200.5, '1,200.50元', '50万'; a header saying 万元 scales plain numbers."""
+    """Yuan, exact, by values.parse_money: 1200.5, '1,200.50元', '50万'; a header saying 万元 scales plain numbers."""
     if v is None or v == "":
         return None
     if isinstance(v, bool):
         raise ValueError(tr(f"不是金额：{v}", f"not an amount: {v}"))
-    s = repr(v) if isinstance(v, float) else _wide(str(v))
+    if isinstance(v, float):
+        # a number cell: 0.1 + 0.2 stored by a formula is 0.30000000000000004, not a finer amount
+        s = repr(round(v, 2)) if abs(v - round(v, 2)) < 1e-9 * max(1.0, abs(v)) else repr(v)
+    else:
+        s = _text(v) or ""
     if not s:
         return None
-    scale = Decimal(10000) if "万" in hint and "万" not in s else Decimal(1)
+    if "万" in hint and not re.search(r"[万亿元]", s):
+        s += "万"
     try:
-        amount = values.parse_money(s, tr("金额", "amount")) * scale
+        amount = values.parse_money(s)
     except ShishiError as e:
         raise ValueError(e.message) from None
     return amount.to_integral_value() if amount == amount.to_integral_value() else amount.normalize()
 
 
 def parse_count(v) -> int | None:
-    """A number of people: 36, '36人次', '１,２００', 36.0."""
+    """A number of people, by values.parse_count: 36, '36人次', '１,２００', 36.0."""
     if v is None or v == "":
         return None
-    if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer():
-        n = int(v)
-    else:
-        s = re.sub(r"[,\s]|人次|人|次|户", "", _wide(str(v)))
-        if not s:
-            return None
-        if not s.isdigit():
-            raise ValueError(tr(f"应为整数：{v}", f"not a whole number: {v}"))
-        n = int(s)
-    if n < 0:
-        raise ValueError(tr(f"不能为负数：{v}", f"cannot be negative: {v}"))
-    return n
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, str) and not _wide(v):
+        return None
+    try:
+        return values.parse_count(v if isinstance(v, int) and not isinstance(v, bool) else _wide(str(v)))
+    except ShishiError as e:
+        raise ValueError(e.message) from None
 
 
 YES = {"是", "y", "yes", "true", "1", "√", "✓", "✔", "已", "已办结", "已完成", "完成", "已销号"}

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from shishi.errors import ShishiError
-from shishi.i18n import status_name, tr
+from shishi.i18n import get_lang, status_name, suggest, tr
 from shishi.store import tree as t
 from shishi.store.ledger import Ledger, parse_text
 from shishi.store.model import (
@@ -24,7 +24,7 @@ from shishi.store.model import (
     Verification,
     item_to_data,
 )
-from shishi.values import parse_count, parse_date, parse_money, parse_target
+from shishi.values import norm_id, parse_count, parse_date, parse_money, parse_target
 from shishi.write.files import (
     append_text,
     check_vocab,
@@ -219,13 +219,29 @@ def modify(root: Path, item_id: str, change: Callable[[Item, Ledger], Item]) -> 
 
 
 def require(item: Item, allowed: tuple[str, ...], action_zh: str, action_en: str) -> None:
-    if item.status not in allowed:
-        raise ShishiError(
-            tr(
-                f"{item.id} 状态为{status_name(item.status)}，不能{action_zh}",
-                f"{item.id} is {item.status}; cannot {action_en}",
-            )
-        )
+    """Refuse an action the item's state does not allow, saying the state and what to do instead."""
+    if item.status in allowed:
+        return
+    verb = action_zh.partition("（")[0]
+    st = status_name(item.status) if get_lang() == "zh" else item.status
+    zh, en = f"{item.id} {st}，不能{action_zh}", f"{item.id} is {item.status}; cannot {action_en}"
+    if item.status == "verified" and verb == "销号":
+        zh, en = f"{item.id} 已销号，无需再次销号", f"{item.id} is already verified"
+    elif item.status == "resolved" and verb == "办结":
+        zh, en = f"{item.id} 已办结，无需再次办结（要重新办理用 shishi reopen {item.id}）", f"{item.id} is already resolved (to work on it again: shishi reopen {item.id})"
+    elif item.status == "verified":
+        zh, en = f"{item.id} 已销号，不能{verb}；要重新办理请先 shishi reopen {item.id} --reason …", f"{item.id} is verified; cannot {action_en}: reopen it first (shishi reopen {item.id} --reason …)"
+    elif item.status == "resolved" and verb in ("上报", "撤销"):
+        zh, en = f"{item.id} 已办结，不能{verb}；要重新办理请先 shishi reopen {item.id} --reason …", f"{item.id} is resolved; cannot {action_en}: reopen it first"
+    elif item.status == "escalated":
+        zh, en = f"{item.id} 已上报至 {item.escalated_to}，请在 {item.escalated_to} 上{verb}", f"{item.id} was escalated to {item.escalated_to}; {action_en.split(' (')[0]} there instead"
+    elif item.status == "cancelled":
+        zh, en = f"{item.id} 已撤销，不能{verb}", f"{item.id} is cancelled; cannot {action_en}"
+    elif item.status in OPEN_STATES and verb in ("销号", "退回"):
+        zh, en = f"{item.id} 还在办理中（{st}），先办结（shishi close {item.id}）再{verb}", f"{item.id} is still {item.status}; close it first (shishi close {item.id})"
+    elif item.status in OPEN_STATES and verb == "重办":
+        zh, en = f"{item.id} 还在办理中（{st}），无需重办", f"{item.id} is still {item.status}; there is nothing to reopen"
+    raise ShishiError(tr(zh, en))
 
 
 def resolution_of(item: Item) -> Resolution:
@@ -290,7 +306,8 @@ def close(
         if satisfaction is not None and ledger.config is not None:
             levels = [lv.name for lv in ledger.config.satisfaction]
             if satisfaction not in levels:
-                raise ShishiError(tr(f"满意度应为 {'、'.join(levels)} 之一：{satisfaction}", f"satisfaction must be one of {', '.join(levels)}: {satisfaction}"))
+                near = suggest(satisfaction, levels)
+                raise ShishiError(tr(f"满意度应为 {'、'.join(levels)} 之一：{satisfaction}{near}", f"satisfaction must be one of {', '.join(levels)}: {satisfaction}{near}"))
         for name, qty, _u in actuals:
             tg = next((x for x in item.targets if x.name == name), None)
             if tg is None:
@@ -341,10 +358,9 @@ def cancel(root: Path, item_id: str, reason: str, *, duplicate_of: str | None = 
         require(item, OPEN_STATES, "撤销", "cancel it")
         not_before(d, item.opened, "登记日期", "opening date")
         if duplicate_of:
-            if duplicate_of == item.id:
+            if locate(ledger, duplicate_of).item.id == item.id:
                 raise ShishiError(tr("事项不能与自身重复", "an item cannot duplicate itself"))
-            locate(ledger, duplicate_of)
-        item.cancellation = Cancellation(date=d, reason=reason, duplicate_of=duplicate_of)
+        item.cancellation = Cancellation(date=d, reason=reason, duplicate_of=norm_id(duplicate_of) if duplicate_of else None)
         item.status = "cancelled"
         return item
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from shishi import values
 from shishi.errors import ShishiError
-from shishi.i18n import tr
+from shishi.i18n import suggest, tr
 from shishi.store.ledger import Ledger
 from shishi.store.load import load_units
 from shishi.store.model import SUPERVISION_LEVELS, Extension, Feedback, Item, Reopening, Supervision
@@ -29,7 +29,8 @@ def parse_level(text: str) -> str:
     s = text.strip()
     s = s[:-2] if s.endswith("督办") and s != "督办" else s
     if s not in SUPERVISION_LEVELS:
-        raise ShishiError(tr(f"督办级别应为 {'、'.join(SUPERVISION_LEVELS)} 之一：{text}", f"supervision level must be one of {', '.join(SUPERVISION_LEVELS)}: {text}"))
+        near = suggest(s, SUPERVISION_LEVELS)
+        raise ShishiError(tr(f"督办级别应为 {'、'.join(SUPERVISION_LEVELS)} 之一：{text}{near}", f"supervision level must be one of {', '.join(SUPERVISION_LEVELS)}: {text}{near}"))
     return s
 
 
