@@ -21,6 +21,7 @@ IDCARD_RE = re.compile(
     r"|(?<!\d)(?=\d{8}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?!\d))(\d{4})(\d{7})(\d{4})"
 )
 _DIGIT = re.compile(r"\d")  # any decimal digit, full-width ones included
+MIN_DIGITS = 10  # every number masked has at least this many digits (a landline: 0 + 2 + 3 + 4)
 PHONE_RE = re.compile(r"(?<!\d)(?:(?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
 LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3}[ -]?)(\d{3,4})(\d{4})(?!\d)")
 
@@ -47,7 +48,7 @@ def _masked(norm: str) -> tuple[str, list[tuple[str, int, int]]]:
 
 def mask(text: str | None) -> str | None:
     """138****1234 for mobile numbers, 5001**********1234 for ID-card numbers, 023-****2345 for landlines."""
-    if not text:
+    if not text or len(text) < MIN_DIGITS or len(_DIGIT.findall(text)) < MIN_DIGITS:  # most texts: a name, an ID, a title
         return text
     starred, found = _masked(text.translate(_NARROW))
     if not found:
@@ -57,7 +58,7 @@ def mask(text: str | None) -> str | None:
 
 def find(text: str | None) -> list[tuple[str, str]]:
     """The (kind, masked number) of every phone or ID-card number in a text; kind is 'phone' or 'id_card'."""
-    if not text or not _DIGIT.search(text):  # most texts have no digit at all: a tenth of the time for a big tree's check
+    if not text or not _DIGIT.search(text) or len(_DIGIT.findall(text)) < MIN_DIGITS:  # most texts: a tenth of the time for a big tree's check
         return []
     starred, found = _masked(text.translate(_NARROW))
     return [(kind, starred[a:b]) for kind, a, b in found]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -62,11 +61,9 @@ def export_(
     with errors():
         if fmt == "xlsx" and output is None:
             raise ShishiError(tr("xlsx 格式要用 -o 指定输出文件", "--format xlsx needs -o FILE"))
-        data = ex.export(root_of(ctx), unit=unit, period=period, fmt=fmt, reveal=reveal, all_fields=all_fields)
-        if output is None:
-            sys.stdout.write(data)
-            return
-        ex.write(output, data, bom=fmt == "csv")  # a BOM so that Excel opens the Chinese right
+        ex.export_out(root_of(ctx), output, unit=unit, period=period, fmt=fmt, reveal=reveal, all_fields=all_fields)
+    if output is None:
+        return
     typer.echo(tr(f"已导出到 {output}", f"exported to {output}"), err=True)
 
 

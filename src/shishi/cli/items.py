@@ -245,11 +245,37 @@ def list_items(
     from shishi.render.table import emit
     from shishi.store.load import load, select
 
+    if fmt == "json" and output is None:  # streamed; into a file it is written whole
+        return _list_json(ctx, dict(unit=unit, status=status, kind=kind, overdue=overdue, period=period, as_of=as_of), reveal)
     with errors():
         ledger = load(root_of(ctx))
         entries = select(ledger, unit=unit, status=status, kind=kind, overdue=overdue, period=period, as_of=as_of)
         views = [item_view(e.item, e.unit, reveal) for e in entries]
         emit(item_table(views, ledger.unit_name("")), fmt, views, tr("没有符合条件的事项", "no matching items"), output)
+
+
+def _list_json(ctx: typer.Context, filters: dict, reveal: bool) -> None:
+    """`list --format json`, streamed from the index a ledger file at a time: the same items as `item_view` makes them."""
+    import sys
+
+    from shishi.checks.privacy import MIN_DIGITS
+    from shishi.render.json import write_array
+    from shishi.store.load import matcher, stream
+
+    def views(files):
+        for u, items in files:
+            for d in items:
+                if test(u, d["status"], d["kind"], d.get("due"), d["opened"]):
+                    v = {"id": d.pop("id"), "unit": u if reveal else mask(u)}
+                    v.update(d)
+                    yield v
+
+    with errors():
+        ledger, files = stream(root_of(ctx), None if reveal else (mask, MIN_DIGITS))  # every text masked as item_view does
+        test = matcher(ledger, **filters)
+        sys.stdout.flush()
+        write_array(sys.stdout.buffer, views(files))
+        sys.stdout.buffer.flush()
 
 
 @app.command()

@@ -28,13 +28,24 @@ def query(
 ) -> None:
     """只读 SQL 查询索引 (read-only SQL over the index of the ledger tree)."""
     from shishi.checks.privacy import mask
-    from shishi.figures.listing import query_table
+    from shishi.figures.listing import query_table, query_value
     from shishi.render.table import emit
-    from shishi.store.index import query as run_query
+    from shishi.store.index import query_rows
 
     with errors():
-        cols, rows = run_query(root_of(ctx), sql)
-    rows = [tuple(v if reveal or not isinstance(v, str) else mask(v) for v in r) for r in rows]
-    table = query_table(cols, rows)
-    with errors():
+        cols, rows = query_rows(root_of(ctx), sql)
+        rows = (tuple(v if reveal or not isinstance(v, str) else mask(v) for v in r) for r in rows)
+        if fmt == "json" and output is None:  # streamed: the others measure every row first
+            return write_json_rows({c: query_value(v) for c, v in zip(cols, r, strict=True)} for r in rows)
+        table = query_table(cols, list(rows))
         emit(table, fmt, [dict(zip(cols, r, strict=True)) for r in table.rows], tr("没有结果", "no rows"), output)
+
+
+def write_json_rows(rows) -> None:
+    import sys
+
+    from shishi.render.json import write_array
+
+    sys.stdout.flush()
+    write_array(sys.stdout.buffer, rows)
+    sys.stdout.buffer.flush()

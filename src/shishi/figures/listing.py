@@ -49,6 +49,15 @@ def unit_table(ledger) -> Table:
 
 
 
+def query_value(v):
+    """A value of a query's row as shown: the index's own blobs by their size, floats exactly as stored."""
+    if isinstance(v, bytes):
+        return f"<{len(v)} bytes>" if get_lang() == "en" else f"<{len(v)} 字节>"
+    if isinstance(v, float):
+        return Decimal(repr(v))
+    return v
+
+
 def query_table(names: list[str], rows: list[tuple]) -> Table:
     """The rows of a `query`: numbers right-aligned, the index's own blobs shown by their size."""
     def kind(i: int) -> str:
@@ -59,15 +68,8 @@ def query_table(names: list[str], rows: list[tuple]) -> Table:
             return "qty"
         return "text"
 
-    def value(v):
-        if isinstance(v, bytes):
-            return f"<{len(v)} bytes>" if get_lang() == "en" else f"<{len(v)} 字节>"
-        if isinstance(v, float):
-            return Decimal(repr(v))
-        return v
-
     cols = [Column(n, n, kind(i)) for i, n in enumerate(names)]
-    out = [[value(v) for v in r] for r in rows]
+    out = [[query_value(v) for v in r] for r in rows]
     return Table("query", tr("查询结果", "Query"), cols, out, note=tr(f"共 {len(out)} 行", f"{len(out)} rows") if out else None)
 
 

@@ -36,6 +36,8 @@ def columns(all_fields: bool = False) -> list[tuple[str, str]]:
     return [(f, READABLE_HEADERS[f][0] if f in READABLE_HEADERS else zh) for f, zh in COLUMNS if f not in INTERNAL]
 
 
+
+
 def _json_default(o):
     if isinstance(o, Decimal):
         return str(o)
@@ -82,7 +84,11 @@ def item_row(item, unit: str, seq: int, reveal: bool, all_fields: bool = False) 
     """One item as {field: plain value}: dates and Decimals kept; logs as readable lines, or as JSON with `all_fields`."""
     from shishi.store.model import item_to_data
 
-    data = item_to_data(item)
+    return data_row(item_to_data(item), unit, seq, reveal, all_fields)
+
+
+def data_row(data: dict, unit: str, seq: int, reveal: bool, all_fields: bool = False) -> dict:
+    """`item_row` of an item's plain data (`item_to_data`)."""
     row: dict = {"seq": seq, "unit": unit or "/"}
     for field, _zh in COLUMNS[1:]:
         if field == "unit":
@@ -96,8 +102,8 @@ def item_row(item, unit: str, seq: int, reveal: bool, all_fields: bool = False) 
         elif isinstance(value, list):
             value = LIST_SEP.join(value) if value else None
         row[field] = value
-    row["kind"] = kind_name(item.kind)
-    row["status"] = status_name(item.status)
+    row["kind"] = kind_name(data["kind"])
+    row["status"] = status_name(data["status"])
     if not reveal:
         row["reporter.name"] = None
         row = mask_data(row)
@@ -108,6 +114,7 @@ def headers(all_fields: bool = False) -> list[str]:
     return [tr(zh, READABLE_HEADERS[field][1] if field in READABLE_HEADERS and not all_fields else field) for field, zh in columns(all_fields)]
 
 
+
 def _cell_text(v) -> str:
     if v is None:
         return ""
@@ -116,15 +123,23 @@ def _cell_text(v) -> str:
     return str(v)
 
 
-def to_csv(rows: list[dict], all_fields: bool = False) -> str:
+def to_csv(rows, all_fields: bool = False) -> str:
+    buf = io.BytesIO()
+    write_csv(buf, rows, all_fields)
+    return buf.getvalue().decode("utf-8")
+
+
+def write_csv(out, rows, all_fields: bool = False) -> None:
+    """The CSV of `rows` (any iterable) to the binary stream `out`, a row at a time."""
     import csv
 
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    w = csv.writer(text, lineterminator="\r\n")
     w.writerow(headers(all_fields))
+    cols = columns(all_fields)
     for r in rows:
-        w.writerow([_cell_text(r[f]) for f, _ in columns(all_fields)])
-    return buf.getvalue()
+        w.writerow([_cell_text(r[f]) for f, _ in cols])
+    text.detach()
 
 
 def _exact_float(v: Decimal) -> bool:
@@ -238,40 +253,78 @@ def export(root: Path, *, unit: str | None = None, period=None, fmt: str = "csv"
     CSV and xlsx are for reading: logs as dated lines, no internal keys; `all_fields` writes every field
     (logs as JSON) so that `import` gives the same items back."""
     from shishi.store.load import load, select
-    from shishi.store.model import item_to_data
     from shishi.values import parse_period
 
     if fmt not in FORMATS:
         raise ShishiError(tr(f"--format 应为 {'|'.join(FORMATS)}", f"--format must be one of {'|'.join(FORMATS)}"))
+    if fmt in STREAMED:
+        buf = io.BytesIO()
+        export_to(buf, root, unit=unit, period=period, fmt=fmt, reveal=reveal, all_fields=all_fields)
+        return buf.getvalue().decode("utf-8")
     p = parse_period(period) if isinstance(period, str) else period
     ledger = load(root)
     entries = select(ledger, unit=unit, period=p)
     if fmt == "open311":
         return to_json([service_request(e.item, e.unit, ledger, reveal) for e in entries])
-    if fmt == "json":
-        out = []
-        for e in entries:
-            data = {"id": e.item.id, "unit": e.unit, **item_to_data(e.item)}
-            if not reveal:
-                if data.get("reporter"):
-                    data["reporter"].pop("name", None)
-                data = mask_data(data)
-            out.append(data)
-        return to_json(out)
     rows = [item_row(e.item, e.unit, n, reveal, all_fields) for n, e in enumerate(entries, start=1)]
-    if fmt == "csv":
-        return to_csv(rows, all_fields)
     title = (unit or "").rpartition("/")[2] or tr("台账", "ledger")
     return to_xlsx(rows, title, all_fields)
 
 
-def write(path: Path, data: str | bytes, bom: bool = False) -> None:
-    """Write a file whole or not at all (temporary file renamed over it); `bom` starts text with the UTF-8 BOM
-    Excel needs to read Chinese CSV right."""
+STREAMED = ("csv", "json")
+
+
+def export_out(root: Path, output: Path | None, **options) -> None:
+    """An export on stdout, or into `output` whole or not at all; csv and json written as they are read."""
+    import sys
+
+    if options.get("fmt") in STREAMED:
+        def data(f):
+            export_to(f, root, **options)
+    else:
+        data = export(root, **options)
+    if output is not None:
+        write(output, data, bom=options.get("fmt") == "csv")  # a BOM so that Excel opens the Chinese right
+    elif callable(data):
+        sys.stdout.flush()
+        data(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    else:
+        sys.stdout.write(data)
+
+
+def export_to(out, root: Path, *, unit: str | None = None, period=None, fmt: str = "csv", reveal: bool = False, all_fields: bool = False) -> None:
+    """A csv or json export written to the binary stream `out` as it is read: a ledger file's items in memory at a time."""
+    from shishi.render.json import write_array
+    from shishi.store.load import matcher, stream
+    from shishi.values import parse_period
+
+    p = parse_period(period) if isinstance(period, str) else period
+    ledger, files = stream(root)
+    test = matcher(ledger, unit=unit, period=p)
+    chosen = ((u, d) for u, items in files for d in items if test(u, d["status"], d["kind"], d.get("due"), d["opened"]))
+    if fmt == "csv":
+        write_csv(out, (data_row(d, u, n, reveal, all_fields) for n, (u, d) in enumerate(chosen, start=1)), all_fields)
+        return
+
+    def views():
+        for u, d in chosen:
+            data = {"id": d.pop("id"), "unit": u, **d}
+            if not reveal:
+                if data.get("reporter"):
+                    data["reporter"].pop("name", None)
+                data = mask_data(data)
+            yield data
+
+    write_array(out, views(), end=b"")
+
+
+def write(path: Path, data, bom: bool = False) -> None:
+    """Write an export file whole or not at all (temporary file renamed over it); `data` is text, bytes,
+    or a function writing into the open binary file."""
     import os
     import tempfile
 
-    raw = data if isinstance(data, bytes) else (b"\xef\xbb\xbf" if bom else b"") + data.encode("utf-8")
     path = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
@@ -279,7 +332,12 @@ def write(path: Path, data: str | bytes, bom: bool = False) -> None:
         raise ShishiError(tr(f"无法写入 {path}：{e.strerror}", f"cannot write {path}: {e.strerror}")) from None
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(raw)
+            if bom and not isinstance(data, bytes):
+                f.write(b"\xef\xbb\xbf")
+            if callable(data):
+                data(f)
+            else:
+                f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException as e:

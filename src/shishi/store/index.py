@@ -40,7 +40,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from shishi.errors import Problem
+from shishi.errors import Problem, ShishiError
 from shishi.i18n import get_lang, set_lang, tr
 from shishi.store import tree as t
 from shishi.store.model import Config, Item, SurveyEntry, Unit
@@ -272,6 +272,29 @@ def _assign(n: str, kind: tuple, form: str, env: dict) -> str:
     return f"o.{n} = [{f}(x) for x in v] if v else EMPTY"
 
 
+def _plain_of(n: str, kind: tuple, env: dict) -> str:
+    """Generated expression: the plain data (model_dump's python mode, cleaned) of `v`, a field's tuple form;
+    every text of `short` characters or more passed through `mk` (a function of one str, or None)."""
+    k = kind[0]
+    if k == "date":
+        return "days_get(v) or day(v)"
+    if k == "decimal":
+        return "Decimal(v)"
+    if k == "model":
+        env[f"c_{n}"] = record_class(kind[1])
+        return f"c_{n}.data_tuple(v, mk, short)"
+    if k == "list":
+        inner = kind[1]
+        if inner[0] == "model":
+            env[f"c_{n}"] = record_class(inner[1])
+            return f"[c_{n}.data_tuple(x, mk, short) for x in v]"
+        if inner[0] == "plain":
+            return "list(v) if mk is None else [mk(x) if type(x) is str and len(x) >= short else x for x in v]"
+        env[f"p_{n}"] = _reader(inner, "tuple")
+        return f"[p_{n}(x) for x in v]"
+    return "v if mk is None or type(v) is not str or len(v) < short else mk(v)"
+
+
 def _env(cls) -> dict:
     return {"new": object.__new__, "cls": cls, "days_get": _DAYS.get, "day": _day, "Decimal": Decimal, "EMPTY": EMPTY}
 
@@ -299,6 +322,10 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
     src = ["def from_json(d):", "    o = new(cls)", *body_json, *more, "    return o", ""]
     src += ["def fill_tuple(o, t):", *body_tuple, *more, ""]
     src += ["def from_tuple(t):", "    o = new(cls)", *body_tuple, *more, "    return o", ""]
+    src += ["def data_tuple(t, mk=None, short=0):", "    d = {}"]  # the tuple form as plain data, exactly as item_to_data gives the model
+    for i, n in enumerate(names):
+        src += [f"    v = t[{i}]", "    if v is not None and v is not False and v != ():", f"        d[{n!r}] = {_plain_of(n, kinds[n], env)}"]
+    src += ["    return d", ""]
     src += ["def to_tuple(m):", "    return ("]  # read straight off the model: ten times Pydantic's JSON-mode dump
     env["intern"] = sys.intern
     for n in names:
@@ -310,7 +337,7 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
             src.append(f"        m.{n}," if w is None else f"        None if m.{n} is None else w_{n}(m.{n}),")
     src.append("    )")
     exec("\n".join(src), env)  # noqa: S102 - generated from the model's field names only
-    for name in ("from_json", "fill_tuple", "from_tuple", "to_tuple"):
+    for name in ("from_json", "fill_tuple", "from_tuple", "to_tuple", "data_tuple"):
         setattr(cls, name, staticmethod(env[name]))
     return cls
 
@@ -993,13 +1020,21 @@ def load_units(root: Path):
     return _load_or_rebuild(Path(root), None, units_only=True)
 
 
-def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool):
+def stream(root: Path, text=None):
+    """The Ledger without its entries (the index refreshed first), and an iterator, from the same snapshot,
+    of (unit path, [item data as `item_to_data` gives it …]) per ledger file in reading order:
+    one file's items in memory at a time, and no record built. `text` is None or (a function of a str, the
+    length below which it leaves a str as it is), applied to every string."""
+    return _load_or_rebuild(Path(root), None, units_only=False, streaming=text or True)
+
+
+def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False):
     try:
-        return _load(root, parallel, units_only)
+        return _load(root, parallel, units_only, streaming)
     except _Damaged:
         drop(root)  # found damaged while reading it: rebuilt from the files, once
         try:
-            return _load(root, parallel, units_only)
+            return _load(root, parallel, units_only, streaming)
         except _Damaged as e:
             raise IndexUnavailable(str(e)) from None
 
@@ -1008,7 +1043,7 @@ class _Damaged(IndexUnavailable):
     """SQLite found the index file damaged (not merely locked or read-only)."""
 
 
-def _load(root: Path, parallel: bool | None, units_only: bool):
+def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False):
     from shishi.store.ledger import Ledger
 
     con = connect(root)
@@ -1042,6 +1077,15 @@ def _load(root: Path, parallel: bool | None, units_only: bool):
         if units_only:
             con.close()
             return ledger
+        if streaming:
+            ledger_files = [f for f in files if f[1] == "ledger"]
+            broken = defaultdict(list)
+            for i, f, line, col in con.execute("SELECT id, file, line, col FROM broken ORDER BY rowid"):
+                broken[f].append((i, f, line, col))
+            for rp, _kind, _unit in ledger_files:
+                ledger.problems += problems.get(rp, [])
+                ledger.broken_ids += broken.get(rp, [])
+            return ledger, _stream_files(con, ledger_files, None if streaming is True else streaming)
         with _no_gc():
             _load_entries(con, Source(con, root), ledger, [f for f in files if f[1] == "ledger"], problems)
         for rp, kind, _unit in files:
@@ -1056,6 +1100,23 @@ def _load(root: Path, parallel: bool | None, units_only: bool):
         if isinstance(e, sqlite3.DatabaseError) and not isinstance(e, sqlite3.OperationalError):
             raise _Damaged(str(e)) from e
         raise IndexUnavailable(str(e)) from e
+
+
+def _stream_files(con: sqlite3.Connection, ledger_files: list[tuple[str, str, str]], text):
+    import marshal
+
+    data = _item_record_class().data_tuple
+    text, short = text or (None, 0)
+    try:
+        for rp, _kind, unit in ledger_files:
+            row = con.execute("SELECT full FROM files WHERE path=?", (rp,)).fetchone()
+            if row and row[0]:
+                with _no_gc():
+                    yield unit, [data(tup, text, short) for tup in marshal.loads(row[0])]
+    except sqlite3.Error as e:
+        raise ShishiError(tr(f"读取索引失败：{e}", f"reading the index failed: {e}")) from e
+    finally:
+        con.close()
 
 
 def _file_problems(con: sqlite3.Connection) -> dict[str, list[Problem]]:
@@ -1121,8 +1182,12 @@ def query(root: Path, sql: str) -> tuple[list[str], list[tuple]]:
     The connection is opened read-only (`mode=ro`, `PRAGMA query_only`) and an
     authorizer refuses anything but reading, so a query can never change the index.
     """
-    from shishi.errors import ShishiError
+    cols, rows = query_rows(root, sql)
+    return cols, list(rows)
 
+
+def query_rows(root: Path, sql: str):
+    """`query`'s column names and an iterator of its rows, fetched as they are read (the connection closed after the last)."""
     root = Path(root)
     try:
         con = connect(root)
@@ -1142,22 +1207,34 @@ def query(root: Path, sql: str) -> tuple[list[str], list[tuple]]:
         return sqlite3.SQLITE_DENY
 
     ro.set_authorizer(authorize)
-    try:
-        cur = ro.execute(sql)
-        cols = [d[0] for d in cur.description or ()]
-        return cols, cur.fetchall()
-    except (sqlite3.Warning, sqlite3.ProgrammingError) as e:
-        if "one statement" not in str(e):
-            raise ShishiError(tr(f"SQL 错误：{e}", f"SQL error: {e}")) from None
-        raise ShishiError(tr("一次只能执行一条 SQL 语句", "one SQL statement at a time")) from None
-    except sqlite3.Error as e:
+
+    def failed(e: Exception) -> ShishiError:
+        if isinstance(e, (sqlite3.Warning, sqlite3.ProgrammingError)):
+            if "one statement" not in str(e):
+                return ShishiError(tr(f"SQL 错误：{e}", f"SQL error: {e}"))
+            return ShishiError(tr("一次只能执行一条 SQL 语句", "one SQL statement at a time"))
         if refused or "readonly" in str(e) or "not authorized" in str(e):
-            raise ShishiError(
+            return ShishiError(
                 tr(
                     "shishi query 只读：只能用 SELECT 查询，不能修改索引（台账请用 shishi 的写入命令修改）",
                     "shishi query is read-only: SELECT only, the index cannot be changed (change ledgers with shishi's write commands)",
                 )
-            ) from None
-        raise ShishiError(tr(f"SQL 错误：{e}", f"SQL error: {e}")) from None
-    finally:
+            )
+        return ShishiError(tr(f"SQL 错误：{e}", f"SQL error: {e}"))
+
+    try:
+        cur = ro.execute(sql)
+    except (sqlite3.Error, sqlite3.Warning) as e:
         ro.close()
+        raise failed(e) from None
+
+    def rows():
+        try:
+            while batch := cur.fetchmany(1000):
+                yield from batch
+        except (sqlite3.Error, sqlite3.Warning) as e:
+            raise failed(e) from None
+        finally:
+            ro.close()
+
+    return [d[0] for d in cur.description or ()], rows()

@@ -33,21 +33,55 @@ def load(root: Path, use_index: bool = True) -> Ledger:
     return load_files(root)
 
 
-def select(ledger: Ledger, *, unit=None, status=None, kind=None, overdue=False, period=None, as_of=None) -> list[Entry]:
-    """Entries matching the filters of `list` (statuses and kind as codes), in tree and ID order."""
+def stream(root: Path, text=None, use_index: bool = True):
+    """(ledger without entries, iterator of (unit path, [item data …]) per ledger file in reading order),
+    `text` (None, or a function of a str and the length below which it changes none) applied to every string.
+
+    Through the index a file's items at a time (bounded memory, no record
+    built); straight from the files when the index cannot be used.
+    """
+    if use_index and not os.environ.get("SHISHI_NO_INDEX"):
+        try:
+            return index.stream(root, text)
+        except index.IndexUnavailable:
+            pass
+    from shishi.store.model import item_to_data
+
+    ledger = load_files(root)
+    return ledger, ((e.unit, [_texts(item_to_data(e.item), text[0] if text else None)]) for e in ledger.entries)
+
+
+def _texts(value, text):
+    if text is None:
+        return value
+    if isinstance(value, str):
+        return text(value)
+    if isinstance(value, dict):
+        return {k: _texts(v, text) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_texts(v, text) for v in value]
+    return value
+
+
+def matcher(ledger: Ledger, *, unit=None, status=None, kind=None, overdue=False, period=None, as_of=None):
+    """The filters of `list` as one test: test(unit path, status, kind, due, opened) -> bool."""
     from datetime import date
 
     upath = ledger.resolve_unit(unit) if unit else ""
     statuses = set(status) if status else None
     today = as_of or date.today()
-    out = []
-    for e in ledger.entries:
-        it = e.item
-        if not in_unit(e.unit, upath) or (statuses and it.status not in statuses) or (kind and it.kind != kind):
-            continue
-        if overdue and not (it.status in ("open", "in_progress") and it.due and it.due < today):
-            continue
-        if period and it.opened not in period:
-            continue
-        out.append(e)
-    return out
+
+    def test(u: str, st: str, k: str, due, opened) -> bool:
+        if not in_unit(u, upath) or (statuses and st not in statuses) or (kind and k != kind):
+            return False
+        if overdue and not (st in ("open", "in_progress") and due and due < today):
+            return False
+        return not (period and opened not in period)
+
+    return test
+
+
+def select(ledger: Ledger, **filters) -> list[Entry]:
+    """Entries matching the filters of `list` (statuses and kind as codes), in tree and ID order."""
+    test = matcher(ledger, **filters)
+    return [e for e in ledger.entries if test(e.unit, e.item.status, e.item.kind, e.item.due, e.item.opened)]
