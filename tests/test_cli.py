@@ -134,7 +134,7 @@ def test_init_and_unit_commands(tmp_path: Path, cli):
         "綦江区    区    QJ        500110000000  /",
         "　赶水镇  镇    GS        500110105000  赶水镇",
     ]
-    assert (root / ".gitignore").read_text() == ".shishi/\n"
+    assert (root / ".gitignore").read_text() == ".shishi/\n.*.tmp\n"
     r = cli("init", str(root), "--district", "綦江区")
     assert r.exit_code == 1
 

@@ -474,3 +474,15 @@ def test_import_xlsx_claiming_a_zip_version_python_cannot_read(tree: Path, cli, 
     bad.write_bytes(bytes(data))
     r = cli("import", str(bad), "-u", "三居社区", ledger=tree)
     assert r.exit_code == 1 and "不是有效的 .xlsx 文件" in r.stderr and "8.4" in r.stderr, r.stderr
+
+
+def test_a_line_separator_in_multi_line_text(tree: Path, cli):
+    """A title `- x\\u2028事\\n事` (found by test_fuzz): written as a literal block, ruamel broke the line at U+2028 and no later write could edit the item."""
+    r = cli("add", "-u", "文龙街道", "-t", "- x\u2028事\n事", "--opened", "2021-01-01", "-q", ledger=tree)
+    assert r.exit_code == 0, r.stderr
+    item_id = r.stdout.strip()
+    assert cli("cancel", item_id, "--reason", "0", "--date", "2021-01-01", ledger=tree).exit_code == 0
+    assert cli("check", ledger=tree).stdout == ""
+    from shishi.write.files import get
+
+    assert get(tree, item_id)[0].title == "- x\u2028事\n事"

@@ -281,6 +281,17 @@ def test_pdf_is_printed_by_a_headless_browser_on_path(cli, tmp_path: Path, monke
     assert any(a.startswith("--print-to-pdf=") for a in args) and any(a.startswith("file://") and a.endswith(".html") for a in args)
 
 
+@pytest.mark.skipif(not any(map(shutil.which, ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"))), reason="no headless browser on PATH")
+def test_pdf_from_a_real_headless_browser(cli, tmp_path: Path):
+    out = tmp_path / "r.pdf"
+    r = cli("report", *ARGS, "-o", out, ledger=SAMPLE)
+    assert r.exit_code == 0, r.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+        assert "綦江区“我为群众办实事”台账汇总报告" in text.replace(" ", "")
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None, reason="LibreOffice (soffice) and pdftotext are not installed")
 def test_libreoffice_prints_the_docx_with_page_numbers(sample_docx: Path, tmp_path: Path):
     r = subprocess.run(
@@ -335,3 +346,12 @@ def test_the_xml_is_in_schema_order(photo_tree, cli, tmp_path: Path):
                     kids = [etree.QName(c).localname for c in el if etree.QName(c).namespace == w[1:-1]]
                     ranks = [order.get(k, -1) for k in kids]
                     assert -1 not in ranks and ranks == sorted(ranks), f"{name}: {local} has {kids}"
+
+
+def test_english_docx(cli, tmp_path: Path):
+    out = tmp_path / "en.docx"
+    assert cli("--lang", "en", "report", *ARGS, "-o", out, ledger=SAMPLE).exit_code == 0
+    texts = [p.text for p in Document(out).paragraphs if p.text]
+    assert texts[0] == "綦江区: livelihood work ledger summary report"
+    assert any(t.startswith("Attachments: 1. ") for t in texts) and "2021-11-30" in texts and "Attachment 1" in texts
+    assert not any("附件" in t for t in texts)

@@ -451,3 +451,64 @@ def test_log_outside_git_is_a_clear_error(tree: Path, cli):
     ops.add(tree, "三居社区", "路灯", opened="2021-09-01")
     r = cli("log", "GS-SJ-2021-001", ledger=tree)
     assert r.exit_code == 1 and "不在 git 工作区里" in r.stderr
+
+
+def test_a_broken_side_falls_back_to_line_merge_and_keeps_the_good_items(tmp_path: Path, cli):
+    """The driver exited 0 on a side with broken YAML and wrote a file that no longer parsed: list showed none of its items."""
+    root = new_repo(tmp_path)
+    top = root.parent
+    assert cli("git", "setup", ledger=root).exit_code == 0
+    for t in ("楼道灯", "垃圾"):
+        cli("add", "-u", "三居社区", "-t", t, "--opened", "2021-09-01", ledger=root)
+    commit_all(top, "台账库")
+    git(top, "checkout", "-q", "-b", "手改")
+    sj = root / "赶水镇/三居社区/2021.yaml"
+    sj.write_text(sj.read_text(encoding="utf-8").replace("title: 楼道灯", "title: [楼道灯"), encoding="utf-8")
+    commit_all(top, "手改坏了")
+    git(top, "checkout", "-q", "main")
+    assert cli("add", "-u", "三居社区", "-t", "井盖", "--opened", "2021-09-01", "--commit", ledger=root).exit_code == 0
+    out = git(top, "merge", "--no-edit", "手改", check_=False)
+    assert "不能逐项合并" in out and "CONFLICT" in out, out
+    assert "title: [楼道灯" in sj.read_text(encoding="utf-8")
+    listed = cli("list", ledger=root).stdout
+    assert "GS-SJ-2021-002" in listed and "GS-SJ-2021-003" in listed and "GS-SJ-2021-001" not in listed
+    r = cli("check", ledger=root)
+    assert r.exit_code == 1 and "赶水镇/三居社区/2021.yaml:" in r.stdout
+
+
+def test_a_rebase_relinks_through_the_post_rewrite_hook(tmp_path: Path, cli):
+    """After git pull --rebase the links stayed broken until shishi git relink, and check did not suggest it."""
+    bare = tmp_path / "server.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    root0 = new_repo(tmp_path, "office")
+    assert cli("git", "setup", "--commit", ledger=root0).exit_code == 0
+    for unit, t in (("三居社区", "停车"), ("云品村", "产业路")):
+        cli("add", "-u", unit, "-t", t, "--opened", "2021-09-01", ledger=root0)
+    commit_all(root0.parent, "台账库")
+    git(root0.parent, "remote", "add", "origin", str(bare))
+    git(root0.parent, "push", "-q", "-u", "origin", "main")
+    roots = []
+    for name in ("a", "b"):
+        top = tmp_path / name
+        git(tmp_path, "clone", "-q", str(bare), str(top))
+        identity(top, name)
+        assert cli("git", "setup", ledger=top / "台账 ledgers").exit_code == 0
+        roots.append(top / "台账 ledgers")
+    a, b = roots
+    assert cli("escalate", "GS-SJ-2021-001", "--to", "赶水镇", "--reason", "x", "--date", "2021-09-02", "--commit", ledger=a).exit_code == 0
+    assert cli("escalate", "GS-YP-2021-001", "--to", "赶水镇", "--reason", "y", "--date", "2021-09-02", "--commit", ledger=b).exit_code == 0
+    git(b.parent, "push", "-q")
+    out = git(a.parent, "pull", "--rebase", "-q", check_=False)
+    assert "改号为 GS-2021-002" in out, out
+    assert git(a.parent, "log", "-1", "--format=%s").startswith("relink GS-SJ-2021-001 → GS-2021-002"), out
+    assert cli("check", ledger=a).stdout == ""
+    assert git(a.parent, "status", "--porcelain") == ""
+
+
+def test_check_names_relink_for_a_renumbered_escalation(tree: Path, cli):
+    a = ops.add(tree, "云品村", "产业路", opened="2021-09-01")
+    ops.escalate(tree, a.id, "赶水镇", "x", when="2021-09-02")
+    town = tree / "赶水镇/2021.yaml"
+    town.write_text(town.read_text(encoding="utf-8").replace("GS-2021-001", "GS-2021-002"), encoding="utf-8")
+    r = cli("check", ledger=tree)
+    assert "上报去向 GS-2021-001 不存在（事项已改号：运行 shishi git relink 修复）" in r.stdout, r.stdout

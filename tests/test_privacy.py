@@ -41,7 +41,15 @@ from shishi.write import items as ops
         ("500110900101123", "5001*******1123"),
         ("座机023-48612345", "座机023-****2345"),
         ("身份证500110199001011234，电话13812341234", "身份证5001**********1234，电话138****1234"),
+        # the separator styles clerks type: dots, spaces, brackets, full-width
+        ("138.1234.5678", "138.****.5678"),
+        ("（138）1234-5678", "（138）****-5678"),
+        ("(023)6123-4567", "(023)****-4567"),
+        ("１３８．１２３４．５６７８", "１３８．****．５６７８"),
+        ("500110 19900101 1234", "5001** ******** 1234"),
+        ("500110-19900101-123X", "5001**-********-123X"),
         # not personal data: dates, amounts, region codes, item IDs, long account numbers
+        ("2021.09.01 支出 1200.50 元，3.1381234567", None),
         ("2021-09-01 投资 2540000 元，区划 500110105003，GS-SJ-2021-001", None),
         ("6222021234567890123", None),
         ("12812341234", None),
@@ -53,7 +61,7 @@ def test_mask(text, masked):
 
 
 @settings(deadline=None)  # a busy shared machine must not make it flaky
-@given(st.text(alphabet=st.sampled_from("0123456789 -+X年月日号电话１２３４５６７８９０，"), max_size=60))
+@given(st.text(alphabet=st.sampled_from("0123456789 -+X.()（）．年月日号电话１２３４５６７８９０，"), max_size=60))
 def test_mask_keeps_length_and_leaves_nothing_to_find(text):
     out = privacy.mask(text)
     assert len(out) == len(text)
@@ -88,6 +96,29 @@ def test_check_warns_at_the_exact_field(tree: Path):
     lines = (tree / "赶水镇/三居社区/2021.yaml").read_text(encoding="utf-8").splitlines()
     assert lines[10][10:].startswith("回访张某") and lines[13][10:].startswith("已修复")
     assert check(load(tree), strict=True)  # a warning fails --strict
+
+
+def test_numbers_in_separator_styles_are_warned_about(tree: Path):
+    ops.add(tree, "三居社区", "回访（138）1234-5678", opened="2021-09-01")
+    ops.add(tree, "三居社区", "身份证 500110 19900101 1234", opened="2021-09-01")
+    problems = [str(p) for p in check(load(tree))]
+    assert [p.split(": warning: ")[1].split("：")[0] for p in problems] == ["title 中有电话号码 (138)****-5678", "title 中有身份证号 5001** ******** 1234"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["add", "-u", "三居社区", "-t", "x", "--due", "13812345678"],
+        ["show", "500110199001011234"],
+        ["close", "138.1234.5678", "-r", "x", "-b", "1"],
+        ["add", "-u", "（138）1234-5678", "-t", "x"],
+    ],
+)
+def test_values_echoed_in_errors_are_masked(tree: Path, cli, args):
+    """Error messages echoed the raw values typed (add --due 13812345678, show 500110199001011234)."""
+    r = cli(*args, ledger=tree)
+    assert r.exit_code == 1 and "****" in r.stderr, r.stderr
+    assert not re.search(r"1234.?5678|19900101", r.stderr.replace("****", "")), r.stderr
 
 
 def test_phone_in_the_reporter_field_is_not_a_warning(tree: Path):
@@ -256,7 +287,20 @@ def _secrets(root: Path) -> set[str]:
     return found
 
 
+def _stdout_text(r, tmp: Path) -> str:
+    """What a command printed; a PDF (report --format pdf, piped) read as text."""
+    if not r.stdout_bytes.startswith(b"%PDF"):
+        return r.stdout
+    path = tmp / "stdout.pdf"
+    path.write_bytes(r.stdout_bytes)
+    return _file_text(path)
+
+
 def _file_text(path: Path) -> str:
+    if path.suffix == ".pdf":  # printed from the HTML (checked itself) when a browser is on PATH; read as text where pdftotext is
+        if not shutil.which("pdftotext"):
+            return ""
+        return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     if path.suffix == ".docx":
         from docx import Document
 
@@ -333,7 +377,7 @@ def test_no_command_prints_personal_data(path, sample: Path, tmp_path: Path, cli
             assert r.exit_code in (0, 1), (args, r.output)
             codes.append(r.exit_code)
             assert "Traceback" not in r.output
-            texts = [r.stdout, r.stderr] + ([_file_text(out)] if out and out.exists() else [])
+            texts = [_stdout_text(r, tmp_path), r.stderr] + ([_file_text(out)] if out and out.exists() else [])
             for text in texts:
                 assert _leaks(text, secrets) == [], (args, text[:2000])
                 assert [n for n in names if n in text] == [], (args, "reporters' names in a report")

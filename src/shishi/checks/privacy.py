@@ -2,7 +2,7 @@
 
 `mask` hides the middle of every mobile number (138****1234), landline
 (023-****2345) and ID-card number (5001**********1234) in a text, also when
-typed with full-width digits, spaces or dashes, or a +86 prefix. `mask_data`
+typed with full-width digits, spaces, dots, dashes or brackets, or a +86 prefix. `mask_data`
 does it to every string of plain data. `free_text` is a check: it warns
 where such a number sits in a free-text field, where it does not belong.
 """
@@ -12,18 +12,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-# full-width digits, X and dashes matched as their ASCII twins; one character each, so places line up
-_NARROW = str.maketrans("０１２３４５６７８９Ｘｘ－＋　", "0123456789Xx-+ ")
+# full-width digits, X, dashes, dots and brackets matched as their ASCII twins; one character each, so places line up
+_NARROW = str.maketrans("０１２３４５６７８９Ｘｘ－＋　．（）", "0123456789Xx-+ .()")
+_SEP = r"[ .\-]?"  # what clerks type between digit groups: a space, a dot or a dash
 
-# an 18-digit ID (last may be X), or a 15-digit one with a plausible birth date YYMMDD
+# an 18-digit ID (last may be X), also grouped 6-8-4; or a 15-digit one with a plausible birth date YYMMDD
 IDCARD_RE = re.compile(
-    r"(?<![\dXx])(\d{4})(\d{10})(\d{3}[\dXx])(?![\dXx])"
+    rf"(?<![\dXx])(\d{{4}})(\d{{2}}{_SEP}\d{{8}}{_SEP})(\d{{3}}[\dXx])(?![\dXx])"
     r"|(?<!\d)(?=\d{8}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?!\d))(\d{4})(\d{7})(\d{4})"
 )
 _DIGIT = re.compile(r"\d")  # any decimal digit, full-width ones included
 MIN_DIGITS = 10  # every number masked has at least this many digits (a landline: 0 + 2 + 3 + 4)
-PHONE_RE = re.compile(r"(?<!\d)(?:(?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
-LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3}[ -]?)(\d{3,4})(\d{4})(?!\d)")
+PHONE_RE = re.compile(rf"(?<![\d.])(?:(?:\+|00)?86[ -]?)?\(?(1[3-9]\d)\)?{_SEP}(\d{{4}}){_SEP}(\d{{4}})(?![\d.]?\d)")
+LANDLINE_RE = re.compile(rf"(?<![\d.])(\(?0\d{{2,3}}\)?{_SEP})(\d{{3,4}}){_SEP}(\d{{4}})(?![\d.]?\d)")
 
 # (kind, pattern, groups masked)
 _PATTERNS = (("id_card", IDCARD_RE, (2, 5)), ("phone", PHONE_RE, (2,)), ("phone", LANDLINE_RE, (2,)))
@@ -38,7 +39,8 @@ def _masked(norm: str) -> tuple[str, list[tuple[str, int, int]]]:
             for g in groups:
                 if m.start(g) >= 0:
                     for i in range(m.start(g) - m.start(), m.end(g) - m.start()):
-                        s[i] = "*"
+                        if s[i].isdigit():  # separators stay: 5001** ******** **1234 reads as typed
+                            s[i] = "*"
             found.append((kind, m.start(), m.end()))
             return "".join(s)
 

@@ -9,7 +9,7 @@ from shishi.errors import Problem, ShishiError
 from shishi.i18n import tr
 from shishi.store.ledger import Entry, Ledger, field_position
 from shishi.store.model import ID_RE
-from shishi.store.tree import CONFIG_FILE, UNIT_FILE, attachment_path, check_unit_name, read_bytes
+from shishi.store.tree import CONFIG_FILE, UNIT_FILE, attachment_path, check_unit_name, leftover_temps, read_bytes, rel
 
 Check = Callable[[Ledger], Iterator[Problem]]
 
@@ -52,16 +52,26 @@ def ids_match_units(ledger: Ledger) -> Iterator[Problem]:
             yield _at(e, "id", msg=tr(f"编号年份 {year} 与台账年份 {file_year} 不符", f"ID year {year} differs from the ledger's year {file_year}"), severity="warning")
 
 
+RELINK_ZH = "（事项已改号：运行 shishi git relink 修复）"
+RELINK_EN = " (it was renumbered: run shishi git relink)"
+
+
 def escalation_links(ledger: Ledger) -> Iterator[Problem]:
     by_id = {e.item.id: e for e in ledger.entries}
+    heirs: dict[str, list[str]] = {}
+    for e in ledger.entries:
+        if e.item.escalated_from:
+            heirs.setdefault(e.item.escalated_from, []).append(e.item.id)
     for e in ledger.entries:
         it = e.item
         if it.escalated_to:
             other = by_id.get(it.escalated_to)
+            # one item continues it under another number: what a merge, rebase or cherry-pick renumbering leaves, and relink repairs
+            hint = tr(RELINK_ZH, RELINK_EN) if len(heirs.get(it.id, ())) == 1 and heirs[it.id][0] != it.escalated_to else ""
             if other is None:
-                yield _at(e, "escalated_to", msg=tr(f"上报去向 {it.escalated_to} 不存在", f"escalated_to {it.escalated_to} does not exist"))
+                yield _at(e, "escalated_to", msg=tr(f"上报去向 {it.escalated_to} 不存在", f"escalated_to {it.escalated_to} does not exist") + hint)
             elif other.item.escalated_from != it.id:
-                yield _at(e, "escalated_to", msg=tr(f"{it.escalated_to} 没有记 escalated_from: {it.id}", f"{it.escalated_to} does not link back with escalated_from: {it.id}"))
+                yield _at(e, "escalated_to", msg=tr(f"{it.escalated_to} 没有记 escalated_from: {it.id}", f"{it.escalated_to} does not link back with escalated_from: {it.id}") + hint)
         if it.escalated_from:
             other = by_id.get(it.escalated_from)
             if other is None:
@@ -233,6 +243,16 @@ def _key(data, key: str) -> tuple[int, int]:
     return key_position(data, key) if data is not None else (1, 1)
 
 
+def leftover_files(ledger: Ledger) -> Iterator[Problem]:
+    """Temporary files a killed writer left: whole copies of ledgers (phone numbers too), outside the items."""
+    for p in leftover_temps(ledger.root, ledger.units):
+        yield Problem(
+            rel(ledger.root, p), 0, 0,
+            tr("写入中断留下的临时文件（下次写入时自动删除，也可手动删除）", "temporary file left by an interrupted write (removed by the next write, or delete it)"),
+            "warning",
+        )
+
+
 CHECKS: list[Check] = [
     unique_ids,
     ids_match_units,
@@ -241,6 +261,7 @@ CHECKS: list[Check] = [
     status_consistent,
     vocabularies,
     units_consistent,
+    leftover_files,
     attachments,
     privacy.free_text,
 ]

@@ -6,6 +6,7 @@ heavy modules are imported inside them so that `--help` stays fast.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -58,4 +59,10 @@ def run() -> None:
     # a short-lived process: reference counting frees what a command builds, and the cyclic
     # collector, walking every object again as a big tree loads, would only halve the speed
     gc.disable()
-    app()
+    try:
+        app()
+    except MemoryError:
+        from shishi.i18n import tr
+
+        sys.stderr.write(tr("错误：内存不足，命令未完成，没有写入任何内容\n", "error: out of memory; the command did not finish and nothing was written\n"))
+        sys.exit(1)

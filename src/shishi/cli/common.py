@@ -21,9 +21,17 @@ class State:
 
 
 def root_of(ctx: typer.Context) -> Path:
+    """The ledger root; first of all, a killed writer's transaction is finished (or undone) and a .shishi link refused."""
     from shishi.store.tree import find_root
+    from shishi.write.lock import settle
 
-    return find_root(ctx.obj.ledger if ctx.obj else None)
+    root = find_root(ctx.obj.ledger if ctx.obj else None)
+    if ctx.obj is not None and getattr(ctx.obj, "settled", None) == root:
+        return root
+    settle(root)
+    if ctx.obj is not None:
+        ctx.obj.settled = root
+    return root
 
 
 @contextmanager
@@ -31,13 +39,16 @@ def errors():
     """A domain failure: its message on stderr, exit code 1, never a traceback."""
     try:
         yield
-    except ShishiError as e:
-        typer.echo(tr("错误：", "error: ") + e.message, err=True)
+    except ShishiError as e:  # a message may echo what the clerk typed: no phone or ID-card number in it
+        typer.echo(tr("错误：", "error: ") + mask(e.message), err=True)
         for p in e.problems[1:20]:
-            typer.echo(f"  {p}", err=True)
+            typer.echo(f"  {mask(str(p))}", err=True)
         raise typer.Exit(1) from None
     except OSError as e:
         typer.echo(tr("错误：", "error: ") + f"{getattr(e, 'filename', '') or ''} {e.strerror or e}".strip(), err=True)
+        raise typer.Exit(1) from None
+    except MemoryError:
+        typer.echo(tr("错误：内存不足，命令未完成，没有写入任何内容", "error: out of memory; the command did not finish and nothing was written"), err=True)
         raise typer.Exit(1) from None
 
 
@@ -54,14 +65,14 @@ def commit_option():
 
 @contextmanager
 def committing(ctx: typer.Context, commit: bool, message=None):
-    """Wrap a write command's body: with --commit or git.auto_commit, check git first, then commit the files written.
+    """Wrap a write command's body: with --commit or git.auto_commit, check git first; the body's files and their commit are one transaction.
 
     Use inside errors(): `with errors(), committing(ctx, commit, lambda: f"close {item.id}: …"):`.
     The message may also be set on the yielded object (`c.message = …`).
     """
-    from shishi.git.repo import committing as git_committing
+    from shishi.write.lock import committing as tx_committing
 
-    with git_committing(root_of(ctx), commit, message) as c:
+    with tx_committing(root_of(ctx), commit, message) as c:
         yield c
     if c.commit:
         typer.echo(tr(f"已提交 {c.commit}", f"committed {c.commit}"), err=True)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shishi.i18n import tr
-from shishi.store.ledger import read_items
+from shishi.store.ledger import parse_text, read_items
 from shishi.store.model import ID_RE, ITEM_KEYS, item_to_data
 from shishi.store.yamlio import YamlError, conflict_markers, decode, edit_block, find_blocks, newline_of, split_lines
 
@@ -86,6 +86,11 @@ def read_side(text: str) -> Side:
     text = text.replace("\r\n", "\n")
     if conflict_markers(text):
         raise Unmergeable("conflict markers")
+    data, problems = parse_text("", text)
+    if data is None and problems:  # merged item by item, a broken block would break the whole file
+        raise Unmergeable(tr(f"第 {problems[0].line} 行：{problems[0].message}", f"line {problems[0].line}: {problems[0].message}"))
+    if data is not None and not isinstance(data, list):
+        raise Unmergeable(tr("不是事项列表", "not a list of items"))
     lines = split_lines(text)
     blocks = find_blocks(lines)
     side = Side([], {}, _Data({}), {})
@@ -347,8 +352,9 @@ def run_driver(base: Path, ours: Path, theirs: Path, name: str) -> int:
         (b, _), (o, bom), (t, _) = _read(base), _read(ours), _read(theirs)
         res = merge_texts(b, o, t, published_items(Path.cwd(), name))
     except (Unmergeable, YamlError, UnicodeDecodeError) as e:
-        print(tr(f"shishi merge: {name}：不能逐项合并（{e}），改用 git 的逐行合并", f"shishi merge: {name}: cannot merge by item ({e}); using git's line merge"), file=sys.stderr)
-        return _line_merge(base, ours, theirs)
+        print(tr(f"shishi merge: {name}：不能逐项合并（{e}），改用 git 的逐行合并；请检查合并结果后再提交", f"shishi merge: {name}: cannot merge by item ({e}); used git's line merge: check the result before committing"), file=sys.stderr)
+        _line_merge(base, ours, theirs)
+        return 1  # even a clean line merge of a broken side needs the clerk's eyes: git marks the file unmerged
     ours.write_bytes((b"\xef\xbb\xbf" if bom else b"") + res.text.encode("utf-8"))
     for old, new, side in res.renamed:
         who = tr("本地新增的", "the local") if side == "ours" else tr("合并进来的", "the incoming")

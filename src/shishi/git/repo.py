@@ -13,7 +13,6 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +25,9 @@ ATTRIBUTE_LINES = (
     "# shishi: ledger files merge item by item (shishi git setup)",
     "[0-9][0-9][0-9][0-9].yaml merge=shishi",
 )
-HOOK_MARK = "# shishi: relink escalations renumbered by a merge (shishi git setup)"
+TEMP_PATTERN = ".*.tmp"
+HOOK_ENV = "SHISHI_GIT_HOOK"  # set by the hooks `setup` installs
+HOOK_MARK = "# shishi: relink escalations renumbered by a merge (shishi git setup)"  # kept as first written: it marks hooks shishi may update
 
 
 class GitError(ShishiError):
@@ -102,6 +103,8 @@ def require_committable(repo: Repo) -> None:
     busy = [n for n in ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply") if repo.git_path(n).exists()]
     if busy == ["MERGE_HEAD"] and _merge_committed(repo):
         busy = []  # a post-merge hook: the merge commit is made, git has not yet tidied up
+    if os.environ.get(HOOK_ENV) == "post-rewrite" and set(busy) <= {"rebase-merge", "rebase-apply"} and git(["symbolic-ref", "-q", "HEAD"], repo.top, check=False).returncode == 0:
+        busy = []  # the post-rewrite hook: the rebase has put the branch back, only its state is left to remove
     if busy:
         raise GitError(
             tr(
@@ -117,46 +120,85 @@ def _merge_committed(repo: Repo) -> bool:
     return bool(merging) and set(merging) <= set(parents)
 
 
-def commit_paths(repo: Repo, paths: Iterable[Path], message: str) -> str | None:
-    """Commit exactly `paths` on top of HEAD with `message`; returns the short hash, None when nothing changed.
+def prepare_commit(
+    repo: Repo, files: list[tuple[Path, Path]], message: str, removed: Iterable[Path] = (), moved: Iterable[tuple[Path, Path]] = ()
+) -> tuple[str, str | None] | None:
+    """A commit of HEAD with each (target, source) file's content at the target's path; (new, old head), None when nothing changes.
 
-    Built in a private index, so whatever else is staged stays staged and out of
-    this commit; the author is git's (user.name / user.email, or GIT_AUTHOR_*).
+    Only objects are written: the branch moves in `advance`. Built in a private
+    index, so whatever else is staged stays staged and out of this commit; the
+    author is git's (user.name / user.email, or GIT_AUTHOR_*).
     """
     import tempfile
 
-    rels = sorted({repo.rel(p) for p in paths})
-    if not rels:
+    removed, moved = list(removed), list(moved)
+    if not files and not removed and not moved:
         return None
-    head = git(["rev-parse", "--verify", "--quiet", "HEAD"], repo.top, check=False).stdout.decode().strip()
+    sources = dict(files)
+    for old, new in moved:  # a unit's directory renamed: every file below it, at its new place, with its new content
+        inside = [(target, src) for target, src in sources.items() if Path(target).is_relative_to(old)]
+        for target, _src in inside:
+            del sources[target]
+        from shishi.store.yamlio import TEMP_RE
+
+        under = [Path(d) / f for d, _dirs, fs in os.walk(old) for f in fs if not TEMP_RE.match(f)]
+        staged = dict(inside)
+        for f in under:
+            sources[new / f.relative_to(old)] = staged.get(f, f)
+        removed += under
+    files = list(sources.items())
+    head = git(["rev-parse", "--verify", "--quiet", "HEAD"], repo.top, check=False).stdout.decode().strip() or None
     fd, index = tempfile.mkstemp(prefix="shishi-index.", dir=repo.git_path("."))
     os.close(fd)
     env = dict(os.environ, GIT_INDEX_FILE=index)
     try:
         git(["read-tree", head] if head else ["read-tree", "--empty"], repo.top, env=env)
-        gone = [r for r in rels if not os.path.lexists(repo.top / r)]
-        if gone:  # a moved unit's old directory: its deletion is committed when git had it, else there is nothing to say
-            had = text(["ls-files", "-z", "--", *gone], repo.top, env=env).split("\0")
-            rels = [r for r in rels if r not in gone or any(h == r or h.startswith(r + "/") for h in had)]
-        git(["add", "--", *rels], repo.top, env=env)
+        for target, source in files:
+            rel = repo.rel(target)
+            blob = text(["hash-object", "-w", f"--path={rel}", "--", str(source)], repo.top).strip()
+            mode = "100755" if os.stat(source).st_mode & 0o100 else "100644"
+            git(["update-index", "--add", "--cacheinfo", f"{mode},{blob},{rel}"], repo.top, env=env)
+        if removed:
+            git(["update-index", "--force-remove", "--", *(repo.rel(p) for p in removed)], repo.top, env=env)
         tree = text(["write-tree"], repo.top, env=env).strip()
     finally:
         os.unlink(index)
     if head and tree == text(["rev-parse", f"{head}^{{tree}}"], repo.top).strip():
         return None
     new = text(["commit-tree", tree, *(["-p", head] if head else []), "-m", message], repo.top).strip()
-    git(["update-ref", "-m", f"commit: {message.splitlines()[0]}", "HEAD", new, head or "0" * len(new)], repo.top)
-    git(["add", "--", *rels], repo.top, check=False)  # the real index agrees with the new commit for these files
+    return new, head
+
+
+def commit_paths(repo: Repo, paths: Iterable[Path], message: str) -> str | None:
+    """Commit exactly these work-tree files (missing ones as deleted) on top of HEAD; the short hash, None when nothing changed.
+
+    For what shishi did not write itself (`sync` committing the clerk's hand
+    edits); its own writes commit inside their transaction (write.lock.committing).
+    """
+    paths = [Path(p) for p in paths]
+    present = [(p, p) for p in paths if os.path.isfile(p)]
+    made = prepare_commit(repo, present, message, [p for p in paths if not os.path.lexists(p)])
+    if made is None:
+        return None
+    new, old = made
+    advance(repo, new, old, message)
+    sync_index(repo, paths)
     return new[:7]
 
 
-# ------------------------------------------------------------------ --commit
+def advance(repo: Repo, new: str, old: str | None, message: str) -> None:
+    """Move HEAD's branch from `old` to `new`: the one step where git may refuse (a held ref lock, a moved branch)."""
+    git(["update-ref", "-m", f"commit: {message.splitlines()[0]}", "HEAD", new, old or "0" * len(new)], repo.top)
 
 
-def _recording():
-    from shishi.store.yamlio import recording
-
-    return recording()
+def sync_index(repo: Repo, paths: list[Path]) -> None:
+    """The real index agrees with the new commit for these files (best effort: the commit is made)."""
+    present = sorted({repo.rel(p) for p in paths if os.path.lexists(p)})
+    gone = sorted({repo.rel(p) for p in paths if not os.path.lexists(p)})
+    if present:
+        git(["add", "--", *present], repo.top, check=False)
+    if gone:
+        git(["rm", "-r", "--cached", "--ignore-unmatch", "-q", "--", *gone], repo.top, check=False)
 
 
 @dataclass
@@ -165,7 +207,6 @@ class Committer:
 
     message: str | None = None
     repo: Repo | None = None
-    written: list[Path] = field(default_factory=list)
     commit: str | None = None
 
 
@@ -179,27 +220,6 @@ def wants_commit(root: Path, flag: bool) -> bool:
     data, _ = read_yaml(root, Path(root) / CONFIG_FILE)
     git_cfg = data.get("git") if isinstance(data, dict) else None
     return isinstance(git_cfg, dict) and git_cfg.get("auto_commit") is True
-
-
-@contextmanager
-def committing(root: Path, flag: bool, message=None):
-    """Record the files the body writes and commit exactly those when --commit (or auto_commit) asks.
-
-    Checks that a commit can follow before the body writes anything. `message`
-    is a string, a function called after the body, or set on the yielded
-    Committer.
-    """
-    c = Committer()
-    if not wants_commit(root, flag):
-        yield c
-        return
-    c.repo = repo_of(root)
-    require_committable(c.repo)
-    with _recording() as written:
-        yield c
-    c.written = list(written)
-    msg = c.message if c.message is not None else (message() if callable(message) else message)
-    c.commit = commit_paths(c.repo, written, msg or "shishi")
 
 
 # ------------------------------------------------------------------ reading history
@@ -344,8 +364,11 @@ def setup(root: Path) -> tuple[list[str], list[str]]:
 
     ignore = repo.root / ".gitignore"
     old = ignore.read_text(encoding="utf-8") if ignore.exists() else ""
-    if not any(line.strip().rstrip("/") in (STATE_DIR, "/" + STATE_DIR) for line in old.splitlines()):
-        atomic_write(ignore, old + ("\n" if old and not old.endswith("\n") else "") + f"{STATE_DIR}/\n")
+    have = {line.strip() for line in old.splitlines()}
+    want = [] if have & {STATE_DIR, STATE_DIR + "/", "/" + STATE_DIR, "/" + STATE_DIR + "/"} else [f"{STATE_DIR}/"]
+    want += [] if TEMP_PATTERN in have else [TEMP_PATTERN]  # a killed writer's temporary files hold whole ledgers
+    if want:
+        atomic_write(ignore, old + ("\n" if old and not old.endswith("\n") else "") + "\n".join(want) + "\n")
         done.append(repo.rel(ignore))
 
     wanted = {"merge.shishi.name": "shishi: ledger items merged by ID", "merge.shishi.driver": driver_command()}
@@ -355,20 +378,22 @@ def setup(root: Path) -> tuple[list[str], list[str]]:
             git(["config", "--local", key, value], repo.top)
             done.append(f"git config {key}")
 
-    hook = repo.git_path("hooks/post-merge")
     mine = f"--ledger {shlex.quote(repo.rel(repo.root))} git relink"
     # git may export a relative GIT_DIR to hooks; shishi finds the repository from the ledger root itself
-    line = f"(unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE; {shlex.quote(sys.executable)} -m shishi {mine} --commit) || true"
-    old = hook.read_text(encoding="utf-8") if hook.exists() else ""
-    if old and HOOK_MARK not in old:
-        notes.append(tr(f"未改动已有的 {hook}：请在其中加入一行 {line}", f"left your own {hook} alone: add the line {line}"))
-    elif line not in old.splitlines():
-        # one line per ledger tree of the work tree; a line of this tree from another Python is replaced
-        lines = [ln for ln in old.splitlines() if mine not in ln] if old else ["#!/bin/sh", HOOK_MARK]
-        hook.parent.mkdir(parents=True, exist_ok=True)
-        hook.write_text("\n".join([*lines, line]) + "\n", encoding="utf-8")
-        hook.chmod(0o755)
-        done.append(str(hook))
+    for name in ("post-merge", "post-rewrite"):  # after a merge, and after a rebase or amend (a cherry-pick has no hook)
+        env = "" if name == "post-merge" else f"{HOOK_ENV}={name} "
+        line = f"(unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE; {env}{shlex.quote(sys.executable)} -m shishi {mine} --commit) || true"
+        hook = repo.git_path(f"hooks/{name}")
+        old = hook.read_text(encoding="utf-8") if hook.exists() else ""
+        if old and HOOK_MARK not in old:
+            notes.append(tr(f"未改动已有的 {hook}：请在其中加入一行 {line}", f"left your own {hook} alone: add the line {line}"))
+        elif line not in old.splitlines():
+            # one line per ledger tree of the work tree; a line of this tree from another Python is replaced
+            lines = [ln for ln in old.splitlines() if mine not in ln] if old else ["#!/bin/sh", HOOK_MARK]
+            hook.parent.mkdir(parents=True, exist_ok=True)
+            hook.write_text("\n".join([*lines, line]) + "\n", encoding="utf-8")
+            hook.chmod(0o755)
+            done.append(str(hook))
     return done, notes
 
 

@@ -68,9 +68,9 @@ def render_docx(report: Report) -> bytes:
     body = doc.paragraphs[0] if doc.paragraphs else None
     if body is not None:  # the template's empty first paragraph
         body._element.getparent().remove(body._element)
-    _para(doc, report.title, "公文标题")
-    _para(doc, tr(f"（{report.subtitle}）", f"({report.subtitle})"), "公文副题")
-    _para(doc, "", "Normal")
+    doc.add_paragraph(report.title, style="公文标题")
+    doc.add_paragraph(tr(f"（{report.subtitle}）", f"({report.subtitle})"), style="公文副题")
+    doc.add_paragraph("", style="Normal")
     annexes: list[tuple[str, Section]] = []
     for s in report.sections:
         if s.key != "headline":
@@ -86,7 +86,7 @@ def render_docx(report: Report) -> bytes:
     for note in report.notes:
         doc.add_paragraph(note, style="Normal")
     if annexes:
-        _para(doc, "", "Normal")
+        doc.add_paragraph("", style="Normal")
         _annex_list(doc, [t for t, _s in annexes])
     _signature(doc, report.issuer or report.unit_name, cn_date(report.as_of) if get_lang() == "zh" else report.as_of.isoformat())
     landscape = False
@@ -316,10 +316,6 @@ def page_field(paragraph) -> None:
 # ------------------------------------------------------------------ body
 
 
-def _para(doc, text: str, style: str):
-    return doc.add_paragraph(text, style=style)
-
-
 def _annex_title(s: Section) -> str:
     if s.table is not None and not s.photos:
         return s.table.title
@@ -350,7 +346,7 @@ def _signature(doc, issuer: str, when: str) -> None:
     if issuer_in < 2:  # an office longer than the date: it stays two characters in, the date moves left under its middle
         date_in += 2 - issuer_in
         issuer_in = 2.0
-    _para(doc, "", "Normal").paragraph_format.keep_with_next = True
+    doc.add_paragraph("", style="Normal").paragraph_format.keep_with_next = True
     for text, right in ((issuer, issuer_in), (when, date_in)):
         p = doc.add_paragraph(text, style="Normal")
         p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT

@@ -46,7 +46,7 @@ from shishi.store import tree as t
 from shishi.store.model import Config, Item, SurveyEntry, Unit
 from shishi.store.yamlio import Map, Seq, YamlError, decode
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_NAME = "index.sqlite"
 RACY_NS = 2_000_000_000  # an mtime this close to the time the file was read may hide a later write
 PARALLEL_BYTES = 1_500_000  # parse changed files in worker processes above this much text (~2,000 items)
@@ -56,7 +56,7 @@ PROGRESS_BYTES = 2_500_000  # show a progress bar on a terminal above this much 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE files(path TEXT PRIMARY KEY, kind TEXT, unit TEXT, size INTEGER, mtime_ns INTEGER, hash TEXT,
-    read_ns INTEGER, lang TEXT, problems INTEGER, items INTEGER, hot BLOB, full BLOB);
+    read_ns INTEGER, lang TEXT, problems INTEGER, items INTEGER, hot BLOB, full BLOB, sig TEXT);
 CREATE TABLE problems(file TEXT, line INTEGER, col INTEGER, message TEXT, severity TEXT);
 CREATE TABLE config(file TEXT PRIMARY KEY, json TEXT);
 CREATE TABLE units(path TEXT PRIMARY KEY, file TEXT, name TEXT, kind TEXT, short TEXT, code TEXT, clerk TEXT,
@@ -433,9 +433,15 @@ class FileResult:
     mtime_ns: int
     hash: str
     read_ns: int
+    sig: str = ""
     problems: list[tuple] = field(default_factory=list)
     rows: dict[str, list[tuple]] = field(default_factory=dict)
     items: int = 0
+
+
+def signature(st: os.stat_result) -> str:
+    """What besides size and mtime says a file is the one read: a hand edit restored with `touch -r`, `cp -p` or `rsync -a` changes its ctime or inode."""
+    return f"{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"
 
 
 def _s(v) -> str | None:
@@ -457,7 +463,7 @@ def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult
         res = FileResult(rp, kind, unit, -1, -1, "", read_ns)
         res.problems.append((0, 0, getattr(e, "strerror", None) or str(e), "error"))
         return res
-    res = FileResult(rp, kind, unit, st.st_size, st.st_mtime_ns, hashlib.blake2b(raw, digest_size=16).hexdigest(), read_ns)
+    res = FileResult(rp, kind, unit, st.st_size, st.st_mtime_ns, hashlib.blake2b(raw, digest_size=16).hexdigest(), read_ns, signature(st))
     problems: list[Problem] = []
     if kind == "ledger":
         try:
@@ -599,6 +605,12 @@ def db_path(root: Path) -> Path:
 def connect(root: Path, readonly: bool = False) -> sqlite3.Connection:
     """A connection to the tree's index, created or rebuilt as needed; IndexUnavailable when it cannot be."""
     path = db_path(root)
+    try:  # SQLite follows links: nothing of the index may point outside the tree
+        t.state_dir(root, create=not readonly)
+        if any(os.path.islink(f"{path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")):
+            raise IndexUnavailable(tr(f"{path} 是符号链接，不予使用", f"{path} is a symbolic link; not used"))
+    except ShishiError as e:
+        raise IndexUnavailable(e.message) from None
     last: Exception | None = None
     for _attempt in range(3):
         con = None
@@ -608,7 +620,6 @@ def connect(root: Path, readonly: bool = False) -> sqlite3.Connection:
                 con.execute("PRAGMA query_only=1")
                 _check_schema(con, rebuild=False)
                 return con
-            path.parent.mkdir(exist_ok=True)
             con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             if con.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
                 raise IndexUnavailable("no WAL journal here")
@@ -720,7 +731,7 @@ def _scan(con: sqlite3.Connection, root: Path):
         except (EOFError, ValueError, TypeError):
             w_lang = None
         if w_lang == lang and _dirs_unchanged(root, dirs, read_ns):
-            units = {p: t.UnitDir(p, root / p if p else root, list(ch)) for p, ch in units_l}
+            units = {p: t.UnitDir(p, root / p if p else root, list(ch), list(tmp)) for p, ch, tmp in units_l}
             return units, [Problem(*p) for p in problems_l], [tuple(f) for f in files], [tuple(f) for f in present]
     read_ns = time.time_ns()
     units, problems = t.walk_units(root)
@@ -728,7 +739,7 @@ def _scan(con: sqlite3.Connection, root: Path):
     present = [f for f in files if f[1] != "unit" or os.path.exists(os.path.join(root, f[0]))]
     dirs = _looked_into(root, units)
     blob = marshal.dumps(
-        (lang, read_ns, dirs, [(p, u.children) for p, u in units.items()], [(p.path, p.line, p.col, p.message, p.severity) for p in problems], files, present)
+        (lang, read_ns, dirs, [(p, u.children, u.temps) for p, u in units.items()], [(p.path, p.line, p.col, p.message, p.severity) for p in problems], files, present)
     )
     with _write(con):
         con.execute("INSERT OR REPLACE INTO meta VALUES ('walk', ?)", (blob,))
@@ -771,7 +782,7 @@ def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str
     kinds are dropped when gone.
     """
     lang = get_lang()
-    known = {r[0]: r[1:] for r in con.execute("SELECT path, kind, unit, size, mtime_ns, hash, read_ns, lang, problems FROM files")}
+    known = {r[0]: r[1:] for r in con.execute("SELECT path, kind, unit, size, mtime_ns, hash, read_ns, lang, problems, sig FROM files")}
     if units_only:
         known = {rp: k for rp, k in known.items() if k[0] in ("config", "unit")}
     stale: list[tuple[str, str, str, int]] = []
@@ -782,7 +793,7 @@ def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str
             st = os.stat(os.path.join(root, rp), follow_symlinks=False)
         except OSError:
             st = None
-        if k is None or st is None or k[0] != kind or k[1] != unit or (k[7] and k[6] != lang) or k[2] != st.st_size or k[3] != st.st_mtime_ns:
+        if k is None or st is None or k[0] != kind or k[1] != unit or (k[7] and k[6] != lang) or k[2] != st.st_size or k[3] != st.st_mtime_ns or k[8] != signature(st):
             stale.append((rp, kind, unit, st.st_size if st else 0))
         elif st.st_mtime_ns >= k[5] - RACY_NS:
             maybe.append((rp, kind, unit, k[4]))
@@ -917,8 +928,8 @@ def _store(con: sqlite3.Connection, res: FileResult, lang: str) -> None:
         _delete_file(con, rp)
     hot, full = rows.get("hot", (None, None))
     con.execute(
-        "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        (rp, res.kind, res.unit, res.size, res.mtime_ns, res.hash, res.read_ns, lang, len(res.problems), res.items, hot, full),
+        "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (rp, res.kind, res.unit, res.size, res.mtime_ns, res.hash, res.read_ns, lang, len(res.problems), res.items, hot, full, res.sig),
     )
     con.executemany("INSERT INTO problems VALUES (?,?,?,?,?)", [(rp, *p) for p in res.problems])
     if res.kind == "ledger" and rows:

@@ -195,6 +195,41 @@ def parse_text(rp: str, text: str) -> tuple[object, list[Problem]]:
     return data, [Problem(rp, line, col, msg) for line, col, msg in dups]
 
 
+def salvage(text: str) -> str | None:
+    """The text with every item block that does not parse alone (or holds a conflict marker) blanked line for line; None if none is left.
+
+    Line numbers stay those of the file, so the good items read as they stand.
+    """
+    lines = split_lines(text)
+    blocks = find_blocks(lines)
+    if not blocks:
+        return None
+    keep = [False] * len(lines)
+    for i, line in enumerate(lines):
+        keep[i] = not line.strip() or line.lstrip().startswith("#")
+    regions = conflict_regions(text)
+    inside = set()  # blocks a conflict of their fields follows: cut short by its markers
+    for first, last in regions:
+        inner = [ln for ln in lines[first : last - 1] if ln.strip() and not CONFLICT_RE.match(ln)]
+        before = [b for b in blocks if b.start < first - 1]
+        if before and inner and all(ln[:1] in (" ", "\t") for ln in inner):
+            inside.add(before[-1].start)
+    for b in blocks:
+        block = "".join(lines[b.start : b.end])
+        if b.start in inside or any(first - 1 < b.end and b.start < last for first, last in regions):
+            ok = False  # either side of a conflict: neither is the item yet
+        else:
+            try:
+                ok = isinstance((fastyaml.parse(block) or parse(block))[0], list)
+            except YamlError:
+                ok = False
+        for i in range(b.start, b.end):
+            keep[i] = ok and not CONFLICT_RE.match(lines[i])
+    if not any(keep[b.start] for b in blocks):
+        return None
+    return "".join(line if k else "\n" for line, k in zip(lines, keep, strict=True))
+
+
 def conflict_regions(text: str) -> list[tuple[int, int]]:
     """(first, last) line of each git conflict: from <<<<<<< to its >>>>>>>."""
     regions, start = [], None
@@ -261,7 +296,10 @@ def read_items(rp: str, unit: str, text: str) -> tuple[list[Entry], list[Problem
     data, problems = parse_text(rp, text)
     broken: list[tuple[str, int, int]] = []
     if data is None:
-        return [], problems, broken
+        good = salvage(text)  # the items around a broken block or a merge conflict still count
+        data = parse_text(rp, good)[0] if good is not None else None
+        if data is None:
+            return [], problems, broken
     if not isinstance(data, Seq):
         return [], problems + [
             Problem(rp, getattr(data, "line", 1), 1, tr("台账文件应为事项列表（每项以“- id:”开头）", "a ledger file is a list of items (each starting '- id:')"))

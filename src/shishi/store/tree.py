@@ -11,12 +11,13 @@ from pathlib import Path
 
 from shishi.errors import Problem, ShishiError
 from shishi.i18n import tr
-from shishi.store.yamlio import MAX_FILE_BYTES
+from shishi.store.yamlio import MAX_FILE_BYTES, TEMP_RE, staged_path
 
 CONFIG_FILE = "shishi.yaml"
 UNIT_FILE = "unit.yaml"
 SURVEY_DIR = "surveys"
 STATE_DIR = ".shishi"
+INTENT_FILE = "intent.jsonl"  # under STATE_DIR: the open transaction (write.journal)
 ATTACH_DIR = "附件"  # a unit's evidence photos: 附件/<item ID>/<hash>.jpg
 LEDGER_RE = re.compile(r"^(\d{4})\.yaml$")
 BAD_NAME_RE = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029/\\:*?"<>|]')
@@ -57,7 +58,20 @@ def check_unit_name(name: str) -> str | None:
         return tr(f"单位名称 {name} 在 Windows 上不可用或为隐藏名", f"unit name {name} is reserved on Windows or hidden")
     if len(name.encode("utf-8")) > 200:
         return tr("单位名称过长", "unit name is too long")
+    if name in (SURVEY_DIR, ATTACH_DIR) or name.lower().endswith(".yaml") or YEAR_RE.match(name):
+        return tr(f"单位名称 {name} 与台账库的文件布局冲突（surveys、附件、以 .yaml 结尾的名称和年份不能作单位名称）", f"unit name {name} collides with the tree's layout (surveys, 附件, names ending .yaml and years cannot name a unit)")
     return None
+
+
+YEAR_RE = re.compile(r"^\d{4}$")
+
+
+def twin_of(name: str, siblings) -> str | None:
+    """The sibling that looks the same as `name` (equal after NFKC and case folding), if any."""
+    import unicodedata
+
+    key = unicodedata.normalize("NFKC", name).casefold()
+    return next((s for s in siblings if unicodedata.normalize("NFKC", s).casefold() == key), None)
 
 
 def shown(name: str) -> str:
@@ -77,6 +91,7 @@ class UnitDir:
     path: str
     dir: Path
     children: list[str] = field(default_factory=list)
+    temps: list[str] = field(default_factory=list)  # a killed writer's temporary files here (relative to dir)
 
     @property
     def parent(self) -> str | None:
@@ -103,6 +118,8 @@ def walk_units(root: Path) -> tuple[dict[str, UnitDir], list[Problem]]:
             return
         for e in entries:
             if e.name.startswith("."):
+                if TEMP_RE.match(e.name):
+                    node.temps.append(e.name)
                 continue
             child_rel = f"{rel}/{e.name}" if rel else e.name
             shown_rel = f"{rel}/{shown(e.name)}" if rel else shown(e.name)
@@ -110,6 +127,11 @@ def walk_units(root: Path) -> tuple[dict[str, UnitDir], list[Problem]]:
                 problems.append(Problem(shown_rel, 0, 0, _symlink_message()))
                 continue
             if e.name == SURVEY_DIR and not rel:
+                if e.is_dir():
+                    try:
+                        node.temps += [f"{SURVEY_DIR}/{n}" for n in sorted(os.listdir(e.path)) if TEMP_RE.match(n)]
+                    except OSError:
+                        pass
                 continue
             if e.name == ATTACH_DIR and not os.path.lexists(Path(e.path) / UNIT_FILE):
                 continue  # photos, not units
@@ -175,12 +197,85 @@ def _symlink_message() -> str:
     return tr("符号链接不予读取（台账库内不允许链接）", "symbolic link not followed (no links in a ledger tree)")
 
 
+def state_dir(root: Path, create: bool = True) -> Path:
+    """The tree's .shishi directory (made if missing), refused when it is a link or not a directory.
+
+    Everything shishi keeps there (lock, intent record, index) would otherwise
+    be written wherever a hostile commit's link points.
+    """
+    d = Path(root) / STATE_DIR
+    try:
+        st = os.lstat(d)
+    except FileNotFoundError:
+        if not create:
+            return d
+        try:
+            os.mkdir(d, 0o755)  # never follows a link: a dangling one there makes it fail
+        except FileExistsError:
+            pass
+        st = os.lstat(d)
+    if not stat.S_ISDIR(st.st_mode):
+        raise ShishiError(
+            tr(
+                f"{d} 是符号链接或不是目录，shishi 不会在台账库外写入任何文件；删除它后再运行",
+                f"{d} is a symbolic link or not a directory; shishi writes nothing outside the tree: remove it and run again",
+            )
+        )
+    return d
+
+
+def open_state(root: Path, name: str, flags: int, mode: int = 0o644) -> int:
+    """A file descriptor of .shishi/<name>, opened without following links."""
+    d = state_dir(root)
+    dfd = os.open(d, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        return os.open(name, flags | getattr(os, "O_NOFOLLOW", 0), mode, dir_fd=dfd)
+    except OSError as e:
+        if e.errno in (errno.ELOOP, errno.EMLINK):
+            raise ShishiError(tr(f"{d / name} 是符号链接，不予打开；删除它后再运行", f"{d / name} is a symbolic link; not opened: remove it and run again")) from None
+        raise
+    finally:
+        os.close(dfd)
+
+
+def leftover_temps(root: Path, units: dict[str, UnitDir] | None = None, state: bool = False) -> list[Path]:
+    """Temporary files a killed writer left in the tree (unit directories, surveys/; .shishi with state), as the walk found them.
+
+    Those a live transaction's intent record names are its own, not leftovers.
+    """
+    root = Path(root)
+    found = [ud.dir / n for ud in (units or walk_units(root)[0]).values() for n in ud.temps]
+    if state:
+        try:
+            found += [Path(e.path) for e in os.scandir(root / STATE_DIR) if TEMP_RE.match(e.name) and not os.path.islink(root / STATE_DIR)]
+        except OSError:
+            pass
+    if not found:
+        return []
+    live = set()
+    try:
+        import json
+
+        with open(root / STATE_DIR / INTENT_FILE, "rb") as f:  # read-only; a link here is refused by every write
+            for line in f:
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    break
+                if isinstance(entry, dict) and "tmp" in entry:
+                    live.add(root / entry["tmp"])
+    except OSError:
+        pass
+    return sorted(p for p in found if p not in live and os.path.lexists(p))
+
+
 def read_bytes(path: Path) -> bytes:
     """A file's bytes, refusing links, directories, pipes and devices where a file should be.
 
     Reads at most MAX_FILE_BYTES + 1 bytes: an oversized file costs no more
     memory than the limit, and `decode` reports it.
     """
+    path = staged_path(path) or path  # the open transaction's own new version: it reads what it wrote
     if path.is_symlink():
         raise OSError(errno.ELOOP, _symlink_message(), str(path))
     if path.is_dir():

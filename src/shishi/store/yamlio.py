@@ -14,10 +14,8 @@ comment-preserving loader, and the file is replaced atomically.
 
 from __future__ import annotations
 
-import glob
 import os
 import re
-import tempfile
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -389,9 +387,16 @@ def _prepare(value):
         return {k: _prepare(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_prepare(v) for v in value]
+    if isinstance(value, str) and _ODD_BREAK.search(value):
+        from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+        return DoubleQuotedScalarString(value)  # escaped (\L, \P, \N): in a literal block ruamel breaks the line there and cannot read it back
     if isinstance(value, str) and "\n" in value and value == value.strip():
         return LiteralScalarString(value)
     return value
+
+
+_ODD_BREAK = re.compile("[\u2028\u2029\x85]")
 
 
 def dump_items(items: list[dict]) -> str:
@@ -456,66 +461,116 @@ def scalar(value: str) -> str:
     raise ValueError(f"cannot write {value!r} as YAML")
 
 
-_written: ContextVar[list[Path] | None] = ContextVar("shishi_written", default=None)
+class Stager:
+    """Where `atomic_write` puts new file versions while a transaction is open (see write.journal)."""
+
+    def stage(self, path: Path, data: bytes) -> None:  # pragma: no cover - an interface
+        raise NotImplementedError
+
+    def staged(self, path: Path) -> Path | None:  # pragma: no cover - an interface
+        raise NotImplementedError
+
+    def remove(self, path: Path) -> None:  # pragma: no cover - an interface
+        raise NotImplementedError
+
+    def move_dir(self, old: Path, new: Path) -> None:  # pragma: no cover - an interface
+        raise NotImplementedError
+
+
+_stager: ContextVar[Stager | None] = ContextVar("shishi_stager", default=None)
 
 
 @contextmanager
-def recording():
-    """Collect the paths `atomic_write` replaces inside the block (for --commit)."""
-    token = _written.set([])
+def staging(stager: Stager):
+    """Inside the block, `atomic_write` hands its files to `stager` instead of replacing them."""
+    token = _stager.set(stager)
     try:
-        yield _written.get()
+        yield stager
     finally:
-        _written.reset(token)
+        _stager.reset(token)
 
 
-def record_written(paths) -> None:
-    """Count paths changed other than by atomic_write (a unit's directory renamed: old and new) as written, for --commit."""
-    written = _written.get()
-    if written is not None:
-        written.extend(Path(p) for p in paths)
+def staged_path(path: Path) -> Path | None:
+    """The temporary file holding the open transaction's new version of `path`, if it wrote one."""
+    stager = _stager.get()
+    return stager.staged(Path(path)) if stager is not None else None
 
 
-def remove_file(path: Path) -> None:
-    """Delete a file shishi keeps (a detached photo), recorded for --commit as atomic_write records."""
-    Path(path).unlink(missing_ok=True)
-    written = _written.get()
-    if written is not None:
-        written.append(Path(path))
+def move_dir(old: Path, new: Path) -> None:
+    """Rename a directory (a unit moved); inside a transaction, after its files are in place."""
+    stager = _stager.get()
+    if stager is not None:
+        stager.move_dir(Path(old), Path(new))
+        return
+    os.rename(old, new)
 
 
-def atomic_write(path: Path, text: str | bytes, bom: bool = False) -> None:
-    """Replace `path` with `text` (or bytes, as they are) so that a crash leaves the old file or the new one, never half."""
-    data = text if isinstance(text, bytes) else (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # writers hold the tree's lock, so a temp file still here is a killed writer's leftover
-    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        stale.unlink(missing_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def temp_name(name: str) -> str:
+    """The name of a new version of file `name` beside it (the .gitignore pattern `.*.tmp` covers it)."""
+    return f".{name}.{os.urandom(6).hex()}.tmp"
+
+
+TEMP_RE = re.compile(r"^\..+\.[0-9a-z_]{6,}\.tmp$")
+
+
+def write_temp(path: Path, data: bytes, tmp: Path | None = None) -> Path:
+    """A fsynced new version of `path` beside it (at `tmp` if given), with its mode; returns the temp file's path."""
+    tmp = tmp or path.with_name(temp_name(path.name))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0), 0o600)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        written = _written.get()
-        if written is not None:
-            written.append(Path(path))
-    except BaseException:
         try:
-            os.unlink(tmp)
+            os.chmod(tmp, os.stat(path, follow_symlinks=False).st_mode & 0o7777)
         except FileNotFoundError:
-            pass
+            os.chmod(tmp, 0o644)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
         raise
+    return tmp
+
+
+def fsync_dir(d: Path) -> None:
     try:
-        dfd = os.open(path.parent, os.O_RDONLY)
+        dfd = os.open(d, os.O_RDONLY)
     except OSError:
         return
     try:
         os.fsync(dfd)
+    except OSError:
+        pass
     finally:
         os.close(dfd)
+
+
+def remove_file(path: Path) -> None:
+    """Delete a file shishi keeps (a detached photo); inside a transaction, together with its other changes."""
+    stager = _stager.get()
+    if stager is not None:
+        stager.remove(Path(path))
+        return
+    Path(path).unlink(missing_ok=True)
+
+
+def atomic_write(path: Path, text: str | bytes, bom: bool = False) -> None:
+    """Replace `path` with `text` (or bytes, as they are) so that a crash leaves the old file or the new one, never half.
+
+    Inside a transaction (write.journal) the new version is only staged: the
+    transaction renames all its files into place together.
+    """
+    data = text if isinstance(text, bytes) else (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+    path = Path(path)
+    stager = _stager.get()
+    if stager is not None:
+        stager.stage(path, data)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = write_temp(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)

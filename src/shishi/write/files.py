@@ -38,8 +38,10 @@ from shishi.store.yamlio import (
     find_blocks,
     newline_of,
     split_lines,
+    temp_name,
 )
 from shishi.values import norm_id
+from shishi.write import journal
 
 # ------------------------------------------------------------------ files and blocks
 
@@ -79,21 +81,24 @@ def refuse_unreadable(root: Path, path: Path, rp: str, text: str) -> None:
         raise ShishiError(tr(f"{rp} 不是事项列表，先改正再写入（shishi check）", f"{rp} is not a list of items; fix it before writing (see shishi check)"))
 
 
-READABLE_FILE = "readable.json"  # under .shishi/: (size, mtime_ns) of the ledger files shishi last wrote
+READABLE_FILE = "readable.json"  # under .shishi/: the stat of the ledger files shishi last wrote
 
 
 def stamp(path: Path) -> list[int] | None:
+    """What says a file is unchanged since: size, mtime, ctime, inode, device (a `touch -r` restore changes the ctime)."""
     try:
-        st = path.stat()
+        st = os.stat(path, follow_symlinks=False)
     except OSError:
         return None
-    return [st.st_size, st.st_mtime_ns]
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
 
 
 def readable(root: Path) -> dict:
     try:
-        data = json.loads((root / t.STATE_DIR / READABLE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        fd = t.open_state(root, READABLE_FILE, os.O_RDONLY)
+        with os.fdopen(fd, "rb") as f:
+            data = json.loads(f.read().decode("utf-8"))
+    except (OSError, ValueError, ShishiError):
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -101,13 +106,24 @@ def readable(root: Path) -> dict:
 def write_ledger(root: Path, path: Path, text: str, bom: bool = False) -> None:
     """Write a ledger file that reads by construction (a readable file with validated blocks), and remember so."""
     atomic_write(path, text, bom)
+    tx = journal.current()
+    if tx is None:
+        remember(root, [path])
+    else:  # the stat is known once the transaction has renamed it into place
+        tx.after.append(lambda: remember(root, [path]))
+
+
+def remember(root: Path, paths: list[Path]) -> None:
+    """Note the stat of files shishi just wrote (a cache: lost on a crash, never committed)."""
     known = readable(root)
-    known[t.rel(root, path)] = stamp(path)
-    cache = root / t.STATE_DIR / READABLE_FILE
-    try:  # not atomic_write: a cache, never recorded for --commit
-        tmp = cache.with_name(f".{READABLE_FILE}.{os.getpid()}")
-        tmp.write_text(json.dumps(known, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, cache)
+    for path in paths:
+        known[t.rel(root, path)] = stamp(path)
+    name = temp_name(READABLE_FILE)
+    try:
+        fd = t.open_state(root, name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        with os.fdopen(fd, "wb") as f:
+            f.write(json.dumps(known, ensure_ascii=False).encode("utf-8"))
+        os.replace(root / t.STATE_DIR / name, root / t.STATE_DIR / READABLE_FILE)
     except OSError:
         pass
 
@@ -202,11 +218,37 @@ def locate(ledger: Ledger, item_id: str) -> Located:
                     raise ShishiError(tr(f"事项 {item_id} 有错误，请先改正：{where}", f"item {item_id} has an error; fix it first: {where}"))
                 return Located(path, rp, text, bom, lines, b, entries[0].item, upath)
         raise ShishiError(tr(f"{rp}: 找不到事项 {item_id} 的起始行“- id: {item_id}”（shishi fmt 可整理格式）", f"{rp}: cannot find the block of {item_id} starting '- id: {item_id}' (shishi fmt can tidy the file)"))
+    for upath, path in candidates:  # written in a layout the block writer does not edit: flow style, other indentation
+        if not path.is_file():
+            continue
+        text, _bom = read_text(path)
+        if item_id not in text:
+            continue
+        rp = t.rel(ledger.root, path)
+        entries, _problems, _ = read_items(rp, upath, text)
+        hit = next((e for e in entries if e.item.id == item_id), None)
+        if hit is not None:
+            raise NotInBlocks(
+                tr(
+                    f"{rp}:{hit.line}:1: 事项 {item_id} 的写法（流式 {{…}} 或非两格缩进）无法就地改写，先运行 shishi fmt",
+                    f"{rp}:{hit.line}:1: item {item_id} is written in a layout (flow style {{…}} or other indentation) that cannot be edited in place; run shishi fmt first",
+                ),
+                hit.item,
+                upath,
+            )
     near = suggest(item_id, known)
     raise ShishiError(tr(f"没有事项 {item_id}{near}", f"no item {item_id}{near}"))
 
 
 _ID_LINES = re.compile(r"^(?:- |  )id:[ \t]*['\"]?([A-Z0-9][A-Z0-9-]*-\d{4}-\d+)", re.M)
+
+
+class NotInBlocks(ShishiError):
+    """An item that reads but is not a block the writer can edit: readers may still show it."""
+
+    def __init__(self, message: str, item: Item, unit: str):
+        super().__init__(message)
+        self.item, self.unit = item, unit
 
 
 def _id_line(text: str, item_id: str, needle: re.Pattern) -> int | None:
@@ -285,7 +327,9 @@ def next_id(ledger: Ledger, unit: str, year: int, taken: Iterable[str] = ()) -> 
 
 
 def tree_units(root: Path) -> Ledger:
+    """The units of the tree for a write (under the lock), a killed writer's temporary files swept on the way."""
     ledger = load_units(root)
+    journal.sweep(root, ledger.units)
     if ledger.config is None:
         bad = [str(p) for p in ledger.problems if p.path == t.CONFIG_FILE]
         raise ShishiError(tr("shishi.yaml 有错误：", "shishi.yaml has errors: ") + "; ".join(bad))
@@ -313,5 +357,8 @@ def check_vocab(config: Config | None, category: str | None, source: str | None)
 
 def get(root: Path, item_id: str) -> tuple[Item, str]:
     """One item and its unit path, read from its own file only."""
-    loc = locate(tree_units(root), item_id)
+    try:
+        loc = locate(tree_units(root), item_id)
+    except NotInBlocks as e:
+        return e.item, e.unit
     return loc.item, loc.unit

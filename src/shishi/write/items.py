@@ -411,7 +411,7 @@ def escalate(
         tpath = ledger.ledger_path(target, d.year)
         new_text, new_bom = append_text(ledger, target, tpath, [new_item])
         old_text = replace_block(loc, old)
-        # the new item first: a crash in between leaves a link `check` reports, never a lost problem
+        # one transaction (write_lock): both files change, or neither
         write_ledger(root, tpath, new_text, new_bom)
         write_ledger(root, loc.path, old_text, loc.bom)
     return new_item

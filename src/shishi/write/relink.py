@@ -6,6 +6,7 @@ from pathlib import Path
 
 from shishi.store.load import load
 from shishi.write.items import modify
+from shishi.write.lock import write_lock
 
 
 def broken_escalations(root: Path) -> list[tuple[str, str, str]]:
@@ -28,13 +29,14 @@ def broken_escalations(root: Path) -> list[tuple[str, str, str]]:
 
 
 def relink(root: Path) -> list[tuple[str, str, str]]:
-    """Point escalated_to at the item that really continues it, where a merge renumbered that item."""
-    fixes = broken_escalations(root)
-    for source, _old, new in fixes:
+    """Point escalated_to at the item that really continues it, where a merge renumbered that item (all fixes one transaction)."""
+    with write_lock(root):
+        fixes = broken_escalations(root)
+        for source, _old, new in fixes:
 
-        def change(item, _ledger, new=new):
-            item.escalated_to = new
-            return item
+            def change(item, _ledger, new=new):
+                item.escalated_to = new
+                return item
 
-        modify(root, source, change)
+            modify(root, source, change)
     return fixes

@@ -16,7 +16,7 @@ from shishi.store.ledger import Ledger, parse_text, validate_record
 from shishi.store.load import load_units
 from shishi.store.model import SurveyEntry
 from shishi.store.yamlio import atomic_write, dump_items, newline_of
-from shishi.write import files
+from shishi.write import files, journal
 from shishi.write.lock import write_lock
 
 QUARTER_RE = re.compile(r"^(\d{4})[Qq]([1-4])$")
@@ -87,6 +87,7 @@ def survey_add_many(root: Path, surveys: list[dict], source: str = "") -> list[S
         raise ShishiError(tr("没有要登记的调查", "no surveys to record"))
     with write_lock(root):
         ledger = load_units(root)
+        journal.sweep(root, ledger.units)
         if ledger.config is None:
             raise ShishiError(tr("shishi.yaml 有错误，先运行 shishi check", "shishi.yaml has errors; run shishi check"))
         levels = [lv.name for lv in ledger.config.satisfaction]

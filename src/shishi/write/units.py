@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from shishi.checks.rules import nests
 from shishi.errors import ShishiError
+from shishi.git.repo import TEMP_PATTERN
 from shishi.i18n import initials, tr
 from shishi.store import tree as t
 from shishi.store.ledger import in_unit
@@ -21,13 +22,15 @@ from shishi.store.model import (
 )
 from shishi.store.yamlio import (
     atomic_write,
-    record_written,
+    move_dir,
     scalar,
 )
 from shishi.write.files import printable, tree_units
 from shishi.write.lock import write_lock
 
 # ------------------------------------------------------------------ tree and units
+
+IGNORE = f"{t.STATE_DIR}/\n{TEMP_PATTERN}\n"  # the index and lock; a killed writer's temporary files
 
 
 def init(directory: Path, district: str, code: str | None = None, short: str | None = None) -> Path:
@@ -45,25 +48,26 @@ def init(directory: Path, district: str, code: str | None = None, short: str | N
     if why:
         raise ShishiError(why)
     directory.mkdir(parents=True, exist_ok=True)
-    code_line = f"code: '{code}'\n" if code else ""
-    atomic_write(
-        directory / t.CONFIG_FILE,
-        f"# shishi 台账库配置\ndistrict: {scalar(district)}\n{code_line}"
-        "categories: [基础设施, 环境卫生, 社会保障, 文化体育, 教育医疗, 公共服务, 营商环境, 平安建设, 其他]\n"
-        "sources: [走访, 热线, 文明实践站, 督查, 来信来访, 网络, 其他]\n"
-        "time_limits:\n  default: 7\n  classes: {立刻办: 1, 限期办: 7, 分期办: 90}\n"
-        "# 满意度等级：score 为分值，satisfied 为计入满意率的等级\n"
-        "satisfaction:\n"
-        "- {name: 很满意, score: 100, satisfied: true}\n"
-        "- {name: 满意, score: 80, satisfied: true}\n"
-        "- {name: 基本满意, score: 60, satisfied: true}\n"
-        "- {name: 不太满意, score: 30}\n"
-        "- {name: 不满意, score: 0}\n",
-    )
-    atomic_write(directory / t.UNIT_FILE, f"name: {scalar(district)}\nkind: district\nshort: {short}\n{code_line}")
-    gi = directory / ".gitignore"
-    if not gi.exists():
-        atomic_write(gi, f"{t.STATE_DIR}/\n")
+    with write_lock(directory):  # one transaction: a killed init leaves no half a tree
+        code_line = f"code: '{code}'\n" if code else ""
+        atomic_write(
+            directory / t.CONFIG_FILE,
+            f"# shishi 台账库配置\ndistrict: {scalar(district)}\n{code_line}"
+            "categories: [基础设施, 环境卫生, 社会保障, 文化体育, 教育医疗, 公共服务, 营商环境, 平安建设, 其他]\n"
+            "sources: [走访, 热线, 文明实践站, 督查, 来信来访, 网络, 其他]\n"
+            "time_limits:\n  default: 7\n  classes: {立刻办: 1, 限期办: 7, 分期办: 90}\n"
+            "# 满意度等级：score 为分值，satisfied 为计入满意率的等级\n"
+            "satisfaction:\n"
+            "- {name: 很满意, score: 100, satisfied: true}\n"
+            "- {name: 满意, score: 80, satisfied: true}\n"
+            "- {name: 基本满意, score: 60, satisfied: true}\n"
+            "- {name: 不太满意, score: 30}\n"
+            "- {name: 不满意, score: 0}\n",
+        )
+        atomic_write(directory / t.UNIT_FILE, f"name: {scalar(district)}\nkind: district\nshort: {short}\n{code_line}")
+        gi = directory / ".gitignore"
+        if not gi.exists():
+            atomic_write(gi, IGNORE)
     return directory
 
 
@@ -71,7 +75,7 @@ def add_unit(root: Path, path: str, kind: str, code: str | None = None, short: s
     """A new unit under an existing one; returns its path."""
     if kind not in UNIT_KINDS:
         raise ShishiError(tr(f"单位类型应为 {'/'.join(UNIT_KINDS)} 之一：{kind}", f"unit kind must be one of {'/'.join(UNIT_KINDS)}: {kind}"))
-    path = path.strip().strip("/")
+    path = unicodedata.normalize("NFC", path.strip().strip("/"))  # one spelling on disk: macOS hands out NFD
     parts = path.split("/")
     for p in parts:
         why = t.check_unit_name(p)
@@ -86,8 +90,12 @@ def add_unit(root: Path, path: str, kind: str, code: str | None = None, short: s
             except ShishiError:
                 raise ShishiError(tr(f"上级单位 {parent} 不存在，先添加它", f"parent unit {parent} does not exist; add it first")) from None
         new_path = f"{parent}/{parts[-1]}" if parent else parts[-1]
-        if new_path in ledger.units or (ledger.units[parent].dir / parts[-1]).exists():
+        pdir = ledger.units[parent].dir
+        if new_path in ledger.units or os.path.lexists(pdir / parts[-1]):
             raise ShishiError(tr(f"单位 {new_path} 已存在", f"unit {new_path} already exists"))
+        twin = t.twin_of(parts[-1], os.listdir(pdir))
+        if twin is not None:
+            raise ShishiError(tr(f"单位名称 {parts[-1]} 与已有的 {twin} 看起来相同（Unicode 写法不同），换一个名称", f"unit name {parts[-1]} looks the same as the existing {twin} (another Unicode spelling); choose another"))
         taken = {ledger.prefix(u) for u in ledger.records} | {f for r in ledger.records.values() for f in r.former}
         if short is None:
             short = free_code(name_code(parts[-1], kind), lambda s: (f"{ledger.prefix(parent)}-{s}" if parent else s) in taken or (not parent and s == ledger.prefix("")))
@@ -99,8 +107,7 @@ def add_unit(root: Path, path: str, kind: str, code: str | None = None, short: s
         prefix = f"{ledger.prefix(parent)}-{short}" if parent else short
         if prefix in taken or prefix == ledger.prefix(""):
             raise ShishiError(tr(f"单位代码 {prefix} 已被使用，换一个 --short", f"unit code {prefix} is taken; choose another --short"))
-        d = ledger.units[parent].dir / parts[-1]
-        d.mkdir()
+        d = pdir / parts[-1]  # made by the transaction, with its unit.yaml or not at all
         atomic_write(d / t.UNIT_FILE, unit_text(Unit(name=parts[-1], kind=kind, short=short, code=code, clerk=clerk)))
     return new_path
 
@@ -238,7 +245,7 @@ def _relocate(root: Path, ledger, upath: str, target: str, new_rec: Unit) -> str
         tdir = ledger.units[target.rpartition("/")[0]].dir / target.rpartition("/")[2]
         if target in ledger.units or os.path.lexists(tdir):
             raise ShishiError(tr(f"单位 {target} 已存在", f"unit {target} already exists"))
-    # unit.yaml files first, in place: a crash before the rename leaves only extra former prefixes, which check accepts
+    # unit.yaml files first, in place, then the directory: one transaction, so a kill leaves all of it or none
     for u in subtree:
         rec = new_rec if u == upath else ledger.records[u]
         former = list(ledger.records[u].former)
@@ -249,8 +256,7 @@ def _relocate(root: Path, ledger, upath: str, target: str, new_rec: Unit) -> str
         if rec != ledger.records[u]:
             atomic_write(ledger.units[u].dir / t.UNIT_FILE, unit_text(rec))
     if target != upath:
-        os.rename(ledger.units[upath].dir, tdir)
-        record_written([ledger.units[upath].dir, tdir])
+        move_dir(ledger.units[upath].dir, tdir)  # in the transaction: after the unit.yaml files above are in place
     return target
 
 
