@@ -34,14 +34,40 @@ def test_csv_exact(tree: Path):
     ops.add(tree, "文龙街道", "=HYPERLINK(\"x\")", opened="2021-10-01", due="2021-10-08")
     text = export.export(tree, fmt="csv")
     assert text.splitlines()[0].startswith("序号,编号,所属单位,事项类型,状态,项目名称,情况描述,类别,来源,办理类别,责任人,牵头领导,责任单位,登记日期,完成时限,投资(元),")
+    assert text.splitlines()[0].endswith(",标签") and "来源行键" not in text  # internal keys only with --all-fields
     assert text.splitlines()[1:] == [  # in the order of the tree: units by name
-        '1,WL-2021-001,文龙街道,群众诉求,已登记,"=HYPERLINK(""x"")",,,,,,,,2021-10-01,2021-10-08,,,,,,,,,,,,,,,,,,,,,,,,',
+        '1,WL-2021-001,文龙街道,群众诉求,已登记,"=HYPERLINK(""x"")",,,,,,,,2021-10-01,2021-10-08,,,,,,,,,,,,,,,,,,,,,,,',
         '2,GS-SJ-2021-001,赶水镇/三居社区,群众诉求,已办结,楼道声控灯不亮,,基础设施,走访,,,,物业公司、网格员,2021-09-01,2021-09-08,1200.50,,,,,,'
-        '"[{""date"":""2021-09-02"",""note"":""已采购灯具""}]",,2021-09-03,更换声控灯6盏,36,,满意,,,,,,,,138****1234,,,',
+        "2021-09-02 已采购灯具,,2021-09-03,更换声控灯6盏,36,,满意,,,,,,,,138****1234,,",
     ]
+    every = export.export(tree, fmt="csv", all_fields=True)
+    assert every.splitlines()[0].endswith(",标签,来源行键")
+    assert '"[{""date"":""2021-09-02"",""note"":""已采购灯具""}]",,2021-09-03' in every
     assert "张某" not in text and "张某" in export.export(tree, fmt="csv", reveal=True)
     set_lang("en")
     assert export.export(tree, fmt="csv").splitlines()[1].startswith("1,WL-2021-001,文龙街道,demand,open,")
+
+
+def test_logs_read_as_lines_and_read_back(tree: Path, tmp_path: Path, cli):
+    """Without --all-fields: one line per log entry, milestones and targets as they are typed; import reads them back."""
+    p = ops.add(tree, "綦江区", "通惠场老街道路改造", kind="project", opened="2021-04-08", due="2021-12-31", budget="2600000", milestones=["一期竣工=2021-06-30", "二期投用=2021-11-30"], targets=["人行便道=3000米"])
+    ops.progress(tree, p.id, "完成路基\n开始铺设", when="2021-05-10")
+    ops.progress(tree, p.id, "一期完工", when="2021-06-28", milestone="一期竣工", done=True)
+    assert cli("export", "-f", "xlsx", "-o", tmp_path / "a.xlsx", ledger=tree).exit_code == 0
+    ws = load_workbook(tmp_path / "a.xlsx").active
+    head = [c.value for c in ws[1]]
+    row = dict(zip(head, [c.value for c in ws[2]], strict=True))
+    assert row["进展情况"] == "2021-05-10 完成路基\n开始铺设\n2021-06-28 【一期竣工】一期完工"
+    assert row["时间节点"] == "一期竣工=2021-06-30（2021-06-28 完成）\n二期投用=2021-11-30" and row["目标指标"] == "人行便道=3000米"
+    assert row["投资(元)"] == 2600000 and ws.cell(2, head.index("投资(元)") + 1).number_format == "#,##0.00"
+    assert "来源行键" not in head and not any(isinstance(v, str) and v.startswith(("[{", "{")) for v in row.values())
+    assert ws.freeze_panes == "A2" and ws.column_dimensions["F"].width > 10 and ws.cell(2, head.index("进展情况") + 1).alignment.wrap_text
+    cli("unit", "add", "空村", "--kind", "village", "--short", "KC", ledger=tree)
+    r = cli("import", tmp_path / "a.xlsx", "--unit", "空村", ledger=tree)
+    assert r.exit_code == 0, r.stderr
+    (back,) = [e.item for e in load(tree).entries if e.unit == "空村"]
+    orig = [e.item for e in load(tree).entries if e.item.id == p.id][0]
+    assert back.progress == orig.progress and back.milestones == orig.milestones and back.targets == orig.targets
 
 
 def test_json_every_field_masked(tree: Path):
@@ -117,6 +143,46 @@ def test_csv_file_has_a_bom_for_excel(tree: Path, tmp_path: Path, cli):
     assert (tmp_path / "a.csv").read_bytes().startswith(b"\xef\xbb\xbf\xe5\xba\x8f\xe5\x8f\xb7,")  # BOM, 序号
 
 
+def test_readable_records():
+    sup = {"level": "挂牌", "date": date(2021, 9, 1), "by": "区督查室", "deadline": date(2021, 10, 1), "feedback": [{"date": date(2021, 9, 20), "note": "已清理摊点"}]}
+    assert export.readable("supervision", sup) == "挂牌 2021-09-01 区督查室，限 2021-10-01 前整改\n2021-09-20 反馈：已清理摊点"
+    ext = [{"date": date(2021, 9, 25), "original": date(2021, 9, 30), "to": date(2021, 10, 31), "reason": "雨季停工"}]
+    assert export.readable("extensions", ext) == "2021-09-25 延期 2021-09-30 → 2021-10-31：雨季停工"
+    assert export.readable("reopenings", [{"date": date(2021, 10, 2), "reason": "群众不满意", "returned": True}]) == "2021-10-02 退回重办：群众不满意"
+    assert export.readable("progress", [{"date": date(2021, 9, 2), "note": "已采购灯具", "by": "王某"}]) == "2021-09-02 已采购灯具（王某）"
+
+
+def test_every_csv_to_a_file_has_a_bom_and_the_runs_headers(tmp_path: Path, cli):
+    """Acceptance: `list --format csv -o x.csv` starts with a BOM and Chinese headers; so do the other tables."""
+    r = cli("list", "--format", "csv", "-o", tmp_path / "x.csv", ledger=SAMPLE)
+    assert r.exit_code == 0 and r.stdout == "" and "已写入" in r.stderr
+    raw = (tmp_path / "x.csv").read_bytes()
+    assert raw.startswith("\ufeff编号,".encode()) and "赶水镇" in raw.decode("utf-8-sig")
+    commands = {
+        "rollup": ["rollup", "--as-of", "2021-11-30"],
+        "due": ["due", "--as-of", "2021-11-30", "--within", "400"],
+        "supervise": ["supervise", "list", "--as-of", "2021-11-30", "--all"],
+        "survey": ["survey", "list"],
+        "scores": ["scores", "--as-of", "2021-11-30"],
+        "query": ["query", "SELECT id, title FROM items"],
+        "export": ["export"],
+    }
+    for name, args in commands.items():
+        path = tmp_path / f"{name}.csv"
+        r = cli(*args, "--format", "csv", "-o", path, ledger=SAMPLE)
+        assert r.exit_code == 0, (name, r.stderr)
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), name
+        head = raw.decode("utf-8-sig").splitlines()[0]
+        assert name == "query" or any("\u4e00" <= ch <= "\u9fff" for ch in head), (name, head)
+    r = cli("--lang", "en", "list", "-f", "csv", "-o", tmp_path / "en.csv", ledger=SAMPLE)
+    assert (tmp_path / "en.csv").read_bytes().startswith(b"\xef\xbb\xbfID,unit,") and "wrote" in r.stderr
+    assert cli("list", "-f", "json", "-o", tmp_path / "x.json", ledger=SAMPLE).exit_code == 0 and json.loads((tmp_path / "x.json").read_text(encoding="utf-8"))
+    assert cli("list", "-o", tmp_path / "x.txt", ledger=SAMPLE).exit_code == 0 and "编号" in (tmp_path / "x.txt").read_text(encoding="utf-8")
+    r = cli("list", "-f", "csv", "-o", tmp_path / "no" / "such" / "x.csv", ledger=SAMPLE)
+    assert r.exit_code == 1 and "无法写入" in r.stderr and "Traceback" not in r.output
+
+
 # ------------------------------------------------------------------ round trips
 
 
@@ -138,7 +204,7 @@ def test_round_trip_of_the_sample_through_xlsx(tmp_path: Path, cli):
         path = "" if unit == "綦江区" else unit
         cli("unit", "add", f"空村{n}", "--kind", "village", "--short", f"K{n}", ledger=root)
         out = tmp_path / f"{n}.xlsx"
-        assert cli("export", "--unit", unit, "--format", "xlsx", "--reveal", "-o", out, ledger=root).exit_code == 0
+        assert cli("export", "--unit", unit, "--format", "xlsx", "--reveal", "--all-fields", "-o", out, ledger=root).exit_code == 0
         r = cli("import", out, "--unit", f"空村{n}", "--skip-bad", ledger=root)  # escalated items are refused, by row
         assert r.exit_code == 0, r.stderr
         entries = load(root).entries
@@ -152,7 +218,7 @@ def test_round_trip_of_a_whole_unit_via_cli_csv(tmp_path: Path, cli):
     root = tmp_path / "ledgers"
     shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".shishi"))
     cli("unit", "add", "空村", "--kind", "village", "--short", "KC", ledger=root)
-    cli("export", "--unit", "赶水镇", "--reveal", "-o", tmp_path / "gs.csv", ledger=root)
+    cli("export", "--unit", "赶水镇", "--reveal", "--all-fields", "-o", tmp_path / "gs.csv", ledger=root)
     cli("import", tmp_path / "gs.csv", "--unit", "空村", "--skip-bad", ledger=root)
     entries = load(root).entries
     original = [_comparable(e.item) for e in entries if e.unit.startswith("赶水镇") and e.item.status != "escalated"]
@@ -210,13 +276,13 @@ def items(draw) -> Item:
 
 def _through(fmt: str, original: list[Item]) -> list[Item]:
     """Items written as an export and read back by the importer (the cell level, no ledger tree)."""
-    rows = [export.item_row(it, "赶水镇/三居社区", n, reveal=True) for n, it in enumerate(original, start=1)]
+    rows = [export.item_row(it, "赶水镇/三居社区", n, reveal=True, all_fields=True) for n, it in enumerate(original, start=1)]
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / f"x.{fmt}"
         if fmt == "xlsx":
-            path.write_bytes(export.to_xlsx(rows, "台账"))
+            path.write_bytes(export.to_xlsx(rows, "台账", all_fields=True))
         else:
-            path.write_text(export.to_csv(rows), encoding="gb18030")
+            path.write_text(export.to_csv(rows, all_fields=True), encoding="gb18030")
         result = importer.ImportResult()
         read = importer.read_rows(importer.read_file(path), {}, result, kind="demand", opened=date(2000, 1, 1), today=date(2000, 1, 1), only_sheet=False)
     assert result.problems == []

@@ -173,6 +173,7 @@ INVOCATIONS: dict[tuple[str, ...], list[list[str]]] = {
     ("survey", "add"): [["survey", "add", "-u", "三居社区", "--quarter", "2021Q4", "--agency", "某调查公司", "--count", "很满意=10,满意=5", "--date", "2021-12-01"]],
     ("survey", "list"): [["survey", "list", "--format", "{FORMAT}"]],
     ("query",): [["query", "SELECT * FROM items"]],
+    ("template",): [["template", "-o", f"{{TMP}}/{kind}.xlsx", "--unit", "三居社区", "--kind", kind] for kind in ("demand", "project", "rectification")],
     ("log",): [["close", "{ID}", "-r", "已修复 13600003333", "-b", "1", "--date", "2021-10-06", "--commit"], ["log", "{ID}", "--format", "{FORMAT}"], ["log", "{RESOLVED}"]],
     ("changes",): [["progress", "{ID}", "--note", "回访 13600008888", "--date", "2021-10-03", "--commit"], ["cancel", "{ID}", "--reason", "重复 13600008889"], ["changes", "--since", "HEAD~1", "--format", "{FORMAT}"]],
     ("git", "setup"): [["git", "setup"]],

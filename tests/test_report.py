@@ -466,6 +466,6 @@ def test_items_stand_under_the_unit_that_holds_them_and_the_district_has_one_nam
     assert rows["桥城广场建设"][2] == "赶水镇" and rows["桥城广场建设"][3] == "三居社区"  # a partner is 配合单位
     whole = build_report(load(SAMPLE), "", parse_period("2021"), date(2021, 11, 30))
     assert next(r for r in whole.sections[1].table.rows if r[1] == "桥城广场建设")[2] == "赶水镇"
-    for args in (("list",), ("due", "--as-of", "2021-11-30", "--within", "400"), ("scores", "--period", "2021"), ("report", *ARGS, "-f", "text"), ("export",)):
+    for args in (("list",), ("due", "--as-of", "2021-11-30", "--within", "400"), ("scores", "--period", "2021"), ("report", *ARGS, "-f", "text")):
         out = cli(*args, ledger=SAMPLE).stdout
         assert "区本级" in out and "綦江区本级" not in out, args

@@ -303,9 +303,10 @@ def test_rollup_formats(cli):
     args = ("rollup", "--period", "2021", "--as-of", "2021-11-30")
     table = cli(*args, ledger=SAMPLE).stdout
     assert "綦江区汇总（2021年，截至2021年11月30日）" in table and "　赶水镇" in table and "　　三居社区" in table
-    rows = list(csv.DictReader(io.StringIO(cli(*args, "--depth", "1", "-f", "csv", ledger=SAMPLE).stdout)))
-    assert rows[0]["unit"] == "" and rows[0]["depth"] == "0" and {r["depth"] for r in rows[1:]} == {"1"}
-    assert int(rows[0]["registered"]) == sum(int(r["registered"]) for r in rows[1:]) + json.loads(cli(*args, "-f", "json", ledger=SAMPLE).stdout)["own"]["registered"]
+    rows = list(csv.DictReader(io.StringIO(cli(*args, "--depth", "1", "-f", "csv", ledger=SAMPLE).stdout)))  # the table's Chinese headers
+    assert rows[0]["单位"] == "綦江区" and rows[0]["层级"] == "区级" and all(r["单位"].startswith("　") and not r["单位"].startswith("　　") for r in rows[1:])
+    assert int(rows[0]["登记"]) == sum(int(r["登记"]) for r in rows[1:]) + json.loads(cli(*args, "-f", "json", ledger=SAMPLE).stdout)["own"]["registered"]
+    assert cli("--lang", "en", *args, "--depth", "1", "-f", "csv", ledger=SAMPLE).stdout.startswith("unit,tier,carried in,registered,received,escalated,cancelled,resolved,in hand,caseload,resolved %,")
     md = cli(*args, "-f", "md", "--kind", "project", ledger=SAMPLE).stdout
     assert md.startswith("# 綦江区汇总（2021年，民生实事项目，") and "|:--" in md
     assert cli(*args, "-f", "text", "赶水镇", ledger=SAMPLE).stdout.startswith("赶水镇汇总")
@@ -403,6 +404,9 @@ def test_the_flow_holds_on_the_bundled_district_every_quarter(cli):
         _check_flow(json.loads(r.stdout))
         # the CSV prints the same counts and rates
         rows = list(csv.DictReader(io.StringIO(cli("rollup", "--period", q, "-f", "csv", ledger=SAMPLE).stdout)))
-        for row in rows:
-            res, case = int(row["resolved"]), int(row["caseload"])
-            assert row["resolution_rate"] == ("" if not case else str(round(res / case, 4)))
+        from shishi.render.table import csv_cell
+
+        for row in rows:  # the table's Chinese headers
+            res, case = int(row["办结"]), int(row["应办"])
+            assert row["办结率"] == csv_cell(round(res / case, 4) if case else None, "rate")
+            assert int(row["结转"]) + int(row["登记"]) + int(row["接收"]) - int(row["上报"]) - int(row["撤销"]) == case == res + int(row["在办"])

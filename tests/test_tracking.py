@@ -278,6 +278,22 @@ def test_survey_from_csv_and_yaml_files(tree: Path, tmp_path: Path, cli):
     assert snapshot(tree) == before
 
 
+def test_survey_file_lists_every_bad_row(tree: Path, tmp_path: Path, cli):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("单位,季度,很满意,满意\n文龙街道,2021Q3,3,1\n火星,2021Q3,4,\n文龙街道,2021Q5,4,\n赶水镇,2021Q3,,\n赶水镇,2021Q3,x,1,9\n文龙街道,2021Q3,1,1\n", encoding="utf-8")
+    before = snapshot(tree)
+    r = cli("survey", "add", "--file", str(bad), ledger=tree)
+    assert r.exit_code == 1 and snapshot(tree) == before
+    lines = r.stderr.strip().splitlines()
+    assert [line.split(":")[1] for line in lines[:-1]] == ["3", "4", "5", "6", "7"], r.stderr
+    assert "没有单位“火星”" in lines[0] and "季度应写成" in lines[1] and "样本为零" in lines[2] and "列数多于表头" in lines[3] and "与 bad.csv:2 是同一单位" in lines[4]
+    assert lines[-1] == "5 份调查有错，未登记任何调查"
+    yaml_file = tmp_path / "s.yaml"
+    yaml_file.write_text("- unit: 云品村\n  quarter: 2021Q3\n  counts: {很满意: 5}\n  colour: red\n- 3\n- unit: 云品村\n  quarter: 2021Q9\n  counts: {很满意: 5}\n", encoding="utf-8")
+    r = cli("survey", "add", "--file", str(yaml_file), ledger=tree)
+    assert r.exit_code == 1 and [line.split(": ", 1)[0].removeprefix("错误：") for line in r.stderr.strip().splitlines()[:-1]] == ["s.yaml:1", "s.yaml:5", "s.yaml:6"], r.stderr
+
+
 def test_check_reports_a_survey_of_an_unknown_unit(tree: Path):
     (tree / "surveys").mkdir()
     (tree / "surveys/2021Q3.yaml").write_text("- unit: 没有的单位\n  quarter: 2021Q3\n  counts: {很满意: 5}\n", encoding="utf-8")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Optional
 
 import typer
 
 from shishi.checks.privacy import mask
 from shishi.cli.common import commit_option, committing, errors, load_selected, out, root_of, subject
-from shishi.cli.options import as_of_option, format_option, kind_option, period_option, status_option, unit_option
+from shishi.cli.options import as_of_option, format_option, kind_option, output_option, period_option, status_option, unit_option
 from shishi.i18n import tr
 from shishi.values import Period
 
@@ -235,6 +236,7 @@ def list_items(
     period: Optional[Period] = period_option("登记期间", "opened in this period"),
     as_of: Optional[date] = as_of_option("按此日期判断逾期，默认今天", "judge overdue on this date; default today"),
     fmt: str = format_option("table", "csv", "json"),
+    output: Optional[Path] = output_option("写入文件（csv 带 BOM，Excel 可直接打开）", "write to this file (CSV with a BOM for Excel)"),
     reveal: bool = typer.Option(False, "--reveal", help="显示完整个人信息 (show personal data unmasked)."),
 ) -> None:
     """列出事项 (list items)."""
@@ -244,13 +246,13 @@ def list_items(
     from shishi.render.table import emit
     from shishi.store.load import select
 
-    if fmt == "json":
+    if fmt == "json" and output is None:  # streamed; into a file it is written whole
         return _list_json(ctx, dict(unit=unit, status=status, kind=kind, overdue=overdue, period=period, as_of=as_of), reveal)
     with errors():
         ledger, upath, _ = load_selected(ctx, unit)
         entries = select(ledger, unit=upath or None, status=status, kind=kind, overdue=overdue, period=period, as_of=as_of)
         views = [item_view(e.item, e.unit, reveal) for e in entries]
-    emit(item_table(views, own_ledger(ledger.tier(""))), fmt, views, tr("没有符合条件的事项", "no matching items"))
+        emit(item_table(views, own_ledger(ledger.tier(""))), fmt, views, tr("没有符合条件的事项", "no matching items"), output)
 
 
 def _list_json(ctx: typer.Context, filters: dict, reveal: bool) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
 import typer
 
 from shishi.cli.common import errors, root_of
-from shishi.cli.options import format_option
+from shishi.cli.options import format_option, output_option
 from shishi.i18n import tr
 
 app = typer.Typer()
@@ -20,6 +23,7 @@ def query(
         help='一条只读 SQL，如 "SELECT unit, count(*) FROM items GROUP BY unit"（表见 README「Speed」）(one read-only SQL statement; tables in README).',
     ),
     fmt: str = format_option("table", "csv", "json"),
+    output: Optional[Path] = output_option("写入文件（csv 带 BOM，Excel 可直接打开）", "write to this file (CSV with a BOM for Excel)"),
     reveal: bool = typer.Option(False, "--reveal", help="显示完整电话、身份证号 (show personal data unmasked)."),
 ) -> None:
     """只读 SQL 查询索引 (read-only SQL over the index of the ledger tree)."""
@@ -31,10 +35,10 @@ def query(
     with errors():
         cols, rows = query_rows(root_of(ctx), sql)
         rows = (tuple(v if reveal or not isinstance(v, str) else mask(v) for v in r) for r in rows)
-        if fmt == "json":  # streamed: the others measure every row first
+        if fmt == "json" and output is None:  # streamed: the others measure every row first
             return write_json_rows({c: query_value(v) for c, v in zip(cols, r, strict=True)} for r in rows)
         table = query_table(cols, list(rows))
-    emit(table, fmt, [dict(zip(cols, r, strict=True)) for r in table.rows], tr("没有结果", "no rows"))
+        emit(table, fmt, [dict(zip(cols, r, strict=True)) for r in table.rows], tr("没有结果", "no rows"), output)
 
 
 def write_json_rows(rows) -> None:

@@ -29,6 +29,7 @@ def rollup(
     category: Optional[str] = typer.Option(None, "--category", help="只计该类别 (only items of this category)."),
     as_of: Optional[date] = as_of_option("截至日期，默认今天；给了期间时不晚于期末", "default today, at most the period's end"),
     fmt: str = format_option("table", "text", "md", "csv", "json"),
+    output: Optional[Path] = output_option("写入文件（csv 带 BOM，Excel 可直接打开）", "write to this file (CSV with a BOM for Excel)"),
     allow_incomplete: bool = allow_incomplete_option(),
 ) -> None:
     """三级汇总：单位及其下级的登记、办结、逾期、惠及人次等 (the tier roll-up)."""
@@ -41,7 +42,8 @@ def rollup(
         doc = rollup_document(ledger, upath, Filters(period=period, kind=kind, category=category, as_of=as_of), depth, incomplete)
     if doc.incomplete and fmt == "csv":  # a CSV stays rows; the banner goes beside it
         typer.echo(doc.incomplete, err=True)
-    print_rollup(doc, fmt)
+    with errors():
+        print_rollup(doc, fmt, output)
 
 
 @app.command()

@@ -10,7 +10,7 @@ import typer
 
 from shishi.checks.privacy import mask, mask_data
 from shishi.cli.common import commit_option, committing, errors, load_selected, out, root_of, subject
-from shishi.cli.options import allow_incomplete_option, as_of_option, format_option, level_option, period_option, unit_option
+from shishi.cli.options import allow_incomplete_option, as_of_option, format_option, level_option, output_option, period_option, unit_option
 from shishi.errors import ShishiError
 from shishi.i18n import tr
 from shishi.values import Period
@@ -40,6 +40,7 @@ def due(
     unit: Optional[str] = unit_option(),
     as_of: Optional[date] = as_of_option("按此日期计算，默认今天", "judge on this date; default today"),
     fmt: str = format_option("table", "csv", "json"),
+    output: Optional[Path] = output_option("写入文件（csv 带 BOM，Excel 可直接打开）", "write to this file (CSV with a BOM for Excel)"),
 ) -> None:
     """到期提醒：已逾期和即将到期的时限与节点，最紧急的在前 (deadlines passed or coming, most urgent first)."""
     from shishi.figures.schedule import due_rows, due_table
@@ -48,7 +49,7 @@ def due(
     with errors():
         ledger, upath, _ = load_selected(ctx, unit)
         rows = due_rows(ledger, _today(as_of), within, upath)
-    emit(due_table(rows, _root()), fmt, mask_data([r.as_dict() for r in rows]), tr("没有逾期或临期的事项", "nothing overdue or due soon"))
+        emit(due_table(rows, _root()), fmt, mask_data([r.as_dict() for r in rows]), tr("没有逾期或临期的事项", "nothing overdue or due soon"), output)
 
 
 @app.command()
@@ -160,6 +161,7 @@ def supervise_list(
     as_of: Optional[date] = as_of_option("按此日期计算逾期天数，默认今天", "judge on this date; default today"),
     include_closed: bool = typer.Option(False, "--all", help="也列出已销号的 (struck-off findings too)."),
     fmt: str = format_option("table", "csv", "json"),
+    output: Optional[Path] = output_option("写入文件（csv 带 BOM，Excel 可直接打开）", "write to this file (CSV with a BOM for Excel)"),
 ) -> None:
     """督办台账：未销号的督办事项、整改时限、逾期天数、最近反馈、级别 (the supervision ledger)."""
     from shishi.figures.supervision import supervision_ledger, supervision_table
@@ -168,7 +170,7 @@ def supervise_list(
     with errors():
         ledger, upath, _ = load_selected(ctx, unit)
         data = mask_data(supervision_ledger(ledger, _today(as_of), upath, include_closed))
-    emit(supervision_table(data, _root()), fmt, data, tr("没有未销号的督办事项", "no open findings"))
+        emit(supervision_table(data, _root()), fmt, data, tr("没有未销号的督办事项", "no open findings"), output)
 
 
 # ------------------------------------------------------------------ survey
@@ -213,6 +215,7 @@ def survey_list(
     unit: Optional[str] = unit_option(),
     period: Optional[Period] = period_option("期间（与之重叠的季度）", "quarters overlapping it"),
     fmt: str = format_option("table", "csv", "json"),
+    output: Optional[Path] = output_option("写入文件（csv 带 BOM，Excel 可直接打开）", "write to this file (CSV with a BOM for Excel)"),
 ) -> None:
     """满意度表：各单位各季度样本、分布、满意率、平均分 (the satisfaction table per unit and quarter)."""
     from shishi.figures.scores import survey_list_table, survey_table
@@ -222,7 +225,7 @@ def survey_list(
     with errors():
         ledger = load(root_of(ctx))
         data = survey_table(ledger, _unit(ledger, unit), period)
-    emit(survey_list_table(data, _root()), fmt, data, tr("没有满意度调查", "no surveys"))
+        emit(survey_list_table(data, _root()), fmt, data, tr("没有满意度调查", "no surveys"), output)
 
 
 # ------------------------------------------------------------------ scores
@@ -236,6 +239,7 @@ def scores(
     top: int = typer.Option(5, "--top", min=1, help="红黑榜各列几名 (how many units on each list)."),
     as_of: Optional[date] = as_of_option("按此日期计算，默认今天，给了期间时不晚于期末（与报告相同）", "judge on this date; default today, at most the period's end (as the report)"),
     fmt: str = format_option("table", "csv", "json"),
+    output: Optional[Path] = output_option("写入文件（csv 带 BOM，Excel 可直接打开）", "write to this file (CSV with a BOM for Excel)"),
     allow_incomplete: bool = allow_incomplete_option(),
     depth: Optional[int] = typer.Option(1, "--depth", min=0, help="评分排名的单位层级，默认下一级，与报告的红黑榜相同 (levels of units scored and ranked; default one level down, as the report)."),
 ) -> None:
@@ -250,9 +254,10 @@ def scores(
         lists = ranking(rows, top)
     data = {"units": rows, "red": [r["unit"] for r in lists["red"]], "black": [r["unit"] for r in lists["black"]], "incomplete": incomplete.data() if incomplete else None}
     if incomplete:
-        typer.echo(incomplete.banner(), err=fmt != "table")
-    emit(scores_table(rows, _root()), fmt, data, tr("没有单位", "no units"))
-    if fmt == "table":
+        typer.echo(incomplete.banner(), err=fmt != "table" or output is not None)
+    with errors():
+        emit(scores_table(rows, _root()), fmt, data, tr("没有单位", "no units"), output)
+    if fmt == "table" and output is None:
         out("\n".join(red_black_lines(lists, top)))
 
 

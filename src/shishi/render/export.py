@@ -24,6 +24,18 @@ FORMATS = ("csv", "xlsx", "json", "open311")
 
 LIST_SEP = "、"  # partners and tags in one cell
 JSON_FIELDS = ("milestones", "targets", "supervision", "progress", "extensions", "reopenings")
+INTERNAL = ("source_key",)  # keys for shishi, not for the clerk: only with --all-fields
+# a log a clerk reads but import cannot take back whole: another header, so import lists it as not imported
+READABLE_HEADERS = {"supervision": ("督查督办情况", "supervision notes"), "extensions": ("延期情况", "extension notes"), "reopenings": ("重办情况", "reopening notes")}
+
+
+def columns(all_fields: bool = False) -> list[tuple[str, str]]:
+    """(field, Chinese header) of an export: every field with `all_fields`, else without the internal keys."""
+    if all_fields:
+        return list(COLUMNS)
+    return [(f, READABLE_HEADERS[f][0] if f in READABLE_HEADERS else zh) for f, zh in COLUMNS if f not in INTERNAL]
+
+
 
 
 def _json_default(o):
@@ -39,16 +51,45 @@ def cell_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=_json_default, separators=(",", ":"))
 
 
-def item_row(item, unit: str, seq: int, reveal: bool, root: str = "/") -> dict:
-    """One item as {field: plain value} over COLUMNS: dates and Decimals kept, records as JSON text."""
+def _qty(v) -> str:
+    return format(Decimal(v).normalize(), "f") if v is not None else ""
+
+
+def readable(field: str, value) -> str | None:
+    """A log or a list of records as lines a clerk reads in one cell: '2021-09-02 已采购灯具'.
+
+    Progress, milestones and targets are written so that import reads them back.
+    """
+    if not value:
+        return None
+    if field == "progress":  # continuation lines of a note carry no date: import joins them back
+        return "\n".join(f"{p['date'].isoformat()} " + (f"【{p['milestone']}】" if p.get("milestone") else "") + p["note"] + (f"（{p['by']}）" if p.get("by") else "") for p in value)
+    if field == "milestones":
+        return "\n".join(f"{m['name']}={m['due'].isoformat()}" + (tr(f"（{m['done'].isoformat()} 完成）", f" (done {m['done'].isoformat()})") if m.get("done") else "") for m in value)
+    if field == "targets":
+        return "\n".join(f"{t['name']}={_qty(t['planned'])}{t.get('unit') or ''}" + (tr(f"（完成 {_qty(t['actual'])}）", f" (actual {_qty(t['actual'])})") if t.get("actual") is not None else "") for t in value)
+    if field == "supervision":
+        head = " ".join(x for x in (value.get("level"), value["date"].isoformat(), value.get("by"), value.get("notice")) if x)
+        if value.get("deadline"):
+            head += tr(f"，限 {value['deadline'].isoformat()} 前整改", f", to be fixed by {value['deadline'].isoformat()}")
+        return "\n".join([head] + [f"{f['date'].isoformat()} {tr('反馈', 'feedback')}：{f['note']}" for f in value.get("feedback", [])])
+    if field == "extensions":
+        return "\n".join(f"{x['date'].isoformat()} " + tr(f"延期 {x['original'].isoformat()} → {x['to'].isoformat()}：{x['reason']}", f"extended {x['original'].isoformat()} → {x['to'].isoformat()}: {x['reason']}") for x in value)
+    if field == "reopenings":
+        return "\n".join(f"{x['date'].isoformat()} " + (tr("退回重办", "returned") if x.get("returned") else tr("重办", "reopened")) + f"：{x['reason']}" for x in value)
+    return cell_json(value)
+
+
+def item_row(item, unit: str, seq: int, reveal: bool, all_fields: bool = False) -> dict:
+    """One item as {field: plain value}: dates and Decimals kept; logs as readable lines, or as JSON with `all_fields`."""
     from shishi.store.model import item_to_data
 
-    return data_row(item_to_data(item), unit, seq, reveal, root)
+    return data_row(item_to_data(item), unit, seq, reveal, all_fields)
 
 
-def data_row(data: dict, unit: str, seq: int, reveal: bool, root: str = "/") -> dict:
+def data_row(data: dict, unit: str, seq: int, reveal: bool, all_fields: bool = False) -> dict:
     """`item_row` of an item's plain data (`item_to_data`)."""
-    row: dict = {"seq": seq, "unit": unit or root}  # the district's own ledger by the one name tables give it (区本级)
+    row: dict = {"seq": seq, "unit": unit or "/"}
     for field, _zh in COLUMNS[1:]:
         if field == "unit":
             continue
@@ -57,7 +98,7 @@ def data_row(data: dict, unit: str, seq: int, reveal: bool, root: str = "/") -> 
         if part:
             value = value.get(part) if isinstance(value, dict) else None
         if value is not None and head in JSON_FIELDS:
-            value = cell_json(value) if value else None
+            value = (cell_json(value) if all_fields else readable(head, value)) if value else None
         elif isinstance(value, list):
             value = LIST_SEP.join(value) if value else None
         row[field] = value
@@ -69,8 +110,9 @@ def data_row(data: dict, unit: str, seq: int, reveal: bool, root: str = "/") -> 
     return row
 
 
-def headers() -> list[str]:
-    return [tr(zh, field) for field, zh in COLUMNS]
+def headers(all_fields: bool = False) -> list[str]:
+    return [tr(zh, READABLE_HEADERS[field][1] if field in READABLE_HEADERS and not all_fields else field) for field, zh in columns(all_fields)]
+
 
 
 def _cell_text(v) -> str:
@@ -81,21 +123,22 @@ def _cell_text(v) -> str:
     return str(v)
 
 
-def to_csv(rows) -> str:
+def to_csv(rows, all_fields: bool = False) -> str:
     buf = io.BytesIO()
-    write_csv(buf, rows)
+    write_csv(buf, rows, all_fields)
     return buf.getvalue().decode("utf-8")
 
 
-def write_csv(out, rows) -> None:
+def write_csv(out, rows, all_fields: bool = False) -> None:
     """The CSV of `rows` (any iterable) to the binary stream `out`, a row at a time."""
     import csv
 
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     w = csv.writer(text, lineterminator="\r\n")
-    w.writerow(headers())
+    w.writerow(headers(all_fields))
+    cols = columns(all_fields)
     for r in rows:
-        w.writerow([_cell_text(r[f]) for f, _ in COLUMNS])
+        w.writerow([_cell_text(r[f]) for f, _ in cols])
     text.detach()
 
 
@@ -103,18 +146,32 @@ def _exact_float(v: Decimal) -> bool:
     return Decimal(repr(float(v))) == v
 
 
-def to_xlsx(rows: list[dict], title: str) -> bytes:
-    """A workbook of one sheet: real date and number cells, text cells never read as formulas."""
-    from openpyxl import Workbook
-    from openpyxl.utils.exceptions import IllegalCharacterError
+MONEY = ("budget", "resolution.spent")
+WRAP = ("title", "description", "progress", "milestones", "targets", "supervision", "extensions", "reopenings", "resolution.text", "cancellation.reason", "partners")
+MAX_WIDTH = 48  # characters a column may take before its text wraps
 
+
+def to_xlsx(rows: list[dict], title: str, all_fields: bool = False) -> bytes:
+    """A workbook of one sheet a clerk reads: real date and number cells (money as numbers), text never read as
+    a formula, columns as wide as their content (long text wrapped), the header frozen and printed on every page."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.exceptions import IllegalCharacterError
+    from wcwidth import wcswidth
+
+    cols = columns(all_fields)
     wb = Workbook()
     ws = wb.active
     ws.title = (title or "台账")[:31].translate(str.maketrans("[]:*?/\\", "（）：＊？／＼"))
-    ws.append(headers())
+    ws.append(headers(all_fields))
     ws.freeze_panes = "A2"
+    ws.print_title_rows = "1:1"
+    widths = [max(wcswidth(h), 4) for h in headers(all_fields)]
+    top = Alignment(vertical="top")
+    wrapped = Alignment(vertical="top", wrap_text=True)
     for n, r in enumerate(rows, start=2):
-        for col, (field, _zh) in enumerate(COLUMNS, start=1):
+        for col, (field, _zh) in enumerate(cols, start=1):
             v = r[field]
             if v is None:
                 continue
@@ -128,6 +185,17 @@ def to_xlsx(rows: list[dict], title: str) -> bytes:
                 cell.data_type = "s"  # a title starting with "=" stays text, never a formula
             elif isinstance(v, date):
                 cell.number_format = "yyyy-mm-dd"
+            elif field in MONEY:
+                cell.number_format = "#,##0.00"
+            text = _cell_text(v)
+            cell.alignment = wrapped if field in WRAP or "\n" in text else top
+            widths[col - 1] = max(widths[col - 1], max((wcswidth(line) for line in text.split("\n")), default=0) if not isinstance(v, date) else 10)
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = min(w, MAX_WIDTH) + 2
+    for c in ws[1]:
+        c.font = Font(bold=True)
+        c.fill = PatternFill("solid", fgColor="DDEBF7")
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -179,8 +247,11 @@ def service_request(item, unit: str, ledger, reveal: bool) -> dict:
     return sr if reveal else mask_data(sr)
 
 
-def export(root: Path, *, unit: str | None = None, period=None, fmt: str = "csv", reveal: bool = False) -> str | bytes:
-    """The items of a unit and the units below it (opened in `period`, a Period or its text) in one format; bytes for xlsx."""
+def export(root: Path, *, unit: str | None = None, period=None, fmt: str = "csv", reveal: bool = False, all_fields: bool = False) -> str | bytes:
+    """The items of a unit and the units below it (opened in `period`, a Period or its text) in one format; bytes for xlsx.
+
+    CSV and xlsx are for reading: logs as dated lines, no internal keys; `all_fields` writes every field
+    (logs as JSON) so that `import` gives the same items back."""
     from shishi.store.load import load, select
     from shishi.values import parse_period
 
@@ -188,18 +259,16 @@ def export(root: Path, *, unit: str | None = None, period=None, fmt: str = "csv"
         raise ShishiError(tr(f"--format 应为 {'|'.join(FORMATS)}", f"--format must be one of {'|'.join(FORMATS)}"))
     if fmt in STREAMED:
         buf = io.BytesIO()
-        export_to(buf, root, unit=unit, period=period, fmt=fmt, reveal=reveal)
+        export_to(buf, root, unit=unit, period=period, fmt=fmt, reveal=reveal, all_fields=all_fields)
         return buf.getvalue().decode("utf-8")
     p = parse_period(period) if isinstance(period, str) else period
     ledger = load(root)
     entries = select(ledger, unit=unit, period=p)
     if fmt == "open311":
         return to_json([service_request(e.item, e.unit, ledger, reveal) for e in entries])
-    from shishi.i18n import own_ledger
-
-    rows = [item_row(e.item, e.unit, n, reveal, own_ledger(ledger.tier(""))) for n, e in enumerate(entries, start=1)]
+    rows = [item_row(e.item, e.unit, n, reveal, all_fields) for n, e in enumerate(entries, start=1)]
     title = (unit or "").rpartition("/")[2] or tr("台账", "ledger")
-    return to_xlsx(rows, title)
+    return to_xlsx(rows, title, all_fields)
 
 
 STREAMED = ("csv", "json")
@@ -224,7 +293,7 @@ def export_out(root: Path, output: Path | None, **options) -> None:
         sys.stdout.write(data)
 
 
-def export_to(out, root: Path, *, unit: str | None = None, period=None, fmt: str = "csv", reveal: bool = False) -> None:
+def export_to(out, root: Path, *, unit: str | None = None, period=None, fmt: str = "csv", reveal: bool = False, all_fields: bool = False) -> None:
     """A csv or json export written to the binary stream `out` as it is read: a ledger file's items in memory at a time."""
     from shishi.render.json import write_array
     from shishi.store.load import matcher, stream
@@ -235,10 +304,7 @@ def export_to(out, root: Path, *, unit: str | None = None, period=None, fmt: str
     test = matcher(ledger, unit=unit, period=p)
     chosen = ((u, d) for u, items in files for d in items if test(u, d["status"], d["kind"], d.get("due"), d["opened"]))
     if fmt == "csv":
-        from shishi.i18n import own_ledger
-
-        root_label = own_ledger(ledger.tier(""))
-        write_csv(out, (data_row(d, u, n, reveal, root_label) for n, (u, d) in enumerate(chosen, start=1)))
+        write_csv(out, (data_row(d, u, n, reveal, all_fields) for n, (u, d) in enumerate(chosen, start=1)), all_fields)
         return
 
     def views():
@@ -260,7 +326,10 @@ def write(path: Path, data, bom: bool = False) -> None:
     import tempfile
 
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
+    except OSError as e:
+        raise ShishiError(tr(f"无法写入 {path}：{e.strerror}", f"cannot write {path}: {e.strerror}")) from None
     try:
         with os.fdopen(fd, "wb") as f:
             if bom and not isinstance(data, bytes):
@@ -271,6 +340,8 @@ def write(path: Path, data, bom: bool = False) -> None:
                 f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise ShishiError(tr(f"无法写入 {path}：{e.strerror}", f"cannot write {path}: {e.strerror}")) from None
         raise

@@ -115,10 +115,12 @@ def import_report(res, dry_run: bool, skip_bad: bool) -> tuple[list[str], list[s
     """What `import` says: (lines for stderr, lines for stdout, refused). Refused when a row is bad and --skip-bad was not given;
     then the stderr lines end with why nothing was written and stdout gets nothing."""
     from shishi.checks.privacy import mask
+    from shishi.write.importer import suggest
 
     said = []
     for s in res.sheets:
-        extra = tr(f"；未导入的列：{'、'.join(s.unmapped)}（可用 --map 列名=字段）", f"; columns not imported: {', '.join(s.unmapped)} (see --map)") if s.unmapped else ""
+        left = tr("、".join(f"{u}（{suggest(u)}）" for u in s.unmapped), ", ".join(f"{u} ({suggest(u)})" for u in s.unmapped))
+        extra = tr(f"；未导入的列：{left}", f"; columns not imported: {left}") if s.unmapped else ""
         said.append(tr(f"[{s.name}] 表头在第 {s.header_row} 行{extra}", f"[{s.name}] header on row {s.header_row}{extra}"))
     said += [str(p) for p in res.problems]
     bad = len({(p.sheet, p.row) for p in res.errors})
@@ -131,5 +133,6 @@ def import_report(res, dry_run: bool, skip_bad: bool) -> tuple[list[str], list[s
         f"{'将导入' if dry_run else '已导入'} {len(res.added)} 件；已导入过 {len(res.already)} 件；跳过有错的 {bad} 行、空行 {res.blank} 行、合计行 {res.totals} 行、注释行 {res.notes} 行",
         f"{'would add' if dry_run else 'added'} {len(res.added)}; already imported {len(res.already)}; skipped {bad} bad, {res.blank} blank, {res.totals} total and {res.notes} note rows",
     )
+    said += res.assumptions()  # which dates the sheet left out and import assumed
     said.append(summary + (tr("（未写入）", " (nothing written)") if dry_run else ""))
     return said, shown, False

@@ -6,13 +6,11 @@ that needs them.
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import json
 import re
 from datetime import date, datetime
-from decimal import Decimal
 
 from shishi.figures.report import BarChart, PhotoSet, Report, Section, Table, cn_date
 from shishi.i18n import get_lang, tr
@@ -24,6 +22,7 @@ from shishi.render.table import (
     WRAPPED,
     cell,
     console,
+    csv_table,
     md_table,
     plain_console,
     rich_tables,
@@ -443,8 +442,8 @@ def render_rollup(doc, fmt: str, page: int = TEXT_WIDTH) -> str:
     """A roll-up document (figures.report.RollupDoc) in one of ROLLUP_FORMATS."""
     if fmt == "json":
         return to_json(doc.data)
-    if fmt == "csv":
-        return rollup_csv(doc.data)
+    if fmt == "csv":  # the roll-up table's headers and vocabulary, in the run's language
+        return csv_table(doc.table)
     tables = [doc.table] + ([doc.targets] if doc.targets else [])
     note = [doc.table.note] if doc.table.note else []
     if doc.incomplete:
@@ -465,9 +464,18 @@ def render_rollup(doc, fmt: str, page: int = TEXT_WIDTH) -> str:
     raise ValueError(fmt)
 
 
-def print_rollup(doc, fmt: str) -> None:
-    """A roll-up on stdout: on a terminal, Rich at the terminal's width; else `render_rollup`."""
+def print_rollup(doc, fmt: str, output=None) -> None:
+    """A roll-up on stdout: on a terminal, Rich at the terminal's width; else `render_rollup`.
+
+    With `output` (a path) `render_rollup` goes to that file, CSV with the BOM Excel needs; raises ShishiError."""
     import sys
+
+    if output is not None:
+        from shishi.render.export import write
+
+        write(output, render_rollup(doc, fmt), bom=fmt == "csv")
+        sys.stderr.write(tr(f"已写入 {output}", f"wrote {output}") + "\n")
+        return
 
     c = console() if fmt == "table" else None
     if c is None:
@@ -487,47 +495,6 @@ def print_rollup(doc, fmt: str) -> None:
             c.print(part)
         if k == 0 and t.note:
             c.print(Text(t.note))
-
-
-CSV_KEYS = [
-    "carried_in",
-    "registered",
-    "received",
-    "escalated",
-    "cancelled",
-    "resolved",
-    "in_hand",
-    "caseload",
-    "resolution_rate",
-    "verified",
-    "open",
-    "overdue",
-    "on_time",
-    "with_due",
-    "on_time_rate",
-    "survey_satisfied",
-    "survey_sample",
-    "satisfaction_rate",
-    "mean_score",
-    "beneficiaries",
-    "spent",
-    "budget",
-]
-
-
-def rollup_csv(data: dict) -> str:
-    """One line per unit node (its subtree's totals), raw numbers, rates as fractions."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["unit", "name", "tier", "depth"] + CSV_KEYS)
-
-    def visit(node: dict, depth: int) -> None:
-        w.writerow([node["unit"], node["name"], node["tier"], depth] + ["" if node[k] is None else default(node[k]) if isinstance(node[k], Decimal) else node[k] for k in CSV_KEYS])
-        for c in node["children"]:
-            visit(c, depth + 1)
-
-    visit(data, 0)
-    return buf.getvalue()
 
 
 def format_for(path: str | None, fmt: str | None, default: str) -> str:

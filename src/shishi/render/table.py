@@ -278,11 +278,24 @@ def console():
     return c if c.is_terminal else None
 
 
-def emit(table: Table, fmt: str, data=None, empty: str | None = None) -> None:
+def emit(table: Table, fmt: str, data=None, empty: str | None = None, output=None) -> None:
     """Print a table document on stdout: on a terminal fitted to its width, in a pipe as plain text (120 columns),
-    as CSV, or `data` as JSON. The table's note (a count) goes to stderr, so a pipe gets the rows only."""
+    as CSV, or `data` as JSON. The table's note (a count) goes to stderr, so a pipe gets the rows only.
+
+    With `output` (a path) the same goes to that file instead, CSV with the BOM Excel needs; raises ShishiError."""
     import sys
 
+    if output is not None:
+        from shishi.i18n import tr
+        from shishi.render.export import write
+        from shishi.render.json import to_json
+
+        text = to_json(data) + "\n" if fmt == "json" else csv_table(table) if fmt == "csv" else terminal_text(table, TEXT_WIDTH, title=True)
+        write(output, text, bom=fmt == "csv")
+        sys.stderr.write(tr(f"已写入 {output}", f"wrote {output}") + "\n")
+        if table.note:
+            sys.stderr.write(table.note + "\n")
+        return
     if fmt == "json":
         from shishi.render.json import to_json
 

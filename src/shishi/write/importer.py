@@ -134,7 +134,7 @@ class RowProblem:
     def __str__(self) -> str:
         where = tr(f"[{self.sheet}] 第{self.row}行", f"[{self.sheet}] row {self.row}") if self.row else f"[{self.sheet}]"
         tag = "" if self.severity == "error" else tr("警告：", "warning: ")
-        return f"{where}: {tag}{self.message}"
+        return f"{where}{tr('：', ': ')}{tag}{self.message}"
 
 
 @dataclass
@@ -143,6 +143,8 @@ class Row:
     row: int
     data: dict
     item: object = None  # the Item once added (or that would be)
+    assumed: dict = field(default_factory=dict)  # {"opened" | "resolved": where the date came from}
+    labels: dict = field(default_factory=dict)  # field -> the sheet's header for it
 
 
 @dataclass
@@ -164,6 +166,36 @@ class ImportResult:
     added: list[Row] = field(default_factory=list)
     already: list[Row] = field(default_factory=list)
     written: bool = False
+    sheetwide: dict[str, Sheetwide] = field(default_factory=dict)  # sheet name -> what it says of all its rows
+    unit: str = ""  # the unit's path the items go to
+
+    def assumptions(self) -> list[str]:
+        """The dates import assumed, one line each, for the summary: which date, from where, for how many rows."""
+        out = []
+        for name, sw in self.sheetwide.items():
+            rows = [r for r in self.rows if r.sheet == name]
+            opened = [r for r in rows if "opened" in r.assumed]
+            if opened:
+                where = {
+                    "--opened": tr("--opened 给的", "given by --opened"),
+                    "year": tr(f"表中年份 {sw.year} 年的第一天", f"the first day of the sheet's year {sw.year}"),
+                    "today": tr("今天（表中没有年份；可用 --opened 指定）", "today (the sheet names no year; see --opened)"),
+                }[sw.opened_from]
+                early = sum(r.assumed["opened"] == "row" for r in opened)
+                extra = tr(f"，其中 {early} 行完成时限或办结日期更早，按该日期登记", f"; {early} of them on their earlier deadline or resolution date") if early else ""
+                out.append(tr(f"[{name}] 没有登记日期：{len(opened)} 行按 {sw.opened.isoformat()}（{where}）登记{extra}", f"[{name}] no date opened: {len(opened)} rows opened on {sw.opened.isoformat()} ({where}){extra}"))
+            done = [r.assumed["resolved"] for r in rows if "resolved" in r.assumed]
+            for source in ("--resolved-on", "as_of", "due"):
+                n = done.count(source)
+                if not n:
+                    continue
+                if source == "due":
+                    out.append(tr(f"[{name}] 标记已完成但没有办结日期：{n} 行按各自的完成时限办结", f"[{name}] marked done without a date: {n} rows resolved on their deadlines"))
+                else:
+                    when = (sw.resolved_on if source == "--resolved-on" else sw.as_of).isoformat()
+                    label = "--resolved-on" if source == "--resolved-on" else tr("填报日期", "the sheet's date")
+                    out.append(tr(f"[{name}] 标记已完成但没有办结日期：{n} 行按{label} {when} 办结", f"[{name}] marked done without a date: {n} rows resolved on {label} {when}"))
+        return out
 
     @property
     def errors(self) -> list[RowProblem]:
@@ -415,14 +447,47 @@ def _json_or_lines(v, parse_line):
         raise ValueError(e.message) from None
 
 
+LOG_LINE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(?:【([^】]+)】)?(.*)$")
+
+
+def _log_lines(s: str | None):
+    """A log as export writes it for reading, one entry a line ('2021-09-02 已采购灯具', '2021-06-28 【一期竣工】完工',
+    more lines of a note below it);
+    text that does not start with a date is one note of how the row stands."""
+    if s is None:
+        return None
+    lines = s.split("\n")
+    if not LOG_LINE.match(lines[0]):
+        return s
+    out: list[dict] = []
+    for line in lines:
+        m = LOG_LINE.match(line)
+        if m:
+            out.append({"date": date.fromisoformat(m.group(1)), "note": m.group(3), **({"milestone": m.group(2)} if m.group(2) else {})})
+        else:
+            out[-1]["note"] += "\n" + line
+    for e in out:
+        if not e["note"].strip():
+            raise ValueError(tr(f"{e['date']} 这一条没有内容", f"the entry of {e['date']} says nothing"))
+    return out
+
+
+DONE_SUFFIX = re.compile(r"\s*(?:（(\d{4}-\d{2}-\d{2}) 完成）|\(done (\d{4}-\d{2}-\d{2})\))$")
+ACTUAL_SUFFIX = re.compile(r"\s*(?:（完成 ([0-9.]+)）|\(actual ([0-9.]+)\))$")
+
+
 def _milestone(line: str) -> dict:
-    m = ops.parse_milestone(_wide(line))
-    return {"name": m.name, "due": m.due}
+    """'一期竣工=2021-10-31', with '（2021-10-28 完成）' after it once done (as export writes it)."""
+    done = DONE_SUFFIX.search(line)
+    m = ops.parse_milestone(_wide(line[: done.start()] if done else line))
+    return {"name": m.name, "due": m.due, **({"done": date.fromisoformat(done.group(1) or done.group(2))} if done else {})}
 
 
 def _target(line: str) -> dict:
-    name, qty, unit = values.parse_target(_wide(line))
-    return {"name": name, "unit": unit, "planned": qty}
+    """'人行便道=3000米', with '（完成 2800）' after it when there is an actual figure."""
+    actual = ACTUAL_SUFFIX.search(line)
+    name, qty, unit = values.parse_target(_wide(line[: actual.start()] if actual else line))
+    return {"name": name, "unit": unit, "planned": qty, **({"actual": Decimal(actual.group(1) or actual.group(2))} if actual else {})}
 
 
 def read_cell(kind: str, v, hint: str = ""):
@@ -455,7 +520,7 @@ def read_cell(kind: str, v, hint: str = ""):
     if kind == "progress":  # the log as exported, or a clerk's note of how it stands
         s = _text(v)
         try:
-            return _json(s, list) if s and s.startswith("[{") else s
+            return _json(s, list) if s and s.startswith("[{") else _log_lines(s)
         except ValueError:
             return s
     if kind == "record":
@@ -488,7 +553,84 @@ def _field_of(cell, mapping: dict[str, str]) -> str | None:
         return None
     name, _hint = header_key(cell)
     full = _wide(re.sub(r"\s+", "", str(cell))).lower()
-    return mapping.get(full) or mapping.get(name) or KNOWN.get(name)
+    return mapping.get(full) or mapping.get(name) or KNOWN.get(name) or by_meaning(name)
+
+
+MONEY_WORDS = ("资金", "投资", "预算", "金额", "经费")
+DATE_WORDS = ("日期", "时间")
+
+
+def by_meaning(name: str) -> str | None:
+    """The field a header no list names is about, by the words it holds: 投入资金 is money, 整改截止 a deadline …
+
+    Only short header-like cells count: a title row's '填报单位：三居社区' is not a column name.
+    """
+    if not name or len(name) > 16 or re.search(r"[:：].", name):
+        return None
+
+    def has(*words: str) -> bool:
+        return any(w in name for w in words)
+
+    if has("身份证"):
+        return "reporter.id_card"
+    if has("电话", "手机"):
+        return "reporter.phone"
+    if has(*MONEY_WORDS):
+        if has("实际支出", "实际投入", "支出", "实际使用"):
+            return "resolution.spent"
+        return None if has("累计", "完成", "到位", "已") else "budget"  # money spent so far: no field holds it
+    if has("时限", "截止", "期限"):
+        return "due"
+    if has("人次", "人数", "受益", "惠及"):
+        return "resolution.beneficiaries"
+    if has("是否"):
+        if has("销号"):
+            return "verified"
+        return "resolved" if has("完成", "办结", "解决", "整改到位") else None
+    dated = has(*DATE_WORDS)
+    if has("销号"):
+        return "verification.date" if dated else None
+    if has("登记", "受理", "交办", "立项", "收集"):
+        return "opened" if dated else None
+    if has("办结", "完成", "解决") and dated:
+        return "resolution.date"
+    if has("进展", "进度", "推进"):
+        return "progress"
+    if has("办理结果", "处理结果", "办理情况", "整改情况", "解决情况"):
+        return "resolution.text"
+    if has("满意"):
+        return "resolution.satisfaction"
+    if has("责任人", "负责人", "经办人", "承办人"):
+        return "owner"
+    if has("领导"):
+        return "lead"
+    if has("单位", "部门"):
+        return "partners"
+    if has("类别", "类型", "领域"):
+        return "category"
+    if has("来源", "渠道"):
+        return "source"
+    if has("描述", "内容"):
+        return "description"
+    if has("名称", "事项", "问题", "项目"):
+        return "title"
+    if has("状态"):
+        return "status"
+    return None
+
+
+def suggest(label: str) -> str:
+    """The --map that would take a column import left out: '--map 备注=description'."""
+    name = header_key(label)[0]
+    if any(w in name for w in MONEY_WORDS):
+        f = "resolution.spent"
+    elif any(w in name for w in ("备注", "说明", "情况")):
+        f = "description"
+    elif any(w in name for w in DATE_WORDS):
+        f = "opened"
+    else:
+        f = tr("字段", "FIELD")
+    return f"--map {label}={f}"
 
 
 def find_header(sheet: Sheet, mapping: dict[str, str]) -> int | None:
@@ -511,6 +653,59 @@ def _fill_merges(sheet: Sheet, header: int) -> None:
             row.extend([None] * (c1 - len(row)))
             for c in range(c0 - 1, c1):
                 row[c] = value
+
+
+TITLE_LABEL = re.compile(r"(填报单位|报送单位|填表单位|单位名称|单位|填报日期|填报时间|报送日期|报送时间|填表日期|填表时间|统计日期|截至日期|截止日期)\s*[:：]")
+AS_OF_IN_TITLE = re.compile(r"[截止]至\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{1,2}-\d{1,2})")
+YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def read_title(rows: list[list]) -> tuple[str | None, date | None, int | None]:
+    """What the rows above a header say of the sheet: its unit (填报单位), its date (填报日期) and its year (from the title)."""
+    unit = as_of = year = None
+    for row in rows:
+        cells = [c for c in row if c is not None and _text(c) is not None]
+        for i, cell in enumerate(cells):
+            if isinstance(cell, (date, datetime)):
+                continue
+            text = _wide(str(cell))
+            marks = list(TITLE_LABEL.finditer(text))
+            for k, m in enumerate(marks):
+                value: object = text[m.end() : marks[k + 1].start() if k + 1 < len(marks) else len(text)].strip()
+                if not value and k + 1 == len(marks) and i + 1 < len(cells) and not TITLE_LABEL.search(_wide(str(cells[i + 1]))):
+                    value = cells[i + 1]  # the label in one cell, its value in the next
+                if "单位" in m.group(1):
+                    name = re.sub(r"[(（]\s*(盖章|公章|章)\s*[)）]", "", _text(value) or "").strip()
+                    unit = unit or name or None
+                else:
+                    try:
+                        as_of = as_of or parse_cell_date(value)
+                    except ValueError:
+                        pass
+            if as_of is None and (m := AS_OF_IN_TITLE.search(text)):
+                try:
+                    as_of = parse_cell_date(m.group(1))
+                except ValueError:
+                    pass
+            if year is None and not marks and (m := YEAR_IN_TITLE.search(text)):
+                year = int(m.group(1))
+    return unit, as_of, year or (as_of.year if as_of else None)
+
+
+TITLE_KINDS = (("project", ("民生实事项目", "项目台账", "项目清单", "项目进展")), ("rectification", ("督查整改", "整改台账", "督办台账", "整改清单")), ("demand", ("群众诉求", "诉求办理", "急难愁盼", "问题清单")))
+
+
+def kind_of_title(rows: list[list]) -> str | None:
+    """The kind of items a sheet's title says it lists: 民生实事项目台账 → project, 督查整改台账 → rectification."""
+    for row in rows:
+        for cell in row:
+            text = re.sub(r"\s+", "", _wide(str(cell))) if isinstance(cell, str) else ""
+            if TITLE_LABEL.search(text):
+                continue
+            for kind, words in TITLE_KINDS:
+                if any(w in text for w in words):
+                    return kind
+    return None
 
 
 def _first_text(row: list) -> str:
@@ -538,36 +733,66 @@ class _Bad(Exception):
     pass
 
 
-def row_data(cells: dict[str, object], cols: Columns, *, kind: str, opened: date, today: date) -> tuple[dict, bool]:
-    """An item's data from a row's cells {field: raw}; raises _Bad with every reason. Returns (data, opened given)."""
+@dataclass
+class Sheetwide:
+    """What a sheet says of all its rows, and what import assumes where a row says nothing."""
+
+    opened: date  # rows without 登记日期 are opened on this day …
+    opened_from: str  # … given by "--opened", "year" (the sheet's year) or "today"
+    today: date
+    resolved_on: date | None = None  # --resolved-on
+    as_of: date | None = None  # the sheet's 填报日期
+    unit: str | None = None  # the sheet's 填报单位
+    year: int | None = None
+    kind: str = "demand"  # of items without a 事项类型: --kind, else what the title says
+
+
+DONE_CLAUSE = re.compile(r"^(?:[^\d%％]*(?<![未没尚])已[^\d%％]*|全部|全面|顺利)?(?:完成|办结|竣工|解决|整改到位|投入使用|通过验收|竣工验收)了?$")
+
+
+def says_done(note: str | None) -> bool:
+    """A progress note whose last clause says the work is done: '已完成', '路面硬化已完成', not '已完成60%' nor '预计10月完成'."""
+    if not note:
+        return False
+    clauses = [c for c in re.split(r"[，,。；;！!\n]", _wide(note)) if c.strip()]
+    return bool(clauses) and bool(DONE_CLAUSE.match(re.sub(r"\s+", "", clauses[-1])))
+
+
+def row_data(cells: dict[str, object], cols: Columns, sw: Sheetwide) -> tuple[dict, bool, dict, list[str]]:
+    """An item's data from a row's cells {field: raw}; raises _Bad with every reason.
+
+    Returns (data, opened given, {what: where from} of the dates assumed, warnings).
+    """
 
     def header(f: str) -> str:
         return cols.labels.get(f, f)
 
-    got, why = {}, []
+    def fix(f: str) -> str:
+        """How a clerk gives a row a value it lacks: fill the column in, or add it."""
+        zh = COLUMN_ZH.get(f, f)
+        if f in cols.labels:
+            return tr(f"在“{cols.labels[f]}”列填写", f"fill in the column “{cols.labels[f]}”")
+        return tr(f"加一列“{zh}”", f"add a column “{zh}”")
+
+    got, why, warnings = {}, [], []
     for f, raw in cells.items():
         try:
             got[f] = read_cell(TYPES[f], raw, cols.hints.get(f, ""))
         except ValueError as e:
-            why.append(f"{header(f)}：{e}")
+            why.append(f"{header(f)}{tr('：', ': ')}{e}")
     if not got.get("title"):
-        why.append(tr("没有事项名称", "no title"))
+        why.append(tr(f"没有事项名称——{fix('title')}", f"no title — {fix('title')}"))
     if why:
-        raise _Bad("；".join(why))
+        raise _Bad(tr("；", "; ").join(why))
 
     data = {k: got.get(k) for k in ("title", "description", "category", "source", "handling", "owner", "lead", "due", "budget", "supervision")}
-    data["kind"] = got.get("kind") or kind
-    data["opened"] = got.get("opened") or opened
-    data["partners"] = got.get("partners") or []
-    data["tags"] = got.get("tags") or []
-    data["milestones"] = got.get("milestones") or []
-    data["targets"] = got.get("targets") or []
-    data["extensions"] = got.get("extensions") or []
-    data["reopenings"] = got.get("reopenings") or []
+    data["kind"] = got.get("kind") or sw.kind
+    for k in ("partners", "tags", "milestones", "targets", "extensions", "reopenings"):
+        data[k] = got.get(k) or []
+    noted = got.get("progress.date") or sw.as_of or sw.today  # a note of how it stands is dated by the sheet
     progress = got.get("progress")
-    if isinstance(progress, str):
-        progress = [{"date": got.get("progress.date") or today, "note": progress}]
-    data["progress"] = progress or []
+    note = progress if isinstance(progress, str) else None
+    data["progress"] = [{"date": noted, "note": note}] if note else (progress or [])
     rep = {k: got.get(f"reporter.{k}") for k in ("name", "phone", "id_card")}
     data["reporter"] = rep if any(rep.values()) else None
 
@@ -580,44 +805,70 @@ def row_data(cells: dict[str, object], cols: Columns, *, kind: str, opened: date
             status = "cancelled"
         elif got.get("verified") or ver["date"]:
             status = "verified"
-        elif got.get("resolved") or (got.get("resolved") is None and any(v is not None for v in res.values())):
+        elif got.get("resolved") or (got.get("resolved") is None and (res["date"] or res["text"] or says_done(note))):
             status = "resolved"
         else:
             status = "in_progress" if data["progress"] or res["text"] else "open"
     else:
         for flag, yes in (("resolved", ("resolved", "verified")), ("verified", ("verified",))):
             if got.get(flag) is not None and got[flag] != (status in yes):
-                why.append(tr(f"{header(flag)}“{'是' if got[flag] else '否'}”与状态不符", f"{header(flag)} contradicts the status"))
+                why.append(tr(f"“{header(flag)}”填“{'是' if got[flag] else '否'}”与“{header('status')}”不符", f"“{header(flag)}” contradicts “{header('status')}”"))
+    assumed: dict[str, str] = {}
     if status == "escalated":
         why.append(tr("已上报或转办的事项不导入：先作为推进中事项导入，再用 shishi escalate 上报", "escalated items are not imported: import it as in progress, then use shishi escalate"))
     if status in ("resolved", "verified"):
-        missing = [header(f"resolution.{k}") for k in ("date", "text", "beneficiaries") if res[k] is None]
-        if missing:
-            why.append(tr(f"已办结的事项还需填写：{'、'.join(missing)}", f"a resolved item also needs: {', '.join(missing)}"))
+        if res["date"] is None:
+            for when, source in ((sw.resolved_on, "--resolved-on"), (sw.as_of, "as_of"), (data["due"], "due")):
+                if when is not None:
+                    res["date"], assumed["resolved"] = when, source
+                    break
+            else:
+                example = (sw.as_of or sw.today).isoformat()
+                why.append(tr(f"标记已完成但没有办结日期——{fix('resolution.date')}，或用 --resolved-on {example}", f"marked done but no date of resolution — {fix('resolution.date')}, or use --resolved-on {example}"))
+        if res["text"] is None and note:
+            res["text"] = note  # 进展情况 of a done row is how it was resolved: the note is not kept twice
+            data["progress"] = []
+        if res["text"] is None:
+            where = tr(f"在“{cols.labels['progress']}”列写明办理情况", f"describe it in the column “{cols.labels['progress']}”") if "progress" in cols.labels else fix("resolution.text")
+            why.append(tr(f"标记已完成但没有办理结果——{where}", f"marked done but no resolution — {where}"))
+        if res["beneficiaries"] is None:
+            why.append(tr(f"标记已完成但没有惠及人次——{fix('resolution.beneficiaries')}", f"marked done but no count of people served — {fix('resolution.beneficiaries')}"))
         data["resolution"] = res
     else:
-        extra = [header(f"resolution.{k}") for k in ("date", "beneficiaries", "spent", "satisfaction") if res[k] is not None]
-        if extra:
-            why.append(tr(f"未办结的事项不应填写：{'、'.join(extra)}", f"an item not resolved has: {', '.join(extra)}"))
+        if res["date"] is not None:
+            why.append(tr(f"填了“{header('resolution.date')}”却未标记完成", f"“{header('resolution.date')}” is filled in but the row is not marked done"))
+        dropped = [header(f"resolution.{k}") for k in ("beneficiaries", "spent", "satisfaction") if res[k] is not None]
+        if dropped:  # a project's expected beneficiaries: counted only when it is resolved
+            warnings.append(tr(f"未办结，{'、'.join(dropped)}未导入（办结时用 shishi close 填写）", f"not resolved: {', '.join(dropped)} left out (give them at shishi close)"))
         if res["text"]:  # 办理结果 of an unfinished item is how it stands: kept as a progress note
-            data["progress"].append({"date": got.get("progress.date") or today, "note": res["text"]})
+            data["progress"].append({"date": noted, "note": res["text"]})
     if status == "verified":
         if ver["date"] is None:
-            why.append(tr(f"已销号的事项还需填写：{header('verification.date')}", f"a verified item also needs: {header('verification.date')}"))
+            why.append(tr(f"标记已销号但没有销号日期——{fix('verification.date')}", f"marked verified but no date — {fix('verification.date')}"))
         data["verification"] = ver
     elif ver["date"] or ver["by"]:
         why.append(tr("未销号的事项不应有销号记录", "an item not verified has a verification"))
     if status == "cancelled":
-        missing = [header(f"cancellation.{k}") for k in ("date", "reason") if can[k] is None]
-        if missing:
-            why.append(tr(f"已撤销的事项还需填写：{'、'.join(missing)}", f"a cancelled item also needs: {', '.join(missing)}"))
+        for k in ("date", "reason"):
+            if can[k] is None:
+                why.append(tr(f"标记已撤销但没有{COLUMN_ZH[f'cancellation.{k}']}——{fix(f'cancellation.{k}')}", f"marked cancelled but no {k} — {fix(f'cancellation.{k}')}"))
         data["cancellation"] = can
     elif any(can.values()):
         why.append(tr("未撤销的事项不应有撤销记录", "an item not cancelled has a cancellation"))
     if why:
-        raise _Bad("；".join(why))
+        raise _Bad(tr("；", "; ").join(why))
+    given = got.get("opened")
+    if given is None:  # opened on the day assumed, but never after anything the row dates
+        later = [d for d in (data["due"], res["date"] if "resolution" in data else None) if d is not None]
+        data["opened"] = min([sw.opened] + later)
+        assumed["opened"] = sw.opened_from if data["opened"] == sw.opened else "due"
+    else:
+        data["opened"] = given
     data["status"] = status
-    return {k: v for k, v in data.items() if v is not None}, got.get("opened") is not None
+    return {k: v for k, v in data.items() if v is not None}, given is not None, assumed, warnings
+
+
+COLUMN_ZH = dict(COLUMNS)
 
 
 NO_HEADER = (
@@ -666,13 +917,29 @@ def _columns(sheet: Sheet, h: int, mapping: dict[str, str], result: ImportResult
             continue
         cols.index.setdefault(f, []).append(c)
         cols.labels.setdefault(f, label)
-        cols.hints[f] = header_key(cell)[1] or group_hint.get(c, "")
+        name, hint = header_key(cell)
+        if not hint and TYPES[f] == "money" and name.endswith("元"):  # 投资额万元, 金额元
+            hint = "万元" if name.endswith("万元") else "元"
+        cols.hints[f] = hint or group_hint.get(c, "")
     result.sheets.append(SheetInfo(sheet.name, h + 1, columns, unmapped))
     return cols
 
 
-def read_rows(sheets: list[Sheet], mapping: dict[str, str], result: ImportResult, *, kind: str, opened: date, today: date, only_sheet: bool) -> list[tuple[Row, bool]]:
-    """Rows of every sheet that has a header as (row, opened given); problems, blanks and totals counted in `result`."""
+def read_rows(
+    sheets: list[Sheet],
+    mapping: dict[str, str],
+    result: ImportResult,
+    *,
+    kind: str | None,
+    opened: date | None,
+    today: date,
+    only_sheet: bool,
+    resolved_on: date | None = None,
+) -> list[tuple[Row, bool]]:
+    """Rows of every sheet that has a header as (row, opened given); problems, blanks and totals counted in `result`.
+
+    Rows without a 登记日期 are opened on `opened`, else on the first day of the sheet's year, else today.
+    """
     rows = []
     for sheet in sheets:
         h = find_header(sheet, mapping)
@@ -680,6 +947,17 @@ def read_rows(sheets: list[Sheet], mapping: dict[str, str], result: ImportResult
             if only_sheet:
                 result.problems.append(RowProblem(sheet.name, 0, tr(*NO_HEADER)))
             continue
+        unit, as_of, year = read_title(sheet.rows[:h])
+        if year is None and (m := YEAR_IN_TITLE.search(sheet.name)):  # 2021年台账.csv
+            year = int(m.group(1))
+        if opened is not None:
+            start, start_from = opened, "--opened"
+        elif year is not None:
+            start, start_from = date(year, 1, 1), "year"
+        else:
+            start, start_from = today, "today"
+        sw = Sheetwide(start, start_from, today, resolved_on, as_of, unit, year, kind or kind_of_title(sheet.rows[:h]) or "demand")
+        result.sheetwide[sheet.name] = sw
         cols = _columns(sheet, h, mapping, result)
         _fill_merges(sheet, cols.first_row - 1)
         for r in range(cols.first_row, len(sheet.rows)):
@@ -702,11 +980,12 @@ def read_rows(sheets: list[Sheet], mapping: dict[str, str], result: ImportResult
                 result.blank += 1  # only 序号 or unmapped cells: a pre-numbered empty row of a template
                 continue
             try:
-                data, given = row_data(cells, cols, kind=kind, opened=opened, today=today)
+                data, given, assumed, warnings = row_data(cells, cols, sw)
             except _Bad as e:
                 result.problems.append(RowProblem(sheet.name, r + 1, mask(str(e))))
                 continue
-            rows.append((Row(sheet.name, r + 1, data), given))
+            result.problems += [RowProblem(sheet.name, r + 1, mask(w), "warning") for w in warnings]
+            rows.append((Row(sheet.name, r + 1, data, assumed=assumed, labels=cols.labels), given))
     if not result.sheets and not result.problems:
         result.problems.append(RowProblem("、".join(s.name for s in sheets), 0, tr(*NO_HEADER)))
     return rows
@@ -724,46 +1003,68 @@ def _item_checks(ledger, upath: str, row: Row, data: dict) -> list[RowProblem]:
     out = []
     for check in (validate.dates_in_order, validate.status_consistent, validate.vocabularies, privacy.free_text):
         for p in check(one):
-            out.append(RowProblem(row.sheet, row.row, p.message, p.severity))
+            out.append(RowProblem(row.sheet, row.row, _in_columns(p.message, row), p.severity))
     return out
+
+
+FIELD_PATH = re.compile(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+)?)(?:\[\d+\])? (中有|holds a)")
+
+
+def _in_columns(message: str, row: Row) -> str:
+    """A check's message about a field ('title 中有电话号码…，请移到 reporter 中') in the sheet's words: its column headers."""
+    m = FIELD_PATH.match(message)
+    if not m:
+        return message
+    path = re.sub(r"\[\d+\]", "", m.group(1))
+    label = row.labels.get(path) or row.labels.get(path.partition(".")[0]) or COLUMN_ZH.get(path) or COLUMN_ZH.get(path.partition(".")[0], path)
+    where = row.labels.get("reporter.phone") or COLUMN_ZH["reporter.phone"]
+    text = tr(f"“{label}”列中有", f"the column “{label}” holds a") + message[m.end() :]
+    return text.replace("请移到 reporter 中或删去", f"请移到“{where}”列或删去").replace("move it to reporter or remove it", f"move it to the column “{where}” or remove it")
 
 
 def import_file(
     root: Path,
     path: Path,
-    unit: str,
+    unit: str | None = None,
     *,
     mapping: list[str] = (),
     sheet: str | None = None,
-    kind: str = "demand",
+    kind: str | None = None,
     opened: str | date | None = None,
+    resolved_on: str | date | None = None,
     dry_run: bool = False,
     skip_bad: bool = False,
     today: date | None = None,
 ) -> ImportResult:
-    """Import a spreadsheet's rows as new items of `unit`, in one locked write per ledger file.
+    """Import a spreadsheet's rows as new items of `unit` (else the unit its title rows name), in one locked write per ledger file.
 
     Nothing is written when a row is bad, unless `skip_bad`; rows already
     imported (same source key in the unit) are not added again.
     """
     from shishi.store.model import KINDS
 
-    if kind not in KINDS:
+    if kind is not None and kind not in KINDS:
         raise ShishiError(tr(f"事项类型应为 {'/'.join(KINDS)} 之一：{kind}", f"kind must be one of {'/'.join(KINDS)}: {kind}"))
     today = today or date.today()
-    default_opened = values.parse_date(opened, "--opened") or today
+    start = values.parse_date(opened, "--opened")
+    done_on = values.parse_date(resolved_on, "--resolved-on")
     maps = parse_mapping(list(mapping))
     ledger = files.tree_units(root)
-    upath = ops.item_unit(ledger, unit)
     result = ImportResult()
     sheets = read_file(Path(path), sheet)
-    read = read_rows(sheets, maps, result, kind=kind, opened=default_opened, today=today, only_sheet=sheet is not None)
+    read = read_rows(sheets, maps, result, kind=kind, opened=start, today=today, only_sheet=sheet is not None, resolved_on=done_on)
+    upath = _target_unit(ledger, unit, result)
+    result.unit = upath
     seen: dict[str, int] = {}
     for row, given in read:
+        refused = _model_refusals(row)
+        if refused:
+            result.problems.append(RowProblem(row.sheet, row.row, mask(tr("；", "; ").join(refused))))
+            continue
         try:
             data = ops.prepare(ledger, row.data)
         except ShishiError as e:
-            result.problems.append(RowProblem(row.sheet, row.row, mask(e.message)))
+            result.problems.append(RowProblem(row.sheet, row.row, mask(_clerks_words(e.message, row, given))))
             continue
         found = _item_checks(ledger, upath, row, data)
         result.problems += found
@@ -786,3 +1087,65 @@ def import_file(
     result.already = [by_key[d["source_key"]] for d in already]
     result.written = not dry_run and bool(added)
     return result
+
+
+def _target_unit(ledger, unit: str | None, result: ImportResult) -> str:
+    """The unit given, else the one the sheets' 填报单位 names; a sheet naming another unit is warned of."""
+    named = {sw.unit for sw in result.sheetwide.values() if sw.unit}
+    if unit is None:
+        if len(named) != 1:
+            raise ShishiError(
+                tr("表中没有写明填报单位，请用 --unit 指定导入到哪个单位", "the sheet names no unit (填报单位); say which with --unit")
+                if not named
+                else tr(f"各表的填报单位不同（{'、'.join(sorted(named))}），请用 --unit 指定导入到哪个单位", f"the sheets name different units ({', '.join(sorted(named))}); say which with --unit")
+            )
+        (unit,) = named
+        try:
+            return ops.item_unit(ledger, unit)
+        except ShishiError as e:
+            raise ShishiError(tr(f"表中的填报单位“{unit}”：{e.message}；可用 --unit 指定", f"the sheet's unit “{unit}”: {e.message}; see --unit")) from None
+    upath = ops.item_unit(ledger, unit)
+    for name, sw in result.sheetwide.items():
+        if sw.unit and sw.unit not in (upath, upath.rpartition("/")[2], ledger.unit_name(upath)):
+            result.problems.append(RowProblem(name, 0, tr(f"表中填报单位是“{sw.unit}”，导入到 {upath or ledger.unit_name('')}", f"the sheet names the unit “{sw.unit}”; importing into {upath or ledger.unit_name('')}"), "warning"))
+    return upath
+
+
+def _model_refusals(row: Row) -> list[str]:
+    """What the item record refuses in the row's cells (too long, too many digits …), by the sheet's column headers."""
+    from pydantic import ValidationError
+
+    from shishi.store.model import Item
+
+    try:
+        Item.model_validate(dict(row.data, id="X-0000-000"))
+    except ValidationError as err:
+        out = []
+        for e in err.errors(include_url=False):
+            loc = [str(p) for p in e["loc"] if isinstance(p, str)]
+            path, head = ".".join(loc[:2]), loc[0] if loc else ""
+            label = row.labels.get(path) or row.labels.get(head) or COLUMN_ZH.get(path) or COLUMN_ZH.get(head, path)
+            ctx = e.get("ctx") or {}
+            why = {
+                "string_too_long": tr(f"太长，最多 {ctx.get('max_length')} 个字", f"too long, at most {ctx.get('max_length')} characters"),
+                "string_too_short": tr("不能为空", "cannot be empty"),
+                "decimal_max_digits": tr("位数太多", "too many digits"),
+                "decimal_max_places": tr("小数位太多", "too many decimal places"),
+                "greater_than_equal": tr(f"不能小于 {ctx.get('ge')}", f"cannot be below {ctx.get('ge')}"),
+                "less_than_equal": tr(f"不能大于 {ctx.get('le')}", f"cannot be above {ctx.get('le')}"),
+                "too_long": tr("条目太多", "too many entries"),
+            }.get(e["type"], tr("填写有误", e["msg"]))
+            out.append(f"{label}{tr('：', ': ')}{why}")
+        return list(dict.fromkeys(out))
+    return []
+
+
+def _clerks_words(message: str, row: Row, given: bool) -> str:
+    """A refusal of the item as a whole in the words of the sheet: which of its columns or flags to change."""
+    if message == tr("完成时限早于登记日期", "--due is before the opening date") and given:
+        d = row.data
+        return tr(
+            f"完成时限 {d['due'].isoformat()} 早于登记日期 {d['opened'].isoformat()}——改正“完成时限”或“登记日期”列",
+            f"due {d['due'].isoformat()} is before the date opened {d['opened'].isoformat()} — correct the deadline or the date opened",
+        )
+    return message

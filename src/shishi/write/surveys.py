@@ -92,15 +92,27 @@ def survey_add_many(root: Path, surveys: list[dict], source: str = "") -> list[S
             raise ShishiError(tr("shishi.yaml 有错误，先运行 shishi check", "shishi.yaml has errors; run shishi check"))
         levels = [lv.name for lv in ledger.config.satisfaction]
         new: list[SurveyEntry] = []
+        problems: list[str] = []  # every bad row, as import lists them
+        first: dict[tuple, str] = {}
         for i, raw in enumerate(surveys):
             where = raw.get("_where") or (f"{source}:{i + 1}" if source else "")
             try:
-                new.append(_survey(ledger, raw, levels))
+                if raw.get("_error"):
+                    raise ShishiError(raw["_error"])
+                survey = _survey(ledger, raw, levels)
             except ShishiError as e:
-                raise ShishiError(f"{where}: {e.message}" if where else e.message) from None
-        keys = [(s.unit, s.quarter, s.agency) for s in new]
-        if len(set(keys)) != len(keys):
-            raise ShishiError(tr("同一单位、季度、机构的调查重复", "the same unit, quarter and agency appear twice"))
+                problems.append(f"{where}: {e.message}" if where else e.message)
+                continue
+            key = (survey.unit, survey.quarter, survey.agency)
+            if key in first:
+                problems.append(tr(f"{where}: 与 {first[key]} 是同一单位、季度、机构的调查", f"{where}: the same unit, quarter and agency as {first[key]}") if where else tr("同一单位、季度、机构的调查重复", "the same unit, quarter and agency appear twice"))
+                continue
+            first[key] = where or str(i + 1)
+            new.append(survey)
+        if problems:
+            if len(surveys) > 1:
+                problems.append(tr(f"{len(problems)} 份调查有错，未登记任何调查", f"{len(problems)} bad surveys; none recorded"))
+            raise ShishiError("\n".join(problems))
         writes = []
         for quarter in sorted({s.quarter for s in new}):
             path = root / t.SURVEY_DIR / f"{quarter}.yaml"
@@ -146,6 +158,7 @@ def _survey_text(ledger: Ledger, path: Path, quarter: str, batch: list[SurveyEnt
     if problems or (old is not None and not isinstance(old, list)):
         where = str(problems[0]) if problems else rp
         raise ShishiError(tr(f"{rp} 有错误，先改正：{where}", f"{rp} has errors; fix it first: {where}"))
+    twice = []
     for raw in old or []:
         rec, _ = validate_record(rp, raw, SurveyEntry)
         if rec is None:
@@ -153,7 +166,9 @@ def _survey_text(ledger: Ledger, path: Path, quarter: str, batch: list[SurveyEnt
         for s in batch:
             same_unit = _same_unit(ledger, rec.unit, s.unit)
             if same_unit and rec.quarter == s.quarter and rec.agency == s.agency:
-                raise ShishiError(tr(f"{rp}: {s.unit} {s.quarter} 的调查（{s.agency or '未注明机构'}）已登记", f"{rp}: the {s.quarter} survey of {s.unit} ({s.agency or 'no agency'}) is already recorded"))
+                twice.append(tr(f"{rp}: {s.unit} {s.quarter} 的调查（{s.agency or '未注明机构'}）已登记", f"{rp}: the {s.quarter} survey of {s.unit} ({s.agency or 'no agency'}) is already recorded"))
+    if twice:
+        raise ShishiError("\n".join(twice))
     nl = newline_of(text)
     if text and not text.endswith("\n"):
         text += nl
@@ -200,12 +215,15 @@ def read_survey_file(path: Path, levels: list[str]) -> list[dict]:
     out = []
     for i, item in enumerate(items):
         line = data.pos[i][0] if isinstance(data, list) else data.line
+        where = f"{path.name}:{line}"
         if not isinstance(item, dict):
-            raise ShishiError(tr(f"{path.name}:{line}: 每项调查应为键值映射", f"{path.name}:{line}: each survey must be a mapping"))
+            out.append({"_where": where, "_error": tr("每项调查应为键值映射", "each survey must be a mapping")})
+            continue
         extra = set(item) - {"unit", "quarter", "agency", "date", "counts"}
         if extra:
-            raise ShishiError(tr(f"{path.name}:{line}: 未知字段 {', '.join(sorted(extra))}", f"{path.name}:{line}: unknown key {', '.join(sorted(extra))}"))
-        out.append(dict(item, _where=f"{path.name}:{line}"))
+            out.append({"_where": where, "_error": tr(f"未知字段 {', '.join(sorted(extra))}", f"unknown key {', '.join(sorted(extra))}")})
+            continue
+        out.append(dict(item, _where=where))
     return out
 
 
@@ -214,15 +232,17 @@ def _read_csv(name: str, text: str, levels: list[str]) -> list[dict]:
     if not rows:
         raise ShishiError(tr(f"{name} 是空文件", f"{name} is empty"))
     header = [h.strip() for h in rows[0]]
-    for h in header:
-        if h not in SURVEY_COLUMNS and h not in levels:
-            raise ShishiError(tr(f"{name}:1: 未知列“{h}”（可用：单位、季度、调查机构、日期和满意度等级 {'、'.join(levels)}）", f"{name}:1: unknown column '{h}' (use unit, quarter, agency, date and the levels {', '.join(levels)})"))
+    unknown = [h for h in header if h not in SURVEY_COLUMNS and h not in levels]
+    if unknown:
+        zh, en = "”“".join(unknown), "', '".join(unknown)
+        raise ShishiError(tr(f"{name}:1: 未知列“{zh}”（可用：单位、季度、调查机构、日期和满意度等级 {'、'.join(levels)}）", f"{name}:1: unknown column '{en}' (use unit, quarter, agency, date and the levels {', '.join(levels)})"))
     out = []
     for n, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
         if len(row) > len(header):
-            raise ShishiError(tr(f"{name}:{n}: 列数多于表头", f"{name}:{n}: more cells than the header has columns"))
+            out.append({"_where": f"{name}:{n}", "_error": tr("列数多于表头", "more cells than the header has columns")})
+            continue
         rec: dict = {"counts": {}, "_where": f"{name}:{n}"}
         for h, cell in zip(header, row, strict=False):
             cell = cell.strip()
