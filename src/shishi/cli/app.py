@@ -6,6 +6,7 @@ heavy modules are imported inside them so that `--help` stays fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -61,6 +62,10 @@ def run() -> None:
     gc.disable()
     try:
         app()
+    except BrokenPipeError:
+        # `shishi list | head`: the reader has all it wanted; quiet, and no second error when Python flushes stdout at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
     except MemoryError:
         from shishi.i18n import tr
 

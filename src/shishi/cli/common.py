@@ -44,6 +44,8 @@ def errors():
         for p in e.problems[1:20]:
             typer.echo(f"  {mask(str(p))}", err=True)
         raise typer.Exit(1) from None
+    except BrokenPipeError:
+        raise  # the reader of a pipe went away (`shishi list | head`): not the clerk's error, see app.run
     except OSError as e:
         typer.echo(tr("错误：", "error: ") + f"{getattr(e, 'filename', '') or ''} {e.strerror or e}".strip(), err=True)
         raise typer.Exit(1) from None

@@ -455,7 +455,7 @@ def render_rollup(doc, fmt: str, page: int = TEXT_WIDTH) -> str:
             out += [f"**{doc.targets.title}**", "", md_table(doc.targets), ""]
         return "\n".join(out)
     if fmt == "text":
-        out = [doc.heading, text_table(doc.table), *note]
+        out = [doc.heading, text_table(doc.table), *(line for n in note for line in wrap(n, page))]
         if doc.targets:
             out += ["", doc.targets.title, text_table(doc.targets)]
         return "\n".join(out) + "\n"

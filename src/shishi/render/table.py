@@ -101,6 +101,9 @@ def text_table(t: Table, page: int = TEXT_WIDTH) -> str:
     from tabulate import tabulate
 
     headers, rows = table_cells(t)
+    groups = _groups(_comfortable(t, headers, rows), page, gap=3, edge=1)
+    if len(groups) > 1:  # numbers are never cut on paper either: the table in parts, each repeating its first column
+        return "\n\n".join(text_table(_part(t, g), page) for g in groups)
     widths = column_widths(t, headers, rows, page)
     wrapped = [["\n".join(wrap(v, widths[i])) if t.columns[i].type in WRAPPED else v for i, v in enumerate(r)] for r in rows]
     multiline = any("\n" in v for r in wrapped for v in r)
@@ -183,12 +186,14 @@ def _comfortable(t: Table, headers: list[str], rows: list[list[str]]) -> list[in
     return out
 
 
-def _groups(floors: list[int], page: int) -> list[list[int]]:
-    """Column indexes of each part of a table too wide for `page`: greedy, the first column in every part."""
+def _groups(floors: list[int], page: int, gap: int = GAP, edge: int = -GAP) -> list[list[int]]:
+    """Column indexes of each part of a table too wide for `page`: greedy, the first column in every part.
+
+    A part of n columns takes the sum of their widths + gap * n + edge (terminal: 2 between columns; paper: borders)."""
     groups: list[list[int]] = [[0]]
     for i in range(1, len(floors)):
         g = groups[-1]
-        if len(g) > 1 and sum(floors[k] for k in g) + floors[i] + GAP * len(g) > page:
+        if len(g) > 1 and sum(floors[k] for k in g) + floors[i] + gap * (len(g) + 1) + edge > page:
             groups.append([0])
         groups[-1].append(i)
     return groups
