@@ -19,7 +19,7 @@ from shishi.figures.table import NUMERIC, Table
 
 WRAPPED = ("text",)  # column types that may wrap; "key" (IDs) and numbers never do
 # how wide a text column may grow before the rest of the page goes to the others (the latest-progress column, above all)
-TEXT_LIMITS = {"title": 24, "unit": 18, "category": 12, "target": 12, "measure": 8, "level": 8}
+TEXT_LIMITS = {"title": 24, "unit": 18, "partners": 18, "category": 12, "target": 12, "measure": 8, "level": 8, "status": 8, "schedule": 8}
 TEXT_WIDTH = 120  # display columns of a text report: A4 landscape, or portrait in a small monospace font
 
 # ------------------------------------------------------------------ cells
