@@ -315,8 +315,15 @@ def _file_text(path: Path) -> str:
     return path.read_bytes().decode("utf-8-sig", errors="replace")
 
 
+HEX_RE = re.compile(r"(?<![0-9A-Za-z])(?=[0-9]*[a-f])[0-9a-f]{7,40}(?![0-9A-Za-z])")
+
+
 def _leaks(text: str, secrets: set[str]) -> list[str]:
-    """Known numbers found in the text (however spaced), and any unmasked phone or ID-card number."""
+    """Known numbers found in the text (however spaced), and any unmasked phone or ID-card number.
+
+    Git's commit hashes (hex with at least one letter a-f, as `log` and `changes` print them) are left out
+    first: a run of digits inside one is chance, not a phone number, and no phone or ID number has a-f in it."""
+    text = HEX_RE.sub(" ", text)
     found = set()
     for run in re.findall(r"[\dXx]{11,}", re.sub(r"[\s\-+]", "", text)):
         found |= {run[i : i + n] for n in (11, 15, 18) for i in range(len(run) - n + 1)} & secrets
