@@ -83,13 +83,7 @@ def add_unit(root: Path, path: str, kind: str, code: str | None = None, short: s
             raise ShishiError(why)
     with write_lock(root):
         ledger = tree_units(root)
-        parent = "/".join(parts[:-1])
-        if parent not in ledger.units:
-            try:
-                parent = ledger.resolve_unit(parent) if parent else ""
-            except ShishiError:
-                raise ShishiError(tr(f"上级单位 {parent} 不存在，先添加它", f"parent unit {parent} does not exist; add it first")) from None
-        new_path = f"{parent}/{parts[-1]}" if parent else parts[-1]
+        parent, new_path = parent_and_path(ledger, parts)
         pdir = ledger.units[parent].dir
         if new_path in ledger.units or os.path.lexists(pdir / parts[-1]):
             raise ShishiError(tr(f"单位 {new_path} 已存在", f"unit {new_path} already exists"))
@@ -172,13 +166,7 @@ def move_unit(root: Path, path: str, new_path: str, short: str | None = None, co
             why = t.check_unit_name(part)
             if why:
                 raise ShishiError(why)
-        parent = "/".join(parts[:-1])
-        if parent not in ledger.units:
-            try:
-                parent = ledger.resolve_unit(parent) if parent else ""
-            except ShishiError:
-                raise ShishiError(tr(f"上级单位 {parent} 不存在，先添加它", f"parent unit {parent} does not exist; add it first")) from None
-        target = f"{parent}/{parts[-1]}" if parent else parts[-1]
+        parent, target = parent_and_path(ledger, parts)
         if in_unit(parent, upath):
             raise ShishiError(tr(f"不能把 {upath} 移到它自己的下级里", f"cannot move {upath} below itself"))
         if target == upath:
@@ -304,3 +292,14 @@ def free_code(base: str, taken) -> str:
         if not taken(base + extra):
             return base + extra
     raise ShishiError(tr(f"单位代码 {base} 已被用尽，请用 --short 指定", f"unit codes from {base} are all taken; give --short"))
+
+
+def parent_and_path(ledger, parts: list[str]) -> tuple[str, str]:
+    """(parent path, the unit's path) of a unit path split into names; the parent must exist (by path or unique name)."""
+    parent = "/".join(parts[:-1])
+    if parent not in ledger.units:
+        try:
+            parent = ledger.resolve_unit(parent) if parent else ""
+        except ShishiError:
+            raise ShishiError(tr(f"上级单位 {parent} 不存在，先添加它", f"parent unit {parent} does not exist; add it first")) from None
+    return parent, f"{parent}/{parts[-1]}" if parent else parts[-1]
