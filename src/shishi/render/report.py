@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import html
 import io
-import json
 import re
 from datetime import date, datetime
 
 from shishi.figures.report import BarChart, PhotoSet, Report, Section, Table, cn_date
 from shishi.i18n import get_lang, tr
-from shishi.render.json import default
+from shishi.render.json import to_json
 from shishi.render.photos import missing_photo, photo_bytes, photo_caption
 from shishi.render.table import (
     NUMERIC,
@@ -399,10 +398,6 @@ def report_data(report: Report) -> dict:
     }
 
 
-def to_json(data) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=default) + "\n"
-
-
 # ------------------------------------------------------------------ entry points
 
 
@@ -434,14 +429,14 @@ def render_report(report: Report, fmt: str) -> str | bytes:
         except IllegalCharacterError:  # as export does: Excel cannot store them, and check reports them
             raise ShishiError(tr("台账文本含有 Excel 不能保存的控制字符（shishi check 可查到位置）", "ledger text holds a control character Excel cannot store (shishi check shows where)")) from None
     if fmt == "json":
-        return to_json(report_data(report))
+        return to_json(report_data(report)) + "\n"
     raise ValueError(fmt)
 
 
 def render_rollup(doc, fmt: str, page: int = TEXT_WIDTH) -> str:
     """A roll-up document (figures.report.RollupDoc) in one of ROLLUP_FORMATS."""
     if fmt == "json":
-        return to_json(doc.data)
+        return to_json(doc.data) + "\n"
     if fmt == "csv":  # the roll-up table's headers and vocabulary, in the run's language
         return csv_table(doc.table)
     tables = [doc.table] + ([doc.targets] if doc.targets else [])
