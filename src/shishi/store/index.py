@@ -46,7 +46,7 @@ from shishi.store import tree as t
 from shishi.store.model import Config, Item, SurveyEntry, Unit
 from shishi.store.yamlio import Map, Seq, YamlError, decode
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DB_NAME = "index.sqlite"
 RACY_NS = 2_000_000_000  # an mtime this close to the time the file was read may hide a later write
 PARALLEL_BYTES = 1_500_000  # parse changed files in worker processes above this much text (~2,000 items)
@@ -64,8 +64,8 @@ CREATE TABLE units(path TEXT PRIMARY KEY, file TEXT, name TEXT, kind TEXT, short
 CREATE TABLE items(file TEXT, seq INTEGER, unit TEXT, line INTEGER, id TEXT, kind TEXT, status TEXT, title TEXT,
     category TEXT, source TEXT, handling TEXT, owner TEXT, opened TEXT, due TEXT, budget TEXT, escalated_from TEXT,
     escalated_to TEXT, resolved TEXT, beneficiaries INTEGER, spent TEXT, satisfaction TEXT, verified TEXT,
-    cancelled TEXT, supervision TEXT);
-CREATE TABLE targets(item TEXT, file TEXT, seq INTEGER, name TEXT, unit TEXT, planned TEXT, actual TEXT);
+    cancelled TEXT, supervision TEXT, judged TEXT, left_on TEXT);
+CREATE TABLE targets(item TEXT, file TEXT, seq INTEGER, name TEXT, unit TEXT, planned TEXT, actual TEXT, item_seq INTEGER);
 CREATE TABLE milestones(item TEXT, file TEXT, seq INTEGER, name TEXT, due TEXT, done TEXT);
 CREATE TABLE extensions(item TEXT, file TEXT, seq INTEGER, date TEXT, milestone TEXT, original TEXT, "to" TEXT,
     reason TEXT, approved_by TEXT, late INTEGER);
@@ -74,6 +74,8 @@ CREATE TABLE surveys(file TEXT, seq INTEGER, line INTEGER, unit TEXT, quarter TE
 CREATE TABLE survey_counts(file TEXT, seq INTEGER, unit TEXT, quarter TEXT, level TEXT, count INTEGER);
 CREATE INDEX items_file ON items(file, seq);
 CREATE INDEX items_id ON items(id);
+CREATE INDEX items_moves ON items(escalated_from, status, id, unit, opened, due, judged, kind, category, file, seq)
+    WHERE status = 'escalated' OR escalated_from IS NOT NULL;
 CREATE INDEX problems_file ON problems(file);
 CREATE INDEX targets_file ON targets(file);
 CREATE INDEX milestones_file ON milestones(file);
@@ -506,6 +508,7 @@ def _item_rows(rp: str, unit: str, entries) -> dict[str, list]:
     """
     import marshal
 
+    from shishi.store.dates import closed_on, judged_due
     from shishi.store.yamlio import key_position
 
     to_tuple = _item_record_class().to_tuple
@@ -545,9 +548,11 @@ def _item_rows(rp: str, unit: str, entries) -> dict[str, list]:
                 _s(ver.date) if ver else None,
                 _s(it.cancellation.date) if it.cancellation else None,
                 it.supervision.level if it.supervision else None,
+                _s(judged_due(it)),
+                _s(closed_on(it)),
             )
         )
-        targets += [(it.id, rp, i, x.name, x.unit, _s(x.planned), _s(x.actual)) for i, x in enumerate(it.targets)]
+        targets += [(it.id, rp, i, x.name, x.unit, _s(x.planned), _s(x.actual), seq) for i, x in enumerate(it.targets)]
         milestones += [(it.id, rp, i, m.name, _s(m.due), _s(m.done)) for i, m in enumerate(it.milestones)]
         extensions += [
             (it.id, rp, i, _s(x.date), x.milestone, _s(x.original), _s(x.to), x.reason, x.approved_by, int(x.late)) for i, x in enumerate(it.extensions)
@@ -586,16 +591,21 @@ class IndexUnavailable(Exception):
 
 
 def fingerprint() -> str:
-    """What the stored rows depend on besides the files: this code, the models, Pydantic."""
-    import pydantic
-
-    from shishi.store import fastyaml, ledger, model, yamlio
+    """What the stored rows depend on besides the files: this code, the models, Pydantic (its version file: read, not imported)."""
+    import importlib.util
 
     h = hashlib.blake2b(digest_size=16)
-    h.update(f"{SCHEMA_VERSION} {pydantic.VERSION} {sys.version_info[:2]}".encode())
-    for mod in (sys.modules[__name__], fastyaml, ledger, model, yamlio, t):
-        h.update(Path(mod.__file__).read_bytes())
+    h.update(f"{SCHEMA_VERSION} {sys.version_info[:2]}".encode())
+    spec = importlib.util.find_spec("pydantic")
+    if spec is not None and spec.origin:
+        h.update(Path(spec.origin).with_name("version.py").read_bytes())
+    here = Path(__file__).parent
+    for name in FINGERPRINTED:
+        h.update((here / name).read_bytes())
     return h.hexdigest()
+
+
+FINGERPRINTED = ("index.py", "fastyaml.py", "ledger.py", "model.py", "yamlio.py", "tree.py", "dates.py")  # the store modules whose code the rows depend on
 
 
 def db_path(root: Path) -> Path:
@@ -933,8 +943,8 @@ def _store(con: sqlite3.Connection, res: FileResult, lang: str) -> None:
     )
     con.executemany("INSERT INTO problems VALUES (?,?,?,?,?)", [(rp, *p) for p in res.problems])
     if res.kind == "ledger" and rows:
-        con.executemany(f"INSERT INTO items VALUES ({','.join('?' * 24)})", rows["items"])
-        con.executemany("INSERT INTO targets VALUES (?,?,?,?,?,?,?)", rows["targets"])
+        con.executemany(f"INSERT INTO items VALUES ({','.join('?' * 26)})", rows["items"])
+        con.executemany("INSERT INTO targets VALUES (?,?,?,?,?,?,?,?)", rows["targets"])
         con.executemany("INSERT INTO milestones VALUES (?,?,?,?,?,?)", rows["milestones"])
         con.executemany("INSERT INTO extensions VALUES (?,?,?,?,?,?,?,?,?,?)", rows["extensions"])
         con.executemany("INSERT INTO broken VALUES (?,?,?,?)", rows["broken"])
@@ -958,11 +968,16 @@ def _store(con: sqlite3.Connection, res: FileResult, lang: str) -> None:
 
 
 class Source:
-    """The open index behind a loaded ledger: what its entries read later, from the same snapshot."""
+    """The open index behind a loaded ledger: what its entries read later, and figures by SQL (store.sums), from the same snapshot.
 
-    def __init__(self, con: sqlite3.Connection, root: Path):
-        self.con, self.root = con, root
+    `files`: the ledger files in reading order (the entries' load order);
+    `entries`: the ledger's entries as loaded (figures by SQL stand for exactly those).
+    """
+
+    def __init__(self, con: sqlite3.Connection, root: Path, files: list[str] | None = None):
+        self.con, self.root, self.files = con, root, files or []
         self.parsed: dict[str, object] = {}
+        self.entries: object = None
 
     def data(self, entry) -> Map | None:
         """An item's parsed YAML, for the positions of its keys: its file is read again (only problems need it)."""
@@ -1021,9 +1036,13 @@ class _LazyData(dict):
         return [(k, self[k]) for k in self]
 
 
-def load(root: Path, parallel: bool | None = None):
-    """The Ledger of the tree, read through the index (refreshed first); IndexUnavailable when it cannot be."""
-    return _load_or_rebuild(Path(root), parallel, units_only=False)
+def load(root: Path, parallel: bool | None = None, entries: bool = True):
+    """The Ledger of the tree, read through the index (refreshed first); IndexUnavailable when it cannot be.
+
+    entries=False: without its entries and surveys (any use of them raises), for
+    figures by SQL only (figures.rollup); problems and broken IDs as with them.
+    """
+    return _load_or_rebuild(Path(root), parallel, units_only=False, entries=entries)
 
 
 def load_units(root: Path):
@@ -1039,13 +1058,13 @@ def stream(root: Path, text=None):
     return _load_or_rebuild(Path(root), None, units_only=False, streaming=text or True)
 
 
-def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False):
+def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False, entries: bool = True):
     try:
-        return _load(root, parallel, units_only, streaming)
+        return _load(root, parallel, units_only, streaming, entries)
     except _Damaged:
         drop(root)  # found damaged while reading it: rebuilt from the files, once
         try:
-            return _load(root, parallel, units_only, streaming)
+            return _load(root, parallel, units_only, streaming, entries)
         except _Damaged as e:
             raise IndexUnavailable(str(e)) from None
 
@@ -1054,8 +1073,8 @@ class _Damaged(IndexUnavailable):
     """SQLite found the index file damaged (not merely locked or read-only)."""
 
 
-def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False):
-    from shishi.store.ledger import Ledger
+def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False, entries: bool = True):
+    from shishi.store.ledger import NOT_READ, Ledger
 
     con = connect(root)
     try:
@@ -1097,14 +1116,23 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
                 ledger.problems += problems.get(rp, [])
                 ledger.broken_ids += broken.get(rp, [])
             return ledger, _stream_files(con, ledger_files, None if streaming is True else streaming)
-        with _no_gc():
-            _load_entries(con, Source(con, root), ledger, [f for f in files if f[1] == "ledger"], problems)
+        ledger_files = [f for f in files if f[1] == "ledger"]
+        source = Source(con, root, [f[0] for f in ledger_files])
+        if entries:
+            with _no_gc():
+                _load_entries(con, source, ledger, ledger_files, problems)
+        else:
+            _load_broken(con, ledger, ledger_files, problems)
+            ledger.entries = ledger.surveys = NOT_READ
         for rp, kind, _unit in files:
             if kind == "survey":
                 ledger_problems += problems.get(rp, [])
-        survey_rec = record_class(SurveyEntry).from_json
-        for js, rp, line in con.execute("SELECT json, file, line FROM surveys ORDER BY file, seq"):
-            ledger.surveys.append((survey_rec(json.loads(js)), rp, line))
+        if entries:
+            survey_rec = record_class(SurveyEntry).from_json
+            for js, rp, line in con.execute("SELECT json, file, line FROM surveys ORDER BY file, seq"):
+                ledger.surveys.append((survey_rec(json.loads(js)), rp, line))
+        source.entries = ledger.entries
+        ledger.index = source
         return ledger
     except sqlite3.Error as e:
         con.close()
@@ -1135,6 +1163,16 @@ def _file_problems(con: sqlite3.Connection) -> dict[str, list[Problem]]:
     for f, line, col, msg, sev in con.execute("SELECT file, line, col, message, severity FROM problems ORDER BY rowid"):
         out[f].append(Problem(f, line, col, msg, sev))
     return out
+
+
+def _load_broken(con: sqlite3.Connection, ledger, ledger_files: list[tuple[str, str, str]], problems) -> None:
+    """The ledger files' problems and broken IDs, in reading order (as `_load_entries` adds them)."""
+    broken = defaultdict(list)
+    for i, f, line, col in con.execute("SELECT id, file, line, col FROM broken ORDER BY rowid"):
+        broken[f].append((i, f, line, col))
+    for rp, _kind, _unit in ledger_files:
+        ledger.problems += problems.get(rp, [])
+        ledger.broken_ids += broken.get(rp, [])
 
 
 def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files: list[tuple[str, str, str]], problems) -> None:

@@ -51,6 +51,18 @@ class Entry:
         return f"Entry({self.item.id!r}, unit={self.unit!r}, file={self.file!r}, line={self.line})"
 
 
+class _NotRead(list):
+    """The entries (and surveys) of a ledger read without them (store.load(..., entries=False)): any use is a mistake, never an empty ledger."""
+
+    def _refuse(self, *a, **k):
+        raise RuntimeError("this ledger was read without its entries (for figures by SQL over the index): load it with entries")
+
+    __iter__ = __len__ = __bool__ = __getitem__ = __contains__ = append = extend = insert = __iadd__ = _refuse
+
+
+NOT_READ: list = _NotRead()
+
+
 @dataclass
 class Ledger:
     root: Path
@@ -63,6 +75,7 @@ class Ledger:
     unit_data: dict[str, Map] = field(default_factory=dict)
     broken_ids: list[tuple[str, str, int, int]] = field(default_factory=list)  # (id, file, line, col) of invalid items
     reread: list[str] | None = None  # files parsed by this load when it went through the index (None: read directly)
+    index: object = field(default=None, repr=False, compare=False)  # the index snapshot it was read from (store.index.Source): figures by SQL
     _prefixes: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     # -------------------------------------------------------------- units
