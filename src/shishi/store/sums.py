@@ -60,7 +60,7 @@ WHERE status = 'escalated' OR escalated_from IS NOT NULL
 # the actual counts when resolved by the cut-off, or never resolved.
 _TARGETS = """
 SELECT i.unit, t.name, t.unit, {planned}, {actual}
-FROM targets t JOIN items i ON i.file = t.file AND i.seq = t.item_seq
+FROM targets t CROSS JOIN items i ON i.file = t.file AND i.seq = t.item_seq  -- the few targets first, their items by (file, seq)
 WHERE i.opened >= :start AND i.opened <= :end AND i.status NOT IN ('escalated', 'cancelled')
       AND (:kind IS NULL OR i.kind = :kind) AND (:cat IS NULL OR i.category = :cat)
 GROUP BY i.unit, t.name, t.unit
