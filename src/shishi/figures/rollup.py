@@ -39,7 +39,6 @@ from decimal import Decimal
 from shishi.figures.schedule import judged_due
 from shishi.store.dates import closed_on
 from shishi.store.ledger import Entry, Ledger, in_unit
-from shishi.store.model import DEFAULT_SCALE
 from shishi.values import Period, parse_period
 
 ADDITIVE = (
@@ -286,7 +285,11 @@ def _matches(item, f: Filters) -> bool:
 
 def scale(ledger: Ledger) -> list:
     """The satisfaction scale of shishi.yaml (the default five levels without one)."""
-    return list(ledger.config.satisfaction) if ledger.config else list(DEFAULT_SCALE)
+    if ledger.config:
+        return list(ledger.config.satisfaction)
+    from shishi.store.model import DEFAULT_SCALE
+
+    return list(DEFAULT_SCALE)
 
 
 def satisfied_levels(ledger: Ledger) -> frozenset[str]:

@@ -37,14 +37,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING
 
 from shishi.errors import Problem, ShishiError
 from shishi.i18n import get_lang, set_lang, tr
 from shishi.store import tree as t
-from shishi.store.model import Config, Item, SurveyEntry, Unit
 from shishi.store.yamlio import Map, Seq, YamlError, decode
+
+if TYPE_CHECKING:  # the models (Pydantic) are imported only where a file is read or a record validated: not by a warm roll-up
+    from pydantic import BaseModel
 
 SCHEMA_VERSION = 3
 DB_NAME = "index.sqlite"
@@ -162,9 +163,53 @@ def _kind(annotation) -> tuple:
         return ("date",)
     if annotation is Decimal:
         return ("decimal",)
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return ("model", annotation)
+        return ("model", annotation.__name__)
     return ("plain",)
+
+
+# The shapes of the records a roll-up reads (shishi.yaml, unit.yaml), as `_kind` finds them on the models:
+# their record classes are built without importing Pydantic (tests/test_index.py checks them against the models).
+SHAPES: dict[str, tuple[tuple[str, tuple], ...]] = {
+    "Config": (("district", ("plain",)), ("code", ("plain",)), ("categories", ("list", ("plain",))), ("sources", ("list", ("plain",))),
+               ("time_limits", ("model", "TimeLimits")), ("satisfaction", ("list", ("model", "Level"))), ("weights", ("model", "Weights")),
+               ("git", ("model", "GitSettings")), ("issuer", ("plain",))),
+    "TimeLimits": (("default", ("plain",)), ("classes", ("plain",)), ("categories", ("plain",)), ("due_soon_days", ("plain",)), ("response_days", ("plain",))),
+    "Level": (("name", ("plain",)), ("score", ("decimal",)), ("satisfied", ("plain",))),
+    "Weights": (("response", ("decimal",)), ("resolution", ("decimal",)), ("satisfaction", ("decimal",))),
+    "GitSettings": (("auto_commit", ("plain",)),),
+    "Unit": (("name", ("plain",)), ("kind", ("plain",)), ("short", ("plain",)), ("code", ("plain",)), ("clerk", ("plain",)), ("former", ("list", ("plain",)))),
+}
+
+
+def shape(model) -> tuple[tuple[str, tuple], ...]:
+    """(field, kind) of a record in field order: from SHAPES by name, else from the Pydantic model's fields."""
+    name = model if isinstance(model, str) else model.__name__
+    return SHAPES[name] if name in SHAPES else model_shape(name)
+
+
+def model_shape(model) -> tuple[tuple[str, tuple], ...]:
+    """(field, kind) of a Pydantic model (or the model of that name) in field order, read from its fields."""
+    m = _model(model) if isinstance(model, str) else model
+    return tuple((n, _kind(f.annotation)) for n, f in m.model_fields.items())
+
+
+def _model(name: str):
+    """The Pydantic model of that name (store.model, imported now)."""
+    from shishi.store import model
+
+    return getattr(model, name)
+
+
+class _ModelOf:
+    """A record class's `model`: the Pydantic model, looked up when first used (validating, model_dump …)."""
+
+    def __get__(self, obj, cls):
+        m = _model(cls.model_name)
+        cls.model = m  # looked up once
+        return m
 
 
 def _reader(kind: tuple, form: str):
@@ -203,6 +248,7 @@ class Record:
 
     __slots__ = ()
     model: type[BaseModel]
+    model_name: str
     fields: tuple[str, ...]
 
     def full(self) -> BaseModel:
@@ -229,24 +275,25 @@ class Record:
     def __eq__(self, other) -> bool:
         if isinstance(other, Record):
             return type(other) is type(self) and all(getattr(self, f) == getattr(other, f) for f in self.fields)
-        if isinstance(other, BaseModel):
+        pydantic = sys.modules.get("pydantic")  # not imported: other is no model
+        if pydantic is not None and isinstance(other, pydantic.BaseModel):
             return self.full() == other
         return NotImplemented
 
     __hash__ = None  # like Pydantic models
 
     def __repr__(self) -> str:
-        return f"{self.model.__name__}({', '.join(f'{f}={getattr(self, f)!r}' for f in self.fields)})"
+        return f"{self.model_name}({', '.join(f'{f}={getattr(self, f)!r}' for f in self.fields)})"
 
     def __reduce__(self):
-        return (_rebuild, (self.model, self._plain()))
+        return (_rebuild, (self.model_name, self._plain()))
 
 
-def _rebuild(model: type[BaseModel], plain: dict):
-    return from_plain(model, plain)
+def _rebuild(model: str, plain: dict):
+    return from_plain(_model(model), plain)
 
 
-_RECORDS: dict[type, type] = {}
+_RECORDS: dict[str, type] = {}  # model name -> record class
 
 # fields whose few values repeat over the whole tree: stored once per file (marshal keeps interned strings
 # once) and read back as one object each
@@ -301,22 +348,26 @@ def _env(cls) -> dict:
     return {"new": object.__new__, "cls": cls, "days_get": _DAYS.get, "day": _day, "Decimal": Decimal, "EMPTY": EMPTY}
 
 
-def record_class(model: type[BaseModel], declared: type | None = None) -> type:
-    """The light record class mirroring a Pydantic model: same field names, slots, no validation.
+def record_class(model: type[BaseModel] | str, declared: type | None = None) -> type:
+    """The light record class mirroring a Pydantic model (or the model of that name): same field names, slots, no validation.
 
     Generated per class (a loop over fields costs twice as much per record):
     `from_json(d)` from the model's JSON (None values left out), `to_tuple(m)`
     from a validated model to a tuple in field order (dates and money as
     text, as in JSON), `from_tuple(t)` back, and `fill_tuple(o, t)`
-    completing a record in place.
+    completing a record in place. The records of SHAPES are built without
+    Pydantic; their `model` is looked up when first used.
     """
-    cls = _RECORDS.get(model)
+    name = model if isinstance(model, str) else model.__name__
+    cls = _RECORDS.get(name)
     if cls is not None:
         return cls
-    names = tuple(model.model_fields)
-    cls = declared or type(f"{model.__name__}Record", (Record,), {"__slots__": names, "model": model, "fields": names, "__module__": __name__})
-    _RECORDS[model] = cls  # before the converters: records may nest
-    kinds = {n: _kind(f.annotation) for n, f in model.model_fields.items()}
+    fields = shape(name)
+    names = tuple(n for n, _k in fields)
+    the_model = _ModelOf() if isinstance(model, str) else model
+    cls = declared or type(f"{name}Record", (Record,), {"__slots__": names, "model": the_model, "model_name": name, "fields": names, "__module__": __name__})
+    _RECORDS[name] = cls  # before the converters: records may nest
+    kinds = dict(fields)
     env = _env(cls)
     more = ["    o._more = None"] if "_more" in getattr(cls, "__slots__", ()) else []
     body_json = [f"    v = d.get({n!r})\n    {_assign(n, kinds[n], 'json', env)}" for n in names]  # JSON leaves out None only
@@ -333,7 +384,7 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
     for n in names:
         w = _writer(kinds[n])
         env[f"w_{n}"] = w
-        if (model.__name__, n) in SHARED_TEXT:
+        if (name, n) in SHARED_TEXT:
             src.append(f"        None if m.{n} is None else intern(m.{n}),")
         else:
             src.append(f"        m.{n}," if w is None else f"        None if m.{n} is None else w_{n}(m.{n}),")
@@ -349,16 +400,15 @@ def from_plain(model: type[BaseModel], plain: dict) -> Record:
     return record_class(model).from_json(json.loads(model.model_validate(plain).model_dump_json(exclude_none=True)))
 
 
-class ItemRecord(Record):
+class _ItemRecordBase(Record):
     """An item from the index: the fields rollups and filters read come from the file's `hot` blob
-    (`_more` set), the others from the item's JSON when one of them is first read."""
+    (`_more` set), the others from the item's JSON when one of them is first read. (The class, `ItemRecord`,
+    is made from the model's fields when first wanted.)"""
 
-    __slots__ = tuple(Item.model_fields) + ("_more",)
-    model = Item
-    fields = tuple(Item.model_fields)
+    __slots__ = ()
 
     def __getattr__(self, name: str):
-        if name in ItemRecord.fields:
+        if name in type(self).fields:
             try:
                 more = object.__getattribute__(self, "_more")
             except AttributeError:
@@ -370,7 +420,20 @@ class ItemRecord(Record):
 
 
 def _item_record_class() -> type:
-    return _RECORDS.get(Item) or record_class(Item, ItemRecord)
+    cls = _RECORDS.get("Item")
+    if cls is None:
+        from shishi.store.model import Item
+
+        names = tuple(Item.model_fields)
+        declared = type("ItemRecord", (_ItemRecordBase,), {"__slots__": names + ("_more",), "model": Item, "model_name": "Item", "fields": names, "__module__": __name__})
+        cls = record_class(Item, declared)
+    return cls
+
+
+def __getattr__(name: str):
+    if name == "ItemRecord":  # index.ItemRecord: made when first asked for (it needs the model)
+        return _item_record_class()
+    raise AttributeError(name)
 
 
 # The fields of an item every load builds, for every item: what roll-ups, reports and filters read
@@ -453,6 +516,7 @@ def _s(v) -> str | None:
 def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult:
     """Read one file of the tree into the rows the index stores for it (pure: safe in a worker process)."""
     from shishi.store.ledger import read_items, read_record, read_surveys, read_yaml
+    from shishi.store.model import Config, Unit
 
     if get_lang() != lang:
         set_lang(lang)
@@ -512,7 +576,7 @@ def _item_rows(rp: str, unit: str, entries) -> dict[str, list]:
     from shishi.store.yamlio import key_position
 
     to_tuple = _item_record_class().to_tuple
-    names = tuple(Item.model_fields)
+    names = _item_record_class().fields
     hot_at = [names.index(n) for n in HOT_FIELDS]
     items, targets, milestones, extensions, hot, full = [], [], [], [], [], []
     for seq, e in enumerate(entries):
@@ -1008,7 +1072,7 @@ class _FileFill:
     def __call__(self, _rec) -> None:
         import marshal
 
-        fill = ItemRecord.fill_tuple
+        fill = _item_record_class().fill_tuple
         (blob,) = self.con.execute("SELECT full FROM files WHERE path=?", (self.file,)).fetchone()
         with _no_gc():
             for r, tup in zip(self.recs, marshal.loads(blob), strict=True):
@@ -1089,10 +1153,10 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
         ledger_problems: list[Problem] = list(problems.get(t.CONFIG_FILE, []))
         ledger_problems += walk_problems
         row = con.execute("SELECT json FROM config WHERE file=?", (t.CONFIG_FILE,)).fetchone()
-        config = record_class(Config).from_json(json.loads(row[0])) if row else None
+        config = record_class("Config").from_json(json.loads(row[0])) if row else None
         ledger = Ledger(root, config, units, problems=ledger_problems, unit_data=_LazyData())
         stored_units = {r[0]: r[1:] for r in con.execute("SELECT path, json, data FROM units")}
-        unit_rec = record_class(Unit).from_json
+        unit_rec = record_class("Unit").from_json
         for path in units:
             rp = _rel(path, t.UNIT_FILE)
             if path not in has_unit_file:
@@ -1128,7 +1192,7 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
             if kind == "survey":
                 ledger_problems += problems.get(rp, [])
         if entries:
-            survey_rec = record_class(SurveyEntry).from_json
+            survey_rec = record_class("SurveyEntry").from_json
             for js, rp, line in con.execute("SELECT json, file, line FROM surveys ORDER BY file, seq"):
                 ledger.surveys.append((survey_rec(json.loads(js)), rp, line))
         source.entries = ledger.entries
@@ -1207,7 +1271,7 @@ def _hot_maker(entry_cls):
     call less for each of hundreds of thousands of items.
     """
     cls = _item_record_class()
-    kinds = {n: _kind(f.annotation) for n, f in Item.model_fields.items()}
+    kinds = dict(shape("Item"))
     env = _env(cls)
     env["Entry"] = entry_cls
     src = ["def make(h, fill, unit, file, source):", "    o = new(cls)"]

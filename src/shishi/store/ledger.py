@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING
 
 from shishi.errors import Problem, ShishiError
 from shishi.i18n import field_label, initials, suggest, tr
 from shishi.store import fastyaml
 from shishi.store import tree as t
-from shishi.store.model import Config, Item, SurveyEntry, Unit, error_text, item_to_data
 from shishi.store.yamlio import CONFLICT_RE, Map, Seq, YamlError, conflict_markers, decode, find_blocks, key_position, locate, parse, split_lines
+
+if TYPE_CHECKING:  # the models (Pydantic) are imported where records are validated: a ledger read through the index needs none
+    from pydantic import BaseModel, ValidationError
+
+    from shishi.store.model import Config, Item, SurveyEntry, Unit
 
 
 class Entry:
@@ -153,6 +156,8 @@ class Ledger:
 
 
 def _pydantic_problems(path: str, data: object, err: ValidationError, base: tuple = ()) -> list[Problem]:
+    from shishi.store.model import error_text
+
     out = []
     item = err.title == "Item"  # the other records' keys have no Chinese labels
     for e in err.errors(include_url=False):
@@ -292,6 +297,8 @@ def _conflict_message(first: int, last: int, item: str | None = None) -> str:
 
 
 def validate_record(rp: str, data: object, model: type[BaseModel]) -> tuple[BaseModel | None, list[Problem]]:
+    from pydantic import ValidationError
+
     if not isinstance(data, Map):
         return None, [Problem(rp, getattr(data, "line", 1), 1, tr("应为键值映射", "expected a mapping of keys to values"))]
     try:
@@ -317,6 +324,10 @@ def read_items(rp: str, unit: str, text: str) -> tuple[list[Entry], list[Problem
         return [], problems + [
             Problem(rp, getattr(data, "line", 1), 1, tr("台账文件应为事项列表（每项以“- id:”开头）", "a ledger file is a list of items (each starting '- id:')"))
         ], broken
+    from pydantic import ValidationError
+
+    from shishi.store.model import Item
+
     entries = []
     validate = Item.model_validate
     for i, raw in enumerate(data):
@@ -344,7 +355,7 @@ def read_record(root: Path, path: Path, model: type[BaseModel], raw: bytes | Non
     data, problems = read_yaml(root, path, raw)
     if data is None:
         if not problems:
-            need = "district" if model is Config else tr("name、kind、short", "name, kind and short")
+            need = "district" if model.__name__ == "Config" else tr("name、kind、short", "name, kind and short")
             problems.append(Problem(rp, 1, 1, tr(f"文件是空的（至少应写 {need}）", f"the file is empty ({need} are needed)")))
         return None, None, problems
     rec, ps = validate_record(rp, data, model)
@@ -353,6 +364,8 @@ def read_record(root: Path, path: Path, model: type[BaseModel], raw: bytes | Non
 
 def read_units(root: Path) -> Ledger:
     """shishi.yaml and every unit.yaml read straight from the files."""
+    from shishi.store.model import Config, Unit
+
     problems: list[Problem] = []
     config, _data, ps = read_record(root, root / t.CONFIG_FILE, Config)
     problems += ps
@@ -401,6 +414,8 @@ def load_files(root: Path) -> Ledger:
 
 def read_surveys(rp: str, data: object, problems: list[Problem]) -> list[tuple[SurveyEntry, str, int]]:
     """The surveys of one survey file's data; problems are appended."""
+    from shishi.store.model import SurveyEntry
+
     if data is None:
         return []
     if not isinstance(data, Seq):
@@ -443,6 +458,8 @@ def in_unit(path: str, unit: str) -> bool:
 
 def items_of(text: str | bytes | None, unit: str = "") -> dict[str, tuple[str, dict]]:
     """ID -> (unit, item data) of the items of a ledger file's text that validate; {} for no file."""
+    from shishi.store.model import item_to_data
+
     if text is None:
         return {}
     try:
