@@ -57,14 +57,22 @@ def export_(
     allow_incomplete: bool = allow_incomplete_option(),
 ) -> None:
     """导出事项：csv、xlsx 便于阅读（进展一行一条），json 或 Open311 (export items)."""
+    from shishi.cli.common import judge_complete
     from shishi.render import export as ex
+    from shishi.store.load import stream
 
     with errors():
         if fmt == "xlsx" and output is None:
             raise ShishiError(tr("xlsx 格式要用 -o 指定输出文件", "--format xlsx needs -o FILE"))
-        if (incomplete := load_selected(ctx, unit, allow_incomplete)[2]) is not None:
+        streamed = None
+        if fmt in ex.STREAMED:  # the tree read once: the streamed ledger knows what could not be read
+            streamed = stream(root_of(ctx))
+            incomplete = judge_complete(streamed[0], unit, allow_incomplete)[1]
+        else:
+            incomplete = load_selected(ctx, unit, allow_incomplete)[2]
+        if incomplete is not None:
             typer.echo(incomplete.banner(), err=True)
-        ex.export_out(root_of(ctx), output, unit=unit, period=period, fmt=fmt, reveal=reveal, all_fields=all_fields)
+        ex.export_out(root_of(ctx), output, streamed=streamed, unit=unit, period=period, fmt=fmt, reveal=reveal, all_fields=all_fields)
     if output is None:
         return
     typer.echo(tr(f"已导出到 {output}", f"exported to {output}"), err=True)

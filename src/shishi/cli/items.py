@@ -259,23 +259,16 @@ def _list_json(ctx: typer.Context, filters: dict, reveal: bool) -> None:
     """`list --format json`, streamed from the index a ledger file at a time: the same items as `item_view` makes them."""
     import sys
 
-    from shishi.checks.privacy import MIN_DIGITS
-    from shishi.render.json import write_array
-    from shishi.store.load import matcher, stream
-
-    def views(files):
-        for u, items in files:
-            for d in items:
-                if test(u, d["status"], d["kind"], d.get("due"), d["opened"]):
-                    v = {"id": d.pop("id"), "unit": u if reveal else mask(u)}
-                    v.update(d)
-                    yield v
+    from shishi.checks.privacy import MIN_DIGITS, has_digit
+    from shishi.cli.common import judge_complete
+    from shishi.render.json import write_lists
+    from shishi.store.load import stream_views
 
     with errors():
-        ledger, files = stream(root_of(ctx), None if reveal else (mask, MIN_DIGITS))  # every text masked as item_view does
-        test = matcher(ledger, **filters)
+        ledger, files = stream_views(root_of(ctx), None if reveal else (mask, MIN_DIGITS, has_digit), **filters)  # every text masked as item_view does
+        judge_complete(ledger, filters["unit"])  # the note `list` gives of what could not be read
         sys.stdout.flush()
-        write_array(sys.stdout.buffer, views(files))
+        write_lists(sys.stdout.buffer, files)
         sys.stdout.buffer.flush()
 
 
