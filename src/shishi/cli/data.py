@@ -20,7 +20,7 @@ app = typer.Typer()
 def import_(
     ctx: typer.Context,
     file: Path = typer.Argument(..., metavar="FILE", help="要导入的 .xlsx 或 .csv 文件（UTF-8 或 GB18030）(spreadsheet to import)."),
-    unit: Optional[str] = unit_option("导入到哪个单位，默认表头写的填报单位", "the unit the items go to; default the sheet's 填报单位"),
+    unit: Optional[str] = unit_option("导入到哪个单位，默认表头写的填报单位", "the unit the items go to; default the unit named in the sheet's heading"),
     mapping: list[str] = typer.Option([], "--map", help="列名=字段，如 问题描述=title；字段为 - 则不导入该列 (COLUMN=FIELD, repeatable)."),
     sheet: Optional[str] = typer.Option(None, "--sheet", help="只导入这张工作表 (only this sheet of the workbook)."),
     kind: Optional[str] = kind_option(None, "表中没有事项类型列时的类型，默认按标题（民生实事项目台账、督查整改台账），再默认群众诉求", "kind when the sheet has no column for it; default what its title says, else demand"),
@@ -86,7 +86,7 @@ def template(
     kind: str = kind_option("demand", "台账的事项类型，决定列", "kind of items, which decides the columns"),
     year: Optional[int] = typer.Option(None, "--year", min=1900, max=2999, help="标题中的年份，默认今年 (the year in the title; default this year)."),
 ) -> None:
-    """生成空白台账模板：下拉选项、日期格式、填写说明，填好后直接 import (a blank 台账 workbook that imports back)."""
+    """生成空白台账模板：下拉选项、日期格式、填写说明，填好后直接 import (a blank ledger workbook with drop-downs and notes that imports back)."""
     from shishi.render.export import write
     from shishi.render.template import template_xlsx
     from shishi.store.load import load_units
