@@ -298,7 +298,18 @@ def read_items(rp: str, unit: str, text: str) -> tuple[list[Entry], list[Problem
 
 def read_item_tuples(rp: str, text: str, to_tuple) -> tuple[list[tuple], list[Problem], list[tuple[str, int, int]]]:
     """What `read_items` finds, for the index: per valid item (line, place of its ID or None when at
-    the line's `- id:`, to_tuple(item)); no Entry is built."""
+    the line's `- id:`, to_tuple(item)); no Entry is built.
+
+    A file in the canonical layout whose every item is valid (nearly all) is read without positions
+    (`fastyaml.items_plain`); any other is read as `read_items` reads it, which places its problems.
+    """
+    plain = fastyaml.items_plain(text) if not conflict_regions(text) else None
+    if plain is not None:
+        validate = Item.__pydantic_validator__.validate_python if Item.__pydantic_complete__ else Item.model_validate
+        try:
+            return [(line, None, to_tuple(validate(raw))) for line, raw in plain], [], []
+        except ValidationError:
+            pass  # read again below, with the positions its problems need
 
     def make(line, raw, item):
         kl, kc, _vl, _vc = raw.pos.get("id") or (raw.line, raw.col, 0, 0)
