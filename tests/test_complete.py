@@ -28,7 +28,8 @@ def _place(stderr: str) -> bool:
     return any(line.strip().startswith(f"{BROKEN}:") and line.strip().split(":")[1].isdigit() and line.strip().split(":")[2].isdigit() for line in stderr.splitlines())
 
 
-@pytest.mark.parametrize("args", [("report", "--period", "2021"), ("rollup",), ("rollup", "赶水镇"), ("scores",), ("export",), ("report", "三居社区")])
+@pytest.mark.parametrize("args", [("report", "--period", "2021"), ("rollup",), ("rollup", "赶水镇"), ("scores",), ("export",), ("export", "-f", "json"),
+                                  ("export", "-f", "xlsx", "-o", "x.xlsx"), ("report", "三居社区")])
 def test_figures_of_a_tree_with_an_unreadable_item_are_refused(broken: Path, cli, args):
     r = cli(*args, ledger=broken)
     assert r.exit_code == 1 and r.stdout == ""
@@ -70,10 +71,19 @@ def test_allow_incomplete_says_so_in_every_format(broken: Path, cli, tmp_path: P
 
 
 def test_lists_print_what_they_can_and_say_what_they_could_not(broken: Path, cli):
-    for args in (("list",), ("list", "--unit", "赶水镇/三居社区"), ("due", "--within", "999"), ("supervise", "list")):
+    for args in (("list",), ("list", "--unit", "赶水镇/三居社区"), ("list", "--format", "json"), ("due", "--within", "999"), ("supervise", "list")):
         r = cli(*args, ledger=broken)
         assert r.exit_code == 0, (args, r.stderr)
         assert "有 1 处无法读取" in r.stderr and _place(r.stderr), args
     assert "GS-SJ-2021-001" in cli("list", ledger=broken).stdout
     # a unit whose files read whole: no note
     assert "无法读取" not in cli("list", "--unit", "文龙街道", ledger=broken).stderr
+    assert "无法读取" not in cli("list", "--unit", "文龙街道", "--format", "json", ledger=broken).stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_streamed_export_with_allow_incomplete_says_so_and_leaves_the_item_out(broken: Path, cli, fmt: str):
+    r = cli("export", "-f", fmt, "--allow-incomplete", ledger=broken)
+    assert r.exit_code == 0 and "【数据不完整】台账有 1 处无法读取" in r.stderr and BROKEN in r.stderr
+    assert "路灯不亮" in r.stdout and "积水" not in r.stdout  # the item the problem is in is not exported
+    assert cli("export", "-f", fmt, "--unit", "文龙街道", ledger=broken).exit_code == 0

@@ -132,3 +132,21 @@ def test_remove_outside_git_and_refused_when_linked(tree: Path):
     assert corrections.remove(tree, b.id).id == b.id
     assert corrections.remove(tree, a.id).id == a.id
     assert load(tree).entries == []
+
+
+def test_unit_edit_and_move_keep_the_clerks_comments(tree: Path):
+    u = tree / "赶水镇/unit.yaml"
+    before = u.read_text(encoding="utf-8")
+    u.write_text("# 赶水镇台账，由镇党政办维护\n" + before.replace("kind: town", "kind: town  # 乡镇"), encoding="utf-8")
+    units.edit_unit(tree, "赶水镇", short="GSZ", clerk="李四")
+    text = u.read_text(encoding="utf-8")
+    assert text.startswith("# 赶水镇台账，由镇党政办维护\n") and "kind: town  # 乡镇\n" in text and "short: GSZ\n" in text and "clerk: 李四\n" in text
+    assert load(tree).records["赶水镇"].former == ["GS"] and check(load(tree)) == []
+    v = tree / "赶水镇/三居社区/unit.yaml"
+    v.write_text(v.read_text(encoding="utf-8") + "# 2021 年由三居村改为社区\n", encoding="utf-8")
+    units.move_unit(tree, "赶水镇/三居社区", "赶水镇/三居", short="SQ")
+    text = (tree / "赶水镇/三居/unit.yaml").read_text(encoding="utf-8")
+    assert "# 2021 年由三居村改为社区" in text and "short: SQ\n" in text
+    ledger = load(tree)
+    assert ledger.records["赶水镇/三居"].former == ["GS-SJ", "GSZ-SJ"]  # its ID prefix before the town's new code, and after
+    assert check(ledger) == []

@@ -192,3 +192,65 @@ def test_shell_completion_of_units_and_ids(ledger, tmp_path: Path):
     assert complete("shishi add -u 三") == ["赶水镇/三居社区"]
     r = runner.invoke(app, ["--install-completion", "bash"], env={"HOME": str(tmp_path), "SHELL": "/bin/bash"})
     assert r.exit_code == 0 and (tmp_path / ".bash_completions" / "shishi.sh").is_file()
+
+
+def _helps(lang: str) -> list[tuple[str, str]]:
+    """(where, text) of every help text of the command tree as shown in `lang`."""
+    import typer.main
+
+    from shishi.cli.app import app
+    from shishi.cli.usage import localize_help
+    from shishi.i18n import set_lang
+
+    set_lang(lang)
+    root = typer.main.get_command(app)
+    localize_help(root)
+    out = []
+
+    def walk(cmd, path: str) -> None:
+        out.extend((f"{path} {getattr(o, 'name', '')}", o.help) for o in (cmd, *cmd.params) if getattr(o, "help", None))
+        for name, sub in (getattr(cmd, "commands", None) or {}).items():
+            walk(sub, f"{path} {name}")
+
+    walk(root, "shishi")
+    set_lang("zh")
+    return out
+
+
+# what a Chinese help may show as it is: value lists (table|csv), commands, file kinds, placeholders, names of keys
+_VALUES = re.compile(r"[A-Za-z_0-9.]+(?:\|[A-Za-z_0-9.]+)+")
+_LATIN_OK = set(
+    "shishi yaml YAML csv json xlsx docx html pdf md git Tab GPS EXIF CSV UTF GB18030 Excel Open311 SQL SELECT unit count FROM items GROUP BY README "
+    "Speed SHISHI_LEDGER ledgers YYYY MM DD NAME QTY UNIT DATE ACTUAL ID issuer shell post merge extend cancel import setup relink check list show escalated_to title".split()
+)
+
+
+def test_every_help_text_is_in_one_language(cli):
+    from shishi.i18n import set_lang
+
+    _re = re
+    mixed = []
+    for where, text in _helps("zh"):
+        words = [w for w in _re.findall(r"(?<![-$./])\b[A-Za-z][A-Za-z0-9_]+", _VALUES.sub(" ", text)) if w not in _LATIN_OK and not w.isupper()]  # upper case: codes (QJ, GS-SJ) and placeholders
+        mixed += [f"{where}: {text}"] if words else []
+    mixed += [f"{where}: {text}" for where, text in _helps("en") if _re.search(r"[\u4e00-\u9fff]", text)]
+    assert not mixed, "\n".join(mixed)
+    set_lang("zh")
+    r = cli("--help")
+    assert "选项：" in r.stdout and "Install completion" not in r.stdout and "为当前 shell 安装命令补全" in r.stdout
+
+
+def test_install_completion_says_so_in_chinese(tmp_path: Path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("shishi")
+    if not exe.exists() or not shutil.which("bash"):
+        pytest.skip("needs the installed shishi script and bash")
+    env = dict(os.environ, HOME=str(tmp_path))
+    r = subprocess.run(["bash", "-c", f"'{exe}' --install-completion"], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"已为 bash 安装命令补全：{tmp_path}/.bash_completions/shishi.sh\n重新打开终端后生效\n"
+    assert "_SHISHI_COMPLETE" in (tmp_path / ".bash_completions/shishi.sh").read_text()

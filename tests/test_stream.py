@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 from datetime import date
@@ -22,6 +23,7 @@ from shishi.store.index import _item_record_class
 from shishi.store.ledger import load_files
 from shishi.store.load import load, select, stream
 from shishi.store.model import item_to_data
+from test_export import items as export_items
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -124,17 +126,36 @@ def test_streamed_array_is_the_whole_array(values):
     assert buf.getvalue().decode() == std_json(values) + "\n"
 
 
+def _slow_masked(norm: str):
+    """privacy._masked as it was first written: a character at a time."""
+    found = []
+    for kind, rx, groups in privacy._PATTERNS:
+        def star(m, groups=groups, kind=kind):
+            s = list(m.group(0))
+            for g in groups:
+                if m.start(g) >= 0:
+                    for i in range(m.start(g) - m.start(), m.end(g) - m.start()):
+                        if s[i].isdigit():
+                            s[i] = "*"
+            found.append((kind, m.start(), m.end()))
+            return "".join(s)
+
+        norm = rx.sub(star, norm)
+    return norm, sorted(found, key=lambda f: f[1])
+
+
 def slow_mask(text):
-    """mask as it was before its shortcut: every text through the patterns."""
+    """mask as it was before its shortcuts: every text through the patterns, starred a character at a time."""
     if not text:
         return text
-    starred, found = privacy._masked(text.translate(privacy._NARROW))
+    starred, found = _slow_masked(text.translate(privacy._NARROW))
     if not found:
         return text
     return "".join("*" if s == "*" else c for c, s in zip(text, starred, strict=True))
 
 
-numbery = st.lists(st.sampled_from(list("0123456789０１２３４５６７８９ -－　+Xx电话号码：") + ["86", "138", "023-", "5001"]), max_size=24).map("".join)
+numbery = st.lists(st.sampled_from(list("0123456789０１２３４５６７８９ -－　+Xx电话号码：*().٣") + ["86", "138", "023-", "5001", "(023)", "13812345678",
+                                                                                   "110101199003071234"]), max_size=24).map("".join)
 
 
 @settings(max_examples=500, deadline=None)
@@ -147,7 +168,7 @@ def test_mask_shortcut_masks_what_every_pattern_masks(text: str):
 def _slow_find(text):
     if not text:
         return []
-    starred, found = privacy._masked(text.translate(privacy._NARROW))
+    starred, found = _slow_masked(text.translate(privacy._NARROW))
     return [(kind, starred[a:b]) for kind, a, b in found]
 
 
@@ -227,3 +248,94 @@ def test_stream_ledger_knows_what_could_not_be_read(tmp_path: Path):
     list(files)
     assert loaded.broken_ids and streamed.broken_ids == loaded.broken_ids
     assert [str(p) for p in streamed.problems] == [str(p) for p in loaded.problems]
+
+
+# ------------------------------------------------------------------ list --format json from the stored tuples
+
+
+def test_json_from_the_stored_tuple_is_the_item_view():
+    """item_json (what `list --format json` writes) = item_view of the record, masked and revealed, byte for byte."""
+    from shishi.store.index import _item_record_class, item_json
+
+    cls, make = _item_record_class(), item_json()
+    for root in (SAMPLE, CORPUS / "base"):
+        for e in load_files(root).entries:
+            t = cls.to_tuple(e.item)
+            assert to_json(make(t, privacy.mask, privacy.MIN_DIGITS, privacy.has_digit, privacy.mask(e.unit))) == to_json(item_view(e.item, e.unit))
+            assert to_json(make(t, unit=e.unit)) == to_json(item_view(e.item, e.unit, True))
+
+
+PHONE_TEXT = st.sampled_from(["", "13812345678", "电话 138-1234-5678 ", "身份证110101199003071234", "023-61234567", "WH-2021-0001234"])
+
+
+@st.composite
+def odd_items(draw):
+    """Items of every field (test_export's), with numbers in their texts, attachments and corrections (a dict field)."""
+    item = draw(export_items())
+    extra = {}
+    if draw(st.booleans()):
+        extra["title"] = item.title + draw(PHONE_TEXT)
+        extra["description"] = draw(st.none() | PHONE_TEXT.filter(bool))
+    if draw(st.booleans()):
+        extra["corrections"] = [{"date": item.opened, "changed": ["title", "partners"], "reason": draw(st.none() | PHONE_TEXT.filter(bool)),
+                                 "old": {"title": "旧" + draw(PHONE_TEXT), **({"partners": draw(st.lists(PHONE_TEXT.filter(bool), max_size=2))} if draw(st.booleans()) else {})}}]
+    if draw(st.booleans()):
+        extra["attachments"] = [{"file": "a.jpg", "sha256": "0" * 64, "caption": draw(st.none() | PHONE_TEXT.filter(bool)), "stage": draw(st.sampled_from([None, "改造前", "改造后"])),
+                                 "added": item.opened, "date": draw(st.none() | st.just(item.opened))}]
+    return item.model_copy(update=extra) if not extra else type(item).model_validate({**item_to_data(item), **extra})
+
+
+@settings(max_examples=int(os.environ.get("SHISHI_FUZZ_EXAMPLES", "150")), deadline=None)
+@given(odd_items(), st.sampled_from(["", "赶水镇/三居社区", "电话13812345678村"]), st.booleans())
+def test_json_and_data_from_any_item_s_tuple_are_the_record_s(item, unit, reveal):
+    from shishi.store.index import _item_record_class, item_json
+
+    cls = _item_record_class()
+    t = cls.to_tuple(item)
+    assert cls.data_tuple(t) == item_to_data(item)
+    view = item_view(item, unit, reveal)
+    got = item_json()(t, *(() if reveal else (privacy.mask, privacy.MIN_DIGITS, privacy.has_digit)), unit=unit if reveal else privacy.mask(unit))
+    assert to_json(got) == to_json(view)
+    assert got == json.loads(to_json(view))  # JSON-ready already: nothing left for the encoder's default
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(data, max_size=4), max_size=5))
+def test_lists_streamed_are_the_whole_array(lists):
+    from shishi.render.json import write_lists
+
+    buf = io.BytesIO()
+    assert write_lists(buf, iter(lists)) == sum(len(x) for x in lists)
+    assert buf.getvalue().decode() == std_json([v for x in lists for v in x]) + "\n"
+
+
+def test_list_json_says_what_could_not_be_read(tmp_path: Path, cli):
+    """Streamed like the table: the same note on stderr when items could not be read, the rest listed."""
+    root = tmp_path / "t"
+    shutil.copytree(SAMPLE, root)
+    f = root / "赶水镇" / "2021.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("status: verified", "status: nonsense", 1), encoding="utf-8")
+    table = cli("list", ledger=root)
+    r = cli("list", "--format", "json", ledger=root)
+    assert r.exit_code == 0 and table.exit_code == 0
+    assert "注意：有 1 处" in r.stderr and table.stderr.startswith(r.stderr)  # the table adds its count
+    assert r.stdout == to_json([item_view(e.item, e.unit) for e in load(root).entries]) + "\n"
+
+
+@pytest.mark.parametrize("args", [("list", "--format", "json"), ("list",), ("export", "--format", "json"), ("export",)])
+def test_a_reader_that_stops_early_ends_the_command_quietly(tree: Path, args):
+    """`shishi list --format json | head`: no error, exit 0, when the pipe closes before the output ends."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    from shishi.write import items as ops
+
+    ops.add_many(tree, "三居社区", [{"title": f"路灯不亮 {n}", "description": "楼道里的灯坏了很久，" * 30, "opened": date(2021, 9, 1)} for n in range(1000)])
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    p = subprocess.Popen([sys.executable, "-m", "shishi", "--ledger", str(tree), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert len(p.stdout.read(100)) == 100
+    p.stdout.close()  # far more than a pipe holds is still to come
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=120) == 0 and not any(w in err for w in ("错误", "Broken", "Traceback", "Exception")), err

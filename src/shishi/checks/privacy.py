@@ -23,6 +23,7 @@ IDCARD_RE = re.compile(
 )
 _DIGIT = re.compile(r"\d")  # any decimal digit, full-width ones included
 MIN_DIGITS = 10  # every number masked has at least this many digits (a landline: 0 + 2 + 3 + 4)
+has_digit = _DIGIT.search  # a text without one is never masked: tested in C before calling `mask` on a stream of texts
 PHONE_RE = re.compile(rf"(?<![\d.])(?:(?:\+|00)?86[ -]?)?\(?(1[3-9]\d)\)?{_SEP}(\d{{4}}){_SEP}(\d{{4}})(?![\d.]?\d)")
 LANDLINE_RE = re.compile(rf"(?<![\d.])(\(?0\d{{2,3}}\)?{_SEP})(\d{{3,4}}){_SEP}(\d{{4}})(?![\d.]?\d)")
 
@@ -30,39 +31,44 @@ LANDLINE_RE = re.compile(rf"(?<![\d.])(\(?0\d{{2,3}}\)?{_SEP})(\d{{3,4}}){_SEP}(
 _PATTERNS = (("id_card", IDCARD_RE, (2, 5)), ("phone", PHONE_RE, (2,)), ("phone", LANDLINE_RE, (2,)))
 
 
-def _masked(norm: str) -> tuple[str, list[tuple[str, int, int]]]:
-    """`norm` with the middle digits starred, and the (kind, start, end) of every number found."""
-    found = []
+def _masked(norm: str) -> tuple[str, list[tuple[str, int, int]], list[tuple[int, int]]]:
+    """`norm` with the middle digits starred, the (kind, start, end) of every number found, and the spans starred."""
+    found, spans = [], []
     for kind, rx, groups in _PATTERNS:
         def star(m: re.Match, groups=groups, kind=kind) -> str:
-            s = list(m.group(0))
+            s, base, parts, last = m.group(0), m.start(), [], 0
             for g in groups:
-                if m.start(g) >= 0:
-                    for i in range(m.start(g) - m.start(), m.end(g) - m.start()):
-                        if s[i].isdigit():  # separators stay: 5001** ******** **1234 reads as typed
-                            s[i] = "*"
+                a = m.start(g)
+                if a >= 0:  # separators stay: 5001** ******** **1234 reads as typed
+                    b = m.end(g)
+                    parts += [s[last : a - base], _DIGIT.sub("*", s[a - base : b - base])]
+                    spans.append((a, b))
+                    last = b - base
+            parts.append(s[last:])
             found.append((kind, m.start(), m.end()))
-            return "".join(s)
+            return "".join(parts)
 
         norm = rx.sub(star, norm)
-    return norm, sorted(found, key=lambda f: f[1])
+    return norm, sorted(found, key=lambda f: f[1]), spans
 
 
 def mask(text: str | None) -> str | None:
     """138****1234 for mobile numbers, 5001**********1234 for ID-card numbers, 023-****2345 for landlines."""
     if not text or len(text) < MIN_DIGITS or len(_DIGIT.findall(text)) < MIN_DIGITS:  # most texts: a name, an ID, a title
         return text
-    starred, found = _masked(text.translate(_NARROW))
+    _starred, found, spans = _masked(text.translate(_NARROW))
     if not found:
         return text
-    return "".join("*" if s == "*" else c for c, s in zip(text, starred, strict=True))
+    for a, b in spans:  # the digits there are digits of the text too (full-width ones narrowed), same places
+        text = text[:a] + _DIGIT.sub("*", text[a:b]) + text[b:]
+    return text
 
 
 def find(text: str | None) -> list[tuple[str, str]]:
     """The (kind, masked number) of every phone or ID-card number in a text; kind is 'phone' or 'id_card'."""
     if not text or not _DIGIT.search(text) or len(_DIGIT.findall(text)) < MIN_DIGITS:  # most texts: a tenth of the time for a big tree's check
         return []
-    starred, found = _masked(text.translate(_NARROW))
+    starred, found, _spans = _masked(text.translate(_NARROW))
     return [(kind, starred[a:b]) for kind, a, b in found]
 
 

@@ -26,7 +26,7 @@ Context.formatter_class = WideHelpFormatter
 app = typer.Typer(
     cls=ShishiGroup,  # usage errors and help in the run's language
     name="shishi",
-    help="实事 shishi：我为群众办实事台账工具 (ledgers of the people's livelihood work). 运行 shishi COMMAND --help 查看各命令。",
+    help="实事 shishi：我为群众办实事台账工具；运行 shishi 命令 --help 查看各命令的说明 (ledgers of the people's livelihood work; run shishi COMMAND --help for a command's help).",
     no_args_is_help=True,
     add_completion=True,  # --install-completion; unit paths and IDs complete (cli/usage.py)
     pretty_exceptions_enable=False,
@@ -38,7 +38,7 @@ app = typer.Typer(
 @app.callback()
 def main(
     ctx: typer.Context,
-    ledger: Optional[Path] = typer.Option(None, "--ledger", "-L", help="台账库目录 (ledger tree); else $SHISHI_LEDGER, the nearest shishi.yaml upward, or ./ledgers."),
+    ledger: Optional[Path] = typer.Option(None, "--ledger", "-L", help="台账库目录，默认 $SHISHI_LEDGER，再默认向上最近的 shishi.yaml 所在目录，再默认 ./ledgers (the ledger tree; else $SHISHI_LEDGER, the nearest shishi.yaml upward, or ./ledgers)."),
     lang: str = typer.Option("zh", "--lang", help="输出语言 zh|en (output language)."),
     no_input: bool = typer.Option(False, "--no-input", help="缺少必填项时不在终端上询问，直接报错 (never ask for a missing value on a terminal)."),
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,7 +46,13 @@ def errors():
             typer.echo(f"  {mask(str(p))}", err=True)
         raise typer.Exit(1) from None
     except BrokenPipeError:
-        raise  # the reader of a pipe went away (`shishi list | head`): not the clerk's error, see app.run
+        # the reader of a pipe went away (`shishi list | head`): it has what it wanted, nothing failed — a quiet exit 0,
+        # stdout pointed at /dev/null so that Python's last flush of it finds no closed pipe either
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # no file behind stdout (a test's runner)
+            pass
+        raise typer.Exit(0) from None
     except OSError as e:
         typer.echo(tr("错误：", "error: ") + f"{getattr(e, 'filename', '') or ''} {e.strerror or e}".strip(), err=True)
         raise typer.Exit(1) from None
@@ -62,14 +69,20 @@ def load_selected(ctx: typer.Context, unit: Optional[str] = None, allow_incomple
     every problem as path:line:col, exit 1. True: go on; the caller prints the
     returned Incomplete's banner in the document. Use inside errors().
     """
-    from shishi.figures.complete import Incomplete, unread
     from shishi.store.load import load
 
     ledger = load(root_of(ctx))
+    return (ledger, *judge_complete(ledger, unit, allow_incomplete))
+
+
+def judge_complete(ledger, unit: Optional[str] = None, allow_incomplete: Optional[bool] = None):
+    """(unit path, Incomplete or None) of a ledger already read (loaded or streamed), as `load_selected` judges it."""
+    from shishi.figures.complete import Incomplete, unread
+
     upath = ledger.resolve_unit(unit) if unit else ""
     problems = unread(ledger, upath)
     if not problems:
-        return ledger, upath, None
+        return upath, None
     if allow_incomplete is None:
         typer.echo(tr(f"注意：有 {len(problems)} 处无法读取，其中的事项未列出（shishi check 可查）：", f"note: {len(problems)} problems kept items from being read; they are not listed (see shishi check):"), err=True)
     elif not allow_incomplete:
@@ -81,7 +94,7 @@ def load_selected(ctx: typer.Context, unit: Optional[str] = None, allow_incomple
     if allow_incomplete is False:
         typer.echo(tr("修正后重试，或加 --allow-incomplete 照样输出（这些事项不计入，并在输出上注明）。", "fix them, or add --allow-incomplete to print anyway (those items uncounted, and said so in the output)."), err=True)
         raise typer.Exit(1)
-    return ledger, upath, Incomplete(problems) if allow_incomplete else None
+    return upath, Incomplete(problems) if allow_incomplete else None
 
 
 def out(text: str) -> None:

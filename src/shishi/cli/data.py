@@ -20,7 +20,7 @@ app = typer.Typer()
 def import_(
     ctx: typer.Context,
     file: Path = typer.Argument(..., metavar="FILE", help="要导入的 .xlsx 或 .csv 文件（UTF-8 或 GB18030）(spreadsheet to import)."),
-    unit: Optional[str] = unit_option("导入到哪个单位，默认表头写的填报单位", "the unit the items go to; default the sheet's 填报单位"),
+    unit: Optional[str] = unit_option("导入到哪个单位，默认表头写的填报单位", "the unit the items go to; default the unit named in the sheet's heading"),
     mapping: list[str] = typer.Option([], "--map", help="列名=字段，如 问题描述=title；字段为 - 则不导入该列 (COLUMN=FIELD, repeatable)."),
     sheet: Optional[str] = typer.Option(None, "--sheet", help="只导入这张工作表 (only this sheet of the workbook)."),
     kind: Optional[str] = kind_option(None, "表中没有事项类型列时的类型，默认按标题（民生实事项目台账、督查整改台账），再默认群众诉求", "kind when the sheet has no column for it; default what its title says, else demand"),
@@ -57,14 +57,22 @@ def export_(
     allow_incomplete: bool = allow_incomplete_option(),
 ) -> None:
     """导出事项：csv、xlsx 便于阅读（进展一行一条），json 或 Open311 (export items)."""
+    from shishi.cli.common import judge_complete
     from shishi.render import export as ex
+    from shishi.store.load import stream
 
     with errors():
         if fmt == "xlsx" and output is None:
             raise ShishiError(tr("xlsx 格式要用 -o 指定输出文件", "--format xlsx needs -o FILE"))
-        if (incomplete := load_selected(ctx, unit, allow_incomplete)[2]) is not None:
+        streamed = None
+        if fmt in ex.STREAMED:  # the tree read once: the streamed ledger knows what could not be read
+            streamed = stream(root_of(ctx))
+            incomplete = judge_complete(streamed[0], unit, allow_incomplete)[1]
+        else:
+            incomplete = load_selected(ctx, unit, allow_incomplete)[2]
+        if incomplete is not None:
             typer.echo(incomplete.banner(), err=True)
-        ex.export_out(root_of(ctx), output, unit=unit, period=period, fmt=fmt, reveal=reveal, all_fields=all_fields)
+        ex.export_out(root_of(ctx), output, streamed=streamed, unit=unit, period=period, fmt=fmt, reveal=reveal, all_fields=all_fields)
     if output is None:
         return
     typer.echo(tr(f"已导出到 {output}", f"exported to {output}"), err=True)
@@ -78,7 +86,7 @@ def template(
     kind: str = kind_option("demand", "台账的事项类型，决定列", "kind of items, which decides the columns"),
     year: Optional[int] = typer.Option(None, "--year", min=1900, max=2999, help="标题中的年份，默认今年 (the year in the title; default this year)."),
 ) -> None:
-    """生成空白台账模板：下拉选项、日期格式、填写说明，填好后直接 import (a blank 台账 workbook that imports back)."""
+    """生成空白台账模板：下拉选项、日期格式、填写说明，填好后直接 import (a blank ledger workbook with drop-downs and notes that imports back)."""
     from shishi.render.export import write
     from shishi.render.template import template_xlsx
     from shishi.store.load import load_units

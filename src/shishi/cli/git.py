@@ -90,7 +90,7 @@ def changes(
     fmt: str = format_option("text", "md", "json"),
     allow_incomplete: bool = allow_incomplete_option(),
 ) -> None:
-    """两个时点之间的变化：新增、推进、办结、销号、上报、重办、修改 (what changed between two states, as a weekly 工作动态)."""
+    """两个时点之间的变化：新增、推进、办结、销号、上报、重办、修改 (what changed between two states, as a weekly work bulletin)."""
     from shishi.figures.changes import changes_json, changes_md, changes_text, tree_changes
     from shishi.render.json import to_json
 

@@ -41,6 +41,10 @@ _TOKEN = re.compile(r"(\s*)([\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaf
 
 
 class WideHelpFormatter(HelpFormatter):
+    def write_heading(self, heading: str) -> None:
+        colon = "：" if re.search(r"[\u4e00-\u9fff]", heading) else ":"  # 选项：, as 用法： above it
+        self.write(f"{'':>{self.current_indent}}{heading}{colon}\n")
+
     def write_text(self, text: str) -> None:
         indent = " " * self.current_indent
         for line in wrap(text, max(self.width - self.current_indent, 11)):

@@ -23,16 +23,16 @@ def add(
     unit: str = typer.Option(..., "--unit", "-u", help="单位路径或名称 (unit path or unique name)."),
     title: str = typer.Option(..., "--title", "-t", help="事项名称 (title)."),
     kind: str = kind_option("demand"),
-    description: Optional[str] = typer.Option(None, "--description", help="情况描述."),
+    description: Optional[str] = typer.Option(None, "--description", help="情况描述 (description)."),
     category: Optional[str] = typer.Option(None, "--category", help="类别/领域 (from shishi.yaml)."),
     source: Optional[str] = typer.Option(None, "--source", help="来源 (from shishi.yaml)."),
     handling: Optional[str] = typer.Option(None, "--handling", help="办理类别 立刻办|限期办|分期办 (sets the default deadline)."),
     due: Optional[str] = typer.Option(None, "--due", help="完成时限 YYYY-MM-DD (default from shishi.yaml time limits)."),
     opened: Optional[str] = typer.Option(None, "--opened", help="登记日期 (default today)."),
-    owner: Optional[str] = typer.Option(None, "--owner", help="责任人."),
-    lead: Optional[str] = typer.Option(None, "--lead", help="牵头领导."),
+    owner: Optional[str] = typer.Option(None, "--owner", help="责任人 (responsible person)."),
+    lead: Optional[str] = typer.Option(None, "--lead", help="牵头领导 (leading official)."),
     partner: list[str] = typer.Option([], "--partner", help="配合单位 (repeatable)."),
-    budget: Optional[str] = typer.Option(None, "--budget", help="预算/投资 (yuan; 50万 works)."),
+    budget: Optional[str] = typer.Option(None, "--budget", help="预算/投资，单位元，可写 50万 (budget in yuan; e.g. 500000)."),
     target: list[str] = typer.Option([], "--target", help="目标指标 NAME=QTY[UNIT], e.g. 人行便道=3000米 (repeatable)."),
     milestone: list[str] = typer.Option([], "--milestone", help="时间节点 NAME=DATE, e.g. 一期竣工=2021-10-31 (repeatable)."),
     reporter: Optional[str] = typer.Option(None, "--reporter", help="反映人 (personal data)."),
@@ -53,12 +53,12 @@ def add(
 @app.command()
 def progress(
     ctx: typer.Context,
-    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
-    note: str = typer.Option(..., "--note", "-n", help="进展情况."),
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
+    note: str = typer.Option(..., "--note", "-n", help="进展情况 (progress note)."),
     when: Optional[str] = typer.Option(None, "--date", help="日期 (default today)."),
-    milestone: Optional[str] = typer.Option(None, "--milestone", help="相关节点名称."),
+    milestone: Optional[str] = typer.Option(None, "--milestone", help="相关节点名称 (the milestone it concerns)."),
     done: bool = typer.Option(False, "--done", help="该节点已完成 (with --milestone)."),
-    by: Optional[str] = typer.Option(None, "--by", help="记录人."),
+    by: Optional[str] = typer.Option(None, "--by", help="记录人 (recorded by)."),
     commit: bool = commit_option(),
 ) -> None:
     """记录进展或节点完成 (append a progress entry, or mark a milestone done)."""
@@ -72,9 +72,9 @@ def progress(
 @app.command()
 def close(
     ctx: typer.Context,
-    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
-    resolution: str = typer.Option(..., "--resolution", "-r", help="办理结果."),
-    beneficiaries: str = typer.Option(..., "--beneficiaries", "-b", help="惠及人次."),
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
+    resolution: str = typer.Option(..., "--resolution", "-r", help="办理结果 (resolution)."),
+    beneficiaries: str = typer.Option(..., "--beneficiaries", "-b", help="惠及人次 (beneficiaries)."),
     spent: Optional[str] = typer.Option(None, "--spent", help="实际支出 (yuan)."),
     when: Optional[str] = typer.Option(None, "--date", help="办结日期 (default today)."),
     satisfaction: Optional[str] = typer.Option(None, "--satisfaction", help="回访满意度，如 满意 (a level of the scale)."),
@@ -93,8 +93,8 @@ def close(
 @app.command()
 def verify(
     ctx: typer.Context,
-    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
-    by: Optional[str] = typer.Option(None, "--by", help="销号人或单位."),
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
+    by: Optional[str] = typer.Option(None, "--by", help="销号人或单位 (verified by: person or unit)."),
     when: Optional[str] = typer.Option(None, "--date", help="销号日期 (default today)."),
     commit: bool = commit_option(),
 ) -> None:
@@ -109,8 +109,8 @@ def verify(
 @app.command()
 def reopen(
     ctx: typer.Context,
-    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
-    reason: str = typer.Option(..., "--reason", help="重办原因."),
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
+    reason: str = typer.Option(..., "--reason", help="重办原因 (why it is reopened)."),
     when: Optional[str] = typer.Option(None, "--date", help="日期 (default today)."),
     commit: bool = commit_option(),
 ) -> None:
@@ -125,9 +125,9 @@ def reopen(
 @app.command()
 def cancel(
     ctx: typer.Context,
-    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
-    reason: str = typer.Option(..., "--reason", help="撤销原因."),
-    duplicate_of: Optional[str] = typer.Option(None, "--duplicate-of", help="与之重复的事项编号."),
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
+    reason: str = typer.Option(..., "--reason", help="撤销原因 (why it is cancelled)."),
+    duplicate_of: Optional[str] = typer.Option(None, "--duplicate-of", help="与之重复的事项编号 (ID of the item it duplicates)."),
     when: Optional[str] = typer.Option(None, "--date", help="日期 (default today)."),
     commit: bool = commit_option(),
 ) -> None:
@@ -142,9 +142,9 @@ def cancel(
 @app.command()
 def escalate(
     ctx: typer.Context,
-    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
-    to: str = typer.Option(..., "--to", help="上报/转办给哪个单位."),
-    reason: str = typer.Option(..., "--reason", help="上报原因."),
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
+    to: str = typer.Option(..., "--to", help="上报/转办给哪个单位 (the unit it goes to)."),
+    reason: str = typer.Option(..., "--reason", help="上报原因 (why it is escalated)."),
     when: Optional[str] = typer.Option(None, "--date", help="日期 (default today)."),
     owner: Optional[str] = typer.Option(None, "--owner", help="接收单位的责任人 (owner in the receiving unit)."),
     due: Optional[str] = typer.Option(None, "--due", help="新的完成时限 (default from shishi.yaml time limits)."),
@@ -167,11 +167,11 @@ def edit(
     description: Optional[str] = typer.Option(None, "--description", help="情况描述；空字符串清除 (\"\" clears)."),
     category: Optional[str] = typer.Option(None, "--category", help="类别 (from shishi.yaml)."),
     source: Optional[str] = typer.Option(None, "--source", help="来源 (from shishi.yaml)."),
-    owner: Optional[str] = typer.Option(None, "--owner", help="责任人."),
-    lead: Optional[str] = typer.Option(None, "--lead", help="牵头领导."),
+    owner: Optional[str] = typer.Option(None, "--owner", help="责任人 (responsible person)."),
+    lead: Optional[str] = typer.Option(None, "--lead", help="牵头领导 (leading official)."),
     partner: Optional[list[str]] = typer.Option(None, "--partner", help="配合单位，给出即整体替换 (repeatable; replaces the list)."),
     opened: Optional[str] = typer.Option(None, "--opened", help="登记日期，同一年内 (opening date, within its year)."),
-    budget: Optional[str] = typer.Option(None, "--budget", help="预算/投资 (yuan; 50万 works)."),
+    budget: Optional[str] = typer.Option(None, "--budget", help="预算/投资，单位元，可写 50万 (budget in yuan; e.g. 500000)."),
     tag: Optional[list[str]] = typer.Option(None, "--tag", help="标签，给出即整体替换 (repeatable; replaces the list)."),
     reason: Optional[str] = typer.Option(None, "--reason", help="更正原因 (why)."),
     commit: bool = commit_option(),
@@ -208,7 +208,7 @@ def remove(
 @app.command()
 def show(
     ctx: typer.Context,
-    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
     fmt: str = format_option("text", "json"),
     reveal: bool = typer.Option(False, "--reveal", help="显示完整电话、身份证号 (show personal data unmasked)."),
 ) -> None:
@@ -259,23 +259,16 @@ def _list_json(ctx: typer.Context, filters: dict, reveal: bool) -> None:
     """`list --format json`, streamed from the index a ledger file at a time: the same items as `item_view` makes them."""
     import sys
 
-    from shishi.checks.privacy import MIN_DIGITS
-    from shishi.render.json import write_array
-    from shishi.store.load import matcher, stream
-
-    def views(files):
-        for u, items in files:
-            for d in items:
-                if test(u, d["status"], d["kind"], d.get("due"), d["opened"]):
-                    v = {"id": d.pop("id"), "unit": u if reveal else mask(u)}
-                    v.update(d)
-                    yield v
+    from shishi.checks.privacy import MIN_DIGITS, has_digit
+    from shishi.cli.common import judge_complete
+    from shishi.render.json import write_lists
+    from shishi.store.load import stream_views
 
     with errors():
-        ledger, files = stream(root_of(ctx), None if reveal else (mask, MIN_DIGITS))  # every text masked as item_view does
-        test = matcher(ledger, **filters)
+        ledger, files = stream_views(root_of(ctx), None if reveal else (mask, MIN_DIGITS, has_digit), **filters)  # every text masked as item_view does
+        judge_complete(ledger, filters["unit"])  # the note `list` gives of what could not be read
         sys.stdout.flush()
-        write_array(sys.stdout.buffer, views(files))
+        write_lists(sys.stdout.buffer, files)
         sys.stdout.buffer.flush()
 
 
@@ -284,7 +277,7 @@ def check(
     ctx: typer.Context,
     strict: bool = typer.Option(False, "--strict", help="警告也算错误 (warnings count as errors)."),
 ) -> None:
-    """检查整个台账库，列出全部问题 path:line:col (validate the whole tree)."""
+    """检查整个台账库，列出全部问题（文件:行:列）(validate the whole tree; every problem as path:line:col)."""
     from shishi.checks.rules import check as run_checks
     from shishi.store.load import load
 

@@ -16,7 +16,7 @@ app = typer.Typer()
 @app.command()
 def attach(
     ctx: typer.Context,
-    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
     files: list[Path] = typer.Argument(..., metavar="FILE...", help="照片文件 (JPEG/PNG/WebP/TIFF/BMP/GIF)."),
     caption: Optional[str] = typer.Option(None, "--caption", "-c", help="照片说明，如 改造前的通惠场老街道路 (caption)."),
     stage: Optional[str] = typer.Option(None, "--stage", help="改造前|过程|改造后 (before|during|after)."),
@@ -39,7 +39,7 @@ def attach(
 @app.command()
 def detach(
     ctx: typer.Context,
-    item_id: str = typer.Argument(..., metavar="ID", help="事项编号."),
+    item_id: str = typer.Argument(..., metavar="ID", help="事项编号 (item ID)."),
     number: int = typer.Argument(..., metavar="N", help="附件序号（shishi show 列出的）(the number `show` lists)."),
     reason: Optional[str] = typer.Option(None, "--reason", help="删除原因 (why)."),
     when: Optional[str] = typer.Option(None, "--date", help="日期 (default today)."),

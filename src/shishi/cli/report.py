@@ -52,7 +52,7 @@ def report(
     unit: Optional[str] = typer.Argument(None, metavar="[单位]", help="单位路径或名称，默认全区 (unit path or name; default the whole tree)."),
     period: Optional[Period] = period_option(),
     as_of: Optional[date] = as_of_option("截至日期，默认今天；给了期间时取期末与今天中较早者", "default today, or the period's end when earlier"),
-    fmt: Optional[str] = optional_format_option(*REPORT_FORMATS, help_zh="默认按 -o 的后缀，否则 terminal", help_en="default: from the -o suffix, else terminal"),
+    fmt: Optional[str] = optional_format_option(*REPORT_FORMATS, help_zh="默认按 -o 的后缀，否则在终端显示", help_en="default: from the -o suffix, else terminal"),
     output: Optional[Path] = output_option("写入文件，如 报告.docx（公文格式）、报告.html、报告.xlsx、报告.pdf", "write to this file"),
     issuer: Optional[str] = typer.Option(None, "--issuer", help="docx 落款的发文机关，默认取 shishi.yaml 的 issuer，否则单位名称 (issuing office signing a docx)."),
     no_photos: bool = typer.Option(False, "--no-photos", help="不含项目照片 (leave the projects' photos out)."),

@@ -66,7 +66,7 @@ def unit_edit(
     ctx: typer.Context,
     path: str = typer.Argument(..., help="单位路径或名称 (unit path or unique name)."),
     name: Optional[str] = typer.Option(None, "--name", help="新名称，目录随之改名 (new name; its directory is renamed)."),
-    kind: Optional[str] = typer.Option(None, "--kind", help="district|department|town|street|village|community|city."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="单位类型：区|部门|镇|街道|村|社区|市 或 district|department|town|street|village|community|city (unit kind)."),
     code: Optional[str] = typer.Option(None, "--code", help="区划代码 (region code)."),
     short: Optional[str] = typer.Option(None, "--short", help="新的单位简码；已有编号不变，仍然有效 (new short code; existing IDs stay valid)."),
     clerk: Optional[str] = typer.Option(None, "--clerk", help="台账员 (the clerk keeping this ledger)."),

@@ -137,6 +137,24 @@ def complete_values(param, ctx, incomplete: str):
     return [CompletionItem(n) for n in sorted(names) if n.startswith(typed) or (is_unit and n.rpartition("/")[2].startswith(typed))]
 
 
+# Typer adds these two options with English help and an English "installed" message
+COMPLETION_HELP = {
+    "install_completion": "为当前 shell 安装命令补全（单位路径、事项编号可按 Tab 补全）(install completion for the current shell).",
+    "show_completion": "显示当前 shell 的补全脚本，可复制或自行安装 (show completion for the current shell, to copy it or customize the installation).",
+}
+
+
+def _completion_installed(ctx, param, value):
+    """--install-completion: install as Typer does, and say so in the run's language."""
+    from typer._completion_shared import install
+
+    if not value or ctx.resilient_parsing:
+        return value
+    shell, path = install(shell=value) if isinstance(value, str) else install()
+    typer.echo(tr(f"已为 {shell} 安装命令补全：{path}\n重新打开终端后生效", f"{shell} completion installed in {path}\nCompletion will take effect once you restart the terminal"))
+    sys.exit(0)
+
+
 # ------------------------------------------------------------------ usage errors
 
 
@@ -237,6 +255,8 @@ def localize_help(root: click.core.Command) -> None:
 
     def walk(cmd) -> None:
         for obj in (cmd, *cmd.params):
+            if getattr(obj, "name", None) in COMPLETION_HELP and obj.callback is not _completion_installed:
+                obj.help, obj.callback = COMPLETION_HELP[obj.name], (_completion_installed if obj.name == "install_completion" else obj.callback)
             orig = _SHOWN.setdefault(id(obj), (obj, getattr(obj, "help", None)))[1]
             if orig is not None:
                 obj.help = split_help(orig, lang)

@@ -274,13 +274,14 @@ def export(root: Path, *, unit: str | None = None, period=None, fmt: str = "csv"
 STREAMED = ("csv", "json")
 
 
-def export_out(root: Path, output: Path | None, **options) -> None:
-    """An export on stdout, or into `output` whole or not at all; csv and json written as they are read."""
+def export_out(root: Path, output: Path | None, streamed=None, **options) -> None:
+    """An export on stdout, or into `output` whole or not at all; csv and json written as they are read
+    (from `streamed`, what store.load.stream gave, when the caller has it already)."""
     import sys
 
     if options.get("fmt") in STREAMED:
         def data(f):
-            export_to(f, root, **options)
+            export_to(f, root, streamed=streamed, **options)
     else:
         data = export(root, **options)
     if output is not None:
@@ -293,14 +294,16 @@ def export_out(root: Path, output: Path | None, **options) -> None:
         sys.stdout.write(data)
 
 
-def export_to(out, root: Path, *, unit: str | None = None, period=None, fmt: str = "csv", reveal: bool = False, all_fields: bool = False) -> None:
-    """A csv or json export written to the binary stream `out` as it is read: a ledger file's items in memory at a time."""
+def export_to(out, root: Path, *, unit: str | None = None, period=None, fmt: str = "csv", reveal: bool = False, all_fields: bool = False,
+              streamed=None) -> None:
+    """A csv or json export written to the binary stream `out` as it is read: a ledger file's items in memory at a time
+    (`streamed`: what store.load.stream gave, else the tree is streamed here)."""
     from shishi.render.json import write_array
     from shishi.store.load import matcher, stream
     from shishi.values import parse_period
 
     p = parse_period(period) if isinstance(period, str) else period
-    ledger, files = stream(root)
+    ledger, files = streamed or stream(root)
     test = matcher(ledger, unit=unit, period=p)
     chosen = ((u, d) for u, items in files for d in items if test(u, d["status"], d["kind"], d.get("due"), d["opened"]))
     if fmt == "csv":

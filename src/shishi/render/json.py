@@ -36,3 +36,18 @@ def write_array(out, items, end: bytes = b"\n") -> int:
         n += 1
     out.write((b"\n]" if n else b"[]") + end)
     return n
+
+
+def write_lists(out, lists, end: bytes = b"\n") -> int:
+    """Write the JSON array of the items of `lists` (an iterable of lists) to the binary stream `out` as
+    `to_json(all their items) + end` would, a list encoded at a time; returns the count."""
+    n = 0
+    for items in lists:
+        if not items:
+            continue
+        out.write(b"[\n  " if n == 0 else b",\n  ")
+        out.write(orjson.dumps(items, default=default, option=OPTIONS)[4:-2])  # its items without "[\n  " and "\n]"
+        n += len(items)
+    out.write((b"\n]" if n else b"[]") + end)
+    return n
+

@@ -295,8 +295,72 @@ def _plain_of(n: str, kind: tuple, env: dict) -> str:
     return "v if mk is None or type(v) is not str or len(v) < short else mk(v)"
 
 
+def _json_of(n: str, kind: tuple, env: dict, mapping: bool) -> str:
+    """Generated expression: what `_plain_of` gives, JSON-ready (dates as their ISO text, money as the number
+    `render.json.default` writes): orjson then needs no callback. `mapping`: the field holds a dict (cleaned and
+    masked like item_to_data and mask_data do)."""
+    k = kind[0]
+    if k == "date":
+        return "v"  # stored as date.isoformat()
+    if k == "decimal":
+        return "number(v)"
+    if k == "model":
+        env[f"c_{n}"] = record_class(kind[1])
+        return f"c_{n}.json_tuple(v, mk, short, hit)"
+    if k == "list":
+        inner = kind[1]
+        if inner[0] == "model":
+            env[f"c_{n}"] = record_class(inner[1])
+            return f"[c_{n}.json_tuple(x, mk, short, hit) for x in v]"
+        if inner[0] == "plain":
+            return "list(v) if mk is None else [mk(x) if type(x) is str and len(x) >= short and hit(x) else x for x in v]"
+        return "list(v)" if inner[0] == "date" else "[number(x) for x in v]"
+    if mapping:
+        return "plain_json(v, mk, short, hit)"
+    return "v if mk is None or type(v) is not str or len(v) < short or not hit(v) else mk(v)"
+
+
+def _number(s: str):
+    """Stored money (its str) as `render.json.default` writes the Decimal: an int when whole, else a float."""
+    if s.isdigit():
+        return int(s)
+    d = Decimal(s)
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def _plain_json(v, mk, short, hit):
+    """A dict or list field's value as item_to_data cleans it (None, False and [] left out of dicts), every long text through mk."""
+    if isinstance(v, dict):
+        return {k: _plain_json(x, mk, short, hit) for k, x in v.items() if x is not None and x is not False and x != [] and x != ()}
+    if isinstance(v, (list, tuple)):
+        return [_plain_json(x, mk, short, hit) for x in v]
+    if mk is not None and type(v) is str and len(v) >= short and (hit is None or hit(v)):
+        return mk(v)
+    return v
+
+
+def _is_mapping(annotation) -> bool:
+    import typing
+
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return typing.get_origin(annotation) is dict or annotation is dict
+
+
+def _literal(annotation) -> bool:
+    """A Literal of str (kind, status, a supervision level …), optional or not."""
+    import types
+    import typing
+
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return len(args) == 1 and _literal(args[0])
+    return typing.get_origin(annotation) is typing.Literal and all(type(a) is str for a in typing.get_args(annotation))
+
+
 def _env(cls) -> dict:
-    return {"new": object.__new__, "cls": cls, "days_get": _DAYS.get, "day": _day, "Decimal": Decimal, "EMPTY": EMPTY}
+    return {"new": object.__new__, "cls": cls, "days_get": _DAYS.get, "day": _day, "Decimal": Decimal, "EMPTY": EMPTY,
+            "number": _number, "plain_json": _plain_json}
 
 
 def record_class(model: type[BaseModel], declared: type | None = None) -> type:
@@ -324,7 +388,19 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
     src += ["def from_tuple(t):", "    o = new(cls)", *body_tuple, *more, "    return o", ""]
     src += ["def data_tuple(t, mk=None, short=0):", "    d = {}"]  # the tuple form as plain data, exactly as item_to_data gives the model
     for i, n in enumerate(names):
-        src += [f"    v = t[{i}]", "    if v is not None and v is not False and v != ():", f"        d[{n!r}] = {_plain_of(n, kinds[n], env)}"]
+        value = "plain_json(v, mk, short, None)" if _is_mapping(model.model_fields[n].annotation) else _plain_of(n, kinds[n], env)
+        src += [f"    v = t[{i}]", "    if v is not None and v is not False and v != ():", f"        d[{n!r}] = {value}"]
+    src += ["    return d", ""]
+    # the same, JSON-ready, and for an item the unit path right after its ID (as item_view puts it); hit(str): might mk change it
+    src += ["def json_tuple(t, mk=None, short=0, hit=None, unit=None):", "    d = {}"]
+    for i, n in enumerate(names):
+        k, ann = kinds[n], model.model_fields[n].annotation
+        # what can be stored decides what "empty" can be: a list is a tuple, a date or money never False
+        empty = "v" if k[0] == "list" else "v is not None" if k[0] != "plain" else "v is not None and v is not False"
+        value = "v" if _literal(ann) else _json_of(n, k, env, _is_mapping(ann))  # a vocabulary word holds no number
+        src += [f"    v = t[{i}]", f"    if {empty}:", f"        d[{n!r}] = {value}"]
+        if i == 0 and n == "id":
+            src += ["    if unit is not None:", "        d['unit'] = unit"]
     src += ["    return d", ""]
     src += ["def to_tuple(m):", "    return ("]  # read straight off the model: ten times Pydantic's JSON-mode dump
     env["intern"] = sys.intern
@@ -337,7 +413,7 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
             src.append(f"        m.{n}," if w is None else f"        None if m.{n} is None else w_{n}(m.{n}),")
     src.append("    )")
     exec("\n".join(src), env)  # noqa: S102 - generated from the model's field names only
-    for name in ("from_json", "fill_tuple", "from_tuple", "to_tuple", "data_tuple"):
+    for name in ("from_json", "fill_tuple", "from_tuple", "to_tuple", "data_tuple", "json_tuple"):
         setattr(cls, name, staticmethod(env[name]))
     return cls
 
@@ -1041,6 +1117,26 @@ def stream(root: Path, text=None):
     return _load_or_rebuild(Path(root), None, units_only=False, streaming=text or True)
 
 
+def stream_tuples(root: Path):
+    """As `stream`, but each file's items as their stored tuples (fields in `Item` order; `item_json` makes the data)."""
+    return _load_or_rebuild(Path(root), None, units_only=False, streaming="tuples")
+
+
+ITEM_FIELDS = tuple(Item.model_fields)  # the positions in an item's stored tuple
+
+
+def item_tuple():
+    """The function (item) -> its tuple as the index stores it (an Item's or an ItemRecord's fields, in `Item` order)."""
+    return _item_record_class().to_tuple
+
+
+def item_json():
+    """The function (t, mk=None, short=0, hit=None, unit=None) -> dict: an item's stored tuple as `item_view` gives it
+    (`unit` right after the ID; None: left out), JSON-ready (dates as ISO text, money as numbers); every str of
+    `short` or more characters for which hit(str) is true passed through mk."""
+    return _item_record_class().json_tuple
+
+
 def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False):
     try:
         return _load(root, parallel, units_only, streaming)
@@ -1119,11 +1215,15 @@ def _stream_files(con: sqlite3.Connection, ledger_files: list[tuple[str, str, st
     import marshal
 
     data = _item_record_class().data_tuple
-    text, short = text or (None, 0)
+    tuples = text == "tuples"
+    text, short = (None, 0) if tuples else text or (None, 0)
     try:
         for rp, _kind, unit in ledger_files:
             row = con.execute("SELECT full FROM files WHERE path=?", (rp,)).fetchone()
             if row and row[0]:
+                if tuples:
+                    yield unit, marshal.loads(row[0])
+                    continue
                 with _no_gc():
                     yield unit, [data(tup, text, short) for tup in marshal.loads(row[0])]
     except sqlite3.Error as e:

@@ -51,6 +51,56 @@ def stream(root: Path, text=None, use_index: bool = True):
     return ledger, ((e.unit, [_texts(item_to_data(e.item), text[0] if text else None)]) for e in ledger.entries)
 
 
+def stream_views(root: Path, text=None, use_index: bool = True, **filters):
+    """(ledger without entries, iterator of [view …] per ledger file): the items `select` picks with the filters of
+    `list`, each as `render.items.item_view` gives it, JSON-ready (dates as ISO text, money as numbers).
+
+    `text`: None (revealed), or (mask, the length below which it changes nothing, a test of a str that is false
+    when mask would change nothing), applied to every string, the unit path too. Through the index the filters
+    are tried on the stored tuples, so only the items listed become data; an unknown unit is an error before
+    anything is read.
+    """
+    if use_index and not os.environ.get("SHISHI_NO_INDEX"):
+        try:
+            ledger, files = index.stream_tuples(root)
+        except index.IndexUnavailable:
+            pass
+        else:
+            return ledger, _views(files, matcher(ledger, **filters), *(text or (None, 0, None)))
+    ledger = load_files(root)
+    entries = select(ledger, **filters)
+    to_tuple = index.item_tuple()
+    mk, short, hit = text or (None, 0, None)
+    make = index.item_json()
+    return ledger, ([make(to_tuple(e.item), mk, short, hit, e.unit if mk is None else mk(e.unit))] for e in entries)
+
+
+def _views(files, test, mk, short: int, hit):
+    from datetime import date
+
+    make = index.item_json()
+    pos = {n: index.ITEM_FIELDS.index(n) for n in ("status", "kind", "due", "opened")}
+    st, ki, du, op = pos["status"], pos["kind"], pos["due"], pos["opened"]
+    days: dict[str, date] = {}
+
+    def day(s):
+        if s is None:
+            return None
+        d = days.get(s)
+        if d is None:
+            d = days[s] = date.fromisoformat(s)
+        return d
+
+    for u, tuples in files:
+        shown = u if mk is None else mk(u)
+        if test.everything_in(u):
+            picked = tuples
+        else:
+            picked = [t for t in tuples if test(u, t[st], t[ki], day(t[du]), day(t[op]))]
+        if picked:
+            yield [make(t, mk, short, hit, shown) for t in picked]
+
+
 def _texts(value, text):
     if text is None:
         return value
@@ -78,6 +128,8 @@ def matcher(ledger: Ledger, *, unit=None, status=None, kind=None, overdue=False,
             return False
         return not (period and opened not in period)
 
+    # every item of unit u passes (no filter but the unit): the items need not be looked at
+    test.everything_in = lambda u: not (statuses or kind or overdue or period) and in_unit(u, upath)
     return test
 
 

@@ -416,11 +416,31 @@ def edit_block(block_text: str, old: dict, new: dict, order: tuple[str, ...]) ->
     grew gets its new entries appended; other changed keys are replaced in place
     and new keys inserted at their canonical position.
     """
-    import io
-
     y = rt_yaml()
     seq = rt_load(y, block_text)
-    cm = seq[0]
+    _edit_map(seq[0], old, new, order)
+    return _dump(y, seq)
+
+
+def edit_mapping(text: str, old: dict, new: dict, order: tuple[str, ...]) -> str:
+    """A whole-file mapping (unit.yaml) rewritten from `old` to `new` as `edit_block` does: comments and untouched keys kept."""
+    y = rt_yaml()
+    cm = rt_load(y, text)
+    if not hasattr(cm, "insert"):
+        raise YamlError(1, 1, tr("文件不是键值表", "the file is not a mapping"))
+    _edit_map(cm, old, new, order)
+    return _dump(y, cm)
+
+
+def _dump(y, data) -> str:
+    import io
+
+    buf = io.StringIO()
+    y.dump(data, buf)
+    return buf.getvalue()
+
+
+def _edit_map(cm, old: dict, new: dict, order: tuple[str, ...]) -> None:
     for key in list(cm.keys()):
         if key not in new:
             del cm[key]
@@ -442,9 +462,6 @@ def edit_block(block_text: str, old: dict, new: dict, order: tuple[str, ...]) ->
         else:
             at = sum(1 for k in cm if k in order and order.index(k) < order.index(key))
             cm.insert(at, key, _prepare(value))
-    buf = io.StringIO()
-    y.dump(seq, buf)
-    return buf.getvalue()
 
 
 def scalar(value: str) -> str:

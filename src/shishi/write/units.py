@@ -21,7 +21,9 @@ from shishi.store.model import (
     error_text,
 )
 from shishi.store.yamlio import (
+    YamlError,
     atomic_write,
+    edit_mapping,
     move_dir,
     scalar,
 )
@@ -116,6 +118,26 @@ def unit_text(rec: Unit) -> str:
     if rec.former:
         lines.append(f"former: [{', '.join(scalar(f) for f in rec.former)}]  # 原编号前缀：这些编号仍然有效")
     return "\n".join(lines) + "\n"
+
+
+UNIT_KEYS = ("name", "kind", "short", "code", "clerk", "former")
+
+
+def _unit_data(rec: Unit) -> dict:
+    data = rec.model_dump(include=set(UNIT_KEYS), exclude_none=True)
+    if not data.get("former"):
+        data.pop("former", None)
+    return data
+
+
+def edited_unit_text(path: Path, old: Unit, new: Unit) -> str:
+    """unit.yaml changed from `old` to `new` in place: the clerk's comments and untouched lines kept (written whole when it cannot be edited)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        out = edit_mapping(text, _unit_data(old), _unit_data(new), UNIT_KEYS)
+    except (OSError, UnicodeDecodeError, YamlError):
+        return unit_text(new)
+    return out if out.endswith("\n") else out + "\n"
 
 
 # ------------------------------------------------------------------ unit edit and move
@@ -242,7 +264,8 @@ def _relocate(root: Path, ledger, upath: str, target: str, new_rec: Unit) -> str
         former = [f for f in former if f != new[u]]
         rec = rec.model_copy(update={"former": former})
         if rec != ledger.records[u]:
-            atomic_write(ledger.units[u].dir / t.UNIT_FILE, unit_text(rec))
+            path = ledger.units[u].dir / t.UNIT_FILE
+            atomic_write(path, edited_unit_text(path, ledger.records[u], rec))
     if target != upath:
         move_dir(ledger.units[upath].dir, tdir)  # in the transaction: after the unit.yaml files above are in place
     return target
