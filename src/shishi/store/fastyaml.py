@@ -229,7 +229,10 @@ def _plain_variant():
     import inspect
     import textwrap
 
-    src = textwrap.dedent(inspect.getsource(_parse)).replace("def _parse(", "def _parse_plain(")
+    try:
+        src = textwrap.dedent(inspect.getsource(_parse)).replace("def _parse(", "def _parse_plain(")
+    except (OSError, TypeError):
+        return None  # installed without its source: every file is read with positions
     src = "\n".join(re.sub(r"\S.*# pos$", "pass", line) for line in src.split("\n"))
     env = {**globals(), "Map": dict, "Seq": list}
     exec(compile(src, __file__, "exec"), env)  # noqa: S102 - this module's own source
@@ -246,6 +249,8 @@ def items_plain(text: str) -> list[tuple[int, dict]] | None:
     its first line, with no duplicate key (and in `parse`'s subset): then the caller reads it with `parse`,
     which places what it finds."""
     if "\r" in text or _outside(text):
+        return None
+    if _parse_plain is None:
         return None
     try:
         data, dups = _parse_plain(text)
