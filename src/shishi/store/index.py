@@ -1079,6 +1079,24 @@ class _FileFill:
                     fill(r, tup)
 
 
+def read_whole(records) -> None:
+    """Complete these records of a load now, only these, a file's `full` blob read once for all of them: the other
+    records of those files stay light (filled when first read, as always). Anything else (an Item) is left alone."""
+    import marshal
+
+    fill = ItemRecord.fill_tuple
+    wanted: dict[int, tuple[_FileFill, set[int]]] = {}
+    for r in records:
+        if type(r) is ItemRecord and (more := object.__getattribute__(r, "_more")) is not None:
+            wanted.setdefault(id(more), (more, set()))[1].add(id(r))
+    for more, ids in wanted.values():
+        (blob,) = more.con.execute("SELECT full FROM files WHERE path=?", (more.file,)).fetchone()
+        with _no_gc():
+            for r, tup in zip(more.recs, marshal.loads(blob), strict=True):
+                if id(r) in ids and r._more is not None:
+                    fill(r, tup)
+
+
 class _LazyData(dict):
     """unit path -> its unit.yaml as parsed (key positions), decoded when first asked for (only problems need it)."""
 
