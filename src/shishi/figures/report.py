@@ -190,7 +190,9 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
     when = report_as_of(period, as_of)
     f = Filters(period=period, as_of=when)
     end = cutoff(f)
-    tree = rollup(ledger, unit, f, depth=1)
+    every_level = rollup(ledger, unit, f)  # once: the tables show one level down, the scores need every unit's own figures
+    tree = to_depth(every_level, 1)
+    groups = breakdown(ledger, unit, f, lambda item: (item.kind, item.category))  # once: by kind and by category are its sums
     name = ledger.unit_name(unit)
     entries = [e for e in ledger.entries if in_unit(e.unit, unit)]
     due_soon = ledger.config.time_limits.due_soon_days if ledger.config else 3
@@ -205,16 +207,20 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
         return s in ("open", "in_progress") or (s in ("resolved", "verified") and item.resolution.date in period)
 
     projects = [e for e in entries if e.item.kind == "project" and in_scope(e.item) and state_at(e.item, end) != "cancelled"]
-    summary = headline(ledger, unit, f, tree, projects, entries, end)
+    by_kind, by_category = regroup(groups, 0), regroup(groups, 1)
+    from shishi.store.index import read_whole
+
+    read_whole([e.item for e in projects])  # what the lists and photos read of them, a file's blob once (not every item of the file)
+    summary = headline(ledger, unit, f, tree, projects, entries, end, by_kind)
     sections = [
         Section("headline", tr("上报摘要", "Summary"), [summary]),
         _projects(ledger, unit, projects, end, due_soon, full),
         *([p] if photos and (p := _photos(ledger, unit, projects, end)) else []),
         *([_units(tree)] if tree.children else []),  # a village has no units to rank
-        _kinds(ledger, unit, f, entries, end),
-        _categories(ledger, unit, f),
+        _kinds(ledger, unit, f, entries, end, by_kind),
+        _categories(ledger, unit, f, by_category),
         _supervision(ledger, unit, [e for e in entries if in_scope(e.item)], period, end, full),
-        *([_scores(ledger, unit, period, end, depth)] if tree.children else []),
+        *([_scores(ledger, unit, period, end, depth, every_level)] if tree.children else []),
         _targets(tree, full),
         _funds(tree, rollup(ledger, unit, Filters(period=period, kind="project", as_of=when), depth=1)),
     ]
@@ -238,6 +244,20 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
                   incomplete.banner() if incomplete else None, incomplete.data() if incomplete else None)
 
 
+def to_depth(node: Node, depth: int, level: int = 0) -> Node:
+    """The roll-up tree `node` as `rollup(..., depth=depth)` gives it: the same figures, units below `depth` levels not shown."""
+    children = [] if level >= depth else [to_depth(c, depth, level + 1) for c in node.children]
+    return Node(node.unit, node.name, node.tier, node.own, node.total, children)
+
+
+def regroup(groups: dict, part: int) -> dict:
+    """The figures of `breakdown` by a tuple key summed by one part of it (by (kind, category) -> by kind: part 0)."""
+    out: dict = {}
+    for key, fig in groups.items():
+        out.setdefault(key[part], Figures()).add(fig)
+    return out
+
+
 def _number(sections: list[Section]) -> None:
     """一、二、三… before the titles of the sections after the headline."""
     nums = "一二三四五六七八九十"
@@ -247,10 +267,15 @@ def _number(sections: list[Section]) -> None:
         s.title = f"{nums[i]}、{s.title}"
 
 
-def headline(ledger: Ledger, unit: str, f: Filters, tree: Node, projects: list, entries: list, end: date) -> str:
-    """上报摘要: the paragraph a clerk pastes into the upward report."""
-    kinds = breakdown(ledger, unit, f, lambda item: "project" if item.kind == "project" else "problem")
-    prob = kinds.get("problem", Figures())
+def headline(ledger: Ledger, unit: str, f: Filters, tree: Node, projects: list, entries: list, end: date, by_kind: dict | None = None) -> str:
+    """上报摘要: the paragraph a clerk pastes into the upward report; `by_kind`: `breakdown` by kind, when made already."""
+    if by_kind is None:
+        by_kind = breakdown(ledger, unit, f, lambda item: item.kind)
+    kinds = {"project": by_kind.get("project", Figures()), "problem": Figures()}
+    for k, fig in by_kind.items():
+        if k != "project":
+            kinds["problem"].add(fig)
+    prob = kinds["problem"]
     tier = ledger.tier(unit)
     scope = SCOPE.get(tier, ledger.unit_name(unit))
     zh = get_lang() == "zh"
@@ -499,16 +524,23 @@ def _units(tree: Node) -> Section:
     )
 
 
-def _kinds(ledger: Ledger, unit: str, f: Filters, entries: list, end: date) -> Section:
+def _kinds(ledger: Ledger, unit: str, f: Filters, entries: list, end: date, groups: dict | None = None) -> Section:
     """分类型统计: 群众诉求 and 督查整改 (together the headline's 群众急难愁盼问题), 民生实事项目, and the total, with the headline's figures."""
     from shishi.i18n import KIND_ZH, kind_name
 
-    groups = breakdown(ledger, unit, f, lambda item: item.kind)
+    if groups is None:
+        groups = breakdown(ledger, unit, f, lambda item: item.kind)
     cols = [Column("kind", tr("类型", "kind"), "key")] + _figure_columns()
     cols += [Column("listed", tr("挂牌在办", "listed, in hand"), "int"), Column("spent", tr("支出（万元）", "spent (10k yuan)"), "money")]
 
+    listed: dict[str, int] = {}  # 挂牌在办 by kind, the entries gone through once
+    for e in entries:
+        sup = e.item.supervision
+        if sup and sup.level == "挂牌" and state_at(e.item, end) in ("open", "in_progress"):
+            listed[e.item.kind] = listed.get(e.item.kind, 0) + 1
+
     def row(label: str, fig: Figures, kinds: tuple[str, ...]) -> list:
-        return [label, *_figure_row(fig), listed_in_hand([e for e in entries if e.item.kind in kinds], end), fig.spent / WAN]
+        return [label, *_figure_row(fig), sum(listed.get(k, 0) for k in kinds), fig.spent / WAN]
 
     def merged(kinds: tuple[str, ...]) -> Figures:
         fig = Figures()
@@ -529,8 +561,9 @@ def _kinds(ledger: Ledger, unit: str, f: Filters, entries: list, end: date) -> S
     )
 
 
-def _categories(ledger: Ledger, unit: str, f: Filters) -> Section:
-    groups = breakdown(ledger, unit, f, lambda item: item.category)
+def _categories(ledger: Ledger, unit: str, f: Filters, groups: dict | None = None) -> Section:
+    if groups is None:
+        groups = breakdown(ledger, unit, f, lambda item: item.category)
     vocab = list(ledger.config.categories) if ledger.config else []
     names = vocab + sorted(k for k in groups if k and k not in vocab)
     rows = []
@@ -600,12 +633,13 @@ def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None
     )
 
 
-def _scores(ledger: Ledger, unit: str, period: Period | None, end: date, depth: int = 1) -> Section:
-    """红黑榜: the units' 三率 and composite score (weights from shishi.yaml), best first, and the top and bottom five."""
+def _scores(ledger: Ledger, unit: str, period: Period | None, end: date, depth: int = 1, tree: Node | None = None) -> Section:
+    """红黑榜: the units' 三率 and composite score (weights from shishi.yaml), best first, and the top and bottom five;
+    `tree`: the roll-up of every level below `unit` for the period up to `end`, when made already."""
     from shishi.figures.scores import SCORE_COLUMNS, unit_scores
     from shishi.figures.scores import ranking as red_black
 
-    rows = [r for r in unit_scores(ledger, end, period, unit, depth) if r["unit"] != unit]
+    rows = [r for r in unit_scores(ledger, end, period, unit, depth, tree) if r["unit"] != unit]
     lists = red_black(rows, 5)
     ordered = sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["unit"]))
     # the 三率 that rank, each after the two counts it divides (按期办结率 is in `shishi scores` and the roll-up)

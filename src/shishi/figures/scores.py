@@ -194,7 +194,7 @@ def composite(response: float | None, resolution: float | None, satisfaction: fl
     return round(float(sum(weight * Decimal(r) for weight, r in parts) / total * 100), 2)
 
 
-def unit_scores(ledger: Ledger, as_of: date, period: Period | None = None, unit: str = "", depth: int | None = None) -> list[dict]:
+def unit_scores(ledger: Ledger, as_of: date, period: Period | None = None, unit: str = "", depth: int | None = None, tree=None) -> list[dict]:
     """Scores of `unit` and every unit below it, each on its own ledger, in tree order.
 
     The cohort of a unit (for 响应率 and 重办率): its items opened in `period`
@@ -206,7 +206,8 @@ def unit_scores(ledger: Ledger, as_of: date, period: Period | None = None, unit:
     mean_score (its own surveys with quarters overlapping `period`, combined by
     sample size; None without a survey), composite (see `composite`) and rank
     (1 = best composite, ties share a rank; None when unranked). `depth`: only
-    `unit` and the units at most that many levels below it are scored and ranked.
+    `unit` and the units at most that many levels below it are scored and ranked. `tree`: the roll-up of `unit`
+    (every level) for `period` as of `as_of`, when the caller has it already.
     """
     cfg = ledger.config
     if cfg is None:
@@ -228,7 +229,7 @@ def unit_scores(ledger: Ledger, as_of: date, period: Period | None = None, unit:
         for c in node.children:
             collect(c)
 
-    collect(rollup(ledger, unit, Filters(period=period, as_of=as_of)))
+    collect(tree if tree is not None else rollup(ledger, unit, Filters(period=period, as_of=as_of)))
     own_surveys: dict[str, Tally] = {u: Tally() for u in items}
     for upath, s in _surveys(ledger, unit, period):  # each survey's unit resolved once, not once per unit
         if upath in own_surveys:
