@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from operator import itemgetter
 
 from shishi.checks import privacy
 from shishi.errors import Problem, ShishiError
@@ -21,7 +22,7 @@ def _at(e: Entry, *keys: str, msg: str, severity: str = "error") -> Problem:
 
 def unique_ids(ledger: Ledger) -> Iterator[Problem]:
     places = [(e.item.id, e.file, *field_position(e, "id")) for e in ledger.entries] + ledger.broken_ids
-    places.sort(key=lambda p: (p[1], p[2]))
+    places.sort(key=itemgetter(1, 2))  # by file and line
     seen: dict[str, tuple[str, str, int, int]] = {}
     for place in places:
         item_id, file, line, col = place
@@ -31,25 +32,34 @@ def unique_ids(ledger: Ledger) -> Iterator[Problem]:
 
 
 def ids_match_units(ledger: Ledger) -> Iterator[Problem]:
+    file, file_year, want, former = None, 0, None, ()
+    match = ID_RE.match
     for e in ledger.entries:
-        m = ID_RE.match(e.item.id)
-        prefix = e.item.id[: m.start(1) - 1]
-        # a broken unit.yaml is reported once, not per item; IDs issued under a former code stay valid
-        if ledger.codes_known(e.unit) and prefix != ledger.prefix(e.unit) and prefix not in ledger.records[e.unit].former:
+        if e.file != file:  # a file's items share its unit and year
+            file = e.file
+            file_year = int(file.rpartition("/")[2][:4])
+            # a broken unit.yaml is reported once, not per item; IDs issued under a former code stay valid
+            want = ledger.prefix(e.unit) if ledger.codes_known(e.unit) else None
+            former = ledger.records[e.unit].former if want is not None else ()
+        item_id = e.item.id
+        m = match(item_id)
+        prefix = item_id[: m.start(1) - 1]
+        if want is not None and prefix != want and prefix not in former:
             yield _at(
                 e,
                 "id",
                 msg=tr(
-                    f"编号 {e.item.id} 的单位代码应为 {ledger.prefix(e.unit)}（若是单位代码改过，在该单位的 unit.yaml 里写 former: [{prefix}]；以后改代码请用 shishi unit edit --short）",
-                    f"ID {e.item.id} should start with this unit's code {ledger.prefix(e.unit)} (if the unit's code was changed, add former: [{prefix}] to its unit.yaml; use shishi unit edit --short to change codes)",
+                    f"编号 {item_id} 的单位代码应为 {want}（若是单位代码改过，在该单位的 unit.yaml 里写 former: [{prefix}]；以后改代码请用 shishi unit edit --short）",
+                    f"ID {item_id} should start with this unit's code {want} (if the unit's code was changed, add former: [{prefix}] to its unit.yaml; use shishi unit edit --short to change codes)",
                 ),
             )
-        year = int(m.group(1))
-        file_year = int(e.file.rpartition("/")[2][:4])
-        if e.item.opened.year != file_year:
-            yield _at(e, "opened", msg=tr(f"登记日期不在 {file_year} 年（应记入 {e.item.opened.year}.yaml）", f"opened outside {file_year} (belongs in {e.item.opened.year}.yaml)"), severity="warning")
-        elif year != file_year:
-            yield _at(e, "id", msg=tr(f"编号年份 {year} 与台账年份 {file_year} 不符", f"ID year {year} differs from the ledger's year {file_year}"), severity="warning")
+        opened_year = e.item.opened.year
+        if opened_year != file_year:
+            yield _at(e, "opened", msg=tr(f"登记日期不在 {file_year} 年（应记入 {opened_year}.yaml）", f"opened outside {file_year} (belongs in {opened_year}.yaml)"), severity="warning")
+        else:
+            year = int(m.group(1))
+            if year != file_year:
+                yield _at(e, "id", msg=tr(f"编号年份 {year} 与台账年份 {file_year} 不符", f"ID year {year} differs from the ledger's year {file_year}"), severity="warning")
 
 
 RELINK_ZH = "（事项已改号：运行 shishi git relink 修复）"
@@ -269,9 +279,20 @@ CHECKS: list[Check] = [
 
 def check(ledger: Ledger, strict: bool = False) -> list[Problem]:
     """Every problem of the tree, sorted by place; with strict, warnings count as errors."""
-    problems = list(ledger.problems)
-    for fn in CHECKS:
-        problems.extend(fn(ledger))
+    import gc
+
+    # The checks fill in every record and build a tuple or two per item: with the collector running, it
+    # walks the hundreds of thousands of loaded objects again and again (a third of a big tree's check).
+    # They make no cycles worth collecting meanwhile.
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        problems = list(ledger.problems)
+        for fn in CHECKS:
+            problems.extend(fn(ledger))
+    finally:
+        if was:
+            gc.enable()
     if strict:
         problems = [Problem(p.path, p.line, p.col, p.message) for p in problems]
     return sorted(set(problems), key=lambda p: (p.path, p.line, p.col, p.message))

@@ -526,7 +526,7 @@ def _s(v) -> str | None:
 
 def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult:
     """Read one file of the tree into the rows the index stores for it (pure: safe in a worker process)."""
-    from shishi.store.ledger import read_items, read_record, read_surveys, read_yaml
+    from shishi.store.ledger import read_item_tuples, read_record, read_surveys, read_yaml
 
     if get_lang() != lang:
         set_lang(lang)
@@ -548,11 +548,11 @@ def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult
             problems.append(Problem(rp, e.line, e.col, e.message))
             text = None
         if text is not None:
-            entries, ps, broken = read_items(rp, unit, text)
+            items, ps, broken = read_item_tuples(rp, text, _item_record_class().to_tuple)
             problems += ps
-            res.rows = _item_rows(rp, unit, entries)
+            res.rows = _item_rows(rp, unit, items)
             res.rows["broken"] = [(i, rp, line, col) for i, line, col in broken]
-            res.items = len(entries)
+            res.items = len(items)
     elif kind in ("config", "unit"):
         rec, data, ps = read_record(Path(root), path, Config if kind == "config" else Unit, raw)
         problems += ps
@@ -572,64 +572,66 @@ def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult
     return res
 
 
-def _item_rows(rp: str, unit: str, entries) -> dict[str, list]:
-    """The rows of one ledger file's items, and its two blobs (marshal, one per file):
+def _item_rows(rp: str, unit: str, items: list[tuple]) -> dict[str, list]:
+    """The rows of one ledger file's items (line, place of the ID or None, tuple in field order: see
+    `read_item_tuples`), and its two blobs (marshal, one per file):
 
     `hot`: per item (line, position of its ID or None when at the line's `- id:`,
     *the HOT_FIELDS in tuple form) — what every load builds; `full`: every item
     as a tuple in field order (ItemRecord.from_tuple) — read when a field
-    outside HOT_FIELDS is first wanted.
+    outside HOT_FIELDS is first wanted. The rows are read off the tuples, whose
+    dates and money are already the text the columns hold.
     """
     import marshal
 
-    from shishi.store.yamlio import key_position
-
-    to_tuple = _item_record_class().to_tuple
-    names = tuple(Item.model_fields)
-    hot_at = [names.index(n) for n in HOT_FIELDS]
-    items, targets, milestones, extensions, hot, full = [], [], [], [], [], []
-    for seq, e in enumerate(entries):
-        it = e.item
-        res, ver = it.resolution, it.verification
-        id_pos = key_position(e.data, "id")
-        tup = to_tuple(it)
-        full.append(tup)
-        hot.append((e.line, None if id_pos == (e.line, 3) else id_pos, *[tup[i] for i in hot_at]))
-        items.append(
-            (
-                rp,
-                seq,
-                unit,
-                e.line,
-                it.id,
-                it.kind,
-                it.status,
-                it.title,
-                it.category,
-                it.source,
-                it.handling,
-                it.owner,
-                _s(it.opened),
-                _s(it.due),
-                _s(it.budget),
-                it.escalated_from,
-                it.escalated_to,
-                _s(res.date) if res else None,
-                res.beneficiaries if res else None,
-                _s(res.spent) if res else None,
-                res.satisfaction if res else None,
-                _s(ver.date) if ver else None,
-                _s(it.cancellation.date) if it.cancellation else None,
-                it.supervision.level if it.supervision else None,
-            )
+    hot_of, row_of, at = _row_getters()
+    i_id, i_res, i_ver, i_can, i_sup, i_tg, i_ms, i_ext = at
+    rows, targets, milestones, extensions, hot = [], [], [], [], []
+    for seq, (line, id_pos, tup) in enumerate(items):
+        hot.append((line, id_pos, *hot_of(tup)))
+        res, ver, can, sup = tup[i_res], tup[i_ver], tup[i_can], tup[i_sup]
+        # resolution (date, text, beneficiaries, spent, satisfaction), verification (date, by), cancellation (date, …), supervision (level, …)
+        rows.append(
+            (rp, seq, unit, line, *row_of(tup), *((res[0], res[2], res[3], res[4]) if res else (None, None, None, None)),
+             ver[0] if ver else None, can[0] if can else None, sup[0] if sup else None)
         )
-        targets += [(it.id, rp, i, x.name, x.unit, _s(x.planned), _s(x.actual)) for i, x in enumerate(it.targets)]
-        milestones += [(it.id, rp, i, m.name, _s(m.due), _s(m.done)) for i, m in enumerate(it.milestones)]
-        extensions += [
-            (it.id, rp, i, _s(x.date), x.milestone, _s(x.original), _s(x.to), x.reason, x.approved_by, int(x.late)) for i, x in enumerate(it.extensions)
-        ]
-    blobs = (marshal.dumps(hot), marshal.dumps(full))
-    return {"items": items, "targets": targets, "milestones": milestones, "extensions": extensions, "hot": blobs}
+        item_id = tup[i_id]
+        if tup[i_tg]:
+            targets += [(item_id, rp, i, *x) for i, x in enumerate(tup[i_tg])]  # name, unit, planned, actual
+        if tup[i_ms]:
+            milestones += [(item_id, rp, i, *m) for i, m in enumerate(tup[i_ms])]  # name, due, done
+        if tup[i_ext]:
+            extensions += [(item_id, rp, i, *x[:6], int(x[6])) for i, x in enumerate(tup[i_ext])]  # date, milestone, original, to, reason, approved_by, late
+    blobs = (marshal.dumps(hot), marshal.dumps([tup for _line, _pos, tup in items]))
+    return {"items": rows, "targets": targets, "milestones": milestones, "extensions": extensions, "hot": blobs}
+
+
+_GETTERS: tuple | None = None
+
+
+def _row_getters():
+    """(HOT_FIELDS of an item tuple, its plain `items` columns id … escalated_to, the places of the fields read one by one)."""
+    global _GETTERS
+    if _GETTERS is None:
+        from operator import itemgetter
+
+        from shishi.store.model import Cancellation, Extension, Milestone, Resolution, Supervision, Target, Verification
+
+        at = {n: i for i, n in enumerate(Item.model_fields)}
+        # the nested tuples are read by place: fail loudly here (not with wrong columns) if a model's field order changes
+        assert tuple(Resolution.model_fields)[:5] == ("date", "text", "beneficiaries", "spent", "satisfaction")
+        assert tuple(Verification.model_fields)[0] == "date" and tuple(Cancellation.model_fields)[0] == "date"
+        assert tuple(Supervision.model_fields)[0] == "level"
+        assert tuple(Target.model_fields) == ("name", "unit", "planned", "actual")
+        assert tuple(Milestone.model_fields) == ("name", "due", "done")
+        assert tuple(Extension.model_fields) == ("date", "milestone", "original", "to", "reason", "approved_by", "late")
+        plain = ("id", "kind", "status", "title", "category", "source", "handling", "owner", "opened", "due", "budget", "escalated_from", "escalated_to")
+        _GETTERS = (
+            itemgetter(*[at[n] for n in HOT_FIELDS]),
+            itemgetter(*[at[n] for n in plain]),
+            tuple(at[n] for n in ("id", "resolution", "verification", "cancellation", "supervision", "targets", "milestones", "extensions")),
+        )
+    return _GETTERS
 
 
 def _read_many(args: tuple[str, list[tuple[str, str, str]], str]) -> list[FileResult]:

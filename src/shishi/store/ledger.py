@@ -293,6 +293,33 @@ def read_items(rp: str, unit: str, text: str) -> tuple[list[Entry], list[Problem
     Pure, so the index can cache it by file. The IDs of broken items still take
     part in the duplicate check.
     """
+    return _read_items(rp, text, lambda line, raw, item: Entry(item, unit, rp, line, raw))
+
+
+def read_item_tuples(rp: str, text: str, to_tuple) -> tuple[list[tuple], list[Problem], list[tuple[str, int, int]]]:
+    """What `read_items` finds, for the index: per valid item (line, place of its ID or None when at
+    the line's `- id:`, to_tuple(item)); no Entry is built.
+
+    A file in the canonical layout whose every item is valid (nearly all) is read without positions
+    (`fastyaml.items_plain`); any other is read as `read_items` reads it, which places its problems.
+    """
+    plain = fastyaml.items_plain(text) if not conflict_regions(text) else None
+    if plain is not None:
+        validate = Item.__pydantic_validator__.validate_python if Item.__pydantic_complete__ else Item.model_validate
+        try:
+            return [(line, None, to_tuple(validate(raw))) for line, raw in plain], [], []
+        except ValidationError:
+            pass  # read again below, with the positions its problems need
+
+    def make(line, raw, item):
+        kl, kc, _vl, _vc = raw.pos.get("id") or (raw.line, raw.col, 0, 0)
+        return line, None if kl == line and kc == 3 else (kl, kc), to_tuple(item)
+
+    return _read_items(rp, text, make)
+
+
+def _read_items(rp: str, text: str, make) -> tuple[list, list[Problem], list[tuple[str, int, int]]]:
+    """make(line, raw Map, validated Item) of each valid item of a ledger file's text, its problems, its broken IDs."""
     data, problems = parse_text(rp, text)
     broken: list[tuple[str, int, int]] = []
     if data is None:
@@ -304,12 +331,11 @@ def read_items(rp: str, unit: str, text: str) -> tuple[list[Entry], list[Problem
         return [], problems + [
             Problem(rp, getattr(data, "line", 1), 1, tr("台账文件应为事项列表（每项以“- id:”开头）", "a ledger file is a list of items (each starting '- id:')"))
         ], broken
-    entries = []
-    validate = Item.model_validate
-    for i, raw in enumerate(data):
-        line = data.pos[i][0]
-        if not isinstance(raw, Map):
-            problems.append(Problem(rp, line, data.pos[i][1], tr("事项应为键值映射", "an item must be a mapping")))
+    out = []
+    validate = Item.__pydantic_validator__.validate_python if Item.__pydantic_complete__ else Item.model_validate  # the first call builds it
+    for (line, col), raw in zip(data.pos, data, strict=True):
+        if type(raw) is not Map:
+            problems.append(Problem(rp, line, col, tr("事项应为键值映射", "an item must be a mapping")))
             continue
         try:
             item = validate(raw)
@@ -318,8 +344,8 @@ def read_items(rp: str, unit: str, text: str) -> tuple[list[Entry], list[Problem
             if isinstance(raw.get("id"), str):
                 broken.append((raw["id"], *key_position(raw, "id")))
             continue
-        entries.append(Entry(item, unit, rp, line, raw))
-    return entries, problems, broken
+        out.append(make(line, raw, item))
+    return out, problems, broken
 
 
 # ------------------------------------------------------------------ the whole tree

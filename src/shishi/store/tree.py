@@ -276,13 +276,23 @@ def read_bytes(path: Path) -> bytes:
     memory than the limit, and `decode` reports it.
     """
     path = staged_path(path) or path  # the open transaction's own new version: it reads what it wrote
-    if path.is_symlink():
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        mode = 0  # missing or unreachable: os.open says so, as it always did
+    if stat.S_ISLNK(mode):
         raise OSError(errno.ELOOP, _symlink_message(), str(path))
-    if path.is_dir():
+    if stat.S_ISDIR(mode):
         raise OSError(errno.EISDIR, tr("应为文件，却是目录", "is a directory where a file should be"), str(path))
     # O_NONBLOCK: opening a FIFO must not wait forever for a writer; O_NOFOLLOW: no link swapped in meanwhile
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
             raise OSError(errno.EINVAL, tr("不是普通文件（管道、设备等），不予读取", "not a regular file (a pipe, device or socket); not read"), str(path))
-        return f.read(MAX_FILE_BYTES + 1)
+        # asking for the size it has (and one byte more) spares allocating MAX_FILE_BYTES for every file read;
+        # a file grown since is read on, to the same limit
+        data = f.read(min(st.st_size, MAX_FILE_BYTES) + 1)
+        if len(data) > st.st_size and len(data) <= MAX_FILE_BYTES:
+            data += f.read(MAX_FILE_BYTES + 1 - len(data))
+        return data
