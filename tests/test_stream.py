@@ -165,6 +165,12 @@ def test_mask_shortcut_masks_what_every_pattern_masks(text: str):
     assert privacy.find(text) == _slow_find(text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"1[0-9]{10}", fullmatch=True) | st.from_regex(r"[0-9]{11}", fullmatch=True) | st.text(alphabet="0123456789１", min_size=11, max_size=11))
+def test_mask_of_a_bare_mobile_number_is_the_patterns_mask(text: str):
+    assert privacy.mask(text) == slow_mask(text)
+
+
 def _slow_find(text):
     if not text:
         return []

@@ -222,7 +222,7 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
         _supervision(ledger, unit, [e for e in entries if in_scope(e.item)], period, end, full),
         *([_scores(ledger, unit, period, end, depth, every_level)] if tree.children else []),
         _targets(tree, full),
-        _funds(tree, rollup(ledger, unit, Filters(period=period, kind="project", as_of=when), depth=1)),
+        _funds(tree, project_spending(ledger, unit, Filters(period=period, kind="project", as_of=when))),
     ]
     sat = _satisfaction(ledger, unit, f, full)
     if sat is not None:
@@ -256,6 +256,13 @@ def regroup(groups: dict, part: int) -> dict:
     for key, fig in groups.items():
         out.setdefault(key[part], Figures()).add(fig)
     return out
+
+
+def project_spending(ledger: Ledger, unit: str, f: Filters) -> Node:
+    """The roll-up of the projects one level down, for its `spent` figures only (the funds table's): counted over the
+    projects alone. Spending is on resolutions, which no escalation link moves, so it is the whole tree's roll-up's;
+    the flow figures (carried in, in hand …) of escalated projects may differ and are not to be read here."""
+    return rollup(ledger, unit, f, depth=1, entries=[e for e in ledger.entries if e.item.kind == f.kind])
 
 
 def _number(sections: list[Section]) -> None:
@@ -592,6 +599,8 @@ def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None
     picked = []
     for e in entries:
         it = e.item
+        if it.supervision is None and not _may_be_late(it, end):
+            continue  # neither supervised nor in hand past its deadline on `end`: not listed (the rest of the tree, mostly)
         s = state_at(it, end)
         in_hand = s in ("open", "in_progress")
         sup = it.supervision if it.supervision and it.supervision.date <= end else None
@@ -610,6 +619,9 @@ def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None
             notes.append(tr(f"列出最紧迫的 {LISTED} 件（在办的督办事项、逾期最久的在前）；", f"the {LISTED} most urgent are listed; ") + _more(len(picked) - LISTED))
             picked = picked[:LISTED]
     note = "".join(notes) or None
+    from shishi.store.index import read_whole
+
+    read_whole([x[0].item for x in picked])  # titles and logs of the rows only, not of their files' every item
     cols = [
         Column("no", tr("序号", "No."), "int"),
         Column("id", tr("编号", "ID"), "key"),
@@ -631,6 +643,18 @@ def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None
         table=Table("supervision", tr("督办及逾期事项表", "Supervised and overdue items"), cols, rows, note=note),
         empty=tr("没有督办或逾期事项。", "No supervised or overdue items."),
     )
+
+
+def _may_be_late(item, end: date) -> bool:
+    """False when `item` (unsupervised) certainly was not in hand past its due date on `end`: no due date or not
+    yet past it, escalated, or resolved (struck off) or cancelled by then — what `state_at` would say of it."""
+    if item.due is None or item.due >= end or item.status == "escalated":
+        return False
+    if item.status in ("resolved", "verified"):
+        return item.resolution is None or item.resolution.date > end
+    if item.status == "cancelled":
+        return item.cancellation is None or item.cancellation.date > end
+    return True
 
 
 def _scores(ledger: Ledger, unit: str, period: Period | None, end: date, depth: int = 1, tree: Node | None = None) -> Section:
