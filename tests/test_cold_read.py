@@ -71,10 +71,11 @@ def reference_rows(rp: str, unit: str, entries) -> dict:
 def agrees(rp: str, text: str) -> None:
     to_tuple = index._item_record_class().to_tuple
     want_items, want_problems, want_broken, entries = reference(rp, "u", text)
-    items, problems, broken = read_item_tuples(rp, text, to_tuple)
-    assert items == want_items
-    assert problems == want_problems
-    assert broken == want_broken
+    for plain in (None, index._plain_item()):  # Pydantic items, or the validated data as plain dicts (the index's)
+        items, problems, broken = read_item_tuples(rp, text, to_tuple, plain)
+        assert items == want_items
+        assert problems == want_problems
+        assert broken == want_broken
     rows = index._item_rows(rp, "u", items)
     want = reference_rows(rp, "u", entries)
     for table in ("items", "targets", "milestones", "extensions"):
@@ -139,3 +140,58 @@ def test_generated_items_read_alike(items, crlf):
         lines += [f"- id: GS-SJ-2021-{n:03d}", "  title: 事项", "  opened: 2021-03-01", *body, ""]
     text = "\n".join(lines)
     agrees("x/2021.yaml", text.replace("\n", "\r\n") if crlf else text)
+
+
+def _valid(fn, data):
+    from pydantic import ValidationError
+
+    try:
+        return True, fn(data)
+    except ValidationError:
+        return False, None
+
+
+VALUES = st.one_of(st.none(), st.booleans(), st.sampled_from(["", " x ", "demand", "resolved", "2021-03-01", "2021-02-30", "20210301", "12.345", "12.34", "-1",
+                                                              "30", "3e2", "一般", "GS-SJ-2021-001", "gs-2021-1", "a" * 201, "改造后", "0" * 64]),
+                   st.text(max_size=5))
+NESTED = st.dictionaries(st.sampled_from(["date", "note", "text", "beneficiaries", "spent", "name", "due", "planned", "level", "reason", "by", "x"]), VALUES, max_size=5)
+
+
+def mostly(valid, wrong=VALUES):
+    """Valid data nine times in ten."""
+    return st.integers(0, 9).flatmap(lambda i: wrong if i == 0 else valid)
+
+
+DAY = st.sampled_from(["2021-03-01", "2021-12-31"])
+TEXT = st.sampled_from(["已办结", " 已回访 ", "x"])
+RESOLUTION = st.fixed_dictionaries({"date": DAY, "text": TEXT, "beneficiaries": st.sampled_from(["30", "0"])},
+                                   optional={"spent": st.sampled_from(["10408.38", "100", "0.5"]), "satisfaction": st.sampled_from(["满意", "很满意"])})
+FIELDS = {
+    "kind": mostly(st.sampled_from(["demand", "project", "rectification"])), "status": mostly(st.sampled_from(["open", "resolved", "verified"])),
+    "due": mostly(DAY), "budget": mostly(st.sampled_from(["12.34", "100", "0"])), "owner": mostly(TEXT), "description": mostly(TEXT),
+    "partners": st.lists(mostly(TEXT), max_size=3), "tags": st.lists(mostly(TEXT), max_size=2),
+    "progress": st.lists(mostly(st.fixed_dictionaries({"date": DAY, "note": TEXT}, optional={"milestone": TEXT, "by": TEXT}), NESTED), max_size=3),
+    "resolution": mostly(RESOLUTION, NESTED | VALUES), "verification": mostly(st.fixed_dictionaries({"date": DAY}, optional={"by": TEXT}), NESTED),
+    "supervision": mostly(st.fixed_dictionaries({"date": DAY}, optional={"level": st.sampled_from(["一般", "挂牌"]), "feedback": st.lists(st.fixed_dictionaries({"date": DAY, "note": TEXT}), max_size=2)}), NESTED),
+    "targets": st.lists(mostly(st.fixed_dictionaries({"name": TEXT, "planned": st.sampled_from(["40", "2.5"])}, optional={"unit": TEXT, "actual": st.sampled_from(["3", "0"])}), NESTED), max_size=2),
+    "milestones": st.lists(mostly(st.fixed_dictionaries({"name": TEXT, "due": DAY}, optional={"done": DAY}), NESTED), max_size=2),
+    "extensions": st.lists(mostly(st.fixed_dictionaries({"date": DAY, "original": DAY, "to": DAY, "reason": TEXT}, optional={"late": st.booleans(), "milestone": TEXT}), NESTED), max_size=2),
+    "reporter": mostly(st.fixed_dictionaries({}, optional={"name": TEXT, "phone": st.just("13800000000")}), NESTED),
+    "corrections": st.lists(mostly(st.fixed_dictionaries({"date": DAY, "changed": st.just(["title"])}, optional={"old": st.just({"title": "旧"})}), NESTED), max_size=1),
+    "extra": VALUES,
+}
+
+
+@SETTINGS
+@given(st.fixed_dictionaries({"id": mostly(st.sampled_from(["GS-SJ-2021-001", "QJ-2021-0042"]), st.sampled_from(["bad id", 7])), "title": mostly(TEXT), "opened": mostly(DAY)},
+                             optional={k: v for k, v in FIELDS.items() if k != "extra"}), st.booleans())
+def test_plain_validation_accepts_what_the_model_accepts(data, extra):
+    """Item data, valid about half the time: validated to plain dicts it is refused exactly when the model refuses it, else gives its tuple."""
+    if extra:
+        data["extra"] = "x"  # an unknown key
+    validate, tuple_of = index._plain_item()
+    ok, item = _valid(index.Item.model_validate, data)
+    ok_plain, plain = _valid(validate, data)
+    assert ok == ok_plain
+    if ok:
+        assert tuple_of(plain) == index._item_record_class().to_tuple(item)

@@ -296,18 +296,23 @@ def read_items(rp: str, unit: str, text: str) -> tuple[list[Entry], list[Problem
     return _read_items(rp, text, lambda line, raw, item: Entry(item, unit, rp, line, raw))
 
 
-def read_item_tuples(rp: str, text: str, to_tuple) -> tuple[list[tuple], list[Problem], list[tuple[str, int, int]]]:
+def read_item_tuples(rp: str, text: str, to_tuple, plain=None) -> tuple[list[tuple], list[Problem], list[tuple[str, int, int]]]:
     """What `read_items` finds, for the index: per valid item (line, place of its ID or None when at
     the line's `- id:`, to_tuple(item)); no Entry is built.
 
     A file in the canonical layout whose every item is valid (nearly all) is read without positions
-    (`fastyaml.items_plain`); any other is read as `read_items` reads it, which places its problems.
+    (`fastyaml.items_plain`), and, with `plain` = (validate to plain dicts, their tuple), without
+    building the Pydantic items; any other is read as `read_items` reads it, which places its problems.
     """
-    plain = fastyaml.items_plain(text) if not conflict_regions(text) else None
-    if plain is not None:
-        validate = Item.__pydantic_validator__.validate_python if Item.__pydantic_complete__ else Item.model_validate
+    items = fastyaml.items_plain(text) if not conflict_regions(text) else None
+    if items is not None:
+        if plain is not None:
+            validate, tuple_of = plain
+        else:
+            validate = Item.__pydantic_validator__.validate_python if Item.__pydantic_complete__ else Item.model_validate
+            tuple_of = to_tuple
         try:
-            return [(line, None, to_tuple(validate(raw))) for line, raw in plain], [], []
+            return [(line, None, tuple_of(validate(raw))) for line, raw in items], [], []
         except ValidationError:
             pass  # read again below, with the positions its problems need
 
