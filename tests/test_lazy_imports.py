@@ -75,7 +75,7 @@ def test_warm_rollup_reads_the_index_only(tmp_path: Path):
     for args in (["--format", "json"], ["--format", "csv"], ["赶水镇", "--period", "2021Q3", "--kind", "project", "--format", "json"]):
         stdout, mods = loaded(["--ledger", str(root), "rollup", *args])
         assert "赶水镇" in stdout
-        assert "sqlite3" in mods and "shishi.store.sums" in mods
+        assert "sqlite3" in mods and "shishi.store.sums" in mods and "shishi.store.fastyaml" not in mods  # nothing parsed
         assert heavy_in(mods, ("pydantic", "pydantic_core", "ruamel", "_ruamel_yaml", "tabulate", "openpyxl", "rich")) == [], args
     # a changed file is read again (with the models) and counted
     (root / "赶水镇" / "2021.yaml").write_text((root / "赶水镇" / "2021.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8")

@@ -35,7 +35,6 @@ def rollup(
     """三级汇总：单位及其下级的登记、办结、逾期、惠及人次等 (the tier roll-up)."""
     from shishi.figures.report import rollup_document
     from shishi.figures.rollup import Filters
-    from shishi.render.report import print_rollup
 
     with errors():
         ledger, upath, incomplete = load_selected(ctx, unit, allow_incomplete, entries=False)  # figures by SQL over the index
@@ -43,6 +42,13 @@ def rollup(
     if doc.incomplete and fmt == "csv":  # a CSV stays rows; the banner goes beside it
         typer.echo(doc.incomplete, err=True)
     with errors():
+        if fmt == "json" and output is None:  # render_rollup's JSON, without importing the table renderers (a tenth of a warm run)
+            from shishi.render.json import to_json
+
+            sys.stdout.write(to_json(doc.data) + "\n")
+            return
+        from shishi.render.report import print_rollup
+
         print_rollup(doc, fmt, output)
 
 

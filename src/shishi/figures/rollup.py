@@ -90,8 +90,9 @@ class Figures:
     targets: dict[tuple[str, str], list[Decimal]] = field(default_factory=dict)  # (name, unit) -> [planned, actual]
 
     def add(self, other: Figures) -> None:
+        mine, theirs = self.__dict__, other.__dict__  # the fields themselves: a node's totals add thousands of these
         for k in ADDITIVE:
-            setattr(self, k, getattr(self, k) + getattr(other, k))
+            mine[k] += theirs[k]
         for key, (planned, actual) in other.targets.items():
             mine = self.targets.setdefault(key, [Decimal(0), Decimal(0)])
             mine[0] += planned
@@ -396,7 +397,7 @@ def _sql_figures(ledger: Ledger, source, unit: str, f: Filters) -> tuple[dict[st
     """
     from itertools import groupby
 
-    from shishi.store.sums import MAIN_COLUMNS, decimal_of, rollup_rows, survey_rows
+    from shishi.store.sums import MAIN_COLUMNS, dsum, rollup_rows, survey_rows
 
     end_d = cutoff(f)
     start_d = min(f.period.start, end_d + timedelta(days=1)) if f.period else date.min
@@ -409,11 +410,12 @@ def _sql_figures(ledger: Ledger, source, unit: str, f: Filters) -> tuple[dict[st
         fig = own.get(row[0])
         if fig is None:
             continue
+        d = fig.__dict__
         for k, v in zip(MAIN_COLUMNS, row[1 : 1 + n], strict=True):
             if v:
-                setattr(fig, k, getattr(fig, k) + v)
-        fig.spent += decimal_of(*row[1 + n : 5 + n])
-        fig.budget += decimal_of(*row[5 + n : 9 + n])
+                d[k] += v
+        fig.spent += dsum(row[1 + n])
+        fig.budget += dsum(row[2 + n])
     order = {p: i for i, p in enumerate(source.files)}
     onward: dict[str, tuple] = {}  # original's ID -> ((opening, file order, place), unit, opening, kind, category) of its continuation
     for came, _st, _id, u, o, _due, _judged, kind, cat, file, seq in moves:
@@ -443,9 +445,9 @@ def _sql_figures(ledger: Ledger, source, unit: str, f: Filters) -> tuple[dict[st
             fig.transfers_out += 1
             if nxt is not None and nxt[1] in own and wanted(nxt[3], nxt[4]):  # a move inside the roll-up: internal to every node holding both ends
                 internal.setdefault(_common(u, nxt[1]), Figures()).internal += 1
-    for u, name, measure, *sums in targets:
+    for u, name, measure, planned, actual in targets:
         if u in own:
-            own[u].targets[(name, measure)] = [decimal_of(*sums[:4]), decimal_of(*sums[4:])]
+            own[u].targets[(name, measure)] = [dsum(planned), dsum(actual)]
     rows = survey_rows(source)
     surveys = ((g[0][2], g[0][3], [(r[4], r[5]) for r in g]) for g in (list(grp) for _k, grp in groupby(rows, key=lambda r: (r[0], r[1]))))
     _add_surveys(ledger, unit, f, own, surveys)

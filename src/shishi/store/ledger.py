@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from shishi.errors import Problem, ShishiError
 from shishi.i18n import field_label, initials, suggest, tr
-from shishi.store import fastyaml
 from shishi.store import tree as t
 from shishi.store.yamlio import CONFLICT_RE, Map, Seq, YamlError, conflict_markers, decode, find_blocks, key_position, locate, parse, split_lines
 
@@ -203,6 +202,8 @@ def read_yaml(root: Path, path: Path, raw: bytes | None = None) -> tuple[object,
 
 
 def parse_text(rp: str, text: str) -> tuple[object, list[Problem]]:
+    from shishi.store import fastyaml  # a parser: a ledger read through the index needs none
+
     conflicts = conflict_regions(text)
     if conflicts:
         return None, [Problem(rp, a, 1, _conflict_message(a, b, conflict_item_of(text, a, b))) for a, b in conflicts]
@@ -218,6 +219,8 @@ def salvage(text: str) -> str | None:
 
     Line numbers stay those of the file, so the good items read as they stand.
     """
+    from shishi.store import fastyaml  # a parser: a ledger read through the index needs none
+
     lines = split_lines(text)
     blocks = find_blocks(lines)
     if not blocks:
@@ -326,6 +329,7 @@ def read_item_tuples(rp: str, text: str, to_tuple, plain=None) -> tuple[list[tup
     """
     from pydantic import ValidationError
 
+    from shishi.store import fastyaml  # a parser: a ledger read through the index needs none
     from shishi.store.model import Item
 
     items = fastyaml.items_plain(text) if not conflict_regions(text) else None
