@@ -404,7 +404,7 @@ def _sql_figures(ledger: Ledger, source, unit: str, f: Filters) -> tuple[dict[st
     start, end = start_d.isoformat(), end_d.isoformat()  # ISO dates compare as the dates do
     own: dict[str, Figures] = {u: Figures() for u in ledger.units if in_unit(u, unit)}
     internal: dict[str, Figures] = {}
-    main, moves, targets = rollup_rows(source, start, end, f.kind, f.category, sorted(satisfied_levels(ledger)))
+    main, moves, targets = rollup_rows(source, start, end, f.kind, f.category, sorted(satisfied_levels(ledger)), f.period is not None)
     n = len(MAIN_COLUMNS)
     for row in main:
         fig = own.get(row[0])
