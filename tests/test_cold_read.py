@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from conftest import SAMPLE
 from shishi.store import fastyaml, index, yamlio
+from shishi.store.dates import closed_on, judged_due
 from shishi.store.ledger import read_item_tuples, read_items
 from shishi.store.yamlio import Map, Seq, YamlError, key_position
 from test_fuzz import CORPUS_BASE, mutated
@@ -61,8 +62,9 @@ def reference_rows(rp: str, unit: str, entries) -> dict:
             _s(res.date) if res else None, res.beneficiaries if res else None, _s(res.spent) if res else None,
             res.satisfaction if res else None, _s(ver.date) if ver else None,
             _s(it.cancellation.date) if it.cancellation else None, it.supervision.level if it.supervision else None,
+            _s(judged_due(it)), _s(closed_on(it)),  # the rules on the items themselves (store.dates)
         ))
-        targets += [(it.id, rp, i, x.name, x.unit, _s(x.planned), _s(x.actual)) for i, x in enumerate(it.targets)]
+        targets += [(it.id, rp, i, x.name, x.unit, _s(x.planned), _s(x.actual), seq) for i, x in enumerate(it.targets)]
         milestones += [(it.id, rp, i, m.name, _s(m.due), _s(m.done)) for i, m in enumerate(it.milestones)]
         extensions += [(it.id, rp, i, _s(x.date), x.milestone, _s(x.original), _s(x.to), x.reason, x.approved_by, int(x.late)) for i, x in enumerate(it.extensions)]
     return {"items": rows, "targets": targets, "milestones": milestones, "extensions": extensions}
@@ -82,7 +84,7 @@ def agrees(rp: str, text: str) -> None:
         assert rows[table] == want[table], table
     hot, full = (marshal.loads(b) for b in rows["hot"])
     assert full == [tup for _l, _p, tup in want_items]
-    names = tuple(index.Item.model_fields)
+    names = index.ITEM_FIELDS
     assert hot == [(line, pos, *(tup[names.index(n)] for n in index.HOT_FIELDS)) for line, pos, tup in want_items]
     # the plain reader: None, or the data fastyaml places, without the places
     plain = fastyaml.items_plain(text)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tempfile
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -210,6 +213,37 @@ def ledgers(draw):
     return ledger, chains
 
 
+@contextmanager
+def on_path(path: str, gen):
+    """The generated (ledger, chains) as they are ("items": counted item by item), or written to a tree on disk and
+    read back through the index ("sql": the roll-up by SQL over it); the chains' items are the same."""
+    ledger, chains = gen
+    if path == "items":
+        yield ledger, chains
+        return
+    from shishi.figures.rollup import indexed
+    from shishi.store.model import item_to_data
+    from shishi.store.yamlio import dump_items
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "shishi.yaml").write_text(f"district: {ledger.config.district}\n", encoding="utf-8")
+        for upath, rec in ledger.records.items():
+            d = root / upath
+            d.mkdir(parents=True, exist_ok=True)
+            (d / "unit.yaml").write_text(f"name: {rec.name}\nkind: {rec.kind}\nshort: {rec.short}\n", encoding="utf-8")
+        for upath in ledger.units:
+            items = [item_to_data(e.item) for e in ledger.entries if e.unit == upath]
+            if items:
+                (root / upath / "2021.yaml").write_text(dump_items(items), encoding="utf-8")
+        read = load(root)
+        assert indexed(read) is not None and len(read.entries) == len(ledger.entries) and not read.problems
+        yield read, chains
+
+
+PATHS = pytest.mark.parametrize("path", ["items", "sql"])
+
+
 def _filters(draw_period: str | None, as_of: date) -> Filters:
     return Filters(period=parse_period(draw_period) if draw_period else None, as_of=as_of)
 
@@ -218,10 +252,15 @@ PERIODS = st.sampled_from([None, "2021", "2021Q1", "2021Q2", "2021Q3", "2021-05"
 AS_OF = st.dates(date(2021, 1, 1), date(2022, 12, 31))
 
 
+@PATHS
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ledgers(), PERIODS, AS_OF)
-def test_totals_are_own_plus_children_for_every_additive_figure(gen, period, as_of):
-    ledger, _chains = gen
+def test_totals_are_own_plus_children_for_every_additive_figure(path, gen, period, as_of):
+    with on_path(path, gen) as (ledger, chains):
+        _totals_are_own_plus_children(ledger, chains, period, as_of)
+
+
+def _totals_are_own_plus_children(ledger, _chains, period, as_of):
     f = _filters(period, as_of)
     root = rollup(ledger, "", f)
 
@@ -252,10 +291,15 @@ def test_totals_are_own_plus_children_for_every_additive_figure(gen, period, as_
         assert sum(getattr(g, k) for g in groups.values()) == getattr(root.total, k), k
 
 
+@PATHS
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ledgers())
-def test_an_escalated_problem_counts_once_at_every_level(gen):
-    ledger, chains = gen
+def test_an_escalated_problem_counts_once_at_every_level(path, gen):
+    with on_path(path, gen) as (ledger, chains):
+        _counts_once_at_every_level(ledger, chains)
+
+
+def _counts_once_at_every_level(ledger, chains):
     root = rollup(ledger, "", Filters(as_of=FAR))
     nodes = {}
 
@@ -284,7 +328,10 @@ def test_an_escalated_problem_counts_once_at_every_level(gen):
 # ------------------------------------------------------------------ the sample district and the CLI
 
 
-def test_sample_district_totals_are_its_towns_plus_its_own(cli):
+@PATHS
+def test_sample_district_totals_are_its_towns_plus_its_own(cli, path, monkeypatch):
+    if path == "items":
+        monkeypatch.setenv("SHISHI_NO_INDEX", "1")  # read from the files: counted item by item
     r = cli("rollup", "--period", "2021", "--as-of", "2021-11-30", "--format", "json", ledger=SAMPLE)
     assert r.exit_code == 0, r.stderr
     data = json.loads(r.stdout)
@@ -357,11 +404,16 @@ def _holder(chain, d: date):
     return u, left is None or left > d
 
 
+@PATHS
 @settings(max_examples=int(__import__("os").environ.get("SHISHI_FUZZ_EXAMPLES", 100)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ledgers(), FLOW_PERIODS, AS_OF)
-def test_the_flow_holds_on_every_node_and_period(gen, period, as_of):
+def test_the_flow_holds_on_every_node_and_period(path, gen, period, as_of):
     """carried in + registered + received − escalated − resolved − cancelled = in hand, counted independently from the chains."""
-    ledger, chains = gen
+    with on_path(path, gen) as (ledger, chains):
+        _flow_holds(ledger, chains, period, as_of)
+
+
+def _flow_holds(ledger, chains, period, as_of):
     f = _filters(period, as_of)
     root = rollup(ledger, "", f)
     _check_flow(node_json(root))
@@ -381,14 +433,15 @@ def test_the_flow_holds_on_every_node_and_period(gen, period, as_of):
         assert (alone.received, alone.escalated, alone.in_hand, alone.caseload) == (t.received, t.escalated, t.in_hand, t.caseload), node.unit
 
 
+@PATHS
 @settings(max_examples=int(__import__("os").environ.get("SHISHI_FUZZ_EXAMPLES", 50)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ledgers(), FLOW_PERIODS, AS_OF)
-def test_printed_rates_are_quotients_of_printed_columns(gen, period, as_of):
+def test_printed_rates_are_quotients_of_printed_columns(path, gen, period, as_of):
     """In the table `shishi rollup` prints, each rate is the quotient of two columns of the same row."""
     from shishi.figures.report import rollup_document
 
-    ledger, _chains = gen
-    doc = rollup_document(ledger, "", _filters(period, as_of))
+    with on_path(path, gen) as (ledger, _chains):
+        doc = rollup_document(ledger, "", _filters(period, as_of))
     keys = [c.key for c in doc.table.columns]
     for row in doc.table.rows:
         r = dict(zip(keys, row, strict=True))
@@ -397,7 +450,10 @@ def test_printed_rates_are_quotients_of_printed_columns(gen, period, as_of):
         assert r["carried_in"] + r["registered"] + r["received"] - r["escalated"] - r["cancelled"] == r["caseload"] == r["resolved"] + r["in_hand"]
 
 
-def test_the_flow_holds_on_the_bundled_district_every_quarter(cli):
+@PATHS
+def test_the_flow_holds_on_the_bundled_district_every_quarter(cli, path, monkeypatch):
+    if path == "items":
+        monkeypatch.setenv("SHISHI_NO_INDEX", "1")
     for q in ("2021", "2021Q1", "2021Q2", "2021Q3", "2021Q4"):
         r = cli("rollup", "--period", q, "--format", "json", ledger=SAMPLE)
         assert r.exit_code == 0, r.stderr

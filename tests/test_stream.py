@@ -171,6 +171,12 @@ def test_mask_of_a_bare_mobile_number_is_the_patterns_mask(text: str):
     assert privacy.mask(text) == slow_mask(text)
 
 
+@settings(max_examples=500, deadline=None)
+@given(numbery | st.text(max_size=40))
+def test_might_hold_is_true_of_the_texts_with_enough_digits(text: str):
+    assert bool(privacy.might_hold(text)) == (len(re.findall(r"\d", text)) >= privacy.MIN_DIGITS)
+
+
 def _slow_find(text):
     if not text:
         return []
@@ -267,7 +273,7 @@ def test_json_from_the_stored_tuple_is_the_item_view():
     for root in (SAMPLE, CORPUS / "base"):
         for e in load_files(root).entries:
             t = cls.to_tuple(e.item)
-            assert to_json(make(t, privacy.mask, privacy.MIN_DIGITS, privacy.has_digit, privacy.mask(e.unit))) == to_json(item_view(e.item, e.unit))
+            assert to_json(make(t, privacy.mask, privacy.MIN_DIGITS, privacy.might_hold, privacy.mask(e.unit))) == to_json(item_view(e.item, e.unit))
             assert to_json(make(t, unit=e.unit)) == to_json(item_view(e.item, e.unit, True))
 
 
@@ -300,7 +306,7 @@ def test_json_and_data_from_any_item_s_tuple_are_the_record_s(item, unit, reveal
     t = cls.to_tuple(item)
     assert cls.data_tuple(t) == item_to_data(item)
     view = item_view(item, unit, reveal)
-    got = item_json()(t, *(() if reveal else (privacy.mask, privacy.MIN_DIGITS, privacy.has_digit)), unit=unit if reveal else privacy.mask(unit))
+    got = item_json()(t, *(() if reveal else (privacy.mask, privacy.MIN_DIGITS, privacy.might_hold)), unit=unit if reveal else privacy.mask(unit))
     assert to_json(got) == to_json(view)
     assert got == json.loads(to_json(view))  # JSON-ready already: nothing left for the encoder's default
 

@@ -61,8 +61,10 @@ def errors():
         raise typer.Exit(1) from None
 
 
-def load_selected(ctx: typer.Context, unit: Optional[str] = None, allow_incomplete: Optional[bool] = None):
+def load_selected(ctx: typer.Context, unit: Optional[str] = None, allow_incomplete: Optional[bool] = None, entries: bool = True):
     """(ledger, unit path, Incomplete or None): the tree read, `unit` resolved, and what of it could not be read.
+
+    entries=False: through the index, without entries (for figures by SQL: `rollup`).
 
     allow_incomplete None (list, due, supervise list): say on stderr how many
     problems kept items from being read and where, and go on. False: refuse —
@@ -71,7 +73,7 @@ def load_selected(ctx: typer.Context, unit: Optional[str] = None, allow_incomple
     """
     from shishi.store.load import load
 
-    ledger = load(root_of(ctx))
+    ledger = load(root_of(ctx), entries=entries)
     return (ledger, *judge_complete(ledger, unit, allow_incomplete))
 
 

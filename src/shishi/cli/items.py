@@ -259,13 +259,13 @@ def _list_json(ctx: typer.Context, filters: dict, reveal: bool) -> None:
     """`list --format json`, streamed from the index a ledger file at a time: the same items as `item_view` makes them."""
     import sys
 
-    from shishi.checks.privacy import MIN_DIGITS, has_digit
+    from shishi.checks.privacy import MIN_DIGITS, might_hold
     from shishi.cli.common import judge_complete
     from shishi.render.json import write_lists
     from shishi.store.load import stream_views
 
     with errors():
-        ledger, files = stream_views(root_of(ctx), None if reveal else (mask, MIN_DIGITS, has_digit), **filters)  # every text masked as item_view does
+        ledger, files = stream_views(root_of(ctx), None if reveal else (mask, MIN_DIGITS, might_hold), **filters)  # every text masked as item_view does
         judge_complete(ledger, filters["unit"])  # the note `list` gives of what could not be read
         sys.stdout.flush()
         write_lists(sys.stdout.buffer, files)

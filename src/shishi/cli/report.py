@@ -38,7 +38,7 @@ def rollup(
     from shishi.render.report import print_rollup
 
     with errors():
-        ledger, upath, incomplete = load_selected(ctx, unit, allow_incomplete)
+        ledger, upath, incomplete = load_selected(ctx, unit, allow_incomplete, entries=False)  # figures by SQL over the index
         doc = rollup_document(ledger, upath, Filters(period=period, kind=kind, category=category, as_of=as_of), depth, incomplete)
     if doc.incomplete and fmt == "csv":  # a CSV stays rows; the banner goes beside it
         typer.echo(doc.incomplete, err=True)

@@ -37,8 +37,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from shishi.figures.schedule import judged_due
+from shishi.store.dates import closed_on
 from shishi.store.ledger import Entry, Ledger, in_unit
-from shishi.store.model import DEFAULT_SCALE
 from shishi.values import Period, parse_period
 
 ADDITIVE = (
@@ -206,15 +206,12 @@ class Links:
 def exit_of(item, handed_on: date | None) -> tuple[str | None, date | None]:
     """How and when an item left its unit's hand: resolved, cancelled, escalated, or (None, None) while in hand."""
     s = item.status
-    if s in ("resolved", "verified") and item.resolution is not None:
-        kind, d = "resolved", item.resolution.date
-    elif s == "cancelled":
-        kind, d = "cancelled", item.cancellation.date if item.cancellation is not None else item.opened
-    elif s == "escalated":
-        kind, d = "escalated", handed_on or item.opened
-    else:
+    if s == "escalated":
+        return "escalated", max(handed_on or item.opened, item.opened)
+    d = closed_on(item)  # a record dated before the opening leaves on the opening day (check reports it)
+    if d is None:
         return None, None
-    return kind, max(d, item.opened)  # a record dated before the opening leaves on the opening day (check reports it)
+    return ("cancelled" if s == "cancelled" else "resolved"), d
 
 
 def contribute(item, fig: Figures, f: Filters, satisfied_levels: frozenset[str], today: date, handed_on: date | None = None,
@@ -288,7 +285,11 @@ def _matches(item, f: Filters) -> bool:
 
 def scale(ledger: Ledger) -> list:
     """The satisfaction scale of shishi.yaml (the default five levels without one)."""
-    return list(ledger.config.satisfaction) if ledger.config else list(DEFAULT_SCALE)
+    if ledger.config:
+        return list(ledger.config.satisfaction)
+    from shishi.store.model import DEFAULT_SCALE
+
+    return list(DEFAULT_SCALE)
 
 
 def satisfied_levels(ledger: Ledger) -> frozenset[str]:
@@ -299,16 +300,23 @@ def surveys_in(ledger: Ledger, unit: str, f: Filters, today: date | None = None)
     """(unit path, survey) of the surveys of units at or below `unit` whose quarter overlaps the period up to the cut-off."""
     end = cutoff(f, today)
     for survey, _rp, _line in ledger.surveys:
-        try:
-            upath = ledger.resolve_unit(survey.unit)
-        except Exception:
-            continue  # reported by check
-        q = parse_period(survey.quarter)
-        if not in_unit(upath, unit) or upath not in ledger.units or q.start > end:
-            continue
-        if f.period and not (q.start <= f.period.end and f.period.start <= q.end):
-            continue
-        yield upath, survey
+        upath = _survey_unit(ledger, survey.unit, survey.quarter, unit, f, end)
+        if upath is not None:
+            yield upath, survey
+
+
+def _survey_unit(ledger: Ledger, name: str, quarter: str, unit: str, f: Filters, end: date) -> str | None:
+    """The unit path of a survey when it counts in the roll-up of `unit` (see `surveys_in`), else None."""
+    try:
+        upath = ledger.resolve_unit(name)
+    except Exception:
+        return None  # reported by check
+    q = parse_period(quarter)
+    if not in_unit(upath, unit) or upath not in ledger.units or q.start > end:
+        return None
+    if f.period and not (q.start <= f.period.end and f.period.start <= q.end):
+        return None
+    return upath
 
 
 def _common(a: str, b: str) -> str:
@@ -321,8 +329,16 @@ def _common(a: str, b: str) -> str:
 
 
 def rollup(ledger: Ledger, unit: str = "", f: Filters | None = None, depth: int | None = None, entries: Iterable[Entry] | None = None) -> Node:
-    """The roll-up tree from `unit` down (depth levels shown, all levels counted)."""
+    """The roll-up tree from `unit` down (depth levels shown, all levels counted).
+
+    A ledger read through the index is counted by SQL over it (`_sql_figures`);
+    otherwise, or for `entries` given, item by item here: the reference.
+    """
     f = f or Filters()
+    source = indexed(ledger) if entries is None else None
+    if source is not None:
+        own, internal = _sql_figures(ledger, source, unit, f)
+        return _build(ledger, unit, own, internal, depth)
     end = cutoff(f)
     levels = satisfied_levels(ledger)
     entries = list(entries if entries is not None else ledger.entries)
@@ -344,18 +360,96 @@ def rollup(ledger: Ledger, unit: str = "", f: Filters | None = None, depth: int 
     return _build(ledger, unit, own, internal, depth)
 
 
-def _add_surveys(ledger: Ledger, unit: str, f: Filters, own: dict[str, Figures]) -> None:
+def _add_surveys(ledger: Ledger, unit: str, f: Filters, own: dict[str, Figures], surveys=None) -> None:
+    """Add the surveys' answers to the units' figures; `surveys`: (unit as written, quarter, [(level, count) …]) of
+    each survey, default those of `ledger.surveys`."""
     levels = {lv.name: lv for lv in scale(ledger)}
-    for upath, survey in surveys_in(ledger, unit, f):
+    end = cutoff(f)
+    if surveys is None:
+        surveys = ((s.unit, s.quarter, s.counts.items()) for s, _rp, _line in ledger.surveys)
+    for name, quarter, counts in surveys:
+        upath = _survey_unit(ledger, name, quarter, unit, f, end)
+        if upath is None:
+            continue
         fig = own[upath]
-        for name, n in survey.counts.items():
-            lv = levels.get(name)
+        for level, n in counts:
+            lv = levels.get(level)
             if lv is None:
                 continue  # a level outside the scale: reported by check, not guessed at
             fig.survey_sample += n
             fig.survey_score += lv.score * n
             if lv.satisfied:
                 fig.survey_satisfied += n
+
+
+def indexed(ledger: Ledger):
+    """The index snapshot a ledger's entries were read from (store.index.Source), or None: then count item by item."""
+    source = getattr(ledger, "index", None)
+    return source if source is not None and source.entries is ledger.entries else None
+
+
+def _sql_figures(ledger: Ledger, source, unit: str, f: Filters) -> tuple[dict[str, Figures], dict[str, Figures]]:
+    """(own figures per unit, internal moves per node) by SQL: what `rollup`'s loop over the entries gives.
+
+    The items not escalated are summed by unit in SQL; the escalated ones (a few in a hundred) are counted
+    here from their rows, by `contribute`'s rules, with their continuations paired as `Links` pairs them.
+    """
+    from itertools import groupby
+
+    from shishi.store.sums import MAIN_COLUMNS, decimal_of, rollup_rows, survey_rows
+
+    end_d = cutoff(f)
+    start_d = min(f.period.start, end_d + timedelta(days=1)) if f.period else date.min
+    start, end = start_d.isoformat(), end_d.isoformat()  # ISO dates compare as the dates do
+    own: dict[str, Figures] = {u: Figures() for u in ledger.units if in_unit(u, unit)}
+    internal: dict[str, Figures] = {}
+    main, moves, targets = rollup_rows(source, start, end, f.kind, f.category, sorted(satisfied_levels(ledger)))
+    n = len(MAIN_COLUMNS)
+    for row in main:
+        fig = own.get(row[0])
+        if fig is None:
+            continue
+        for k, v in zip(MAIN_COLUMNS, row[1 : 1 + n], strict=True):
+            if v:
+                setattr(fig, k, getattr(fig, k) + v)
+        fig.spent += decimal_of(*row[1 + n : 5 + n])
+        fig.budget += decimal_of(*row[5 + n : 9 + n])
+    order = {p: i for i, p in enumerate(source.files)}
+    onward: dict[str, tuple] = {}  # original's ID -> ((opening, file order, place), unit, opening, kind, category) of its continuation
+    for came, _st, _id, u, o, _due, _judged, kind, cat, file, seq in moves:
+        if came is not None:
+            key = (o, order.get(file, len(order)), seq)
+            had = onward.get(came)
+            if had is None or key < had[0]:
+                onward[came] = (key, u, o, kind, cat)
+    wanted = lambda kind, cat: (f.kind is None or kind == f.kind) and (f.category is None or cat == f.category)  # noqa: E731
+    for came, status, iid, u, o, due, judged, kind, cat, _file, _seq in moves:
+        fig = own.get(u)
+        if status != "escalated" or fig is None or o > end or not wanted(kind, cat):
+            continue
+        nxt = onward.get(iid)
+        left = o if nxt is None or nxt[2] < o else nxt[2]  # handed on when its continuation opened (its own opening when the link is broken)
+        if o < start:
+            fig.carried_in += left >= start
+        elif came is None:
+            fig.registered += 1
+        else:
+            fig.transfers_in += 1
+        if left > end:
+            fig.in_hand += 1
+            fig.overdue += due is not None and due < end
+            fig.with_due += judged is not None and judged < end
+        elif left >= start:
+            fig.transfers_out += 1
+            if nxt is not None and nxt[1] in own and wanted(nxt[3], nxt[4]):  # a move inside the roll-up: internal to every node holding both ends
+                internal.setdefault(_common(u, nxt[1]), Figures()).internal += 1
+    for u, name, measure, *sums in targets:
+        if u in own:
+            own[u].targets[(name, measure)] = [decimal_of(*sums[:4]), decimal_of(*sums[4:])]
+    rows = survey_rows(source)
+    surveys = ((g[0][2], g[0][3], [(r[4], r[5]) for r in g]) for g in (list(grp) for _k, grp in groupby(rows, key=lambda r: (r[0], r[1]))))
+    _add_surveys(ledger, unit, f, own, surveys)
+    return own, internal
 
 
 def breakdown(ledger: Ledger, unit: str, f: Filters, key: Callable[[object], str | None]) -> dict[str | None, Figures]:

@@ -19,28 +19,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from shishi.figures.table import Column, Table
 from shishi.i18n import schedule_name, tr
+from shishi.store.dates import judged_due  # the rule lives in store (the index stores it per item)
 from shishi.store.ledger import Ledger, in_unit
-from shishi.store.model import LEVEL_ORDER, Item
+
+if TYPE_CHECKING:
+    from shishi.store.model import Item
 
 STATES = ("ahead", "on_time", "due_soon", "overdue", "behind")
 IN_HAND = ("open", "in_progress")
-
-
-
-def judged_due(item: Item) -> date | None:
-    """The deadline on-time is judged against: the original one, unless an extension of it was approved in time.
-
-    An extension recorded after the deadline had passed (`late`) never moves it,
-    approved or not: such an item counts as late.
-    """
-    due = item.due
-    for x in item.extensions:
-        if x.milestone is None and (x.late or not x.approved_by):
-            due = min(due, x.original) if due else x.original
-    return due
 
 
 def state(item: Item, as_of: date, due_soon_days: int = 3) -> str | None:
@@ -111,6 +101,8 @@ def due_rows(ledger: Ledger, as_of: date, within: int | None = None, unit: str =
             if left <= horizon:
                 firsts = [x.original for x in it.extensions if x.milestone == ms]
                 rows.append(DueRow(it.id, e.unit, it.title, it.kind, it.status, d, ms, left, st, level, firsts[0] if firsts else None))
+    from shishi.store.model import LEVEL_ORDER
+
     rows.sort(key=lambda r: (r.date, LEVEL_ORDER.get(r.level or "", 9), r.id, r.milestone or ""))
     return rows
 

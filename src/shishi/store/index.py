@@ -37,16 +37,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING
 
 from shishi.errors import Problem, ShishiError
 from shishi.i18n import get_lang, set_lang, tr
 from shishi.store import tree as t
-from shishi.store.model import Config, Item, SurveyEntry, Unit
 from shishi.store.yamlio import Map, Seq, YamlError, decode
 
-SCHEMA_VERSION = 2
+if TYPE_CHECKING:  # the models (Pydantic) are imported only where a file is read or a record validated: not by a warm roll-up
+    from pydantic import BaseModel
+
+SCHEMA_VERSION = 3
 DB_NAME = "index.sqlite"
 RACY_NS = 2_000_000_000  # an mtime this close to the time the file was read may hide a later write
 PARALLEL_BYTES = 1_500_000  # parse changed files in worker processes above this much text (~2,000 items)
@@ -64,8 +65,8 @@ CREATE TABLE units(path TEXT PRIMARY KEY, file TEXT, name TEXT, kind TEXT, short
 CREATE TABLE items(file TEXT, seq INTEGER, unit TEXT, line INTEGER, id TEXT, kind TEXT, status TEXT, title TEXT,
     category TEXT, source TEXT, handling TEXT, owner TEXT, opened TEXT, due TEXT, budget TEXT, escalated_from TEXT,
     escalated_to TEXT, resolved TEXT, beneficiaries INTEGER, spent TEXT, satisfaction TEXT, verified TEXT,
-    cancelled TEXT, supervision TEXT);
-CREATE TABLE targets(item TEXT, file TEXT, seq INTEGER, name TEXT, unit TEXT, planned TEXT, actual TEXT);
+    cancelled TEXT, supervision TEXT, judged TEXT, left_on TEXT);
+CREATE TABLE targets(item TEXT, file TEXT, seq INTEGER, name TEXT, unit TEXT, planned TEXT, actual TEXT, item_seq INTEGER);
 CREATE TABLE milestones(item TEXT, file TEXT, seq INTEGER, name TEXT, due TEXT, done TEXT);
 CREATE TABLE extensions(item TEXT, file TEXT, seq INTEGER, date TEXT, milestone TEXT, original TEXT, "to" TEXT,
     reason TEXT, approved_by TEXT, late INTEGER);
@@ -74,6 +75,8 @@ CREATE TABLE surveys(file TEXT, seq INTEGER, line INTEGER, unit TEXT, quarter TE
 CREATE TABLE survey_counts(file TEXT, seq INTEGER, unit TEXT, quarter TEXT, level TEXT, count INTEGER);
 CREATE INDEX items_file ON items(file, seq);
 CREATE INDEX items_id ON items(id);
+CREATE INDEX items_moves ON items(escalated_from, status, id, unit, opened, due, judged, kind, category, file, seq)
+    WHERE status = 'escalated' OR escalated_from IS NOT NULL;
 CREATE INDEX problems_file ON problems(file);
 CREATE INDEX targets_file ON targets(file);
 CREATE INDEX milestones_file ON milestones(file);
@@ -160,9 +163,53 @@ def _kind(annotation) -> tuple:
         return ("date",)
     if annotation is Decimal:
         return ("decimal",)
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return ("model", annotation)
+        return ("model", annotation.__name__)
     return ("plain",)
+
+
+# The shapes of the records a roll-up reads (shishi.yaml, unit.yaml), as `_kind` finds them on the models:
+# their record classes are built without importing Pydantic (tests/test_index.py checks them against the models).
+SHAPES: dict[str, tuple[tuple[str, tuple], ...]] = {
+    "Config": (("district", ("plain",)), ("code", ("plain",)), ("categories", ("list", ("plain",))), ("sources", ("list", ("plain",))),
+               ("time_limits", ("model", "TimeLimits")), ("satisfaction", ("list", ("model", "Level"))), ("weights", ("model", "Weights")),
+               ("git", ("model", "GitSettings")), ("issuer", ("plain",))),
+    "TimeLimits": (("default", ("plain",)), ("classes", ("plain",)), ("categories", ("plain",)), ("due_soon_days", ("plain",)), ("response_days", ("plain",))),
+    "Level": (("name", ("plain",)), ("score", ("decimal",)), ("satisfied", ("plain",))),
+    "Weights": (("response", ("decimal",)), ("resolution", ("decimal",)), ("satisfaction", ("decimal",))),
+    "GitSettings": (("auto_commit", ("plain",)),),
+    "Unit": (("name", ("plain",)), ("kind", ("plain",)), ("short", ("plain",)), ("code", ("plain",)), ("clerk", ("plain",)), ("former", ("list", ("plain",)))),
+}
+
+
+def shape(model) -> tuple[tuple[str, tuple], ...]:
+    """(field, kind) of a record in field order: from SHAPES by name, else from the Pydantic model's fields."""
+    name = model if isinstance(model, str) else model.__name__
+    return SHAPES[name] if name in SHAPES else model_shape(name)
+
+
+def model_shape(model) -> tuple[tuple[str, tuple], ...]:
+    """(field, kind) of a Pydantic model (or the model of that name) in field order, read from its fields."""
+    m = _model(model) if isinstance(model, str) else model
+    return tuple((n, _kind(f.annotation)) for n, f in m.model_fields.items())
+
+
+def _model(name: str):
+    """The Pydantic model of that name (store.model, imported now)."""
+    from shishi.store import model
+
+    return getattr(model, name)
+
+
+class _ModelOf:
+    """A record class's `model`: the Pydantic model, looked up when first used (validating, model_dump …)."""
+
+    def __get__(self, obj, cls):
+        m = _model(cls.model_name)
+        cls.model = m  # looked up once
+        return m
 
 
 def _reader(kind: tuple, form: str):
@@ -211,6 +258,7 @@ class Record:
 
     __slots__ = ()
     model: type[BaseModel]
+    model_name: str
     fields: tuple[str, ...]
 
     def full(self) -> BaseModel:
@@ -237,24 +285,25 @@ class Record:
     def __eq__(self, other) -> bool:
         if isinstance(other, Record):
             return type(other) is type(self) and all(getattr(self, f) == getattr(other, f) for f in self.fields)
-        if isinstance(other, BaseModel):
+        pydantic = sys.modules.get("pydantic")  # not imported: other is no model
+        if pydantic is not None and isinstance(other, pydantic.BaseModel):
             return self.full() == other
         return NotImplemented
 
     __hash__ = None  # like Pydantic models
 
     def __repr__(self) -> str:
-        return f"{self.model.__name__}({', '.join(f'{f}={getattr(self, f)!r}' for f in self.fields)})"
+        return f"{self.model_name}({', '.join(f'{f}={getattr(self, f)!r}' for f in self.fields)})"
 
     def __reduce__(self):
-        return (_rebuild, (self.model, self._plain()))
+        return (_rebuild, (self.model_name, self._plain()))
 
 
-def _rebuild(model: type[BaseModel], plain: dict):
-    return from_plain(model, plain)
+def _rebuild(model: str, plain: dict):
+    return from_plain(_model(model), plain)
 
 
-_RECORDS: dict[type, type] = {}
+_RECORDS: dict[str, type] = {}  # model name -> record class
 
 # fields whose few values repeat over the whole tree: stored once per file (marshal keeps interned strings
 # once) and read back as one object each
@@ -373,22 +422,28 @@ def _env(cls) -> dict:
             "number": _number, "plain_json": _plain_json}
 
 
-def record_class(model: type[BaseModel], declared: type | None = None) -> type:
-    """The light record class mirroring a Pydantic model: same field names, slots, no validation.
+def record_class(model: type[BaseModel] | str, declared: type | None = None) -> type:
+    """The light record class mirroring a Pydantic model (or the model of that name): same field names, slots, no validation.
 
     Generated per class (a loop over fields costs twice as much per record):
     `from_json(d)` from the model's JSON (None values left out), `to_tuple(m)`
     from a validated model to a tuple in field order (dates and money as
     text, as in JSON), `from_tuple(t)` back, and `fill_tuple(o, t)`
-    completing a record in place.
+    completing a record in place. The records of SHAPES are built without
+    Pydantic; their `model` is looked up when first used.
     """
-    cls = _RECORDS.get(model)
+    name = model if isinstance(model, str) else model.__name__
+    cls = _RECORDS.get(name)
     if cls is not None:
         return cls
-    names = tuple(model.model_fields)
-    cls = declared or type(f"{model.__name__}Record", (Record,), {"__slots__": names, "model": model, "fields": names, "__module__": __name__})
-    _RECORDS[model] = cls  # before the converters: records may nest
-    kinds = {n: _kind(f.annotation) for n, f in model.model_fields.items()}
+    fields = shape(name)
+    names = tuple(n for n, _k in fields)
+    the_model = _ModelOf() if isinstance(model, str) else model
+    cls = declared or type(f"{name}Record", (Record,), {"__slots__": names, "model": the_model, "model_name": name, "fields": names, "__module__": __name__})
+    _RECORDS[name] = cls  # before the converters: records may nest
+    kinds = dict(fields)
+    # the plain and JSON data of stored tuples (items and what they hold) need the models' annotations: not made for SHAPES
+    ann = None if name in SHAPES else {n: f.annotation for n, f in (_model(name) if isinstance(model, str) else model).model_fields.items()}
     env = _env(cls)
     more = ["    o._more = None"] if "_more" in getattr(cls, "__slots__", ()) else []
     body_json = [f"    v = d.get({n!r})\n    {_assign(n, kinds[n], 'json', env)}" for n in names]  # JSON leaves out None only
@@ -396,28 +451,31 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
     src = ["def from_json(d):", "    o = new(cls)", *body_json, *more, "    return o", ""]
     src += ["def fill_tuple(o, t):", *body_tuple, *more, ""]
     src += ["def from_tuple(t):", "    o = new(cls)", *body_tuple, *more, "    return o", ""]
-    src += ["def data_tuple(t, mk=None, short=0):", "    d = {}"]  # the tuple form as plain data, exactly as item_to_data gives the model
-    for i, n in enumerate(names):
-        value = "plain_json(v, mk, short, None)" if _is_mapping(model.model_fields[n].annotation) else _plain_of(n, kinds[n], env)
-        src += [f"    v = t[{i}]", "    if v is not None and v is not False and v != ():", f"        d[{n!r}] = {value}"]
-    src += ["    return d", ""]
-    # the same, JSON-ready, and for an item the unit path right after its ID (as item_view puts it); hit(str): might mk change it
-    src += ["def json_tuple(t, mk=None, short=0, hit=None, unit=None):", "    d = {}"]
-    for i, n in enumerate(names):
-        k, ann = kinds[n], model.model_fields[n].annotation
-        # what can be stored decides what "empty" can be: a list is a tuple, a date or money never False
-        empty = "v" if k[0] == "list" else "v is not None" if k[0] != "plain" else "v is not None and v is not False"
-        value = "v" if _literal(ann) else _json_of(n, k, env, _is_mapping(ann))  # a vocabulary word holds no number
-        src += [f"    v = t[{i}]", f"    if {empty}:", f"        d[{n!r}] = {value}"]
-        if i == 0 and n == "id":
-            src += ["    if unit is not None:", "        d['unit'] = unit"]
-    src += ["    return d", ""]
+    made = ["from_json", "fill_tuple", "from_tuple", "to_tuple"]
+    if ann is not None:
+        made += ["data_tuple", "json_tuple"]
+        src += ["def data_tuple(t, mk=None, short=0):", "    d = {}"]  # the tuple form as plain data, exactly as item_to_data gives the model
+        for i, n in enumerate(names):
+            value = "plain_json(v, mk, short, None)" if _is_mapping(ann[n]) else _plain_of(n, kinds[n], env)
+            src += [f"    v = t[{i}]", "    if v is not None and v is not False and v != ():", f"        d[{n!r}] = {value}"]
+        src += ["    return d", ""]
+        # the same, JSON-ready, and for an item the unit path right after its ID (as item_view puts it); hit(str): might mk change it
+        src += ["def json_tuple(t, mk=None, short=0, hit=None, unit=None):", "    d = {}"]
+        for i, n in enumerate(names):
+            k = kinds[n]
+            # what can be stored decides what "empty" can be: a list is a tuple, a date or money never False
+            empty = "v" if k[0] == "list" else "v is not None" if k[0] != "plain" else "v is not None and v is not False"
+            value = "v" if _literal(ann[n]) else _json_of(n, k, env, _is_mapping(ann[n]))  # a vocabulary word holds no number
+            src += [f"    v = t[{i}]", f"    if {empty}:", f"        d[{n!r}] = {value}"]
+            if i == 0 and n == "id":
+                src += ["    if unit is not None:", "        d['unit'] = unit"]
+        src += ["    return d", ""]
     src += ["def to_tuple(m):", "    return ("]  # read straight off the model: ten times Pydantic's JSON-mode dump
     env["intern"] = sys.intern
     for n in names:
         w = _writer(kinds[n])
         env[f"w_{n}"] = w
-        if (model.__name__, n) in SHARED_TEXT:
+        if (name, n) in SHARED_TEXT:
             src.append(f"        None if m.{n} is None else intern(m.{n}),")
         else:
             src.append(f"        m.{n}," if w is None else f"        None if m.{n} is None else w_{n}(m.{n}),")
@@ -425,7 +483,7 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
     src += ["", "def plain_tuple(d):", "    return ("]  # to_tuple's tuple from the model's validated fields as plain dicts (model.plain_validator)
     for n in names:
         k = kinds[n]
-        if (model.__name__, n) in SHARED_TEXT:
+        if (name, n) in SHARED_TEXT:
             src.append(f"        None if d[{n!r}] is None else intern(d[{n!r}]),")
         elif _writer(k) is None:
             src.append(f"        d[{n!r}],")
@@ -434,8 +492,8 @@ def record_class(model: type[BaseModel], declared: type | None = None) -> type:
             src.append(f"        None if d[{n!r}] is None else p_{n}(d[{n!r}]),")
     src.append("    )")
     exec("\n".join(src), env)  # noqa: S102 - generated from the model's field names only
-    for name in ("from_json", "fill_tuple", "from_tuple", "to_tuple", "data_tuple", "json_tuple", "plain_tuple"):
-        setattr(cls, name, staticmethod(env[name]))
+    for fn in (*made, "plain_tuple"):
+        setattr(cls, fn, staticmethod(env[fn]))
     return cls
 
 
@@ -444,16 +502,15 @@ def from_plain(model: type[BaseModel], plain: dict) -> Record:
     return record_class(model).from_json(json.loads(model.model_validate(plain).model_dump_json(exclude_none=True)))
 
 
-class ItemRecord(Record):
+class _ItemRecordBase(Record):
     """An item from the index: the fields rollups and filters read come from the file's `hot` blob
-    (`_more` set), the others from the item's JSON when one of them is first read."""
+    (`_more` set), the others from the item's JSON when one of them is first read. (The class, `ItemRecord`,
+    is made from the model's fields when first wanted.)"""
 
-    __slots__ = tuple(Item.model_fields) + ("_more",)
-    model = Item
-    fields = tuple(Item.model_fields)
+    __slots__ = ()
 
     def __getattr__(self, name: str):
-        if name in ItemRecord.fields:
+        if name in type(self).fields:
             try:
                 more = object.__getattribute__(self, "_more")
             except AttributeError:
@@ -465,7 +522,24 @@ class ItemRecord(Record):
 
 
 def _item_record_class() -> type:
-    return _RECORDS.get(Item) or record_class(Item, ItemRecord)
+    cls = _RECORDS.get("Item")
+    if cls is None:
+        from shishi.store.model import Item
+
+        names = tuple(Item.model_fields)
+        declared = type("ItemRecord", (_ItemRecordBase,), {"__slots__": names + ("_more",), "model": Item, "model_name": "Item", "fields": names, "__module__": __name__})
+        cls = record_class(Item, declared)
+    return cls
+
+
+def __getattr__(name: str):
+    if name == "ItemRecord":  # index.ItemRecord: made when first asked for (it needs the model)
+        return _item_record_class()
+    if name == "ITEM_FIELDS":  # the positions in an item's stored tuple
+        return _item_record_class().fields
+    if name in ("Item", "Config", "Unit", "SurveyEntry"):  # index.Item …: the models, imported when asked for
+        return _model(name)
+    raise AttributeError(name)
 
 
 # The fields of an item every load builds, for every item: what roll-ups, reports and filters read
@@ -548,6 +622,7 @@ def _s(v) -> str | None:
 def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult:
     """Read one file of the tree into the rows the index stores for it (pure: safe in a worker process)."""
     from shishi.store.ledger import read_item_tuples, read_record, read_surveys, read_yaml
+    from shishi.store.model import Config, Unit
 
     if get_lang() != lang:
         set_lang(lang)
@@ -599,7 +674,7 @@ _PLAIN: list = []
 def _plain_item():
     """(validate an item's data to plain dicts, their tuple): what `read_item_tuples` reads a valid item with."""
     if not _PLAIN:
-        from shishi.store.model import plain_validator
+        from shishi.store.model import Item, plain_validator
 
         _PLAIN.extend((plain_validator(Item), _item_record_class().plain_tuple))
     return _PLAIN
@@ -617,20 +692,26 @@ def _item_rows(rp: str, unit: str, items: list[tuple]) -> dict[str, list]:
     """
     import marshal
 
+    from shishi.store.dates import closed, judged
+
     hot_of, row_of, at = _row_getters()
-    i_id, i_res, i_ver, i_can, i_sup, i_tg, i_ms, i_ext = at
+    i_id, i_res, i_ver, i_can, i_sup, i_tg, i_ms, i_ext, i_due, i_status, i_opened = at
     rows, targets, milestones, extensions, hot = [], [], [], [], []
     for seq, (line, id_pos, tup) in enumerate(items):
         hot.append((line, id_pos, *hot_of(tup)))
         res, ver, can, sup = tup[i_res], tup[i_ver], tup[i_can], tup[i_sup]
+        # the judged deadline and the day it left its unit's hand (store.dates; ISO dates compare as the dates)
+        ext = tup[i_ext]
+        gone = closed(tup[i_status], tup[i_opened], res[0] if res else None, can[0] if can else None, res is not None, can is not None)
         # resolution (date, text, beneficiaries, spent, satisfaction), verification (date, by), cancellation (date, …), supervision (level, …)
         rows.append(
             (rp, seq, unit, line, *row_of(tup), *((res[0], res[2], res[3], res[4]) if res else (None, None, None, None)),
-             ver[0] if ver else None, can[0] if can else None, sup[0] if sup else None)
+             ver[0] if ver else None, can[0] if can else None, sup[0] if sup else None,
+             judged(tup[i_due], ((x[1], x[2], x[5], x[6]) for x in ext) if ext else ()), gone)
         )
         item_id = tup[i_id]
         if tup[i_tg]:
-            targets += [(item_id, rp, i, *x) for i, x in enumerate(tup[i_tg])]  # name, unit, planned, actual
+            targets += [(item_id, rp, i, *x, seq) for i, x in enumerate(tup[i_tg])]  # name, unit, planned, actual; the item's place
         if tup[i_ms]:
             milestones += [(item_id, rp, i, *m) for i, m in enumerate(tup[i_ms])]  # name, due, done
         if tup[i_ext]:
@@ -648,7 +729,7 @@ def _row_getters():
     if _GETTERS is None:
         from operator import itemgetter
 
-        from shishi.store.model import Cancellation, Extension, Milestone, Resolution, Supervision, Target, Verification
+        from shishi.store.model import Cancellation, Extension, Item, Milestone, Resolution, Supervision, Target, Verification
 
         at = {n: i for i, n in enumerate(Item.model_fields)}
         # the nested tuples are read by place: fail loudly here (not with wrong columns) if a model's field order changes
@@ -662,7 +743,7 @@ def _row_getters():
         _GETTERS = (
             itemgetter(*[at[n] for n in HOT_FIELDS]),
             itemgetter(*[at[n] for n in plain]),
-            tuple(at[n] for n in ("id", "resolution", "verification", "cancellation", "supervision", "targets", "milestones", "extensions")),
+            tuple(at[n] for n in ("id", "resolution", "verification", "cancellation", "supervision", "targets", "milestones", "extensions", "due", "status", "opened")),
         )
     return _GETTERS
 
@@ -696,16 +777,21 @@ class IndexUnavailable(Exception):
 
 
 def fingerprint() -> str:
-    """What the stored rows depend on besides the files: this code, the models, Pydantic."""
-    import pydantic
-
-    from shishi.store import fastyaml, ledger, model, yamlio
+    """What the stored rows depend on besides the files: this code, the models, Pydantic (its version file: read, not imported)."""
+    import importlib.util
 
     h = hashlib.blake2b(digest_size=16)
-    h.update(f"{SCHEMA_VERSION} {pydantic.VERSION} {sys.version_info[:2]}".encode())
-    for mod in (sys.modules[__name__], fastyaml, ledger, model, yamlio, t):
-        h.update(Path(mod.__file__).read_bytes())
+    h.update(f"{SCHEMA_VERSION} {sys.version_info[:2]}".encode())
+    spec = importlib.util.find_spec("pydantic")
+    if spec is not None and spec.origin:
+        h.update(Path(spec.origin).with_name("version.py").read_bytes())
+    here = Path(__file__).parent
+    for name in FINGERPRINTED:
+        h.update((here / name).read_bytes())
     return h.hexdigest()
+
+
+FINGERPRINTED = ("index.py", "fastyaml.py", "ledger.py", "model.py", "yamlio.py", "tree.py", "dates.py")  # the store modules whose code the rows depend on
 
 
 def db_path(root: Path) -> Path:
@@ -1061,8 +1147,8 @@ def _store(con: sqlite3.Connection, results: list[FileResult], lang: str) -> Non
             survey_counts += rows.get("survey_counts", [])
     con.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", files)
     con.executemany("INSERT INTO problems VALUES (?,?,?,?,?)", problems)
-    con.executemany(f"INSERT INTO items VALUES ({','.join('?' * 24)})", rows_of["items"])
-    con.executemany("INSERT INTO targets VALUES (?,?,?,?,?,?,?)", rows_of["targets"])
+    con.executemany(f"INSERT INTO items VALUES ({','.join('?' * 26)})", rows_of["items"])
+    con.executemany("INSERT INTO targets VALUES (?,?,?,?,?,?,?,?)", rows_of["targets"])
     con.executemany("INSERT INTO milestones VALUES (?,?,?,?,?,?)", rows_of["milestones"])
     con.executemany("INSERT INTO extensions VALUES (?,?,?,?,?,?,?,?,?,?)", rows_of["extensions"])
     con.executemany("INSERT INTO broken VALUES (?,?,?,?)", rows_of["broken"])
@@ -1076,11 +1162,16 @@ def _store(con: sqlite3.Connection, results: list[FileResult], lang: str) -> Non
 
 
 class Source:
-    """The open index behind a loaded ledger: what its entries read later, from the same snapshot."""
+    """The open index behind a loaded ledger: what its entries read later, and figures by SQL (store.sums), from the same snapshot.
 
-    def __init__(self, con: sqlite3.Connection, root: Path):
-        self.con, self.root = con, root
+    `files`: the ledger files in reading order (the entries' load order);
+    `entries`: the ledger's entries as loaded (figures by SQL stand for exactly those).
+    """
+
+    def __init__(self, con: sqlite3.Connection, root: Path, files: list[str] | None = None):
+        self.con, self.root, self.files = con, root, files or []
         self.parsed: dict[str, object] = {}
+        self.entries: object = None
 
     def data(self, entry) -> Map | None:
         """An item's parsed YAML, for the positions of its keys: its file is read again (only problems need it)."""
@@ -1124,10 +1215,11 @@ def read_whole(records) -> None:
     records of those files stay light (filled when first read, as always). Anything else (an Item) is left alone."""
     import marshal
 
-    fill = ItemRecord.fill_tuple
+    item_record = _item_record_class()
+    fill = item_record.fill_tuple
     wanted: dict[int, tuple[_FileFill, set[int]]] = {}
     for r in records:
-        if type(r) is ItemRecord and (more := object.__getattribute__(r, "_more")) is not None:
+        if type(r) is item_record and (more := object.__getattribute__(r, "_more")) is not None:
             wanted.setdefault(id(more), (more, set()))[1].add(id(r))
     for more, ids in wanted.values():
         (blob,) = more.con.execute("SELECT full FROM files WHERE path=?", (more.file,)).fetchone()
@@ -1157,9 +1249,13 @@ class _LazyData(dict):
         return [(k, self[k]) for k in self]
 
 
-def load(root: Path, parallel: bool | None = None):
-    """The Ledger of the tree, read through the index (refreshed first); IndexUnavailable when it cannot be."""
-    return _load_or_rebuild(Path(root), parallel, units_only=False)
+def load(root: Path, parallel: bool | None = None, entries: bool = True):
+    """The Ledger of the tree, read through the index (refreshed first); IndexUnavailable when it cannot be.
+
+    entries=False: without its entries and surveys (any use of them raises), for
+    figures by SQL only (figures.rollup); problems and broken IDs as with them.
+    """
+    return _load_or_rebuild(Path(root), parallel, units_only=False, entries=entries)
 
 
 def load_units(root: Path):
@@ -1180,8 +1276,6 @@ def stream_tuples(root: Path):
     return _load_or_rebuild(Path(root), None, units_only=False, streaming="tuples")
 
 
-ITEM_FIELDS = tuple(Item.model_fields)  # the positions in an item's stored tuple
-
 
 def item_tuple():
     """The function (item) -> its tuple as the index stores it (an Item's or an ItemRecord's fields, in `Item` order)."""
@@ -1195,13 +1289,13 @@ def item_json():
     return _item_record_class().json_tuple
 
 
-def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False):
+def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False, entries: bool = True):
     try:
-        return _load(root, parallel, units_only, streaming)
+        return _load(root, parallel, units_only, streaming, entries)
     except _Damaged:
         drop(root)  # found damaged while reading it: rebuilt from the files, once
         try:
-            return _load(root, parallel, units_only, streaming)
+            return _load(root, parallel, units_only, streaming, entries)
         except _Damaged as e:
             raise IndexUnavailable(str(e)) from None
 
@@ -1210,8 +1304,8 @@ class _Damaged(IndexUnavailable):
     """SQLite found the index file damaged (not merely locked or read-only)."""
 
 
-def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False):
-    from shishi.store.ledger import Ledger
+def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False, entries: bool = True):
+    from shishi.store.ledger import NOT_READ, Ledger
 
     con = connect(root)
     try:
@@ -1226,10 +1320,10 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
         ledger_problems: list[Problem] = list(problems.get(t.CONFIG_FILE, []))
         ledger_problems += walk_problems
         row = con.execute("SELECT json FROM config WHERE file=?", (t.CONFIG_FILE,)).fetchone()
-        config = record_class(Config).from_json(json.loads(row[0])) if row else None
+        config = record_class("Config").from_json(json.loads(row[0])) if row else None
         ledger = Ledger(root, config, units, problems=ledger_problems, unit_data=_LazyData())
         stored_units = {r[0]: r[1:] for r in con.execute("SELECT path, json, data FROM units")}
-        unit_rec = record_class(Unit).from_json
+        unit_rec = record_class("Unit").from_json
         for path in units:
             rp = _rel(path, t.UNIT_FILE)
             if path not in has_unit_file:
@@ -1253,14 +1347,23 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
                 ledger.problems += problems.get(rp, [])
                 ledger.broken_ids += broken.get(rp, [])
             return ledger, _stream_files(con, ledger_files, None if streaming is True else streaming)
-        with _no_gc():
-            _load_entries(con, Source(con, root), ledger, [f for f in files if f[1] == "ledger"], problems)
+        ledger_files = [f for f in files if f[1] == "ledger"]
+        source = Source(con, root, [f[0] for f in ledger_files])
+        if entries:
+            with _no_gc():
+                _load_entries(con, source, ledger, ledger_files, problems)
+        else:
+            _load_broken(con, ledger, ledger_files, problems)
+            ledger.entries = ledger.surveys = NOT_READ
         for rp, kind, _unit in files:
             if kind == "survey":
                 ledger_problems += problems.get(rp, [])
-        survey_rec = record_class(SurveyEntry).from_json
-        for js, rp, line in con.execute("SELECT json, file, line FROM surveys ORDER BY file, seq"):
-            ledger.surveys.append((survey_rec(json.loads(js)), rp, line))
+        if entries:
+            survey_rec = record_class("SurveyEntry").from_json
+            for js, rp, line in con.execute("SELECT json, file, line FROM surveys ORDER BY file, seq"):
+                ledger.surveys.append((survey_rec(json.loads(js)), rp, line))
+        source.entries = ledger.entries
+        ledger.index = source
         return ledger
     except sqlite3.Error as e:
         con.close()
@@ -1297,6 +1400,16 @@ def _file_problems(con: sqlite3.Connection) -> dict[str, list[Problem]]:
     return out
 
 
+def _load_broken(con: sqlite3.Connection, ledger, ledger_files: list[tuple[str, str, str]], problems) -> None:
+    """The ledger files' problems and broken IDs, in reading order (as `_load_entries` adds them)."""
+    broken = defaultdict(list)
+    for i, f, line, col in con.execute("SELECT id, file, line, col FROM broken ORDER BY rowid"):
+        broken[f].append((i, f, line, col))
+    for rp, _kind, _unit in ledger_files:
+        ledger.problems += problems.get(rp, [])
+        ledger.broken_ids += broken.get(rp, [])
+
+
 def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files: list[tuple[str, str, str]], problems) -> None:
     """The entries of every ledger file, in reading order, from the files' `hot` blobs."""
     import marshal
@@ -1330,10 +1443,10 @@ def _rest_filler():
     the same values, from the same tuple: not built twice). Generated like `record_class`'s functions."""
     if not _REST:
         cls = _item_record_class()
-        kinds = {n: _kind(f.annotation) for n, f in Item.model_fields.items()}
+        kinds = dict(shape("Item"))
         env = _env(cls)
         src = ["def fill(o, t):"]
-        for i, n in enumerate(Item.model_fields):
+        for i, n in enumerate(cls.fields):
             if n not in HOT_FIELDS:
                 src += [f"    v = t[{i}]", f"    {_assign(n, kinds[n], 'tuple', env)}"]
         src += ["    o._more = None"]
@@ -1349,7 +1462,7 @@ def _hot_maker(entry_cls):
     call less for each of hundreds of thousands of items.
     """
     cls = _item_record_class()
-    kinds = {n: _kind(f.annotation) for n, f in Item.model_fields.items()}
+    kinds = dict(shape("Item"))
     env = _env(cls)
     env["Entry"] = entry_cls
     src = ["def make(h, fill, unit, file, source):", "    o = new(cls)"]

@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING
 
 from shishi.errors import Problem, ShishiError
 from shishi.i18n import field_label, initials, suggest, tr
 from shishi.store import fastyaml
 from shishi.store import tree as t
-from shishi.store.model import Config, Item, SurveyEntry, Unit, error_text, item_to_data
 from shishi.store.yamlio import CONFLICT_RE, Map, Seq, YamlError, conflict_markers, decode, find_blocks, key_position, locate, parse, split_lines
+
+if TYPE_CHECKING:  # the models (Pydantic) are imported where records are validated: a ledger read through the index needs none
+    from pydantic import BaseModel, ValidationError
+
+    from shishi.store.model import Config, Item, SurveyEntry, Unit
 
 
 class Entry:
@@ -51,6 +54,18 @@ class Entry:
         return f"Entry({self.item.id!r}, unit={self.unit!r}, file={self.file!r}, line={self.line})"
 
 
+class _NotRead(list):
+    """The entries (and surveys) of a ledger read without them (store.load(..., entries=False)): any use is a mistake, never an empty ledger."""
+
+    def _refuse(self, *a, **k):
+        raise RuntimeError("this ledger was read without its entries (for figures by SQL over the index): load it with entries")
+
+    __iter__ = __len__ = __bool__ = __getitem__ = __contains__ = append = extend = insert = __iadd__ = _refuse
+
+
+NOT_READ: list = _NotRead()
+
+
 @dataclass
 class Ledger:
     root: Path
@@ -63,6 +78,7 @@ class Ledger:
     unit_data: dict[str, Map] = field(default_factory=dict)
     broken_ids: list[tuple[str, str, int, int]] = field(default_factory=list)  # (id, file, line, col) of invalid items
     reread: list[str] | None = None  # files parsed by this load when it went through the index (None: read directly)
+    index: object = field(default=None, repr=False, compare=False)  # the index snapshot it was read from (store.index.Source): figures by SQL
     _prefixes: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     # -------------------------------------------------------------- units
@@ -140,6 +156,8 @@ class Ledger:
 
 
 def _pydantic_problems(path: str, data: object, err: ValidationError, base: tuple = ()) -> list[Problem]:
+    from shishi.store.model import error_text
+
     out = []
     item = err.title == "Item"  # the other records' keys have no Chinese labels
     for e in err.errors(include_url=False):
@@ -279,6 +297,8 @@ def _conflict_message(first: int, last: int, item: str | None = None) -> str:
 
 
 def validate_record(rp: str, data: object, model: type[BaseModel]) -> tuple[BaseModel | None, list[Problem]]:
+    from pydantic import ValidationError
+
     if not isinstance(data, Map):
         return None, [Problem(rp, getattr(data, "line", 1), 1, tr("应为键值映射", "expected a mapping of keys to values"))]
     try:
@@ -304,6 +324,10 @@ def read_item_tuples(rp: str, text: str, to_tuple, plain=None) -> tuple[list[tup
     (`fastyaml.items_plain`), and, with `plain` = (validate to plain dicts, their tuple), without
     building the Pydantic items; any other is read as `read_items` reads it, which places its problems.
     """
+    from pydantic import ValidationError
+
+    from shishi.store.model import Item
+
     items = fastyaml.items_plain(text) if not conflict_regions(text) else None
     if items is not None:
         if plain is not None:
@@ -336,6 +360,10 @@ def _read_items(rp: str, text: str, make) -> tuple[list, list[Problem], list[tup
         return [], problems + [
             Problem(rp, getattr(data, "line", 1), 1, tr("台账文件应为事项列表（每项以“- id:”开头）", "a ledger file is a list of items (each starting '- id:')"))
         ], broken
+    from pydantic import ValidationError
+
+    from shishi.store.model import Item
+
     out = []
     validate = Item.__pydantic_validator__.validate_python if Item.__pydantic_complete__ else Item.model_validate  # the first call builds it
     for (line, col), raw in zip(data.pos, data, strict=True):
@@ -362,7 +390,7 @@ def read_record(root: Path, path: Path, model: type[BaseModel], raw: bytes | Non
     data, problems = read_yaml(root, path, raw)
     if data is None:
         if not problems:
-            need = "district" if model is Config else tr("name、kind、short", "name, kind and short")
+            need = "district" if model.__name__ == "Config" else tr("name、kind、short", "name, kind and short")
             problems.append(Problem(rp, 1, 1, tr(f"文件是空的（至少应写 {need}）", f"the file is empty ({need} are needed)")))
         return None, None, problems
     rec, ps = validate_record(rp, data, model)
@@ -371,6 +399,8 @@ def read_record(root: Path, path: Path, model: type[BaseModel], raw: bytes | Non
 
 def read_units(root: Path) -> Ledger:
     """shishi.yaml and every unit.yaml read straight from the files."""
+    from shishi.store.model import Config, Unit
+
     problems: list[Problem] = []
     config, _data, ps = read_record(root, root / t.CONFIG_FILE, Config)
     problems += ps
@@ -419,6 +449,8 @@ def load_files(root: Path) -> Ledger:
 
 def read_surveys(rp: str, data: object, problems: list[Problem]) -> list[tuple[SurveyEntry, str, int]]:
     """The surveys of one survey file's data; problems are appended."""
+    from shishi.store.model import SurveyEntry
+
     if data is None:
         return []
     if not isinstance(data, Seq):
@@ -461,6 +493,8 @@ def in_unit(path: str, unit: str) -> bool:
 
 def items_of(text: str | bytes | None, unit: str = "") -> dict[str, tuple[str, dict]]:
     """ID -> (unit, item data) of the items of a ledger file's text that validate; {} for no file."""
+    from shishi.store.model import item_to_data
+
     if text is None:
         return {}
     try:

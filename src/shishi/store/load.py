@@ -19,15 +19,17 @@ def load_units(root: Path, use_index: bool = True) -> Ledger:
     return read_units(root)
 
 
-def load(root: Path, use_index: bool = True) -> Ledger:
+def load(root: Path, use_index: bool = True, entries: bool = True) -> Ledger:
     """The whole tree: config, units, every ledger file and survey, with all problems found reading them.
 
     Read through the index under .shishi/ (only changed files are parsed);
     straight from the files when the index cannot be used, or with use_index=False.
+    entries=False: through the index, a ledger without entries and surveys, for figures by SQL only
+    (figures.rollup); without the index, the whole ledger all the same.
     """
     if use_index and not os.environ.get("SHISHI_NO_INDEX"):
         try:
-            return index.load(root)
+            return index.load(root, entries=entries)
         except index.IndexUnavailable:
             pass
     return load_files(root)
