@@ -15,7 +15,7 @@ from pathlib import Path
 
 from shishi.checks.privacy import mask
 from shishi.figures import schedule
-from shishi.figures.rollup import Figures, Filters, Node, breakdown, cutoff, rollup, scale, surveys_in
+from shishi.figures.rollup import Figures, Filters, Node, breakdown, cutoff, kind_category_breakdown, rollup, scale, surveys_in
 from shishi.figures.table import Column, Table
 from shishi.i18n import TIER_ZH, get_lang, own_ledger, schedule_name, status_name, tr
 from shishi.store.ledger import Ledger, in_unit
@@ -192,7 +192,7 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
     end = cutoff(f)
     every_level = rollup(ledger, unit, f)  # once: the tables show one level down, the scores need every unit's own figures
     tree = to_depth(every_level, 1)
-    groups = breakdown(ledger, unit, f, lambda item: (item.kind, item.category))  # once: by kind and by category are its sums
+    groups = kind_category_breakdown(ledger, unit, f)  # once: by kind and by category are its sums
     name = ledger.unit_name(unit)
     entries = [e for e in ledger.entries if in_unit(e.unit, unit)]
     due_soon = ledger.config.time_limits.due_soon_days if ledger.config else 3

@@ -474,6 +474,69 @@ def breakdown(ledger: Ledger, unit: str, f: Filters, key: Callable[[object], str
     return out
 
 
+def kind_category_breakdown(ledger: Ledger, unit: str, f: Filters) -> dict[tuple[str, str | None], Figures]:
+    """`breakdown(ledger, unit, f, lambda item: (item.kind, item.category))`: by SQL over the index when the ledger
+    was read through it (`indexed`), item by item otherwise (the reference)."""
+    source = indexed(ledger)
+    if source is None:
+        return breakdown(ledger, unit, f, lambda item: (item.kind, item.category))
+    from shishi.store.sums import MAIN_COLUMNS, breakdown_rows, dsum
+
+    end_d = cutoff(f)
+    start_d = min(f.period.start, end_d + timedelta(days=1)) if f.period else date.min
+    start, end = start_d.isoformat(), end_d.isoformat()
+    main, moves, targets, origins, later = breakdown_rows(source, unit, start, end, f.kind, f.category, sorted(satisfied_levels(ledger)),
+                                                          f.period is not None)
+    out: dict = {(k, c): Figures() for k, c in later}
+    n = len(MAIN_COLUMNS)
+    for row in main:
+        fig = out.setdefault((row[0], row[1]), Figures())
+        for k, v in zip(MAIN_COLUMNS, row[2 : 2 + n], strict=True):
+            if v:
+                setattr(fig, k, getattr(fig, k) + v)
+        fig.spent += dsum(row[2 + n])
+        fig.budget += dsum(row[3 + n])
+    order = {p: i for i, p in enumerate(source.files)}
+    where: dict[str, tuple] = {}  # ID -> (file order, place), unit: the last item read with it, as `Links.unit` keeps
+    for iid, u, file, seq in origins:
+        key = (order.get(file, len(order)), seq)
+        if iid not in where or key > where[iid][0]:
+            where[iid] = (key, u)
+    onward: dict[str, tuple] = {}  # original's ID -> ((opening, file order, place), unit, opening): its continuation, as `Links` pairs them
+    for came, _st, _id, u, o, *_rest, file, seq in moves:
+        if came is not None:
+            key = (o, order.get(file, len(order)), seq)
+            if came not in onward or key < onward[came][0]:
+                onward[came] = (key, u, o)
+    inside = lambda iid: iid in where and in_unit(where[iid][1], unit)  # noqa: E731  an escalation's other end inside the unit: no move
+    for came, status, iid, u, o, due, judged, kind, cat, _file, _seq in moves:
+        if not in_unit(u, unit) or not ((f.kind is None or kind == f.kind) and (f.category is None or cat == f.category)):
+            continue
+        fig = out.setdefault((kind, cat), Figures())
+        if o > end:
+            continue
+        if status != "escalated":  # the main query counted it received: not when it came from inside
+            fig.transfers_in -= o >= start and came is not None and inside(came)
+            continue
+        nxt = onward.get(iid)
+        left = o if nxt is None or nxt[2] < o else nxt[2]
+        if o < start:
+            fig.carried_in += left >= start
+        elif came is None:
+            fig.registered += 1
+        elif not inside(came):
+            fig.transfers_in += 1
+        if left > end:
+            fig.in_hand += 1
+            fig.overdue += due is not None and due < end
+            fig.with_due += judged is not None and judged < end
+        elif left >= start:
+            fig.transfers_out += not (nxt is not None and in_unit(nxt[1], unit))
+    for kind, cat, name, measure, planned, actual in targets:
+        out.setdefault((kind, cat), Figures()).targets[(name, measure)] = [dsum(planned), dsum(actual)]
+    return out
+
+
 def _build(ledger: Ledger, unit: str, own: dict[str, Figures], internal: dict[str, Figures], depth: int | None) -> Node:
     def build(path: str, level: int) -> Node:
         total = Figures()

@@ -97,3 +97,35 @@ def rollup_rows(source, start: str, end: str, kind: str | None, category: str | 
 def survey_rows(source):
     """(file, seq, unit as written, quarter, level, count) of every survey's counts, in reading order."""
     return source.con.execute("SELECT file, seq, unit, quarter, level, count FROM survey_counts ORDER BY file, seq, rowid").fetchall()
+
+
+# The same sums grouped by (kind, category) over the items at or below one unit (figures.rollup.breakdown's groups).
+def _by_group(sql: str, table: str, group: str) -> str:
+    for old, new in ((f"SELECT {table}unit,", f"SELECT {table}kind, {table}category,"), (f"GROUP BY {table}unit", f"GROUP BY {table}kind, {table}category")):
+        assert sql.count(old) == 1, old  # the roll-up's statements are the pattern: fail loudly when they change shape
+        sql = sql.replace(old, new)
+    return sql.replace(f"\nGROUP BY {group}", f" {{scope}}\nGROUP BY {group}")
+
+
+BREAKDOWN_SQL = _by_group(MAIN_SQL, "", "kind")
+BREAKDOWN_TARGETS_SQL = _by_group(TARGETS_SQL, "i.", "i.kind")
+# Where the originals of the continuations are (every item with such an ID: the last read is the one `Links` keeps).
+ORIGINS_SQL = "SELECT id, unit, file, seq FROM items WHERE id IN (SELECT escalated_from FROM items WHERE escalated_from IS NOT NULL)"
+# The groups of the items opened after the cut-off: no figures, but `breakdown` has a group for them.
+LATER_SQL = "SELECT DISTINCT kind, category FROM items WHERE opened > :end AND (:kind IS NULL OR kind = :kind) AND (:cat IS NULL OR category = :cat) {scope}"
+
+
+def breakdown_rows(source, unit: str, start: str, end: str, kind: str | None, category: str | None, satisfied: list[str], period: bool = True):
+    """(main rows, move rows, target rows, origin rows, later groups) for the figures of the items at or below `unit`
+    by (kind, category): `rollup_rows`' rows with (kind, category) for the unit, ORIGINS_SQL's and LATER_SQL's rows."""
+    args = {"start": start, "end": end, "kind": kind, "cat": category, "scope": unit, "under": unit + "/", "n": len(unit) + 1,
+            **{f"lv{i}": lv for i, lv in enumerate(satisfied)}}
+    con = source.con
+
+    def scoped(sql: str, col: str) -> str:
+        return sql.replace("{scope}", f"AND ({col} = :scope OR substr({col}, 1, :n) = :under)" if unit else "")
+
+    main, targets = (statement(scoped(sql, col), period, kind is not None, category is not None, len(satisfied))
+                     for sql, col in ((BREAKDOWN_SQL, "unit"), (BREAKDOWN_TARGETS_SQL, "i.unit")))
+    return (con.execute(main, args).fetchall(), con.execute(MOVES_SQL).fetchall(), con.execute(targets, args).fetchall(),
+            con.execute(ORIGINS_SQL).fetchall(), con.execute(scoped(LATER_SQL, "unit"), args).fetchall())
