@@ -22,6 +22,9 @@ _UNIT_FILE = re.compile(r"^(\d{4}\.ya?ml|unit\.ya?ml)$")
 
 def unread(ledger: Ledger, unit: str = "") -> list[Problem]:
     """The reading problems (errors) of the files of `unit` and the units below it, and of the files every figure reads (shishi.yaml, surveys)."""
+    errors = [p for p in ledger.problems if p.severity == "error"]
+    if not errors:  # the common case: no unit's directory to work out (a city has ten thousand)
+        return []
     dirs = {}
     for u, ud in ledger.units.items():
         try:
@@ -30,9 +33,7 @@ def unread(ledger: Ledger, unit: str = "") -> list[Problem]:
             continue
     dirs = {u: "" if d == "." else d for u, d in dirs.items()}
     out = []
-    for p in ledger.problems:
-        if p.severity != "error":
-            continue
+    for p in errors:
         folder, name = posixpath.split(p.path)
         owners = [u for u, d in dirs.items() if folder == d or (d == "" or folder.startswith(d + "/"))]
         owner = max(owners, key=lambda u: len(dirs[u]), default=None)

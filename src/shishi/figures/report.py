@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
 from shishi.checks.privacy import mask
@@ -890,10 +891,17 @@ class RollupDoc:
     """`shishi rollup` as a document: its heading, the roll-up table, the totals of targets, and the JSON of the tree."""
 
     heading: str
-    table: Table
-    targets: Table | None
+    node: Node
     data: dict
     incomplete: str | None = None  # the banner when printed with --allow-incomplete
+
+    @cached_property
+    def table(self) -> Table:
+        return rollup_table(self.node, self.heading)  # made when printed: JSON needs none (a city has ten thousand rows)
+
+    @cached_property
+    def targets(self) -> Table | None:
+        return targets_table(self.node)
 
 
 def rollup_document(ledger: Ledger, unit: str = "", f: Filters | None = None, depth: int | None = None, incomplete=None) -> RollupDoc:
@@ -912,4 +920,4 @@ def rollup_document(ledger: Ledger, unit: str = "", f: Filters | None = None, de
     data = node_json(node)
     if incomplete is not None:
         data["incomplete"] = incomplete.data()
-    return RollupDoc(heading, rollup_table(node, heading), targets_table(node), data, incomplete.banner() if incomplete else None)
+    return RollupDoc(heading, node, data, incomplete.banner() if incomplete else None)

@@ -47,7 +47,7 @@ from shishi.store.yamlio import Map, Seq, YamlError, decode
 if TYPE_CHECKING:  # the models (Pydantic) are imported only where a file is read or a record validated: not by a warm roll-up
     from pydantic import BaseModel
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: files.sig before the blobs (every run reads it; a column after a blob is read through the blob's pages)
 DB_NAME = "index.sqlite"
 RACY_NS = 2_000_000_000  # an mtime this close to the time the file was read may hide a later write
 PARALLEL_BYTES = 1_500_000  # parse changed files in worker processes above this much text (~2,000 items)
@@ -57,7 +57,7 @@ PROGRESS_BYTES = 2_500_000  # show a progress bar on a terminal above this much 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE files(path TEXT PRIMARY KEY, kind TEXT, unit TEXT, size INTEGER, mtime_ns INTEGER, hash TEXT,
-    read_ns INTEGER, lang TEXT, problems INTEGER, items INTEGER, hot BLOB, full BLOB, sig TEXT);
+    read_ns INTEGER, lang TEXT, problems INTEGER, items INTEGER, sig TEXT, hot BLOB, full BLOB);
 CREATE TABLE problems(file TEXT, line INTEGER, col INTEGER, message TEXT, severity TEXT);
 CREATE TABLE config(file TEXT PRIMARY KEY, json TEXT);
 CREATE TABLE units(path TEXT PRIMARY KEY, file TEXT, name TEXT, kind TEXT, short TEXT, code TEXT, clerk TEXT,
@@ -1129,7 +1129,7 @@ def _store(con: sqlite3.Connection, results: list[FileResult], lang: str) -> Non
     for res in results:
         rp, rows = res.path, res.rows
         hot, full = rows.get("hot", (None, None))
-        files.append((rp, res.kind, res.unit, res.size, res.mtime_ns, res.hash, res.read_ns, lang, len(res.problems), res.items, hot, full, res.sig))
+        files.append((rp, res.kind, res.unit, res.size, res.mtime_ns, res.hash, res.read_ns, lang, len(res.problems), res.items, res.sig, hot, full))
         problems += [(rp, *p) for p in res.problems]
         if res.kind == "ledger" and rows:
             for table, got in rows_of.items():
