@@ -416,32 +416,14 @@ def _sql_figures(ledger: Ledger, source, unit: str, f: Filters) -> tuple[dict[st
                 d[k] += v
         fig.spent += dsum(row[1 + n])
         fig.budget += dsum(row[2 + n])
-    order = {p: i for i, p in enumerate(source.files)}
-    onward: dict[str, tuple] = {}  # original's ID -> ((opening, file order, place), unit, opening, kind, category) of its continuation
-    for came, _st, _id, u, o, _due, _judged, kind, cat, file, seq in moves:
-        if came is not None:
-            key = (o, order.get(file, len(order)), seq)
-            had = onward.get(came)
-            if had is None or key < had[0]:
-                onward[came] = (key, u, o, kind, cat)
+    onward = _onward(moves, {p: i for i, p in enumerate(source.files)})
     wanted = lambda kind, cat: (f.kind is None or kind == f.kind) and (f.category is None or cat == f.category)  # noqa: E731
     for came, status, iid, u, o, due, judged, kind, cat, _file, _seq in moves:
         fig = own.get(u)
         if status != "escalated" or fig is None or o > end or not wanted(kind, cat):
             continue
         nxt = onward.get(iid)
-        left = o if nxt is None or nxt[2] < o else nxt[2]  # handed on when its continuation opened (its own opening when the link is broken)
-        if o < start:
-            fig.carried_in += left >= start
-        elif came is None:
-            fig.registered += 1
-        else:
-            fig.transfers_in += 1
-        if left > end:
-            fig.in_hand += 1
-            fig.overdue += due is not None and due < end
-            fig.with_due += judged is not None and judged < end
-        elif left >= start:
+        if _escalated_share(fig, o, nxt, came, True, due, judged, start, end):
             fig.transfers_out += 1
             if nxt is not None and nxt[1] in own and wanted(nxt[3], nxt[4]):  # a move inside the roll-up: internal to every node holding both ends
                 internal.setdefault(_common(u, nxt[1]), Figures()).internal += 1
@@ -502,12 +484,7 @@ def kind_category_breakdown(ledger: Ledger, unit: str, f: Filters) -> dict[tuple
         key = (order.get(file, len(order)), seq)
         if iid not in where or key > where[iid][0]:
             where[iid] = (key, u)
-    onward: dict[str, tuple] = {}  # original's ID -> ((opening, file order, place), unit, opening): its continuation, as `Links` pairs them
-    for came, _st, _id, u, o, *_rest, file, seq in moves:
-        if came is not None:
-            key = (o, order.get(file, len(order)), seq)
-            if came not in onward or key < onward[came][0]:
-                onward[came] = (key, u, o)
+    onward = _onward(moves, order)
     inside = lambda iid: iid in where and in_unit(where[iid][1], unit)  # noqa: E731  an escalation's other end inside the unit: no move
     for came, status, iid, u, o, due, judged, kind, cat, _file, _seq in moves:
         if not in_unit(u, unit) or not ((f.kind is None or kind == f.kind) and (f.category is None or cat == f.category)):
@@ -519,22 +496,42 @@ def kind_category_breakdown(ledger: Ledger, unit: str, f: Filters) -> dict[tuple
             fig.transfers_in -= o >= start and came is not None and inside(came)
             continue
         nxt = onward.get(iid)
-        left = o if nxt is None or nxt[2] < o else nxt[2]
-        if o < start:
-            fig.carried_in += left >= start
-        elif came is None:
-            fig.registered += 1
-        elif not inside(came):
-            fig.transfers_in += 1
-        if left > end:
-            fig.in_hand += 1
-            fig.overdue += due is not None and due < end
-            fig.with_due += judged is not None and judged < end
-        elif left >= start:
+        if _escalated_share(fig, o, nxt, came, not inside(came), due, judged, start, end):
             fig.transfers_out += not (nxt is not None and in_unit(nxt[1], unit))
     for kind, cat, name, measure, planned, actual in targets:
         out.setdefault((kind, cat), Figures()).targets[(name, measure)] = [dsum(planned), dsum(actual)]
     return out
+
+
+def _onward(moves, order: dict[str, int]) -> dict[str, tuple]:
+    """Original's ID -> ((opening, file order, place), unit, opening, kind, category) of its continuation, from
+    MOVES_SQL's rows, as `Links` pairs them: the earliest opening, ties by load order."""
+    onward: dict[str, tuple] = {}
+    for came, _st, _id, u, o, _due, _judged, kind, cat, file, seq in moves:
+        if came is not None:
+            key = (o, order.get(file, len(order)), seq)
+            had = onward.get(came)
+            if had is None or key < had[0]:
+                onward[came] = (key, u, o, kind, cat)
+    return onward
+
+
+def _escalated_share(fig: Figures, o, nxt, came, received: bool, due, judged, start, end) -> bool:
+    """An escalated item's share, counted from its row by `contribute`'s rules; True when it was handed on in the
+    period (the caller says whether that is a move out). `nxt`: its continuation from `_onward`, or None."""
+    left = o if nxt is None or nxt[2] < o else nxt[2]  # handed on when its continuation opened (its own opening when the link is broken)
+    if o < start:
+        fig.carried_in += left >= start
+    elif came is None:
+        fig.registered += 1
+    elif received:
+        fig.transfers_in += 1
+    if left > end:
+        fig.in_hand += 1
+        fig.overdue += due is not None and due < end
+        fig.with_due += judged is not None and judged < end
+        return False
+    return left >= start
 
 
 def _build(ledger: Ledger, unit: str, own: dict[str, Figures], internal: dict[str, Figures], depth: int | None) -> Node:
