@@ -1229,6 +1229,65 @@ def read_whole(records) -> None:
                     fill(r, tup)
 
 
+class _SomeFill(_FileFill):
+    """A `_FileFill` of a file of which only some items were made (`entries_where`): `recs` holds None for the others."""
+
+    __slots__ = ()
+
+    def __call__(self, _rec) -> None:
+        import marshal
+
+        fill = _rest_filler()
+        (blob,) = self.con.execute("SELECT full FROM files WHERE path=?", (self.file,)).fetchone()
+        with _no_gc():
+            for r, tup in zip(self.recs, marshal.loads(blob), strict=True):
+                if r is not None and r._more is not None:
+                    fill(r, tup)
+
+
+def entries_where(source: Source, where: str, args: dict | tuple = ()) -> list:
+    """The entries of the items of the snapshot `source` whose `items` rows meet the SQL condition `where`, in load
+    order, made as a full load makes them (light records, completed a file at a time when first read, or by
+    `read_whole`): what a full load's entries are, less the ones the condition leaves out."""
+    import marshal
+
+    from shishi.store.ledger import Entry
+
+    con = source.con
+    seqs: dict[str, list[int]] = defaultdict(list)
+    units: dict[str, str] = {}
+    for file, seq, unit in con.execute(f"SELECT file, seq, unit FROM items WHERE {where}", args):  # noqa: S608 - the callers' own conditions
+        seqs[file].append(seq)
+        units[file] = unit
+    make = _hot_maker(Entry)
+    out: list = []
+    with _no_gc():
+        for rp in source.files:  # the load order
+            picked = seqs.get(rp)
+            if not picked:
+                continue
+            (blob,) = con.execute("SELECT hot FROM files WHERE path=?", (rp,)).fetchone()
+            hot = marshal.loads(blob)
+            recs: list = [None] * len(hot)
+            fill = _SomeFill(con, rp, recs)
+            for seq in sorted(picked):
+                e = make(hot[seq], fill, units[rp], rp, source)
+                recs[seq] = e.item
+                out.append(e)
+    return out
+
+
+def read_surveys(ledger) -> None:
+    """The surveys of a ledger read through the index without its entries (`load(entries=False)`), from its
+    snapshot, as a full load reads them; its entries stay unread."""
+    ledger.surveys = _surveys(ledger.index.con)
+
+
+def _surveys(con: sqlite3.Connection) -> list:
+    survey_rec = record_class("SurveyEntry").from_json
+    return [(survey_rec(json.loads(js)), rp, line) for js, rp, line in con.execute("SELECT json, file, line FROM surveys ORDER BY file, seq")]
+
+
 class _LazyData(dict):
     """unit path -> its unit.yaml as parsed (key positions), decoded when first asked for (only problems need it)."""
 
@@ -1359,9 +1418,7 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
             if kind == "survey":
                 ledger_problems += problems.get(rp, [])
         if entries:
-            survey_rec = record_class("SurveyEntry").from_json
-            for js, rp, line in con.execute("SELECT json, file, line FROM surveys ORDER BY file, seq"):
-                ledger.surveys.append((survey_rec(json.loads(js)), rp, line))
+            ledger.surveys += _surveys(con)
         source.entries = ledger.entries
         ledger.index = source
         return ledger
