@@ -41,13 +41,14 @@ from typing import TYPE_CHECKING
 
 from shishi.errors import Problem, ShishiError
 from shishi.i18n import get_lang, set_lang, tr
+from shishi.store import sums
 from shishi.store import tree as t
 from shishi.store.yamlio import Map, Seq, YamlError, decode
 
 if TYPE_CHECKING:  # the models (Pydantic) are imported only where a file is read or a record validated: not by a warm roll-up
     from pydantic import BaseModel
 
-SCHEMA_VERSION = 4  # 4: files.sig before the blobs (every run reads it; a column after a blob is read through the blob's pages)
+SCHEMA_VERSION = 5  # 4: files.sig before the blobs (every run reads it; a column after a blob is read through the blob's pages); 5: file_sums
 DB_NAME = "index.sqlite"
 RACY_NS = 2_000_000_000  # an mtime this close to the time the file was read may hide a later write
 PARALLEL_BYTES = 1_500_000  # parse changed files in worker processes above this much text (~2,000 items)
@@ -84,8 +85,9 @@ CREATE INDEX extensions_file ON extensions(file);
 CREATE INDEX broken_file ON broken(file);
 CREATE INDEX surveys_file ON surveys(file);
 CREATE INDEX survey_counts_file ON survey_counts(file);
-"""
-PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts")
+CREATE INDEX files_kind ON files(kind, path);
+""" + sums.FILE_SUMS_DDL + ";"  # partial figures per ledger file (store.sums)
+PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts", "file_sums")
 
 
 # ------------------------------------------------------------------ light records
@@ -1314,6 +1316,9 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
             files = [f for f in files if f[1] in ("config", "unit")]
             present = [f for f in present if f[1] in ("config", "unit")]
         done = refresh(con, root, present, parallel, units_only)
+        if not (entries or units_only or streaming) and sums.file_sums_wanted(con):  # a load for figures by SQL: partial sums of the files read
+            with _write(con):
+                sums.fill_file_sums(con)
         has_unit_file = {f[2] for f in present if f[1] == "unit"}
         con.execute("BEGIN")  # one snapshot for this load and every lazy read after it
         problems = _file_problems(con)
