@@ -322,6 +322,8 @@ def _survey_unit(ledger: Ledger, name: str, quarter: str, unit: str, f: Filters,
 
 def _common(a: str, b: str) -> str:
     """The lowest unit holding both paths."""
+    if a.startswith(b + "/") or not b:  # an escalation to a unit above (most are)
+        return b
     pa, pb = a.split("/") if a else [], b.split("/") if b else []
     n = 0
     while n < min(len(pa), len(pb)) and pa[n] == pb[n]:
@@ -406,16 +408,24 @@ def _sql_figures(ledger: Ledger, source, unit: str, f: Filters) -> tuple[dict[st
     internal: dict[str, Figures] = {}
     main, moves, targets = rollup_rows(source, start, end, f.kind, f.category, sorted(satisfied_levels(ledger)), f.period is not None)
     n = len(MAIN_COLUMNS)
+    seen: set[str] = set()
     for row in main:
-        fig = own.get(row[0])
+        u = row[0]
+        fig = own.get(u)
         if fig is None:
             continue
         d = fig.__dict__
-        for k, v in zip(MAIN_COLUMNS, row[1 : 1 + n], strict=True):
-            if v:
-                d[k] += v
-        fig.spent += dsum(row[1 + n])
-        fig.budget += dsum(row[2 + n])
+        if u in seen:  # a unit's second row (its files' partial sums, then its other files' items)
+            for k, v in zip(MAIN_COLUMNS, row[1 : 1 + n], strict=True):
+                if v:
+                    d[k] += v
+        else:  # the fields are still 0: set at once (ten thousand units)
+            seen.add(u)
+            d.update(zip(MAIN_COLUMNS, [v or 0 for v in row[1 : 1 + n]], strict=True))
+        if row[1 + n] is not None:
+            fig.spent += dsum(row[1 + n])
+        if row[2 + n] is not None:
+            fig.budget += dsum(row[2 + n])
     onward = _onward(moves, {p: i for i, p in enumerate(source.files)})
     wanted = lambda kind, cat: (f.kind is None or kind == f.kind) and (f.category is None or cat == f.category)  # noqa: E731
     for came, status, iid, u, o, due, judged, kind, cat, _file, _seq in moves:

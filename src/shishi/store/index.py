@@ -86,6 +86,7 @@ CREATE INDEX broken_file ON broken(file);
 CREATE INDEX surveys_file ON surveys(file);
 CREATE INDEX survey_counts_file ON survey_counts(file);
 CREATE INDEX files_kind ON files(kind, path);
+CREATE INDEX files_stat ON files(path, kind, unit, size, mtime_ns, sig, read_ns, problems, lang);
 """ + sums.FILE_SUMS_DDL + ";"  # partial figures per ledger file (store.sums)
 PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts", "file_sums")
 
@@ -971,6 +972,12 @@ def _dirs_unchanged(root: Path, dirs: list, read_ns: int) -> bool:
     return True
 
 
+# path -> (kind, unit, size, mtime_ns and signature as one text; read_ns; whether it must be read again in :lang
+# — its problems are in another language; kind) of every file read
+KNOWN_SQL = """SELECT path, kind || char(31) || unit || char(31) || size || char(31) || mtime_ns || char(31) || sig, read_ns,
+    problems AND lang IS NOT :lang, kind FROM files"""
+
+
 def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str]], parallel: bool | None = None, units_only: bool = False) -> Refresh:
     """Bring the index up to date with the files: re-read only those that changed.
 
@@ -980,23 +987,27 @@ def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str
     kinds are dropped when gone.
     """
     lang = get_lang()
-    known = {r[0]: r[1:] for r in con.execute("SELECT path, kind, unit, size, mtime_ns, hash, read_ns, lang, problems, sig FROM files")}
+    # what a file's stat must match, as one text (kind, unit, size, mtime, signature): the covering index files_stat
+    # answers it without reading the rows (they hold the blobs), a Python object less per column and file
+    known = {r[0]: r[1:] for r in con.execute(KNOWN_SQL, {"lang": lang})}
     if units_only:
-        known = {rp: k for rp, k in known.items() if k[0] in ("config", "unit")}
+        known = {rp: k for rp, k in known.items() if k[3] in ("config", "unit")}
     stale: list[tuple[str, str, str, int]] = []
-    maybe: list[tuple[str, str, str, str]] = []  # same stat, but too recent to trust: compare hashes
+    maybe: list[tuple[str, str, str]] = []  # same stat, but too recent to trust: compare hashes
+    at = os.fspath(root)
     for rp, kind, unit in files:
         k = known.get(rp)
         try:
-            st = os.stat(os.path.join(root, rp), follow_symlinks=False)
+            st = os.stat(f"{at}/{rp}", follow_symlinks=False)
         except OSError:
             st = None
-        if k is None or st is None or k[0] != kind or k[1] != unit or (k[7] and k[6] != lang) or k[2] != st.st_size or k[3] != st.st_mtime_ns or k[8] != signature(st):
+        if k is None or st is None or k[2] or k[0] != f"{kind}\x1f{unit}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{signature(st)}":
             stale.append((rp, kind, unit, st.st_size if st else 0))
-        elif st.st_mtime_ns >= k[5] - RACY_NS:
-            maybe.append((rp, kind, unit, k[4]))
+        elif st.st_mtime_ns >= k[1] - RACY_NS:
+            maybe.append((rp, kind, unit))
     touched: list[tuple[int, str]] = []  # unchanged content: only a newer read time
-    for rp, kind, unit, digest in maybe:
+    for rp, kind, unit in maybe:
+        (digest,) = con.execute("SELECT hash FROM files WHERE path=?", (rp,)).fetchone()
         try:
             raw = t.read_bytes(root / rp)
         except OSError:
