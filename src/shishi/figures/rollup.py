@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import add, attrgetter
 
 from shishi.figures.schedule import judged_due
 from shishi.store.dates import closed_on
@@ -544,21 +545,39 @@ def _escalated_share(fig: Figures, o, nxt, came, received: bool, due, judged, st
     return left >= start
 
 
-def _build(ledger: Ledger, unit: str, own: dict[str, Figures], internal: dict[str, Figures], depth: int | None) -> Node:
-    def build(path: str, level: int) -> Node:
-        total = Figures()
-        total.add(own[path])
-        if path in internal:
-            total.add(internal[path])
-        children = [build(c, level + 1) for c in ledger.units[path].children if c in own]
-        for c in children:
-            total.add(c.total)
-        node = Node(path, ledger.unit_name(path), ledger.tier(path), own[path], total, children)
-        if depth is not None and level >= depth:
-            node.children = []
-        return node
+_VALUES = attrgetter(*ADDITIVE)
 
-    return build(unit, 0)
+
+def _build(ledger: Ledger, unit: str, own: dict[str, Figures], internal: dict[str, Figures], depth: int | None) -> Node:
+    """The tree of nodes from `unit` down to `depth`: each total its own figures, its internal moves and its
+    children's totals (all levels counted: the additive fields as plain values, Figures made for the nodes shown)."""
+    units, zero = ledger.units, _VALUES(Figures())
+
+    def build(path: str, level: int) -> tuple[list, dict, Node | None]:
+        mine = own[path]
+        values = list(map(add, zero, _VALUES(mine)))  # from 0, as Figures().add(mine) sums (a Decimal's exponent too)
+        targets = {key: [Decimal(0) + planned, Decimal(0) + actual] for key, (planned, actual) in mine.targets.items()}
+        if path in internal:
+            values = list(map(add, values, _VALUES(internal[path])))
+        children = []
+        for c in units[path].children:
+            if c in own:
+                v, t, node = build(c, level + 1)
+                values = list(map(add, values, v))
+                for key, (planned, actual) in t.items():
+                    slot = targets.setdefault(key, [Decimal(0), Decimal(0)])
+                    slot[0] += planned
+                    slot[1] += actual
+                if node is not None:
+                    children.append(node)
+        if depth is not None and level > depth:
+            return values, targets, None
+        total = Figures.__new__(Figures)
+        total.__dict__.update(zip(ADDITIVE, values, strict=True))
+        total.targets = targets
+        return values, targets, Node(path, ledger.unit_name(path), ledger.tier(path), mine, total, children)
+
+    return build(unit, 0)[2]
 
 
 def figures_json(fig: Figures) -> dict:
