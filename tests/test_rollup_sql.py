@@ -321,3 +321,13 @@ def test_a_full_load_counts_without_partial_figures(tmp_path: Path):
     full = load(root)
     assert _file_sums(root) == {}
     assert exact(rollup(full, "", Filters())) == exact(rollup(load_files(root), "", Filters()))
+
+
+def test_fresh_figures_are_figures_of_nothing():
+    from shishi.figures.rollup import Figures, _zero
+
+    a, b = _zero(), _zero()
+    assert a == Figures() and a.targets is not b.targets
+    a.registered += 1
+    a.targets[("路", "米")] = [Decimal(1), Decimal(0)]
+    assert b == Figures()

@@ -147,6 +147,17 @@ class Figures:
         return None if not self.budget else round(float(self.spent / self.budget), 4)
 
 
+_ZERO = {k: v for k, v in Figures().__dict__.items() if k != "targets"}
+
+
+def _zero() -> Figures:
+    """Figures() for ten thousand units: the fields copied at once rather than set one by one."""
+    fig = Figures.__new__(Figures)
+    fig.__dict__.update(_ZERO)
+    fig.targets = {}
+    return fig
+
+
 def _rate(n: int, d: int) -> float | None:
     return None if d <= 0 else round(n / d, 4)
 
@@ -405,7 +416,7 @@ def _sql_figures(ledger: Ledger, source, unit: str, f: Filters) -> tuple[dict[st
     end_d = cutoff(f)
     start_d = min(f.period.start, end_d + timedelta(days=1)) if f.period else date.min
     start, end = start_d.isoformat(), end_d.isoformat()  # ISO dates compare as the dates do
-    own: dict[str, Figures] = {u: Figures() for u in ledger.units if in_unit(u, unit)}
+    own: dict[str, Figures] = {u: _zero() for u in ledger.units if not unit or in_unit(u, unit)}
     internal: dict[str, Figures] = {}
     main, moves, targets = rollup_rows(source, start, end, f.kind, f.category, sorted(satisfied_levels(ledger)), f.period is not None)
     n = len(MAIN_COLUMNS)

@@ -97,7 +97,7 @@ def rollup_rows(source, start: str, end: str, kind: str | None, category: str | 
     main, targets = (statement(sql, period, kind is not None, category is not None, len(satisfied)) for sql in (MAIN_SQL, TARGETS_SQL))
     if kind is None and category is None and _partials_pay(con, args, len(source.files)):
         levels = ", ".join(f":lv{i}" for i in range(len(satisfied))) or "NULL"
-        rows = con.execute(PARTIAL_SQL.replace(":levels", levels), args).fetchall()
+        rows = con.execute((PARTIAL_SQL if period else PARTIAL_ALL_SQL).replace(":levels", levels), args).fetchall()
         rows += con.execute(main.replace("WHERE opened <= :end", f"WHERE file IN ({UNCOVERED_SQL}) AND opened <= :end"), args).fetchall()
     else:
         rows = con.execute(main, args).fetchall()
@@ -120,15 +120,19 @@ FILE_SUMS_COLUMNS = (*MAIN_COLUMNS, "spent", "budget")
 COVERED = "last < :end AND (first >= :start OR last < :start)"
 # The ledger files a start and cut-off cannot take from `file_sums` (their row does not hold, or is missing).
 UNCOVERED_SQL = f"SELECT path FROM files WHERE kind = 'ledger' AND path NOT IN (SELECT file FROM file_sums WHERE {COVERED})"
-_PICK = "CASE WHEN first >= :start THEN n_{0} ELSE p_{0} END"
-PARTIAL_SQL = (
-    "SELECT unit, "
-    + ", ".join(f"sum({_PICK.format(c)})" if c != "callback_satisfied" else
-                "sum(CASE WHEN first >= :start THEN (SELECT sum(value) FROM json_each(answers) WHERE key IN (:levels)) END)"
-                for c in MAIN_COLUMNS)
-    + ", " + ", ".join(f"group_concat({_PICK.format(c)}, ' ')" for c in ("spent", "budget"))
-    + f" FROM file_sums WHERE {COVERED} GROUP BY unit"
-)
+
+
+def _partial_sql(period: bool) -> str:
+    """The units' sums from the files `file_sums` covers: `n_…` or `p_…` by the start (no period: always `n_…`)."""
+    pick = "CASE WHEN first >= :start THEN n_{0} ELSE p_{0} END" if period else "n_{0}"
+    answers = "(SELECT sum(value) FROM json_each(answers) WHERE key IN (:levels))"
+    cols = [f"sum({pick.format(c)})" if c != "callback_satisfied" else f"sum(CASE WHEN first >= :start THEN {answers} END)" if period else f"sum({answers})"
+            for c in MAIN_COLUMNS]
+    cols += [f"group_concat({pick.format(c)}, ' ')" for c in ("spent", "budget")]
+    return f"SELECT unit, {', '.join(cols)} FROM file_sums WHERE {COVERED if period else 'last < :end'} GROUP BY unit"
+
+
+PARTIAL_SQL, PARTIAL_ALL_SQL = _partial_sql(True), _partial_sql(False)  # ALL: no period, the start is the first day there is
 _BOUNDS = ("coalesce(min(min(opened, coalesce(left_on, opened), coalesce(verified, opened))), '9999-12-31'), "
            "coalesce(max(max(opened, coalesce(due, opened), coalesce(judged, opened), coalesce(left_on, opened), coalesce(verified, opened))), '')")
 _WANTED = "SELECT path, unit FROM files WHERE kind = 'ledger' AND path NOT IN (SELECT file FROM file_sums)"
