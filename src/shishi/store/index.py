@@ -930,7 +930,7 @@ def _scan(con: sqlite3.Connection, root: Path):
         except (EOFError, ValueError, TypeError):
             w_lang = None
         if w_lang == lang and _dirs_unchanged(root, dirs, read_ns):
-            units = {p: t.UnitDir(p, root / p if p else root, list(ch), list(tmp)) for p, ch, tmp in units_l}
+            units = {p: _UnitAt(p, root, list(ch), list(tmp)) for p, ch, tmp in units_l}
             return units, [Problem(*p) for p in problems_l], [tuple(f) for f in files], [tuple(f) for f in present]
     read_ns = time.time_ns()
     units, problems = t.walk_units(root)
@@ -943,6 +943,28 @@ def _scan(con: sqlite3.Connection, root: Path):
     with _write(con):
         con.execute("INSERT OR REPLACE INTO meta VALUES ('walk', ?)", (blob,))
     return units, problems, files, present
+
+
+class _UnitAt(t.UnitDir):
+    """A unit of the kept walk, equal to the walk's own: the Path of its directory made when first asked for
+    (making ten thousand of them was a tenth of a warm roll-up of a city, which asks for none)."""
+
+    def __init__(self, path: str, root: Path, children: list[str], temps: list[str]):
+        self.path, self.children, self.temps, self._root = path, children, temps, root
+
+    @property
+    def dir(self) -> Path:
+        d = self.__dict__.get("_dir")
+        if d is None:
+            d = self.__dict__["_dir"] = self._root / self.path if self.path else self._root
+        return d
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, t.UnitDir):
+            return NotImplemented
+        return (self.path, self.dir, self.children, self.temps) == (other.path, other.dir, other.children, other.temps)
+
+    __hash__ = None  # as the dataclass's
 
 
 def _looked_into(root: Path, units: dict[str, t.UnitDir]) -> list[tuple[str, int]]:
@@ -962,9 +984,10 @@ def _looked_into(root: Path, units: dict[str, t.UnitDir]) -> list[tuple[str, int
 
 
 def _dirs_unchanged(root: Path, dirs: list, read_ns: int) -> bool:
+    at = os.fspath(root)
     for path, mtime in dirs:
         try:
-            now = os.stat(os.path.join(root, path) if path else root).st_mtime_ns
+            now = os.stat(f"{at}/{path}" if path else at).st_mtime_ns
         except OSError:
             return False
         if now != mtime or now >= read_ns - RACY_NS:
@@ -972,10 +995,13 @@ def _dirs_unchanged(root: Path, dirs: list, read_ns: int) -> bool:
     return True
 
 
-# path -> (kind, unit, size, mtime_ns and signature as one text; read_ns; whether it must be read again in :lang
-# — its problems are in another language; kind) of every file read
-KNOWN_SQL = """SELECT path, kind || char(31) || unit || char(31) || size || char(31) || mtime_ns || char(31) || sig, read_ns,
-    problems AND lang IS NOT :lang, kind FROM files"""
+# path -> what a file's stat must give, as one text: kind, unit, size, mtime_ns, signature; then \x1e when its
+# mtime was too close to the time it was read to be trusted (compare hashes), \x1d when it must be read again in
+# :lang (its problems are in another). The covering index files_stat answers it without reading the rows (they
+# hold the blobs), and the pairs make the dict in C.
+KNOWN_SQL = """SELECT path, coalesce(kind, '') || char(31) || coalesce(unit, '') || char(31) || coalesce(size, '') || char(31)
+    || coalesce(mtime_ns, '') || char(31) || coalesce(sig, '')
+    || CASE WHEN problems AND lang IS NOT :lang THEN char(29) WHEN mtime_ns >= read_ns - :racy THEN char(30) ELSE '' END FROM files"""
 
 
 def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str]], parallel: bool | None = None, units_only: bool = False) -> Refresh:
@@ -989,9 +1015,9 @@ def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str
     lang = get_lang()
     # what a file's stat must match, as one text (kind, unit, size, mtime, signature): the covering index files_stat
     # answers it without reading the rows (they hold the blobs), a Python object less per column and file
-    known = {r[0]: r[1:] for r in con.execute(KNOWN_SQL, {"lang": lang})}
+    known = dict(con.execute(KNOWN_SQL, {"lang": lang, "racy": RACY_NS}))
     if units_only:
-        known = {rp: k for rp, k in known.items() if k[3] in ("config", "unit")}
+        known = {rp: k for rp, k in known.items() if k.startswith(("config\x1f", "unit\x1f"))}
     stale: list[tuple[str, str, str, int]] = []
     maybe: list[tuple[str, str, str]] = []  # same stat, but too recent to trust: compare hashes
     at = os.fspath(root)
@@ -1001,10 +1027,15 @@ def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str
             st = os.stat(f"{at}/{rp}", follow_symlinks=False)
         except OSError:
             st = None
-        if k is None or st is None or k[2] or k[0] != f"{kind}\x1f{unit}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{signature(st)}":
+        if k is None or st is None:
             stale.append((rp, kind, unit, st.st_size if st else 0))
-        elif st.st_mtime_ns >= k[1] - RACY_NS:
-            maybe.append((rp, kind, unit))
+            continue
+        now = f"{kind}\x1f{unit}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{signature(st)}"
+        if k != now:
+            if k == now + "\x1e":
+                maybe.append((rp, kind, unit))
+            else:
+                stale.append((rp, kind, unit, st.st_size))
     touched: list[tuple[int, str]] = []  # unchanged content: only a newer read time
     for rp, kind, unit in maybe:
         (digest,) = con.execute("SELECT hash FROM files WHERE path=?", (rp,)).fetchone()
