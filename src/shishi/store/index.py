@@ -87,8 +87,8 @@ CREATE INDEX surveys_file ON surveys(file);
 CREATE INDEX survey_counts_file ON survey_counts(file);
 CREATE INDEX files_kind ON files(kind, path);
 CREATE INDEX files_stat ON files(path, kind, unit, size, mtime_ns, sig, read_ns, problems, lang);
-""" + sums.FILE_SUMS_DDL + ";"  # partial figures per ledger file (store.sums)
-PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts", "file_sums")
+""" + sums.FILE_SUMS_DDL + ";" + sums.FILE_TARGETS_DDL + ";"  # partial figures per ledger file (store.sums)
+PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts", "file_sums", "file_targets")
 
 
 # ------------------------------------------------------------------ light records
