@@ -243,14 +243,16 @@ def _writer(kind: tuple):
     return None
 
 
-def _plain_writer(kind: tuple):
-    """`_writer` for a field's value as plain data (a record as a dict): None for as-is."""
+def _plain_expr(n: str, kind: tuple, v: str, env: dict) -> str:
+    """Generated expression: `_writer`'s form of `v`, a field's value (not None, not a list) as plain data (a record as a dict)."""
     if kind[0] == "model":
-        return record_class(kind[1]).plain_tuple
-    if kind[0] == "list":
-        inner = _plain_writer(kind[1])
-        return (lambda v: tuple(v)) if inner is None else (lambda v: tuple([inner(x) for x in v]))
-    return _writer(kind)
+        env[f"p_{n}"] = record_class(kind[1]).plain_tuple
+        return f"p_{n}({v})"
+    if kind[0] == "date":
+        return f"(isos_get({v}) or iso({v}))"  # `_iso` without a call for a date seen before
+    if kind[0] == "decimal":
+        return f"str({v})"
+    raise AssertionError(kind)
 
 
 class Record:
@@ -481,15 +483,19 @@ def record_class(model: type[BaseModel] | str, declared: type | None = None) -> 
             src.append(f"        m.{n}," if w is None else f"        None if m.{n} is None else w_{n}(m.{n}),")
     src.append("    )")
     src += ["", "def plain_tuple(d):", "    return ("]  # to_tuple's tuple from the model's validated fields as plain dicts (model.plain_validator)
+    env["isos_get"], env["iso"] = _ISOS.get, _iso
     for n in names:
         k = kinds[n]
         if (name, n) in SHARED_TEXT:
-            src.append(f"        None if d[{n!r}] is None else intern(d[{n!r}]),")
+            src.append(f"        None if (v := d[{n!r}]) is None else intern(v),")
         elif _writer(k) is None:
             src.append(f"        d[{n!r}],")
+        elif k[0] == "list":  # inlined: most lists are empty, and a call per field and item is a tenth of a cold read
+            inner = "x" if _writer(k[1]) is None else _plain_expr(n, k[1], "x", env)
+            each = "tuple(v)" if inner == "x" else f"tuple([{inner} for x in v])"
+            src.append(f"        {each} if (v := d[{n!r}]) else None if v is None else (),")
         else:
-            env[f"p_{n}"] = _plain_writer(k)
-            src.append(f"        None if d[{n!r}] is None else p_{n}(d[{n!r}]),")
+            src.append(f"        None if (v := d[{n!r}]) is None else {_plain_expr(n, k, 'v', env)},")
     src.append("    )")
     exec("\n".join(src), env)  # noqa: S102 - generated from the model's field names only
     for fn in (*made, "plain_tuple"):
