@@ -1433,7 +1433,7 @@ def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files:
     `early` built taken as they are while the file's row is still the one they were built from)."""
     built = early.built
     if built:
-        now = {rp: (h, r) for rp, h, r in con.execute("SELECT path, hash, read_ns FROM files WHERE kind='ledger'")}
+        now = dict(con.execute("SELECT path, hash FROM files WHERE kind='ledger'"))
         for rp in [rp for rp, (stamp, _es) in built.items() if now.get(rp) != stamp]:
             del built[rp]  # stored again since by another process: built again below, from this snapshot
     if not built:
@@ -1461,9 +1461,9 @@ class _Early:
     stores each batch (`refresh`'s `stored`: in a cold read, while the workers parse the next batches, on a
     core that would idle) or, for the files not re-read, by `_load_entries`.
 
-    Built early, a file's entries keep the (hash, read time) of the row they came from, and with `each` the
-    file's `full` blob read with it: `_load_entries` builds them again should another process store the file
-    again before the load's snapshot."""
+    Built early, a file's entries keep the content hash of the row they came from (its blobs are made from the
+    content alone), and with `each` the file's `full` blob is read with it: `_load_entries` builds them again
+    should another process store other content for the file before the load's snapshot."""
 
     def __init__(self, con: sqlite3.Connection, source: Source, ledger_files: list[tuple[str, str, str]], each):
         from shishi.store.ledger import Entry
@@ -1471,7 +1471,7 @@ class _Early:
         self.con, self.source, self.each = con, source, each
         self.unit = {rp: unit for rp, _kind, unit in ledger_files}
         self.make = _hot_maker(Entry)
-        self.built: dict[str, tuple[tuple[str, int], list]] = {}
+        self.built: dict[str, tuple[str, list]] = {}
 
     def entries(self, rp: str, unit: str, blob: bytes, full: bytes | None = None) -> list:
         import marshal
@@ -1488,17 +1488,17 @@ class _Early:
 
     def __call__(self, paths: list[str]) -> None:
         with _no_gc():
-            for rp, blob, full, digest, read_ns in _file_rows(self.con, [rp for rp in paths if rp in self.unit], self.each is not None):
+            for rp, blob, full, digest in _file_rows(self.con, [rp for rp in paths if rp in self.unit], self.each is not None):
                 if blob:
-                    self.built[rp] = ((digest, read_ns), self.entries(rp, self.unit[rp], blob, full))
+                    self.built[rp] = (digest, self.entries(rp, self.unit[rp], blob, full))
 
 
 def _file_rows(con: sqlite3.Connection, paths: list[str], full: bool) -> list[tuple]:
-    """(path, hot blob, full blob or None, hash, read time) of these ledger files, in no particular order."""
+    """(path, hot blob, full blob or None, hash) of these ledger files, in no particular order."""
     out = []
     for i in range(0, len(paths), 500):
         part = paths[i : i + 500]
-        cols = "path, hot, full, hash, read_ns" if full else "path, hot, NULL, hash, read_ns"
+        cols = "path, hot, full, hash" if full else "path, hot, NULL, hash"
         out += con.execute(f"SELECT {cols} FROM files WHERE kind='ledger' AND path IN ({','.join('?' * len(part))})", part).fetchall()
     return out
 
