@@ -181,15 +181,15 @@ def nests(code: str, parent_code: str | None) -> bool:
 
 def units_consistent(ledger: Ledger) -> Iterator[Problem]:
     seen: dict[str, str] = {}
+    data = ledger.unit_data.get  # a unit's, taken only for a problem's place (decoding thousands of them costs)
     for path in ledger.units:
         rec = ledger.records.get(path)
         if rec is None:
             continue
         rp = f"{path}/{UNIT_FILE}" if path else UNIT_FILE
-        data = ledger.unit_data.get(path)
         prefix = ledger.prefix(path)
         if prefix in seen:
-            line, col = _key(data, "short")
+            line, col = _key(data(path), "short")
             yield Problem(rp, line, col, tr(f"单位代码 {prefix} 与 {seen[prefix] or '区'} 重复", f"unit code {prefix} is also used by {seen[prefix] or 'the root'}"))
         else:
             seen[prefix] = path
@@ -201,15 +201,15 @@ def units_consistent(ledger: Ledger) -> Iterator[Problem]:
         if rec.code and pcode and path:
             sig = _significant(pcode)
             if not nests(rec.code, pcode):
-                line, col = _key(data, "code")
+                line, col = _key(data(path), "code")
                 yield Problem(rp, line, col, tr(f"区划代码 {rec.code} 不在上级 {pcode} 之下（应以 {sig} 开头）", f"region code {rec.code} does not nest under the parent's {pcode} (should start with {sig})"))
         name = path.rpartition("/")[2]
         why = check_unit_name(rec.name)
         if why:  # names end up in paths, file names and printed reports
-            line, col = _key(data, "name")
+            line, col = _key(data(path), "name")
             yield Problem(rp, line, col, why)
         elif path and rec.name != name:
-            line, col = _key(data, "name")
+            line, col = _key(data(path), "name")
             yield Problem(rp, line, col, tr(f"单位名称“{rec.name}”与目录名“{name}”不一致", f"unit name '{rec.name}' differs from its directory '{name}'"), "warning")
     if ledger.config and ledger.config.code and "" in ledger.records and ledger.records[""].code not in (None, ledger.config.code):
         line, col = _key(ledger.unit_data.get(""), "code")
