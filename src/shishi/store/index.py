@@ -41,13 +41,14 @@ from typing import TYPE_CHECKING
 
 from shishi.errors import Problem, ShishiError
 from shishi.i18n import get_lang, set_lang, tr
+from shishi.store import sums
 from shishi.store import tree as t
 from shishi.store.yamlio import Map, Seq, YamlError, decode
 
 if TYPE_CHECKING:  # the models (Pydantic) are imported only where a file is read or a record validated: not by a warm roll-up
     from pydantic import BaseModel
 
-SCHEMA_VERSION = 4  # 4: files.sig before the blobs (every run reads it; a column after a blob is read through the blob's pages)
+SCHEMA_VERSION = 5  # 4: files.sig before the blobs (every run reads it; a column after a blob is read through the blob's pages); 5: file_sums
 DB_NAME = "index.sqlite"
 RACY_NS = 2_000_000_000  # an mtime this close to the time the file was read may hide a later write
 PARALLEL_BYTES = 1_500_000  # parse changed files in worker processes above this much text (~2,000 items)
@@ -84,8 +85,10 @@ CREATE INDEX extensions_file ON extensions(file);
 CREATE INDEX broken_file ON broken(file);
 CREATE INDEX surveys_file ON surveys(file);
 CREATE INDEX survey_counts_file ON survey_counts(file);
-"""
-PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts")
+CREATE INDEX files_kind ON files(kind, path);
+CREATE INDEX files_stat ON files(path, kind, unit, size, mtime_ns, sig, read_ns, problems, lang);
+""" + sums.FILE_SUMS_DDL + ";"  # partial figures per ledger file (store.sums)
+PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts", "file_sums")
 
 
 # ------------------------------------------------------------------ light records
@@ -975,6 +978,12 @@ def _dirs_unchanged(root: Path, dirs: list, read_ns: int) -> bool:
     return True
 
 
+# path -> (kind, unit, size, mtime_ns and signature as one text; read_ns; whether it must be read again in :lang
+# — its problems are in another language; kind) of every file read
+KNOWN_SQL = """SELECT path, kind || char(31) || unit || char(31) || size || char(31) || mtime_ns || char(31) || sig, read_ns,
+    problems AND lang IS NOT :lang, kind FROM files"""
+
+
 def refresh(
     con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str]], parallel: bool | None = None, units_only: bool = False, stored=None
 ) -> Refresh:
@@ -987,23 +996,27 @@ def refresh(
     batch is committed (while the workers of a parallel read go on with the next).
     """
     lang = get_lang()
-    known = {r[0]: r[1:] for r in con.execute("SELECT path, kind, unit, size, mtime_ns, hash, read_ns, lang, problems, sig FROM files")}
+    # what a file's stat must match, as one text (kind, unit, size, mtime, signature): the covering index files_stat
+    # answers it without reading the rows (they hold the blobs), a Python object less per column and file
+    known = {r[0]: r[1:] for r in con.execute(KNOWN_SQL, {"lang": lang})}
     if units_only:
-        known = {rp: k for rp, k in known.items() if k[0] in ("config", "unit")}
+        known = {rp: k for rp, k in known.items() if k[3] in ("config", "unit")}
     stale: list[tuple[str, str, str, int]] = []
-    maybe: list[tuple[str, str, str, str]] = []  # same stat, but too recent to trust: compare hashes
+    maybe: list[tuple[str, str, str]] = []  # same stat, but too recent to trust: compare hashes
+    at = os.fspath(root)
     for rp, kind, unit in files:
         k = known.get(rp)
         try:
-            st = os.stat(os.path.join(root, rp), follow_symlinks=False)
+            st = os.stat(f"{at}/{rp}", follow_symlinks=False)
         except OSError:
             st = None
-        if k is None or st is None or k[0] != kind or k[1] != unit or (k[7] and k[6] != lang) or k[2] != st.st_size or k[3] != st.st_mtime_ns or k[8] != signature(st):
+        if k is None or st is None or k[2] or k[0] != f"{kind}\x1f{unit}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{signature(st)}":
             stale.append((rp, kind, unit, st.st_size if st else 0))
-        elif st.st_mtime_ns >= k[5] - RACY_NS:
-            maybe.append((rp, kind, unit, k[4]))
+        elif st.st_mtime_ns >= k[1] - RACY_NS:
+            maybe.append((rp, kind, unit))
     touched: list[tuple[int, str]] = []  # unchanged content: only a newer read time
-    for rp, kind, unit, digest in maybe:
+    for rp, kind, unit in maybe:
+        (digest,) = con.execute("SELECT hash FROM files WHERE path=?", (rp,)).fetchone()
         try:
             raw = t.read_bytes(root / rp)
         except OSError:
@@ -1334,6 +1347,9 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
         source = Source(con, root, [f[0] for f in ledger_files])
         early = _Early(con, source, ledger_files, each) if entries and not units_only and not streaming else None
         done = refresh(con, root, present, parallel, units_only, early)
+        if not (entries or units_only or streaming) and sums.file_sums_wanted(con):  # a load for figures by SQL: partial sums of the files read
+            with _write(con):
+                sums.fill_file_sums(con)
         has_unit_file = {f[2] for f in present if f[1] == "unit"}
         con.execute("BEGIN")  # one snapshot for this load and every lazy read after it
         problems = _file_problems(con)
