@@ -246,14 +246,16 @@ def _writer(kind: tuple):
     return None
 
 
-def _plain_writer(kind: tuple):
-    """`_writer` for a field's value as plain data (a record as a dict): None for as-is."""
+def _plain_expr(n: str, kind: tuple, v: str, env: dict) -> str:
+    """Generated expression: `_writer`'s form of `v`, a field's value (not None, not a list) as plain data (a record as a dict)."""
     if kind[0] == "model":
-        return record_class(kind[1]).plain_tuple
-    if kind[0] == "list":
-        inner = _plain_writer(kind[1])
-        return (lambda v: tuple(v)) if inner is None else (lambda v: tuple([inner(x) for x in v]))
-    return _writer(kind)
+        env[f"p_{n}"] = record_class(kind[1]).plain_tuple
+        return f"p_{n}({v})"
+    if kind[0] == "date":
+        return f"(isos_get({v}) or iso({v}))"  # `_iso` without a call for a date seen before
+    if kind[0] == "decimal":
+        return f"str({v})"
+    raise AssertionError(kind)
 
 
 class Record:
@@ -484,15 +486,19 @@ def record_class(model: type[BaseModel] | str, declared: type | None = None) -> 
             src.append(f"        m.{n}," if w is None else f"        None if m.{n} is None else w_{n}(m.{n}),")
     src.append("    )")
     src += ["", "def plain_tuple(d):", "    return ("]  # to_tuple's tuple from the model's validated fields as plain dicts (model.plain_validator)
+    env["isos_get"], env["iso"] = _ISOS.get, _iso
     for n in names:
         k = kinds[n]
         if (name, n) in SHARED_TEXT:
-            src.append(f"        None if d[{n!r}] is None else intern(d[{n!r}]),")
+            src.append(f"        None if (v := d[{n!r}]) is None else intern(v),")
         elif _writer(k) is None:
             src.append(f"        d[{n!r}],")
+        elif k[0] == "list":  # inlined: most lists are empty, and a call per field and item is a tenth of a cold read
+            inner = "x" if _writer(k[1]) is None else _plain_expr(n, k[1], "x", env)
+            each = "tuple(v)" if inner == "x" else f"tuple([{inner} for x in v])"
+            src.append(f"        {each} if (v := d[{n!r}]) else None if v is None else (),")
         else:
-            env[f"p_{n}"] = _plain_writer(k)
-            src.append(f"        None if d[{n!r}] is None else p_{n}(d[{n!r}]),")
+            src.append(f"        None if (v := d[{n!r}]) is None else {_plain_expr(n, k, 'v', env)},")
     src.append("    )")
     exec("\n".join(src), env)  # noqa: S102 - generated from the model's field names only
     for fn in (*made, "plain_tuple"):
@@ -1004,13 +1010,16 @@ KNOWN_SQL = """SELECT path, coalesce(kind, '') || char(31) || coalesce(unit, '')
     || CASE WHEN problems AND lang IS NOT :lang THEN char(29) WHEN mtime_ns >= read_ns - :racy THEN char(30) ELSE '' END FROM files"""
 
 
-def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str]], parallel: bool | None = None, units_only: bool = False) -> Refresh:
+def refresh(
+    con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str]], parallel: bool | None = None, units_only: bool = False, stored=None
+) -> Refresh:
     """Bring the index up to date with the files: re-read only those that changed.
 
     Results are stored batch by batch, each in its own short transaction, so
     memory stays flat and other processes are never kept waiting long. With
     units_only, `files` are the config and unit files only, and only those
-    kinds are dropped when gone.
+    kinds are dropped when gone. `stored(paths)`, when given, is called as each
+    batch is committed (while the workers of a parallel read go on with the next).
     """
     lang = get_lang()
     # what a file's stat must match, as one text (kind, unit, size, mtime, signature): the covering index files_stat
@@ -1055,10 +1064,12 @@ def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str
             for rp in gone:
                 _delete_file(con, rp)
             con.executemany("UPDATE files SET read_ns=? WHERE path=?", touched)
-    for batch in _read_batches(root, stale, lang, parallel, out):
+    for batch, paths in _read_batches(root, stale, lang, parallel, out):
         if batch:  # (the workers of a parallel read store their own)
             with _write(con), _no_gc():
                 _store(con, batch, lang)
+        if stored is not None:
+            stored(paths)
     return out
 
 
@@ -1076,8 +1087,8 @@ class _write:
 
 
 def _read_batches(root: Path, stale: list[tuple[str, str, str, int]], lang: str, parallel: bool | None, out: Refresh):
-    """The FileResults of the stale files to store, in order, a batch (~2 MB of text) at a time;
-    in a parallel read the workers store them, and the batches are empty."""
+    """(FileResults to store, their paths) of the stale files, in order, a batch (~2 MB of text) at a time;
+    in a parallel read the workers store them, and the batches are empty (the paths those stored)."""
     total = sum(size for *_x, size in stale)
     workers = _workers()
     if parallel is None:
@@ -1087,14 +1098,14 @@ def _read_batches(root: Path, stale: list[tuple[str, str, str, int]], lang: str,
     try:
         if parallel and len(chunks) > 1:
             out.parallel = True
-            for size in _read_parallel(root, chunks, lang):
-                yield []
+            for chunk, size in zip(chunks, _read_parallel(root, chunks, lang), strict=True):
+                yield [], [job[0] for job in chunk]
                 if bar:
                     bar[0].advance(bar[1], size)
             return
         for chunk in chunks:
             batch = _read_many((str(root), [job[:3] for job in chunk], lang))
-            yield batch
+            yield batch, [job[0] for job in chunk]
             if bar:
                 bar[0].advance(bar[1], sum(max(0, r.size) for r in batch))
     finally:
@@ -1238,16 +1249,19 @@ class Source:
 class _FileFill:
     """Completes the records of one file from the items' JSON, all at once, when a field not in `hot` is first read."""
 
-    __slots__ = ("con", "file", "recs")
+    __slots__ = ("con", "file", "recs", "full")
 
-    def __init__(self, con: sqlite3.Connection, file: str, recs: list):
-        self.con, self.file, self.recs = con, file, recs
+    def __init__(self, con: sqlite3.Connection, file: str, recs: list, full: bytes | None = None):
+        self.con, self.file, self.recs, self.full = con, file, recs, full  # full: the blob, read with the hot one
 
     def __call__(self, _rec) -> None:
         import marshal
 
         fill = _rest_filler()
-        (blob,) = self.con.execute("SELECT full FROM files WHERE path=?", (self.file,)).fetchone()
+        blob = self.full
+        if blob is None:
+            (blob,) = self.con.execute("SELECT full FROM files WHERE path=?", (self.file,)).fetchone()
+        self.full = None
         with _no_gc():
             for r, tup in zip(self.recs, marshal.loads(blob), strict=True):
                 if r._more is not None:
@@ -1293,13 +1307,16 @@ class _LazyData(dict):
         return [(k, self[k]) for k in self]
 
 
-def load(root: Path, parallel: bool | None = None, entries: bool = True):
+def load(root: Path, parallel: bool | None = None, entries: bool = True, each=None):
     """The Ledger of the tree, read through the index (refreshed first); IndexUnavailable when it cannot be.
 
     entries=False: without its entries and surveys (any use of them raises), for
     figures by SQL only (figures.rollup); problems and broken IDs as with them.
+    each(entries): called with every ledger file's entries (those of one file, in order; not for a file
+    without any), as soon as they are built: for the files a cold read parses, while the workers parse
+    the next ones. Called again for a file when a damaged index is rebuilt.
     """
-    return _load_or_rebuild(Path(root), parallel, units_only=False, entries=entries)
+    return _load_or_rebuild(Path(root), parallel, units_only=False, entries=entries, each=each)
 
 
 def load_units(root: Path):
@@ -1333,13 +1350,13 @@ def item_json():
     return _item_record_class().json_tuple
 
 
-def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False, entries: bool = True):
+def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False, entries: bool = True, each=None):
     try:
-        return _load(root, parallel, units_only, streaming, entries)
+        return _load(root, parallel, units_only, streaming, entries, each)
     except _Damaged:
         drop(root)  # found damaged while reading it: rebuilt from the files, once
         try:
-            return _load(root, parallel, units_only, streaming, entries)
+            return _load(root, parallel, units_only, streaming, entries, each)
         except _Damaged as e:
             raise IndexUnavailable(str(e)) from None
 
@@ -1348,7 +1365,7 @@ class _Damaged(IndexUnavailable):
     """SQLite found the index file damaged (not merely locked or read-only)."""
 
 
-def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False, entries: bool = True):
+def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False, entries: bool = True, each=None):
     from shishi.store.ledger import NOT_READ, Ledger
 
     con = connect(root)
@@ -1357,7 +1374,10 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
         if units_only:
             files = [f for f in files if f[1] in ("config", "unit")]
             present = [f for f in present if f[1] in ("config", "unit")]
-        done = refresh(con, root, present, parallel, units_only)
+        ledger_files = [f for f in files if f[1] == "ledger"]
+        source = Source(con, root, [f[0] for f in ledger_files])
+        early = _Early(con, source, ledger_files, each) if entries and not units_only and not streaming else None
+        done = refresh(con, root, present, parallel, units_only, early)
         if not (entries or units_only or streaming) and sums.file_sums_wanted(con):  # a load for figures by SQL: partial sums of the files read
             with _write(con):
                 sums.fill_file_sums(con)
@@ -1394,11 +1414,9 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
                 ledger.problems += problems.get(rp, [])
                 ledger.broken_ids += broken.get(rp, [])
             return ledger, _stream_files(con, ledger_files, None if streaming is True else streaming)
-        ledger_files = [f for f in files if f[1] == "ledger"]
-        source = Source(con, root, [f[0] for f in ledger_files])
         if entries:
             with _no_gc():
-                _load_entries(con, source, ledger, ledger_files, problems)
+                _load_entries(con, source, ledger, ledger_files, problems, early)
         else:
             _load_broken(con, ledger, ledger_files, problems)
             ledger.entries = ledger.surveys = NOT_READ
@@ -1457,29 +1475,79 @@ def _load_broken(con: sqlite3.Connection, ledger, ledger_files: list[tuple[str, 
         ledger.broken_ids += broken.get(rp, [])
 
 
-def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files: list[tuple[str, str, str]], problems) -> None:
-    """The entries of every ledger file, in reading order, from the files' `hot` blobs."""
-    import marshal
-
-    from shishi.store.ledger import Entry
-
-    hot = dict(con.execute("SELECT path, hot FROM files WHERE kind='ledger'"))
+def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files: list[tuple[str, str, str]], problems, early: _Early) -> None:
+    """The entries of every ledger file, in reading order, from the files' `hot` blobs in this snapshot (those
+    `early` built taken as they are while the file's row is still the one they were built from)."""
+    built = early.built
+    if built:
+        now = dict(con.execute("SELECT path, hash FROM files WHERE kind='ledger'"))
+        for rp in [rp for rp, (stamp, _es) in built.items() if now.get(rp) != stamp]:
+            del built[rp]  # stored again since by another process: built again below, from this snapshot
+    if not built:
+        hot = dict(con.execute("SELECT path, hot FROM files WHERE kind='ledger'"))
+    else:
+        hot = {rp: blob for rp, blob, *_x in _file_rows(con, [rp for rp, _kind, _unit in ledger_files if rp not in built], False)}
     broken = defaultdict(list)
     for i, f, line, col in con.execute("SELECT id, file, line, col FROM broken ORDER BY rowid"):
         broken[f].append((i, f, line, col))
-    make = _hot_maker(Entry)
     entries = ledger.entries
     for rp, _kind, unit in ledger_files:
         ledger.problems += problems.get(rp, [])
         ledger.broken_ids += broken.get(rp, [])
-        blob = hot.get(rp)
-        if not blob:
+        got = built.pop(rp, None)
+        if got is not None:
+            entries += got[1]
             continue
+        blob = hot.get(rp)
+        if blob:
+            entries += early.entries(rp, unit, blob)
+
+
+class _Early:
+    """The entries of ledger files built from their `hot` blobs, and `each` applied to them: as a refresh
+    stores each batch (`refresh`'s `stored`: in a cold read, while the workers parse the next batches, on a
+    core that would idle) or, for the files not re-read, by `_load_entries`.
+
+    Built early, a file's entries keep the content hash of the row they came from (its blobs are made from the
+    content alone), and with `each` the file's `full` blob is read with it: `_load_entries` builds them again
+    should another process store other content for the file before the load's snapshot."""
+
+    def __init__(self, con: sqlite3.Connection, source: Source, ledger_files: list[tuple[str, str, str]], each):
+        from shishi.store.ledger import Entry
+
+        self.con, self.source, self.each = con, source, each
+        self.unit = {rp: unit for rp, _kind, unit in ledger_files}
+        self.make = _hot_maker(Entry)
+        self.built: dict[str, tuple[str, list]] = {}
+
+    def entries(self, rp: str, unit: str, blob: bytes, full: bytes | None = None) -> list:
+        import marshal
+
         recs: list = []
-        fill = _FileFill(con, rp, recs)
+        fill = _FileFill(self.con, rp, recs, full)
+        make, source = self.make, self.source
         file_entries = [make(h, fill, unit, rp, source) for h in marshal.loads(blob)]
         recs += [e.item for e in file_entries]
-        entries += file_entries
+        if self.each is not None and file_entries:
+            self.each(file_entries)
+        fill.full = None  # records not completed yet are completed from the load's snapshot
+        return file_entries
+
+    def __call__(self, paths: list[str]) -> None:
+        with _no_gc():
+            for rp, blob, full, digest in _file_rows(self.con, [rp for rp in paths if rp in self.unit], self.each is not None):
+                if blob:
+                    self.built[rp] = (digest, self.entries(rp, self.unit[rp], blob, full))
+
+
+def _file_rows(con: sqlite3.Connection, paths: list[str], full: bool) -> list[tuple]:
+    """(path, hot blob, full blob or None, hash) of these ledger files, in no particular order."""
+    out = []
+    for i in range(0, len(paths), 500):
+        part = paths[i : i + 500]
+        cols = "path, hot, full, hash" if full else "path, hot, NULL, hash"
+        out += con.execute(f"SELECT {cols} FROM files WHERE kind='ledger' AND path IN ({','.join('?' * len(part))})", part).fetchall()
+    return out
 
 
 _REST: list = []
