@@ -66,6 +66,9 @@ def test_allow_incomplete_says_so_in_every_format(broken: Path, cli, tmp_path: P
     rolled = json.loads(cli("rollup", "--allow-incomplete", "-f", "json", ledger=broken).stdout)
     assert rolled["registered"] == 2 and rolled["incomplete"]["problems"] == 1
     assert "【数据不完整】" in cli("rollup", "--allow-incomplete", ledger=broken).stdout
+    for fmt in ("text", "md"):  # the banner under the heading (these two once failed with a traceback)
+        r = cli("rollup", "--allow-incomplete", "-f", fmt, ledger=broken)
+        assert r.exit_code == 0 and r.stdout.index("【数据不完整】") < r.stdout.index("登记"), (fmt, r.stdout)
     assert "【数据不完整】" in cli("scores", "--allow-incomplete", ledger=broken).stdout
     assert json.loads(cli("scores", "--allow-incomplete", "-f", "json", ledger=broken).stdout)["incomplete"]["problems"] == 1
 

@@ -125,6 +125,18 @@ def test_xlsx_cells_are_real_dates_numbers_and_text(tree: Path, tmp_path: Path, 
     assert cli("export", "--format", "xlsx", ledger=tree).exit_code == 1  # a workbook needs -o
 
 
+def test_xlsx_and_open311_read_the_tree_once(tree: Path, tmp_path: Path, cli, monkeypatch):
+    import shishi.store.load as loading
+
+    reads = []
+    real = loading.load
+    monkeypatch.setattr(loading, "load", lambda *a, **k: reads.append(a) or real(*a, **k))
+    for fmt, extra in (("xlsx", ["-o", tmp_path / "out.xlsx"]), ("open311", [])):
+        reads.clear()
+        assert cli("export", "--format", fmt, *extra, ledger=tree).exit_code == 0
+        assert len(reads) == 1, fmt
+
+
 def test_export_filters_and_errors(tree: Path, cli):
     _one(tree)
     ops.add(tree, "文龙街道", "x", opened="2021-10-01")

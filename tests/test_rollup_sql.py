@@ -249,3 +249,110 @@ def test_decimal_sums_keep_value_and_exponent(values, text):
     got = dsum(con.execute("SELECT group_concat(x, ' ') FROM v").fetchone()[0])
     want = sum((Decimal(v) for v in values), Decimal(0))
     assert str(got) == str(want) == text
+
+
+def _file_sums(root: Path) -> dict:
+    import sqlite3
+
+    con = sqlite3.connect(root / ".shishi" / "index.sqlite")
+    try:
+        return {r[0]: r[1:] for r in con.execute("SELECT * FROM file_sums")}
+    finally:
+        con.close()
+
+
+def _file_targets(root: Path) -> list:
+    import sqlite3
+
+    con = sqlite3.connect(root / ".shishi" / "index.sqlite")
+    try:
+        return sorted(con.execute("SELECT * FROM file_targets").fetchall(), key=repr)
+    finally:
+        con.close()
+
+
+def _remade(root: Path) -> tuple[dict, list]:
+    """file_sums and file_targets as a load makes them from nothing."""
+    import sqlite3
+
+    con = sqlite3.connect(root / ".shishi" / "index.sqlite")
+    with con:
+        con.execute("UPDATE meta SET value = 'older' WHERE key = 'file_sums'")
+    con.close()
+    load(root, entries=False)
+    return _file_sums(root), _file_targets(root)
+
+
+def test_partial_figures_are_kept_per_file_and_made_again_when_it_changes(tmp_path: Path):
+    """A load for figures makes every ledger file's partial sums; a changed file's are made again from its new
+    items, the others kept; the roll-up stays the item-by-item one before and after, at every cut-off."""
+    import shutil
+
+    from shishi.store import sums
+    from shishi.write import items as ops
+
+    root = tmp_path / "t"
+    shutil.copytree(SAMPLE, root)
+    asks = [Filters(), Filters(as_of=date(2021, 6, 30)), Filters(period=parse_period("2021Q3"), as_of=date(2030, 1, 1)), Filters(period=parse_period("2022"))]
+    light = load(root, entries=False)
+    before = _file_sums(root)
+    assert set(before) == set(light.index.files) and len(before) > 5
+    assert all(row[1] <= row[2] for row in before.values())  # first and last dates of a file with items
+    for f in asks:
+        assert exact(rollup(light, "", f)) == exact(rollup(load_files(root), "", f)), f
+    targets = _file_targets(root)
+    assert targets and (before, targets) == _remade(root)
+    ops.add(root, "三居社区", "新的诉求", opened="2021-12-30", due="2022-01-15")
+    light = load(root, entries=False)
+    after = _file_sums(root)
+    assert (after, _file_targets(root)) == _remade(root)  # the changed file's made again, the others' kept: as if all were made now
+    changed = {p for p in set(before) | set(after) if before.get(p) != after.get(p)}
+    assert changed and all(p.startswith("赶水镇/三居社区/") for p in changed), changed
+    assert max(after[p][2] for p in changed) == "2022-01-15"  # its due date: the last it is compared on
+    for f in asks:
+        assert exact(rollup(light, "", f)) == exact(rollup(load_files(root), "", f)), f
+    # as of today every file's sums hold: none of its items is read
+    args = {"start": date.min.isoformat(), "end": date.today().isoformat()}
+    assert light.index.con.execute(f"SELECT count(*) FROM items WHERE file IN ({sums.UNCOVERED_SQL})", args).fetchone()[0] == 0
+
+
+def test_partial_figures_made_by_other_code_are_made_again(tmp_path: Path):
+    import shutil
+    import sqlite3
+
+    from shishi.store import sums
+
+    root = tmp_path / "t"
+    shutil.copytree(SAMPLE, root)
+    load(root, entries=False)
+    good = _file_sums(root)
+    con = sqlite3.connect(root / ".shishi" / "index.sqlite")
+    with con:
+        con.execute("UPDATE file_sums SET n_registered = n_registered + 1000")  # what other code might have stored
+        con.execute("UPDATE meta SET value = 'older' WHERE key = 'file_sums'")
+    con.close()
+    light = load(root, entries=False)
+    assert _file_sums(root) == good
+    assert light.index.con.execute("SELECT value FROM meta WHERE key = 'file_sums'").fetchone()[0] == sums.FILE_SUMS_VERSION
+    assert exact(rollup(light, "", Filters())) == exact(rollup(load_files(root), "", Filters()))
+
+
+def test_a_full_load_counts_without_partial_figures(tmp_path: Path):
+    """A load with entries makes none (a cold check stays as fast as it was) and the roll-up reads the items."""
+    import shutil
+
+    root = tmp_path / "t"
+    shutil.copytree(SAMPLE, root)
+    full = load(root)
+    assert _file_sums(root) == {}
+    assert exact(rollup(full, "", Filters())) == exact(rollup(load_files(root), "", Filters()))
+
+
+def test_fresh_figures_are_figures_of_nothing():
+    from shishi.figures.rollup import Figures, _zero
+
+    a, b = _zero(), _zero()
+    assert a == Figures() and a.targets is not b.targets
+    a.registered += 1
+    a.targets[("路", "米")] = [Decimal(1), Decimal(0)]
+    assert b == Figures()

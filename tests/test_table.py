@@ -62,3 +62,34 @@ def test_any_table_fits_any_width_with_whole_numbers(rows, page):
     assert max(wcswidth(line) for line in text.splitlines()) <= page
     for _name, a, b in rows:
         assert str(a) in text and str(b) in text
+
+
+# cells as rows of a text table hold them: CJK, full-width spaces (stripped), combining and zero-width marks, ASCII
+CELL_TEXT = st.text(st.one_of(st.sampled_from("镇村社区　 ，。%-.0123456789abcXYZ\u0301\u200b\u2028é한ｱ🙂"), st.characters(blacklist_categories=("Cs", "Cc"))), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 5).flatmap(lambda n: st.tuples(
+    st.lists(CELL_TEXT, min_size=n, max_size=n),
+    st.lists(st.lists(CELL_TEXT, min_size=n, max_size=n), min_size=1, max_size=6),
+    st.lists(st.sampled_from(["left", "right"]), min_size=n, max_size=n))))
+def test_psql_is_what_tabulate_prints(table):
+    """The text table's own psql writer gives tabulate's output byte for byte, wherever text_table uses it."""
+    import tabulate as tabulate_module
+
+    from shishi.render.table import _CONTROL, psql
+
+    headers, rows, align = table
+    assert not _CONTROL.search("".join(headers) + "".join("".join(r) for r in rows))  # (text_table leaves those to tabulate)
+    padding, tabulate_module.MIN_PADDING = tabulate_module.MIN_PADDING, 0
+    try:
+        want = tabulate_module.tabulate(rows, headers=headers, tablefmt="psql", disable_numparse=True, colalign=align)
+    finally:
+        tabulate_module.MIN_PADDING = padding
+    assert psql(rows, headers, align) == want
+
+
+def test_width_of_ascii_is_its_length_and_of_cjk_double():
+    from shishi.render.table import width
+
+    assert [width(s) for s in ("", "12,345.00", "85.1%", "镇", "　镇a", "a\nbcd", "\x07")] == [0, 9, 5, 2, 5, 3, wcswidth("\x07")]

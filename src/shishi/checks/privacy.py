@@ -110,23 +110,28 @@ def _free_texts(item) -> Iterator[tuple[tuple, str]]:
 
 def free_text(ledger) -> Iterator:
     """Check: warn where a phone or ID-card number stands in a free-text field (title, notes, resolution …)."""
-    from shishi.errors import Problem
-    from shishi.i18n import tr
-    from shishi.store.yamlio import locate
-
     for e in ledger.entries:
-        for place, text in _free_texts(e.item):
-            for kind, shown in find(text):
-                line, col = locate(e.data, place) if e.data is not None else (e.line, 3)
-                field = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in place).replace(".[", "[")
-                what = tr("电话号码", "phone number") if kind == "phone" else tr("身份证号", "ID-card number")
-                yield Problem(
-                    e.file,
-                    line,
-                    col,
-                    tr(
-                        f"{field} 中有{what} {shown}：自由文本里的个人信息无法按字段打码，请移到 reporter 中或删去",
-                        f"{field} holds a {what} {shown}: personal data in free text cannot be masked by field; move it to reporter or remove it",
-                    ),
-                    "warning",
-                )
+        yield from item_free_text(e)
+
+
+def item_free_text(e) -> Iterator:
+    """`free_text` of one entry."""
+    for place, text in _free_texts(e.item):
+        for kind, shown in find(text):
+            from shishi.errors import Problem
+            from shishi.i18n import tr
+            from shishi.store.yamlio import locate
+
+            line, col = locate(e.data, place) if e.data is not None else (e.line, 3)
+            field = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in place).replace(".[", "[")
+            what = tr("电话号码", "phone number") if kind == "phone" else tr("身份证号", "ID-card number")
+            yield Problem(
+                e.file,
+                line,
+                col,
+                tr(
+                    f"{field} 中有{what} {shown}：自由文本里的个人信息无法按字段打码，请移到 reporter 中或删去",
+                    f"{field} holds a {what} {shown}: personal data in free text cannot be masked by field; move it to reporter or remove it",
+                ),
+                "warning",
+            )

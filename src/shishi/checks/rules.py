@@ -94,44 +94,52 @@ def escalation_links(ledger: Ledger) -> Iterator[Problem]:
 
 def dates_in_order(ledger: Ledger) -> Iterator[Problem]:
     for e in ledger.entries:
-        it = e.item
-        if it.resolution and it.resolution.date < it.opened:
-            yield _at(e, "resolution", "date", msg=tr("办结日期早于登记日期", "resolved before it was opened"))
-        if it.verification:
-            if it.resolution and it.verification.date < it.resolution.date:
-                yield _at(e, "verification", "date", msg=tr("销号日期早于办结日期", "verified before it was resolved"))
-            elif it.verification.date < it.opened:
-                yield _at(e, "verification", "date", msg=tr("销号日期早于登记日期", "verified before it was opened"))
-        if it.due and it.due < it.opened:
-            yield _at(e, "due", msg=tr("完成时限早于登记日期", "due before it was opened"), severity="warning")
-        for i, p in enumerate(it.progress):
-            if p.date < it.opened:
-                yield _at(e, "progress", msg=tr(f"第 {i + 1} 条进展早于登记日期", f"progress entry {i + 1} is dated before the item was opened"), severity="warning")
-        if it.cancellation and it.cancellation.date < it.opened:
-            yield _at(e, "cancellation", "date", msg=tr("撤销日期早于登记日期", "cancelled before it was opened"))
+        yield from item_dates_in_order(e)
+
+
+def item_dates_in_order(e: Entry) -> Iterator[Problem]:
+    it = e.item
+    if it.resolution and it.resolution.date < it.opened:
+        yield _at(e, "resolution", "date", msg=tr("办结日期早于登记日期", "resolved before it was opened"))
+    if it.verification:
+        if it.resolution and it.verification.date < it.resolution.date:
+            yield _at(e, "verification", "date", msg=tr("销号日期早于办结日期", "verified before it was resolved"))
+        elif it.verification.date < it.opened:
+            yield _at(e, "verification", "date", msg=tr("销号日期早于登记日期", "verified before it was opened"))
+    if it.due and it.due < it.opened:
+        yield _at(e, "due", msg=tr("完成时限早于登记日期", "due before it was opened"), severity="warning")
+    for i, p in enumerate(it.progress):
+        if p.date < it.opened:
+            yield _at(e, "progress", msg=tr(f"第 {i + 1} 条进展早于登记日期", f"progress entry {i + 1} is dated before the item was opened"), severity="warning")
+    if it.cancellation and it.cancellation.date < it.opened:
+        yield _at(e, "cancellation", "date", msg=tr("撤销日期早于登记日期", "cancelled before it was opened"))
 
 
 def status_consistent(ledger: Ledger) -> Iterator[Problem]:
     for e in ledger.entries:
-        it, s = e.item, e.item.status
-        if s in ("resolved", "verified") and it.resolution is None:
-            yield _at(e, "status", msg=tr("已办结事项须有 resolution（办理结果、惠及人次）", "a resolved item needs a resolution (text, beneficiaries)"))
-        if s == "verified" and it.verification is None:
-            yield _at(e, "status", msg=tr("已销号事项须有 verification", "a verified item needs a verification"))
-        if s not in ("resolved", "verified") and it.resolution is not None:
-            yield _at(e, "resolution", msg=tr(f"状态为 {s} 却有办理结果", f"status {s} but it has a resolution"))
-        if s != "verified" and it.verification is not None:
-            yield _at(e, "verification", msg=tr(f"状态为 {s} 却有销号记录", f"status {s} but it has a verification"))
-        if s == "escalated" and not it.escalated_to:
-            yield _at(e, "status", msg=tr("已上报事项须有 escalated_to", "an escalated item needs escalated_to"))
-        if it.escalated_to and s != "escalated":
-            yield _at(e, "status", msg=tr("有 escalated_to 的事项状态应为 escalated", "an item with escalated_to must have status escalated"))
-        if s == "cancelled" and it.cancellation is None:
-            yield _at(e, "status", msg=tr("已撤销事项须有 cancellation（原因）", "a cancelled item needs a cancellation (reason)"))
-        names = [m.name for m in it.milestones]
-        for p in it.progress:
-            if p.milestone and p.milestone not in names:
-                yield _at(e, "progress", msg=tr(f"进展引用了不存在的节点 {p.milestone}", f"progress names an unknown milestone {p.milestone}"))
+        yield from item_status_consistent(e)
+
+
+def item_status_consistent(e: Entry) -> Iterator[Problem]:
+    it, s = e.item, e.item.status
+    if s in ("resolved", "verified") and it.resolution is None:
+        yield _at(e, "status", msg=tr("已办结事项须有 resolution（办理结果、惠及人次）", "a resolved item needs a resolution (text, beneficiaries)"))
+    if s == "verified" and it.verification is None:
+        yield _at(e, "status", msg=tr("已销号事项须有 verification", "a verified item needs a verification"))
+    if s not in ("resolved", "verified") and it.resolution is not None:
+        yield _at(e, "resolution", msg=tr(f"状态为 {s} 却有办理结果", f"status {s} but it has a resolution"))
+    if s != "verified" and it.verification is not None:
+        yield _at(e, "verification", msg=tr(f"状态为 {s} 却有销号记录", f"status {s} but it has a verification"))
+    if s == "escalated" and not it.escalated_to:
+        yield _at(e, "status", msg=tr("已上报事项须有 escalated_to", "an escalated item needs escalated_to"))
+    if it.escalated_to and s != "escalated":
+        yield _at(e, "status", msg=tr("有 escalated_to 的事项状态应为 escalated", "an item with escalated_to must have status escalated"))
+    if s == "cancelled" and it.cancellation is None:
+        yield _at(e, "status", msg=tr("已撤销事项须有 cancellation（原因）", "a cancelled item needs a cancellation (reason)"))
+    names = [m.name for m in it.milestones]
+    for p in it.progress:
+        if p.milestone and p.milestone not in names:
+            yield _at(e, "progress", msg=tr(f"进展引用了不存在的节点 {p.milestone}", f"progress names an unknown milestone {p.milestone}"))
 
 
 def vocabularies(ledger: Ledger) -> Iterator[Problem]:
@@ -173,15 +181,15 @@ def nests(code: str, parent_code: str | None) -> bool:
 
 def units_consistent(ledger: Ledger) -> Iterator[Problem]:
     seen: dict[str, str] = {}
+    data = ledger.unit_data.get  # a unit's, taken only for a problem's place (decoding thousands of them costs)
     for path in ledger.units:
         rec = ledger.records.get(path)
         if rec is None:
             continue
         rp = f"{path}/{UNIT_FILE}" if path else UNIT_FILE
-        data = ledger.unit_data.get(path)
         prefix = ledger.prefix(path)
         if prefix in seen:
-            line, col = _key(data, "short")
+            line, col = _key(data(path), "short")
             yield Problem(rp, line, col, tr(f"单位代码 {prefix} 与 {seen[prefix] or '区'} 重复", f"unit code {prefix} is also used by {seen[prefix] or 'the root'}"))
         else:
             seen[prefix] = path
@@ -193,15 +201,15 @@ def units_consistent(ledger: Ledger) -> Iterator[Problem]:
         if rec.code and pcode and path:
             sig = _significant(pcode)
             if not nests(rec.code, pcode):
-                line, col = _key(data, "code")
+                line, col = _key(data(path), "code")
                 yield Problem(rp, line, col, tr(f"区划代码 {rec.code} 不在上级 {pcode} 之下（应以 {sig} 开头）", f"region code {rec.code} does not nest under the parent's {pcode} (should start with {sig})"))
         name = path.rpartition("/")[2]
         why = check_unit_name(rec.name)
         if why:  # names end up in paths, file names and printed reports
-            line, col = _key(data, "name")
+            line, col = _key(data(path), "name")
             yield Problem(rp, line, col, why)
         elif path and rec.name != name:
-            line, col = _key(data, "name")
+            line, col = _key(data(path), "name")
             yield Problem(rp, line, col, tr(f"单位名称“{rec.name}”与目录名“{name}”不一致", f"unit name '{rec.name}' differs from its directory '{name}'"), "warning")
     if ledger.config and ledger.config.code and "" in ledger.records and ledger.records[""].code not in (None, ledger.config.code):
         line, col = _key(ledger.unit_data.get(""), "code")
@@ -276,9 +284,43 @@ CHECKS: list[Check] = [
     privacy.free_text,
 ]
 
+# The checks above that look at one item at a time and at nothing else, as (the check, its rule for one entry):
+# run on each file's entries as they are read (ItemChecks), not once more over the whole ledger.
+ITEM_RULES: list[tuple[Check, Callable[[Entry], Iterator[Problem]]]] = [
+    (dates_in_order, item_dates_in_order),
+    (status_consistent, item_status_consistent),
+    (privacy.free_text, privacy.item_free_text),
+]
 
-def check(ledger: Ledger, strict: bool = False) -> list[Problem]:
-    """Every problem of the tree, sorted by place; with strict, warnings count as errors."""
+
+class ItemChecks:
+    """The one-item rules (ITEM_RULES) applied to each ledger file's entries as they are read: `store.load`'s
+    `each`, so a cold read runs them while the other files are being parsed. `check(ledger, item_checks=…)`
+    then takes their problems instead of running those rules again."""
+
+    def __init__(self):
+        self.found: dict[str, tuple[int, list[Problem]]] = {}  # file -> (entries seen, their problems): a file seen again replaces
+
+    def __call__(self, entries: list[Entry]) -> None:
+        rules = [rule for _check, rule in ITEM_RULES]
+        self.found[entries[0].file] = (len(entries), [p for e in entries for rule in rules for p in rule(e)])
+
+    def covers(self, ledger: Ledger) -> bool:
+        """True when exactly the ledger's entries were seen, each file's once (else check runs the rules itself)."""
+        per_file: dict[str, int] = {}
+        for e in ledger.entries:
+            per_file[e.file] = per_file.get(e.file, 0) + 1
+        return per_file == {f: n for f, (n, _ps) in self.found.items()}
+
+    def problems(self) -> list[Problem]:
+        return [p for _n, ps in self.found.values() for p in ps]
+
+
+def check(ledger: Ledger, strict: bool = False, item_checks: ItemChecks | None = None) -> list[Problem]:
+    """Every problem of the tree, sorted by place; with strict, warnings count as errors.
+
+    item_checks: the ItemChecks the ledger was loaded with (store.load's `each`): the one-item rules are not run again.
+    """
     import gc
 
     # The checks fill in every record and build a tuple or two per item: with the collector running, it
@@ -288,7 +330,12 @@ def check(ledger: Ledger, strict: bool = False) -> list[Problem]:
     gc.disable()
     try:
         problems = list(ledger.problems)
-        for fn in CHECKS:
+        checks = CHECKS
+        if item_checks is not None and item_checks.covers(ledger):
+            problems += item_checks.problems()
+            done = {c for c, _rule in ITEM_RULES}
+            checks = [c for c in CHECKS if c not in done]
+        for fn in checks:
             problems.extend(fn(ledger))
     finally:
         if was:

@@ -64,15 +64,15 @@ def export_(
     with errors():
         if fmt == "xlsx" and output is None:
             raise ShishiError(tr("xlsx 格式要用 -o 指定输出文件", "--format xlsx needs -o FILE"))
-        streamed = None
+        streamed = ledger = None
         if fmt in ex.STREAMED:  # the tree read once: the streamed ledger knows what could not be read
             streamed = stream(root_of(ctx))
             incomplete = judge_complete(streamed[0], unit, allow_incomplete)[1]
         else:
-            incomplete = load_selected(ctx, unit, allow_incomplete)[2]
+            ledger, _, incomplete = load_selected(ctx, unit, allow_incomplete)
         if incomplete is not None:
             typer.echo(incomplete.banner(), err=True)
-        ex.export_out(root_of(ctx), output, streamed=streamed, unit=unit, period=period, fmt=fmt, reveal=reveal, all_fields=all_fields)
+        ex.export_out(root_of(ctx), output, streamed=streamed, ledger=ledger, unit=unit, period=period, fmt=fmt, reveal=reveal, all_fields=all_fields)
     if output is None:
         return
     typer.echo(tr(f"已导出到 {output}", f"exported to {output}"), err=True)

@@ -278,12 +278,14 @@ def check(
     strict: bool = typer.Option(False, "--strict", help="警告也算错误 (warnings count as errors)."),
 ) -> None:
     """检查整个台账库，列出全部问题（文件:行:列）(validate the whole tree; every problem as path:line:col)."""
+    from shishi.checks.rules import ItemChecks
     from shishi.checks.rules import check as run_checks
     from shishi.store.load import load
 
     with errors():
-        ledger = load(root_of(ctx))
-        problems = run_checks(ledger, strict)
+        item_checks = ItemChecks()  # run on each file's items as they are read
+        ledger = load(root_of(ctx), each=item_checks)
+        problems = run_checks(ledger, strict, item_checks)
     for p in problems:
         out(str(p))
     n_err = sum(1 for p in problems if p.severity == "error")

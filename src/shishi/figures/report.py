@@ -924,8 +924,18 @@ class RollupDoc:
 
     heading: str
     node: Node
-    data: dict
     incomplete: str | None = None  # the banner when printed with --allow-incomplete
+    incomplete_data: dict | None = None  # and in the JSON
+
+    @cached_property
+    def data(self) -> dict:
+        """The tree in the JSON shape of DESIGN.md (made when wanted: a text roll-up needs none)."""
+        from shishi.figures.rollup import node_json
+
+        data = node_json(self.node)
+        if self.incomplete_data is not None:
+            data["incomplete"] = self.incomplete_data
+        return data
 
     @cached_property
     def table(self) -> Table:
@@ -938,7 +948,6 @@ class RollupDoc:
 
 def rollup_document(ledger: Ledger, unit: str = "", f: Filters | None = None, depth: int | None = None, incomplete=None) -> RollupDoc:
     """The roll-up of `unit` (default the whole tree) under the filters, `depth` levels shown; `incomplete`: a figures.complete.Incomplete to say."""
-    from shishi.figures.rollup import node_json
     from shishi.i18n import kind_name
 
     f = f or Filters()
@@ -949,7 +958,4 @@ def rollup_document(ledger: Ledger, unit: str = "", f: Filters | None = None, de
         f"{node.name}汇总（{scope + '，' if scope else ''}截至{cn_date(end)}）",
         f"Roll-up of {node.name} ({scope + ', ' if scope else ''}as of {end.isoformat()})",
     )
-    data = node_json(node)
-    if incomplete is not None:
-        data["incomplete"] = incomplete.data()
-    return RollupDoc(heading, node, data, incomplete.banner() if incomplete else None)
+    return RollupDoc(heading, node, incomplete.banner() if incomplete else None, incomplete.data() if incomplete else None)

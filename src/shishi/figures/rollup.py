@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import add, attrgetter
 
 from shishi.figures.schedule import judged_due
 from shishi.store.dates import closed_on
@@ -144,6 +145,17 @@ class Figures:
     def spending_rate(self) -> float | None:
         """资金执行率: spent / budget."""
         return None if not self.budget else round(float(self.spent / self.budget), 4)
+
+
+_ZERO = {k: v for k, v in Figures().__dict__.items() if k != "targets"}
+
+
+def _zero() -> Figures:
+    """Figures() for ten thousand units: the fields copied at once rather than set one by one."""
+    fig = Figures.__new__(Figures)
+    fig.__dict__.update(_ZERO)
+    fig.targets = {}
+    return fig
 
 
 def _rate(n: int, d: int) -> float | None:
@@ -322,6 +334,8 @@ def _survey_unit(ledger: Ledger, name: str, quarter: str, unit: str, f: Filters,
 
 def _common(a: str, b: str) -> str:
     """The lowest unit holding both paths."""
+    if a.startswith(b + "/") or not b:  # an escalation to a unit above (most are)
+        return b
     pa, pb = a.split("/") if a else [], b.split("/") if b else []
     n = 0
     while n < min(len(pa), len(pb)) and pa[n] == pb[n]:
@@ -402,20 +416,28 @@ def _sql_figures(ledger: Ledger, source, unit: str, f: Filters) -> tuple[dict[st
     end_d = cutoff(f)
     start_d = min(f.period.start, end_d + timedelta(days=1)) if f.period else date.min
     start, end = start_d.isoformat(), end_d.isoformat()  # ISO dates compare as the dates do
-    own: dict[str, Figures] = {u: Figures() for u in ledger.units if in_unit(u, unit)}
+    own: dict[str, Figures] = {u: _zero() for u in ledger.units if not unit or in_unit(u, unit)}
     internal: dict[str, Figures] = {}
     main, moves, targets = rollup_rows(source, start, end, f.kind, f.category, sorted(satisfied_levels(ledger)), f.period is not None)
     n = len(MAIN_COLUMNS)
+    seen: set[str] = set()
     for row in main:
-        fig = own.get(row[0])
+        u = row[0]
+        fig = own.get(u)
         if fig is None:
             continue
         d = fig.__dict__
-        for k, v in zip(MAIN_COLUMNS, row[1 : 1 + n], strict=True):
-            if v:
-                d[k] += v
-        fig.spent += dsum(row[1 + n])
-        fig.budget += dsum(row[2 + n])
+        if u in seen:  # a unit's second row (its files' partial sums, then its other files' items)
+            for k, v in zip(MAIN_COLUMNS, row[1 : 1 + n], strict=True):
+                if v:
+                    d[k] += v
+        else:  # the fields are still 0: set at once (ten thousand units)
+            seen.add(u)
+            d.update(zip(MAIN_COLUMNS, [v or 0 for v in row[1 : 1 + n]], strict=True))
+        if row[1 + n] is not None:
+            fig.spent += dsum(row[1 + n])
+        if row[2 + n] is not None:
+            fig.budget += dsum(row[2 + n])
     onward = _onward(moves, {p: i for i, p in enumerate(source.files)})
     wanted = lambda kind, cat: (f.kind is None or kind == f.kind) and (f.category is None or cat == f.category)  # noqa: E731
     for came, status, iid, u, o, due, judged, kind, cat, _file, _seq in moves:
@@ -429,7 +451,12 @@ def _sql_figures(ledger: Ledger, source, unit: str, f: Filters) -> tuple[dict[st
                 internal.setdefault(_common(u, nxt[1]), Figures()).internal += 1
     for u, name, measure, planned, actual in targets:
         if u in own:
-            own[u].targets[(name, measure)] = [dsum(planned), dsum(actual)]
+            slot = own[u].targets.get((name, measure))
+            if slot is None:
+                own[u].targets[(name, measure)] = [dsum(planned), dsum(actual)]
+            else:  # its files' partial sums, then its other files' items
+                slot[0] += dsum(planned)
+                slot[1] += dsum(actual)
     rows = survey_rows(source)
     surveys = ((g[0][2], g[0][3], [(r[4], r[5]) for r in g]) for g in (list(grp) for _k, grp in groupby(rows, key=lambda r: (r[0], r[1]))))
     _add_surveys(ledger, unit, f, own, surveys)
@@ -534,21 +561,39 @@ def _escalated_share(fig: Figures, o, nxt, came, received: bool, due, judged, st
     return left >= start
 
 
-def _build(ledger: Ledger, unit: str, own: dict[str, Figures], internal: dict[str, Figures], depth: int | None) -> Node:
-    def build(path: str, level: int) -> Node:
-        total = Figures()
-        total.add(own[path])
-        if path in internal:
-            total.add(internal[path])
-        children = [build(c, level + 1) for c in ledger.units[path].children if c in own]
-        for c in children:
-            total.add(c.total)
-        node = Node(path, ledger.unit_name(path), ledger.tier(path), own[path], total, children)
-        if depth is not None and level >= depth:
-            node.children = []
-        return node
+_VALUES = attrgetter(*ADDITIVE)
 
-    return build(unit, 0)
+
+def _build(ledger: Ledger, unit: str, own: dict[str, Figures], internal: dict[str, Figures], depth: int | None) -> Node:
+    """The tree of nodes from `unit` down to `depth`: each total its own figures, its internal moves and its
+    children's totals (all levels counted: the additive fields as plain values, Figures made for the nodes shown)."""
+    units, zero = ledger.units, _VALUES(Figures())
+
+    def build(path: str, level: int) -> tuple[list, dict, Node | None]:
+        mine = own[path]
+        values = list(map(add, zero, _VALUES(mine)))  # from 0, as Figures().add(mine) sums (a Decimal's exponent too)
+        targets = {key: [Decimal(0) + planned, Decimal(0) + actual] for key, (planned, actual) in mine.targets.items()}
+        if path in internal:
+            values = list(map(add, values, _VALUES(internal[path])))
+        children = []
+        for c in units[path].children:
+            if c in own:
+                v, t, node = build(c, level + 1)
+                values = list(map(add, values, v))
+                for key, (planned, actual) in t.items():
+                    slot = targets.setdefault(key, [Decimal(0), Decimal(0)])
+                    slot[0] += planned
+                    slot[1] += actual
+                if node is not None:
+                    children.append(node)
+        if depth is not None and level > depth:
+            return values, targets, None
+        total = Figures.__new__(Figures)
+        total.__dict__.update(zip(ADDITIVE, values, strict=True))
+        total.targets = targets
+        return values, targets, Node(path, ledger.unit_name(path), ledger.tier(path), mine, total, children)
+
+    return build(unit, 0)[2]
 
 
 def figures_json(fig: Figures) -> dict:

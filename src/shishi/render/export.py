@@ -247,11 +247,12 @@ def service_request(item, unit: str, ledger, reveal: bool) -> dict:
     return sr if reveal else mask_data(sr)
 
 
-def export(root: Path, *, unit: str | None = None, period=None, fmt: str = "csv", reveal: bool = False, all_fields: bool = False) -> str | bytes:
+def export(root: Path, *, unit: str | None = None, period=None, fmt: str = "csv", reveal: bool = False, all_fields: bool = False,
+           ledger=None) -> str | bytes:
     """The items of a unit and the units below it (opened in `period`, a Period or its text) in one format; bytes for xlsx.
 
     CSV and xlsx are for reading: logs as dated lines, no internal keys; `all_fields` writes every field
-    (logs as JSON) so that `import` gives the same items back."""
+    (logs as JSON) so that `import` gives the same items back. `ledger`: the tree already loaded, else read here."""
     from shishi.store.load import load, select
     from shishi.values import parse_period
 
@@ -262,7 +263,7 @@ def export(root: Path, *, unit: str | None = None, period=None, fmt: str = "csv"
         export_to(buf, root, unit=unit, period=period, fmt=fmt, reveal=reveal, all_fields=all_fields)
         return buf.getvalue().decode("utf-8")
     p = parse_period(period) if isinstance(period, str) else period
-    ledger = load(root)
+    ledger = ledger or load(root)
     entries = select(ledger, unit=unit, period=p)
     if fmt == "open311":
         return to_json([service_request(e.item, e.unit, ledger, reveal) for e in entries])
@@ -274,16 +275,17 @@ def export(root: Path, *, unit: str | None = None, period=None, fmt: str = "csv"
 STREAMED = ("csv", "json")
 
 
-def export_out(root: Path, output: Path | None, streamed=None, **options) -> None:
+def export_out(root: Path, output: Path | None, streamed=None, ledger=None, **options) -> None:
     """An export on stdout, or into `output` whole or not at all; csv and json written as they are read
-    (from `streamed`, what store.load.stream gave, when the caller has it already)."""
+    (from `streamed`, what store.load.stream gave, when the caller has it already; the others from `ledger`,
+    the tree loaded, when the caller has it)."""
     import sys
 
     if options.get("fmt") in STREAMED:
         def data(f):
             export_to(f, root, streamed=streamed, **options)
     else:
-        data = export(root, **options)
+        data = export(root, ledger=ledger, **options)
     if output is not None:
         write(output, data, bom=options.get("fmt") == "csv")  # a BOM so that Excel opens the Chinese right
     elif callable(data):

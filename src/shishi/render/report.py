@@ -441,21 +441,19 @@ def render_rollup(doc, fmt: str, page: int = TEXT_WIDTH) -> str:
         return csv_table(doc.table)
     tables = [doc.table] + ([doc.targets] if doc.targets else [])
     note = [doc.table.note] if doc.table.note else []
-    if doc.incomplete:
-        heading = doc.heading + "\n" + doc.incomplete
-        doc = type(doc)(heading, doc.table, doc.targets, doc.data)
+    heading = doc.heading + "\n" + doc.incomplete if doc.incomplete else doc.heading
     if fmt == "md":
-        out = [f"# {doc.heading}", "", md_table(doc.table), "", *note, ""]
+        out = [f"# {heading}", "", md_table(doc.table), "", *note, ""]
         if doc.targets:
             out += [f"**{doc.targets.title}**", "", md_table(doc.targets), ""]
         return "\n".join(out)
     if fmt == "text":
-        out = [doc.heading, text_table(doc.table), *(line for n in note for line in wrap(n, page))]
+        out = [heading, text_table(doc.table), *(line for n in note for line in wrap(n, page))]
         if doc.targets:
             out += ["", doc.targets.title, text_table(doc.targets)]
         return "\n".join(out) + "\n"
     if fmt == "table":
-        return doc.heading + "\n" + "\n".join(terminal_text(t, page, title=k > 0) + ("\n" + t.note if t.note and k == 0 else "") for k, t in enumerate(tables))
+        return heading + "\n" + "\n".join(terminal_text(t, page, title=k > 0) + ("\n" + t.note if t.note and k == 0 else "") for k, t in enumerate(tables))
     raise ValueError(fmt)
 
 

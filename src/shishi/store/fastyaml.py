@@ -36,7 +36,7 @@ def parse(text: str) -> tuple[object, list[tuple[int, int, str]]] | None:
     if _outside(text):
         return None
     try:
-        return _parse(text)
+        return _parse(text)[:2]
     except _Unsupported:
         return None
 
@@ -97,9 +97,11 @@ _SPECIAL = frozenset(_PLAIN_START | {"'", '"'})
 
 
 def _parse(text: str):
-    """(data, duplicate-key findings) of text in the subset; _Unsupported outside it. Lines marked `# pos` place
-    things: `_parse_plain`, made from this source without them, gives the same data as plain dicts and lists."""
+    """(data, duplicate-key findings, (line, column, spaces after the dash) of each mapping entered with `- ` in the
+    top sequence) of text in the subset; _Unsupported outside it. Lines marked `# pos` place things: `_parse_plain`,
+    made from this source without them, gives the same data as plain dicts and lists."""
     problems: list[tuple[int, int, str]] = []
+    tops: list[tuple[int, int, str]] = []
     # a frame: [container, indent (0-based column of its keys or dashes), pending key or None, key line, key col]
     stack: list[list] = []
     root = None
@@ -187,6 +189,8 @@ def _parse(text: str):
             child = Map()
             child.pos = {}  # pos
             child.line, child.col = lineno, col + 1  # pos
+            if len(stack) == 1:
+                tops.append((lineno, indent + 1, dash_sp))
             cont.append(child)
             cont.pos.append((lineno, col + 1))  # pos
             if len(stack) >= MAX_DEPTH:
@@ -221,7 +225,7 @@ def _parse(text: str):
         top_indent, top_map = frame[1], type(frame[0]) is Map
     if stack and stack[-1][2] is not None:
         raise _Unsupported
-    return root, problems
+    return root, problems, tops
 
 
 _PLAIN: list = []
@@ -246,9 +250,6 @@ def _plain_variant():
     return _PLAIN[0]
 
 
-_ITEM_START = re.compile(r"^-( +|$)", re.M)
-
-
 def items_plain(text: str) -> list[tuple[int, dict]] | None:
     """(line, data) of every item of a ledger file in the canonical layout, as plain dicts: what `parse` reads,
     without positions. None unless the file is a list of mappings at column 0, each opening with `- id:` on
@@ -260,21 +261,14 @@ def items_plain(text: str) -> list[tuple[int, dict]] | None:
     if parse_plain is None:
         return None
     try:
-        data, dups = parse_plain(text)
+        data, dups, tops = parse_plain(text)
     except _Unsupported:
         return None
-    if dups or type(data) is not list:
+    if dups or type(data) is not list or len(tops) != len(data):  # (a scalar entry is not in tops)
         return None
     out = []
-    line, at = 1, 0
-    starts = _ITEM_START.finditer(text)
-    for raw in data:
-        m = next(starts, None)
-        if m is None or m.group(1) != " " or type(raw) is not dict or not raw or next(iter(raw)) != "id":
+    for (line, col, after_dash), raw in zip(tops, data, strict=True):
+        if col != 1 or after_dash != " " or not raw or next(iter(raw)) != "id":
             return None
-        line += text.count("\n", at, m.start())
-        at = m.start()
         out.append((line, raw))
-    if next(starts, None) is not None:
-        return None
     return out

@@ -41,13 +41,14 @@ from typing import TYPE_CHECKING
 
 from shishi.errors import Problem, ShishiError
 from shishi.i18n import get_lang, set_lang, tr
+from shishi.store import sums
 from shishi.store import tree as t
 from shishi.store.yamlio import Map, Seq, YamlError, decode
 
 if TYPE_CHECKING:  # the models (Pydantic) are imported only where a file is read or a record validated: not by a warm roll-up
     from pydantic import BaseModel
 
-SCHEMA_VERSION = 4  # 4: files.sig before the blobs (every run reads it; a column after a blob is read through the blob's pages)
+SCHEMA_VERSION = 5  # 4: files.sig before the blobs (every run reads it; a column after a blob is read through the blob's pages); 5: file_sums
 DB_NAME = "index.sqlite"
 RACY_NS = 2_000_000_000  # an mtime this close to the time the file was read may hide a later write
 PARALLEL_BYTES = 1_500_000  # parse changed files in worker processes above this much text (~2,000 items)
@@ -84,8 +85,10 @@ CREATE INDEX extensions_file ON extensions(file);
 CREATE INDEX broken_file ON broken(file);
 CREATE INDEX surveys_file ON surveys(file);
 CREATE INDEX survey_counts_file ON survey_counts(file);
-"""
-PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts")
+CREATE INDEX files_kind ON files(kind, path);
+CREATE INDEX files_stat ON files(path, kind, unit, size, mtime_ns, sig, read_ns, problems, lang);
+""" + sums.FILE_SUMS_DDL + ";" + sums.FILE_TARGETS_DDL + ";"  # partial figures per ledger file (store.sums)
+PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts", "file_sums", "file_targets")
 
 
 # ------------------------------------------------------------------ light records
@@ -243,14 +246,16 @@ def _writer(kind: tuple):
     return None
 
 
-def _plain_writer(kind: tuple):
-    """`_writer` for a field's value as plain data (a record as a dict): None for as-is."""
+def _plain_expr(n: str, kind: tuple, v: str, env: dict) -> str:
+    """Generated expression: `_writer`'s form of `v`, a field's value (not None, not a list) as plain data (a record as a dict)."""
     if kind[0] == "model":
-        return record_class(kind[1]).plain_tuple
-    if kind[0] == "list":
-        inner = _plain_writer(kind[1])
-        return (lambda v: tuple(v)) if inner is None else (lambda v: tuple([inner(x) for x in v]))
-    return _writer(kind)
+        env[f"p_{n}"] = record_class(kind[1]).plain_tuple
+        return f"p_{n}({v})"
+    if kind[0] == "date":
+        return f"(isos_get({v}) or iso({v}))"  # `_iso` without a call for a date seen before
+    if kind[0] == "decimal":
+        return f"str({v})"
+    raise AssertionError(kind)
 
 
 class Record:
@@ -481,15 +486,19 @@ def record_class(model: type[BaseModel] | str, declared: type | None = None) -> 
             src.append(f"        m.{n}," if w is None else f"        None if m.{n} is None else w_{n}(m.{n}),")
     src.append("    )")
     src += ["", "def plain_tuple(d):", "    return ("]  # to_tuple's tuple from the model's validated fields as plain dicts (model.plain_validator)
+    env["isos_get"], env["iso"] = _ISOS.get, _iso
     for n in names:
         k = kinds[n]
         if (name, n) in SHARED_TEXT:
-            src.append(f"        None if d[{n!r}] is None else intern(d[{n!r}]),")
+            src.append(f"        None if (v := d[{n!r}]) is None else intern(v),")
         elif _writer(k) is None:
             src.append(f"        d[{n!r}],")
+        elif k[0] == "list":  # inlined: most lists are empty, and a call per field and item is a tenth of a cold read
+            inner = "x" if _writer(k[1]) is None else _plain_expr(n, k[1], "x", env)
+            each = "tuple(v)" if inner == "x" else f"tuple([{inner} for x in v])"
+            src.append(f"        {each} if (v := d[{n!r}]) else None if v is None else (),")
         else:
-            env[f"p_{n}"] = _plain_writer(k)
-            src.append(f"        None if d[{n!r}] is None else p_{n}(d[{n!r}]),")
+            src.append(f"        None if (v := d[{n!r}]) is None else {_plain_expr(n, k, 'v', env)},")
     src.append("    )")
     exec("\n".join(src), env)  # noqa: S102 - generated from the model's field names only
     for fn in (*made, "plain_tuple"):
@@ -927,7 +936,7 @@ def _scan(con: sqlite3.Connection, root: Path):
         except (EOFError, ValueError, TypeError):
             w_lang = None
         if w_lang == lang and _dirs_unchanged(root, dirs, read_ns):
-            units = {p: t.UnitDir(p, root / p if p else root, list(ch), list(tmp)) for p, ch, tmp in units_l}
+            units = {p: _UnitAt(p, root, list(ch), list(tmp)) for p, ch, tmp in units_l}
             return units, [Problem(*p) for p in problems_l], [tuple(f) for f in files], [tuple(f) for f in present]
     read_ns = time.time_ns()
     units, problems = t.walk_units(root)
@@ -940,6 +949,28 @@ def _scan(con: sqlite3.Connection, root: Path):
     with _write(con):
         con.execute("INSERT OR REPLACE INTO meta VALUES ('walk', ?)", (blob,))
     return units, problems, files, present
+
+
+class _UnitAt(t.UnitDir):
+    """A unit of the kept walk, equal to the walk's own: the Path of its directory made when first asked for
+    (making ten thousand of them was a tenth of a warm roll-up of a city, which asks for none)."""
+
+    def __init__(self, path: str, root: Path, children: list[str], temps: list[str]):
+        self.path, self.children, self.temps, self._root = path, children, temps, root
+
+    @property
+    def dir(self) -> Path:
+        d = self.__dict__.get("_dir")
+        if d is None:
+            d = self.__dict__["_dir"] = self._root / self.path if self.path else self._root
+        return d
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, t.UnitDir):
+            return NotImplemented
+        return (self.path, self.dir, self.children, self.temps) == (other.path, other.dir, other.children, other.temps)
+
+    __hash__ = None  # as the dataclass's
 
 
 def _looked_into(root: Path, units: dict[str, t.UnitDir]) -> list[tuple[str, int]]:
@@ -959,9 +990,10 @@ def _looked_into(root: Path, units: dict[str, t.UnitDir]) -> list[tuple[str, int
 
 
 def _dirs_unchanged(root: Path, dirs: list, read_ns: int) -> bool:
+    at = os.fspath(root)
     for path, mtime in dirs:
         try:
-            now = os.stat(os.path.join(root, path) if path else root).st_mtime_ns
+            now = os.stat(f"{at}/{path}" if path else at).st_mtime_ns
         except OSError:
             return False
         if now != mtime or now >= read_ns - RACY_NS:
@@ -969,32 +1001,53 @@ def _dirs_unchanged(root: Path, dirs: list, read_ns: int) -> bool:
     return True
 
 
-def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str]], parallel: bool | None = None, units_only: bool = False) -> Refresh:
+# path -> what a file's stat must give, as one text: kind, unit, size, mtime_ns, signature; then \x1e when its
+# mtime was too close to the time it was read to be trusted (compare hashes), \x1d when it must be read again in
+# :lang (its problems are in another). The covering index files_stat answers it without reading the rows (they
+# hold the blobs), and the pairs make the dict in C.
+KNOWN_SQL = """SELECT path, coalesce(kind, '') || char(31) || coalesce(unit, '') || char(31) || coalesce(size, '') || char(31)
+    || coalesce(mtime_ns, '') || char(31) || coalesce(sig, '')
+    || CASE WHEN problems AND lang IS NOT :lang THEN char(29) WHEN mtime_ns >= read_ns - :racy THEN char(30) ELSE '' END FROM files"""
+
+
+def refresh(
+    con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str]], parallel: bool | None = None, units_only: bool = False, stored=None
+) -> Refresh:
     """Bring the index up to date with the files: re-read only those that changed.
 
     Results are stored batch by batch, each in its own short transaction, so
     memory stays flat and other processes are never kept waiting long. With
     units_only, `files` are the config and unit files only, and only those
-    kinds are dropped when gone.
+    kinds are dropped when gone. `stored(paths)`, when given, is called as each
+    batch is committed (while the workers of a parallel read go on with the next).
     """
     lang = get_lang()
-    known = {r[0]: r[1:] for r in con.execute("SELECT path, kind, unit, size, mtime_ns, hash, read_ns, lang, problems, sig FROM files")}
+    # what a file's stat must match, as one text (kind, unit, size, mtime, signature): the covering index files_stat
+    # answers it without reading the rows (they hold the blobs), a Python object less per column and file
+    known = dict(con.execute(KNOWN_SQL, {"lang": lang, "racy": RACY_NS}))
     if units_only:
-        known = {rp: k for rp, k in known.items() if k[0] in ("config", "unit")}
+        known = {rp: k for rp, k in known.items() if k.startswith(("config\x1f", "unit\x1f"))}
     stale: list[tuple[str, str, str, int]] = []
-    maybe: list[tuple[str, str, str, str]] = []  # same stat, but too recent to trust: compare hashes
+    maybe: list[tuple[str, str, str]] = []  # same stat, but too recent to trust: compare hashes
+    at = os.fspath(root)
     for rp, kind, unit in files:
         k = known.get(rp)
         try:
-            st = os.stat(os.path.join(root, rp), follow_symlinks=False)
+            st = os.stat(f"{at}/{rp}", follow_symlinks=False)
         except OSError:
             st = None
-        if k is None or st is None or k[0] != kind or k[1] != unit or (k[7] and k[6] != lang) or k[2] != st.st_size or k[3] != st.st_mtime_ns or k[8] != signature(st):
+        if k is None or st is None:
             stale.append((rp, kind, unit, st.st_size if st else 0))
-        elif st.st_mtime_ns >= k[5] - RACY_NS:
-            maybe.append((rp, kind, unit, k[4]))
+            continue
+        now = f"{kind}\x1f{unit}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{signature(st)}"
+        if k != now:
+            if k == now + "\x1e":
+                maybe.append((rp, kind, unit))
+            else:
+                stale.append((rp, kind, unit, st.st_size))
     touched: list[tuple[int, str]] = []  # unchanged content: only a newer read time
-    for rp, kind, unit, digest in maybe:
+    for rp, kind, unit in maybe:
+        (digest,) = con.execute("SELECT hash FROM files WHERE path=?", (rp,)).fetchone()
         try:
             raw = t.read_bytes(root / rp)
         except OSError:
@@ -1011,10 +1064,12 @@ def refresh(con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str
             for rp in gone:
                 _delete_file(con, rp)
             con.executemany("UPDATE files SET read_ns=? WHERE path=?", touched)
-    for batch in _read_batches(root, stale, lang, parallel, out):
+    for batch, paths in _read_batches(root, stale, lang, parallel, out):
         if batch:  # (the workers of a parallel read store their own)
             with _write(con), _no_gc():
                 _store(con, batch, lang)
+        if stored is not None:
+            stored(paths)
     return out
 
 
@@ -1032,8 +1087,8 @@ class _write:
 
 
 def _read_batches(root: Path, stale: list[tuple[str, str, str, int]], lang: str, parallel: bool | None, out: Refresh):
-    """The FileResults of the stale files to store, in order, a batch (~2 MB of text) at a time;
-    in a parallel read the workers store them, and the batches are empty."""
+    """(FileResults to store, their paths) of the stale files, in order, a batch (~2 MB of text) at a time;
+    in a parallel read the workers store them, and the batches are empty (the paths those stored)."""
     total = sum(size for *_x, size in stale)
     workers = _workers()
     if parallel is None:
@@ -1043,14 +1098,14 @@ def _read_batches(root: Path, stale: list[tuple[str, str, str, int]], lang: str,
     try:
         if parallel and len(chunks) > 1:
             out.parallel = True
-            for size in _read_parallel(root, chunks, lang):
-                yield []
+            for chunk, size in zip(chunks, _read_parallel(root, chunks, lang), strict=True):
+                yield [], [job[0] for job in chunk]
                 if bar:
                     bar[0].advance(bar[1], size)
             return
         for chunk in chunks:
             batch = _read_many((str(root), [job[:3] for job in chunk], lang))
-            yield batch
+            yield batch, [job[0] for job in chunk]
             if bar:
                 bar[0].advance(bar[1], sum(max(0, r.size) for r in batch))
     finally:
@@ -1194,16 +1249,19 @@ class Source:
 class _FileFill:
     """Completes the records of one file from the items' JSON, all at once, when a field not in `hot` is first read."""
 
-    __slots__ = ("con", "file", "recs")
+    __slots__ = ("con", "file", "recs", "full")
 
-    def __init__(self, con: sqlite3.Connection, file: str, recs: list):
-        self.con, self.file, self.recs = con, file, recs
+    def __init__(self, con: sqlite3.Connection, file: str, recs: list, full: bytes | None = None):
+        self.con, self.file, self.recs, self.full = con, file, recs, full  # full: the blob, read with the hot one
 
     def __call__(self, _rec) -> None:
         import marshal
 
         fill = _rest_filler()
-        (blob,) = self.con.execute("SELECT full FROM files WHERE path=?", (self.file,)).fetchone()
+        blob = self.full
+        if blob is None:
+            (blob,) = self.con.execute("SELECT full FROM files WHERE path=?", (self.file,)).fetchone()
+        self.full = None
         with _no_gc():
             for r, tup in zip(self.recs, marshal.loads(blob), strict=True):
                 if r._more is not None:
@@ -1308,13 +1366,16 @@ class _LazyData(dict):
         return [(k, self[k]) for k in self]
 
 
-def load(root: Path, parallel: bool | None = None, entries: bool = True):
+def load(root: Path, parallel: bool | None = None, entries: bool = True, each=None):
     """The Ledger of the tree, read through the index (refreshed first); IndexUnavailable when it cannot be.
 
     entries=False: without its entries and surveys (any use of them raises), for
     figures by SQL only (figures.rollup); problems and broken IDs as with them.
+    each(entries): called with every ledger file's entries (those of one file, in order; not for a file
+    without any), as soon as they are built: for the files a cold read parses, while the workers parse
+    the next ones. Called again for a file when a damaged index is rebuilt.
     """
-    return _load_or_rebuild(Path(root), parallel, units_only=False, entries=entries)
+    return _load_or_rebuild(Path(root), parallel, units_only=False, entries=entries, each=each)
 
 
 def load_units(root: Path):
@@ -1348,13 +1409,13 @@ def item_json():
     return _item_record_class().json_tuple
 
 
-def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False, entries: bool = True):
+def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False, entries: bool = True, each=None):
     try:
-        return _load(root, parallel, units_only, streaming, entries)
+        return _load(root, parallel, units_only, streaming, entries, each)
     except _Damaged:
         drop(root)  # found damaged while reading it: rebuilt from the files, once
         try:
-            return _load(root, parallel, units_only, streaming, entries)
+            return _load(root, parallel, units_only, streaming, entries, each)
         except _Damaged as e:
             raise IndexUnavailable(str(e)) from None
 
@@ -1363,7 +1424,7 @@ class _Damaged(IndexUnavailable):
     """SQLite found the index file damaged (not merely locked or read-only)."""
 
 
-def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False, entries: bool = True):
+def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False, entries: bool = True, each=None):
     from shishi.store.ledger import NOT_READ, Ledger
 
     con = connect(root)
@@ -1372,7 +1433,13 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
         if units_only:
             files = [f for f in files if f[1] in ("config", "unit")]
             present = [f for f in present if f[1] in ("config", "unit")]
-        done = refresh(con, root, present, parallel, units_only)
+        ledger_files = [f for f in files if f[1] == "ledger"]
+        source = Source(con, root, [f[0] for f in ledger_files])
+        early = _Early(con, source, ledger_files, each) if entries and not units_only and not streaming else None
+        done = refresh(con, root, present, parallel, units_only, early)
+        if not (entries or units_only or streaming) and sums.file_sums_wanted(con):  # a load for figures by SQL: partial sums of the files read
+            with _write(con):
+                sums.fill_file_sums(con)
         has_unit_file = {f[2] for f in present if f[1] == "unit"}
         con.execute("BEGIN")  # one snapshot for this load and every lazy read after it
         problems = _file_problems(con)
@@ -1406,11 +1473,9 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
                 ledger.problems += problems.get(rp, [])
                 ledger.broken_ids += broken.get(rp, [])
             return ledger, _stream_files(con, ledger_files, None if streaming is True else streaming)
-        ledger_files = [f for f in files if f[1] == "ledger"]
-        source = Source(con, root, [f[0] for f in ledger_files])
         if entries:
             with _no_gc():
-                _load_entries(con, source, ledger, ledger_files, problems)
+                _load_entries(con, source, ledger, ledger_files, problems, early)
         else:
             _load_broken(con, ledger, ledger_files, problems)
             ledger.entries = ledger.surveys = NOT_READ
@@ -1467,29 +1532,79 @@ def _load_broken(con: sqlite3.Connection, ledger, ledger_files: list[tuple[str, 
         ledger.broken_ids += broken.get(rp, [])
 
 
-def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files: list[tuple[str, str, str]], problems) -> None:
-    """The entries of every ledger file, in reading order, from the files' `hot` blobs."""
-    import marshal
-
-    from shishi.store.ledger import Entry
-
-    hot = dict(con.execute("SELECT path, hot FROM files WHERE kind='ledger'"))
+def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files: list[tuple[str, str, str]], problems, early: _Early) -> None:
+    """The entries of every ledger file, in reading order, from the files' `hot` blobs in this snapshot (those
+    `early` built taken as they are while the file's row is still the one they were built from)."""
+    built = early.built
+    if built:
+        now = dict(con.execute("SELECT path, hash FROM files WHERE kind='ledger'"))
+        for rp in [rp for rp, (stamp, _es) in built.items() if now.get(rp) != stamp]:
+            del built[rp]  # stored again since by another process: built again below, from this snapshot
+    if not built:
+        hot = dict(con.execute("SELECT path, hot FROM files WHERE kind='ledger'"))
+    else:
+        hot = {rp: blob for rp, blob, *_x in _file_rows(con, [rp for rp, _kind, _unit in ledger_files if rp not in built], False)}
     broken = defaultdict(list)
     for i, f, line, col in con.execute("SELECT id, file, line, col FROM broken ORDER BY rowid"):
         broken[f].append((i, f, line, col))
-    make = _hot_maker(Entry)
     entries = ledger.entries
     for rp, _kind, unit in ledger_files:
         ledger.problems += problems.get(rp, [])
         ledger.broken_ids += broken.get(rp, [])
-        blob = hot.get(rp)
-        if not blob:
+        got = built.pop(rp, None)
+        if got is not None:
+            entries += got[1]
             continue
+        blob = hot.get(rp)
+        if blob:
+            entries += early.entries(rp, unit, blob)
+
+
+class _Early:
+    """The entries of ledger files built from their `hot` blobs, and `each` applied to them: as a refresh
+    stores each batch (`refresh`'s `stored`: in a cold read, while the workers parse the next batches, on a
+    core that would idle) or, for the files not re-read, by `_load_entries`.
+
+    Built early, a file's entries keep the content hash of the row they came from (its blobs are made from the
+    content alone), and with `each` the file's `full` blob is read with it: `_load_entries` builds them again
+    should another process store other content for the file before the load's snapshot."""
+
+    def __init__(self, con: sqlite3.Connection, source: Source, ledger_files: list[tuple[str, str, str]], each):
+        from shishi.store.ledger import Entry
+
+        self.con, self.source, self.each = con, source, each
+        self.unit = {rp: unit for rp, _kind, unit in ledger_files}
+        self.make = _hot_maker(Entry)
+        self.built: dict[str, tuple[str, list]] = {}
+
+    def entries(self, rp: str, unit: str, blob: bytes, full: bytes | None = None) -> list:
+        import marshal
+
         recs: list = []
-        fill = _FileFill(con, rp, recs)
+        fill = _FileFill(self.con, rp, recs, full)
+        make, source = self.make, self.source
         file_entries = [make(h, fill, unit, rp, source) for h in marshal.loads(blob)]
         recs += [e.item for e in file_entries]
-        entries += file_entries
+        if self.each is not None and file_entries:
+            self.each(file_entries)
+        fill.full = None  # records not completed yet are completed from the load's snapshot
+        return file_entries
+
+    def __call__(self, paths: list[str]) -> None:
+        with _no_gc():
+            for rp, blob, full, digest in _file_rows(self.con, [rp for rp in paths if rp in self.unit], self.each is not None):
+                if blob:
+                    self.built[rp] = (digest, self.entries(rp, self.unit[rp], blob, full))
+
+
+def _file_rows(con: sqlite3.Connection, paths: list[str], full: bool) -> list[tuple]:
+    """(path, hot blob, full blob or None, hash) of these ledger files, in no particular order."""
+    out = []
+    for i in range(0, len(paths), 500):
+        part = paths[i : i + 500]
+        cols = "path, hot, full, hash" if full else "path, hot, NULL, hash"
+        out += con.execute(f"SELECT {cols} FROM files WHERE kind='ledger' AND path IN ({','.join('?' * len(part))})", part).fetchall()
+    return out
 
 
 _REST: list = []

@@ -19,20 +19,30 @@ def load_units(root: Path, use_index: bool = True) -> Ledger:
     return read_units(root)
 
 
-def load(root: Path, use_index: bool = True, entries: bool = True) -> Ledger:
+def load(root: Path, use_index: bool = True, entries: bool = True, each=None) -> Ledger:
     """The whole tree: config, units, every ledger file and survey, with all problems found reading them.
 
     Read through the index under .shishi/ (only changed files are parsed);
     straight from the files when the index cannot be used, or with use_index=False.
     entries=False: through the index, a ledger without entries and surveys, for figures by SQL only
     (figures.rollup); without the index, the whole ledger all the same.
+    each(entries), when given, is called with the entries of every ledger file that has any, a file at a
+    time, as they are read (a cold read through the index: while the other files are still being parsed).
     """
     if use_index and not os.environ.get("SHISHI_NO_INDEX"):
         try:
-            return index.load(root, entries=entries)
+            return index.load(root, entries=entries, each=each)
         except index.IndexUnavailable:
             pass
-    return load_files(root)
+    ledger = load_files(root)
+    if each is not None:
+        start = 0
+        entries_ = ledger.entries
+        for i in range(1, len(entries_) + 1):
+            if i == len(entries_) or entries_[i].file != entries_[start].file:
+                each(entries_[start:i])
+                start = i
+    return ledger
 
 
 def stream(root: Path, text=None, use_index: bool = True):
