@@ -147,3 +147,16 @@ def test_report_command_reads_no_entry_it_does_not_list(tmp_path: Path, cli, mon
     monkeypatch.setenv("SHISHI_NO_INDEX", "1")
     for fmt, r in out.items():
         assert cli(*args, "-f", fmt, ledger=root).output == r.output, fmt
+
+
+def test_a_resolved_item_without_its_resolution_is_no_traceback_and_not_in_a_later_period(tmp_path: Path):
+    """Found by the property test: `resolved` with no resolution record (check reports it) opened before the period
+    crashed the report on every path; it has no date to be counted by in the period, so it is not listed."""
+    units = [("", "区", "district", "QU"), ("镇0", "镇0", "town", "T0")]
+    item = {"id": "QU-2021-001", "kind": "rectification", "title": "问题", "opened": date(2021, 1, 5), "status": "resolved",
+            "supervision": {"level": "挂牌", "date": date(2021, 1, 6)}}
+    root = write_tree(tmp_path / "t", units, {("", 2021): [item]}, [], None)
+    p = parse_period("2021Q2")
+    want = pages(load_files(root), "", p, date(2021, 6, 30), False, 1)
+    assert pages(load(root, entries=False), "", p, date(2021, 6, 30), False, 1) == want
+    assert "QU-2021-001" not in want[0]

@@ -206,7 +206,8 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
         if period is None or item.opened in period:
             return True
         s = state_at(item, end)
-        return s in ("open", "in_progress") or (s in ("resolved", "verified") and item.resolution.date in period)
+        # resolved without a resolution (check reports it): no date to count it by in the period
+        return s in ("open", "in_progress") or (s in ("resolved", "verified") and item.resolution is not None and item.resolution.date in period)
 
     projects = [e for e in entries if e.item.kind == "project" and in_scope(e.item) and state_at(e.item, end) != "cancelled"]
     by_kind, by_category = regroup(groups, 0), regroup(groups, 1)
