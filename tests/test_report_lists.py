@@ -206,13 +206,16 @@ def test_late_items_at_the_edges_are_judged_and_ordered_as_item_by_item(tmp_path
              ("镇0", 2021): [item(3, title="同号"), item(7, due=date(2021, 1, 20))]}
     root = write_tree(tmp_path / "t", units, files, [], None)
     end = date(2021, 3, 10)
-    monkey, report.LISTED = report.LISTED, 3
+    monkey = report.LISTED, report.LATE_WINDOW
     try:
-        _late, cut = report_entries(load(root, entries=False), "", end, 1)
-        want = pages(load_files(root), "", None, end, False, 1)
-        assert pages(load(root, entries=False), "", None, end, False, 1) == want
+        report.LISTED = 3
+        for window in (8, 1, 0):  # the window past the listed rows: all of them, a tie across it (3, 3 of 镇0), none
+            report.LATE_WINDOW = window
+            _late, cut = report_entries(load(root, entries=False), "", end, 1)
+            want = pages(load_files(root), "", None, end, False, 1)
+            assert pages(load(root, entries=False), "", None, end, False, 1) == want
     finally:
-        report.LISTED = monkey
+        report.LISTED, report.LATE_WINDOW = monkey
     # in hand and late: 7 of 镇0 (the earliest due), then on one due date 2 (resolved and struck off after the cut-off), 3,
     # 3 of 镇0, 9; not 1 (resolved before the cut-off, struck off after it)
     at = {(e.item.id, e.unit): (e.file, e.line) for e in load_files(root).entries}

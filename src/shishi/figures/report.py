@@ -263,6 +263,9 @@ WHERE supervision IS NULL AND opened <= :end AND due < :end {scope}
        OR (status = 'verified' AND verified > :end AND resolved > :end))"""
 
 
+LATE_WINDOW = 8  # late rows fetched past the listed ones: a duplicate ID tied across the window has all of them read
+
+
 @dataclass
 class Late:
     """The unsupervised items in hand past their due date that a report read without entries lists: `listed`, their
@@ -293,12 +296,20 @@ def report_entries(ledger: Ledger, unit: str, end: date, depth: int, full: bool 
     source = ledger.index
     args = {"end": end.isoformat(), "scope": unit, "under": unit + "/", "n": len(unit) + 1}
     scope = "AND (unit = :scope OR substr(unit, 1, :n) = :under)" if unit else ""
-    rows = source.con.execute(LATE_SQL.replace("{scope}", scope), args).fetchall()
-    if not full and len(rows) > LISTED:  # `_supervision`'s order among them: longest overdue (earliest due), ID, load order
+    sql = LATE_SQL.replace("{scope}", scope)
+    if full:
+        listed, rest = source.con.execute(sql, args).fetchall(), 0
+    else:  # `_supervision`'s order among them: the longest overdue (earliest due) first, then by ID, then load order
+        (count,) = source.con.execute(f"SELECT count(*) FROM ({sql})", args).fetchone()  # noqa: S608 - our statements
+        k = LISTED + LATE_WINDOW
+        rows = source.con.execute(f"{sql} ORDER BY due, id LIMIT {k}", args).fetchall()
+        if len(rows) == k and rows[LISTED - 1 if LISTED else 0][4:6] == rows[-1][4:6]:  # a tie (a duplicate ID) past the window
+            rows = source.con.execute(sql, args).fetchall()
         order = {p: i for i, p in enumerate(source.files)}
         rows.sort(key=lambda r: (r[4], r[5], order.get(r[1], len(order)), r[3]))
-    listed = rows if full else rows[:LISTED]
-    late = Late({(r[1], r[2]) for r in listed}, len(rows) - len(listed))
+        listed = rows[:LISTED]
+        rest = count - len(listed)
+    late = Late({(r[1], r[2]) for r in listed}, rest)
     scored = json.dumps(sorted(scored_units(ledger, unit, depth)), ensure_ascii=False)
     picked = entries_where(source, LISTABLE_SQL, {"scored": scored, "late": json.dumps([r[0] for r in listed])})
     return picked, late
