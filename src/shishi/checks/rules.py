@@ -299,21 +299,28 @@ class ItemChecks:
     then takes their problems instead of running those rules again."""
 
     def __init__(self):
-        self.found: dict[str, tuple[int, list[Problem]]] = {}  # file -> (entries seen, their problems): a file seen again replaces
+        self.seen: dict[str, int] = {}  # file -> entries seen (a file seen again replaces what it gave)
+        self.found: dict[str, list[Problem]] = {}  # file -> their problems, for the files with any
 
     def __call__(self, entries: list[Entry]) -> None:
         rules = [rule for _check, rule in ITEM_RULES]
-        self.found[entries[0].file] = (len(entries), [p for e in entries for rule in rules for p in rule(e)])
+        file = entries[0].file
+        self.seen[file] = len(entries)
+        found = [p for e in entries for rule in rules for p in rule(e)]
+        if found:
+            self.found[file] = found
+        else:
+            self.found.pop(file, None)
 
     def covers(self, ledger: Ledger) -> bool:
         """True when exactly the ledger's entries were seen, each file's once (else check runs the rules itself)."""
         per_file: dict[str, int] = {}
         for e in ledger.entries:
             per_file[e.file] = per_file.get(e.file, 0) + 1
-        return per_file == {f: n for f, (n, _ps) in self.found.items()}
+        return per_file == self.seen
 
     def problems(self) -> list[Problem]:
-        return [p for _n, ps in self.found.values() for p in ps]
+        return [p for ps in self.found.values() for p in ps]
 
 
 def check(ledger: Ledger, strict: bool = False, item_checks: ItemChecks | None = None) -> list[Problem]:

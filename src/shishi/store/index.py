@@ -1509,14 +1509,12 @@ class _Early:
                     self.built[rp] = (digest, self.entries(rp, self.unit[rp], blob, full))
 
 
-def _file_rows(con: sqlite3.Connection, paths: list[str], full: bool) -> list[tuple]:
-    """(path, hot blob, full blob or None, hash) of these ledger files, in no particular order."""
-    out = []
+def _file_rows(con: sqlite3.Connection, paths: list[str], full: bool):
+    """(path, hot blob, full blob or None, hash) of these ledger files, in no particular order, as they are read."""
+    cols = "path, hot, full, hash" if full else "path, hot, NULL, hash"
     for i in range(0, len(paths), 500):
         part = paths[i : i + 500]
-        cols = "path, hot, full, hash" if full else "path, hot, NULL, hash"
-        out += con.execute(f"SELECT {cols} FROM files WHERE kind='ledger' AND path IN ({','.join('?' * len(part))})", part).fetchall()
-    return out
+        yield from con.execute(f"SELECT {cols} FROM files WHERE kind='ledger' AND path IN ({','.join('?' * len(part))})", part)
 
 
 _REST: list = []
