@@ -1,5 +1,5 @@
 """The one-item rules run on each file's entries as they are read (ItemChecks, `load`'s `each`): the same problems
-as `check` running them over the whole ledger, through the index cold, warm, serial, parallel and without it."""
+as `check` running them over the whole ledger, through the index cold, warm, serial, parallel and without it; and a cold read's worker settings."""
 
 from __future__ import annotations
 
@@ -135,3 +135,17 @@ def test_a_cold_check_on_the_command_line_says_what_a_warm_and_a_direct_one_say(
     assert cold.exit_code == warm.exit_code == direct.exit_code == 1
     assert cold.stdout == warm.stdout == direct.stdout and "中有电话号码" in cold.stdout
     assert cold.stderr == warm.stderr == direct.stderr
+
+
+def test_a_worker_stores_with_a_bigger_page_cache(broken: Path, tmp_path: Path, monkeypatch):
+    root = _copy(broken, tmp_path / "t")
+    index.connect(root).close()
+    monkeypatch.setattr(index, "_WORKER_CON", None)  # as in a fresh worker process
+    rp = sorted(root.rglob("2021.yaml"))[12].relative_to(root).as_posix()
+    try:
+        assert index._read_and_store((str(root), [(rp, "ledger", rp.rpartition("/")[0])], "zh")) > 0
+        con = index._WORKER_CON
+        assert con.execute("PRAGMA cache_size").fetchone()[0] == -index.WORKER_CACHE_KIB
+        assert con.execute("SELECT items FROM files WHERE path=?", (rp,)).fetchone()[0] > 0
+    finally:
+        index._WORKER_CON.close()
