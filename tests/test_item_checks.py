@@ -84,8 +84,8 @@ def test_each_rule_is_one_of_the_checks():
 
 
 def test_entries_built_early_are_built_again_when_another_process_stores_the_file_again(broken: Path, tmp_path: Path, monkeypatch):
-    """Between the refresh (which builds the entries of the files it stores) and the load's snapshot, another
-    process stores a file again (it changed): its entries come from the snapshot, like the rest of it."""
+    """Between a parallel refresh (which builds the entries of the files its workers store) and the load's
+    snapshot, another process stores a file again (it changed): its entries come from the snapshot, like the rest."""
     root = _copy(broken, tmp_path / "t")
     target = sorted(root.rglob("2021.yaml"))[20]
     rp = target.relative_to(root).as_posix()
@@ -114,7 +114,7 @@ def test_entries_built_early_are_built_again_when_another_process_stores_the_fil
             super().__call__(entries)
 
     seen = Counting()
-    ledger = index.load(root, parallel=False, each=seen)
+    ledger = index.load(root, parallel=True, each=seen)
     assert times.pop(rp) == 2 and set(times.values()) == {1}  # built early, then again from the snapshot; the others once
     mine = [e for e in ledger.entries if e.file == rp]
     assert mine and mine[0].item.title.startswith("改过 ") and mine[0].item.owner.startswith("改过")  # hot and filled fields alike
@@ -149,3 +149,15 @@ def test_a_worker_stores_with_a_bigger_page_cache(broken: Path, tmp_path: Path, 
         assert con.execute("SELECT items FROM files WHERE path=?", (rp,)).fetchone()[0] > 0
     finally:
         index._WORKER_CON.close()
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_entries_are_built_early_only_while_workers_parse(broken: Path, tmp_path: Path, monkeypatch, parallel: bool):
+    """A serial read would gain nothing by it, and hold the entries along with the batch it reads."""
+    root = _copy(broken, tmp_path / "t")
+    batches: list[int] = []
+    real = index._Early.__call__
+    monkeypatch.setattr(index._Early, "__call__", lambda self, paths: (batches.append(len(paths)), real(self, paths))[1])
+    seen = ItemChecks()
+    ledger = index.load(root, parallel=parallel, each=seen)
+    assert bool(batches) == parallel and seen.covers(ledger)

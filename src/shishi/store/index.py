@@ -996,8 +996,8 @@ def refresh(
     Results are stored batch by batch, each in its own short transaction, so
     memory stays flat and other processes are never kept waiting long. With
     units_only, `files` are the config and unit files only, and only those
-    kinds are dropped when gone. `stored(paths)`, when given, is called as each
-    batch is committed (while the workers of a parallel read go on with the next).
+    kinds are dropped when gone. `stored(paths)`, when given, is called as the
+    workers of a parallel read commit each batch (while they go on with the next).
     """
     lang = get_lang()
     # what a file's stat must match, as one text (kind, unit, size, mtime, signature): the covering index files_stat
@@ -1041,7 +1041,7 @@ def refresh(
         if batch:  # (the workers of a parallel read store their own)
             with _write(con), _no_gc():
                 _store(con, batch, lang)
-        if stored is not None:
+        if stored is not None and out.parallel:
             stored(paths)
     return out
 
@@ -1477,9 +1477,10 @@ def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files:
 
 
 class _Early:
-    """The entries of ledger files built from their `hot` blobs, and `each` applied to them: as a refresh
-    stores each batch (`refresh`'s `stored`: in a cold read, while the workers parse the next batches, on a
-    core that would idle) or, for the files not re-read, by `_load_entries`.
+    """The entries of ledger files built from their `hot` blobs, and `each` applied to them: as the workers of a
+    parallel refresh store each batch (`refresh`'s `stored`: while they parse the next ones, on a core that would
+    idle), or by `_load_entries` for the others (a serial read gains nothing by building them early, and would
+    hold them with the batch it reads).
 
     Built early, a file's entries keep the content hash of the row they came from (its blobs are made from the
     content alone), and with `each` the file's `full` blob is read with it: `_load_entries` builds them again
