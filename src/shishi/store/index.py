@@ -1471,7 +1471,7 @@ def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files:
         if got is not None:
             entries += got[1]
             continue
-        blob = hot.get(rp)
+        blob = hot.pop(rp, None)  # freed as it is used: with `each`, the records are completed as they go
         if blob:
             entries += early.entries(rp, unit, blob)
 
