@@ -437,3 +437,52 @@ def test_an_index_damaged_inside_is_rebuilt(generated: Path, tmp_path: Path):
     ledger = load(root)
     assert ledger.reread and _view(ledger) == want  # rebuilt, not read directly
     assert load(root).reread == []
+
+
+def test_units_of_the_kept_walk_are_the_walks_own(tree: Path):
+    """The second load takes the units from the walk kept in the index: equal to a fresh walk's, directories too."""
+    from shishi.store import tree as t
+
+    for d, _dirs, _files in os.walk(tree):  # written long before the walk: its mtimes can be trusted
+        st = os.stat(d)
+        os.utime(d, ns=(st.st_atime_ns, st.st_mtime_ns - 10 * 1_000_000_000))
+    load(tree)
+    kept = load(tree).units
+    walked, _problems = t.walk_units(tree)
+    assert any(type(u) is not t.UnitDir for u in kept.values())  # (made from the kept walk)
+    assert kept == walked and walked == kept
+    assert [u.dir for u in kept.values()] == [u.dir for u in walked.values()] and kept["赶水镇"].dir == tree / "赶水镇"
+    assert kept[""].dir == tree and kept["赶水镇"] != walked["文龙街道"]
+
+
+def test_a_file_read_in_another_language_with_problems_is_read_again(tree: Path):
+    path = tree / "赶水镇/三居社区/2021.yaml"
+    path.write_text("- id: GS-SJ-2021-001\n  title: x\n", encoding="utf-8")
+    load(tree)
+    con = sqlite3.connect(index.db_path(tree))
+    con.execute("UPDATE files SET read_ns = read_ns + 10 * 1000000000")  # not racy: only the language decides
+    con.commit()
+    con.close()
+    assert load(tree).reread == []
+    set_lang("en")
+    assert load(tree).reread == ["赶水镇/三居社区/2021.yaml"]
+    assert load(tree).reread == []
+
+
+def test_a_file_read_just_after_its_write_is_hashed_on_the_next_read(tree: Path):
+    """Its mtime too close to the read to be trusted: the next load compares hashes, and notes the later read."""
+    ops.add(tree, "三居社区", "路灯不亮", opened="2021-09-01")
+    rp = "赶水镇/三居社区/2021.yaml"
+
+    def read_ns() -> int:
+        con = sqlite3.connect(index.db_path(tree))
+        try:
+            return con.execute("SELECT read_ns FROM files WHERE path=?", (rp,)).fetchone()[0]
+        finally:
+            con.close()
+
+    load(tree)
+    first = read_ns()
+    assert (tree / rp).stat().st_mtime_ns >= first - index.RACY_NS  # (read within the window)
+    ledger = load(tree)
+    assert ledger.reread == [] and read_ns() > first  # same hash: not parsed, read time moved on

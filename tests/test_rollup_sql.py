@@ -261,6 +261,28 @@ def _file_sums(root: Path) -> dict:
         con.close()
 
 
+def _file_targets(root: Path) -> list:
+    import sqlite3
+
+    con = sqlite3.connect(root / ".shishi" / "index.sqlite")
+    try:
+        return sorted(con.execute("SELECT * FROM file_targets").fetchall(), key=repr)
+    finally:
+        con.close()
+
+
+def _remade(root: Path) -> tuple[dict, list]:
+    """file_sums and file_targets as a load makes them from nothing."""
+    import sqlite3
+
+    con = sqlite3.connect(root / ".shishi" / "index.sqlite")
+    with con:
+        con.execute("UPDATE meta SET value = 'older' WHERE key = 'file_sums'")
+    con.close()
+    load(root, entries=False)
+    return _file_sums(root), _file_targets(root)
+
+
 def test_partial_figures_are_kept_per_file_and_made_again_when_it_changes(tmp_path: Path):
     """A load for figures makes every ledger file's partial sums; a changed file's are made again from its new
     items, the others kept; the roll-up stays the item-by-item one before and after, at every cut-off."""
@@ -278,9 +300,12 @@ def test_partial_figures_are_kept_per_file_and_made_again_when_it_changes(tmp_pa
     assert all(row[1] <= row[2] for row in before.values())  # first and last dates of a file with items
     for f in asks:
         assert exact(rollup(light, "", f)) == exact(rollup(load_files(root), "", f)), f
+    targets = _file_targets(root)
+    assert targets and (before, targets) == _remade(root)
     ops.add(root, "三居社区", "新的诉求", opened="2021-12-30", due="2022-01-15")
     light = load(root, entries=False)
     after = _file_sums(root)
+    assert (after, _file_targets(root)) == _remade(root)  # the changed file's made again, the others' kept: as if all were made now
     changed = {p for p in set(before) | set(after) if before.get(p) != after.get(p)}
     assert changed and all(p.startswith("赶水镇/三居社区/") for p in changed), changed
     assert max(after[p][2] for p in changed) == "2022-01-15"  # its due date: the last it is compared on

@@ -451,7 +451,12 @@ def _sql_figures(ledger: Ledger, source, unit: str, f: Filters) -> tuple[dict[st
                 internal.setdefault(_common(u, nxt[1]), Figures()).internal += 1
     for u, name, measure, planned, actual in targets:
         if u in own:
-            own[u].targets[(name, measure)] = [dsum(planned), dsum(actual)]
+            slot = own[u].targets.get((name, measure))
+            if slot is None:
+                own[u].targets[(name, measure)] = [dsum(planned), dsum(actual)]
+            else:  # its files' partial sums, then its other files' items
+                slot[0] += dsum(planned)
+                slot[1] += dsum(actual)
     rows = survey_rows(source)
     surveys = ((g[0][2], g[0][3], [(r[4], r[5]) for r in g]) for g in (list(grp) for _k, grp in groupby(rows, key=lambda r: (r[0], r[1]))))
     _add_surveys(ledger, unit, f, own, surveys)

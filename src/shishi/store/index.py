@@ -87,8 +87,8 @@ CREATE INDEX surveys_file ON surveys(file);
 CREATE INDEX survey_counts_file ON survey_counts(file);
 CREATE INDEX files_kind ON files(kind, path);
 CREATE INDEX files_stat ON files(path, kind, unit, size, mtime_ns, sig, read_ns, problems, lang);
-""" + sums.FILE_SUMS_DDL + ";"  # partial figures per ledger file (store.sums)
-PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts", "file_sums")
+""" + sums.FILE_SUMS_DDL + ";" + sums.FILE_TARGETS_DDL + ";"  # partial figures per ledger file (store.sums)
+PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts", "file_sums", "file_targets")
 
 
 # ------------------------------------------------------------------ light records
@@ -940,7 +940,7 @@ def _scan(con: sqlite3.Connection, root: Path):
         except (EOFError, ValueError, TypeError):
             w_lang = None
         if w_lang == lang and _dirs_unchanged(root, dirs, read_ns):
-            units = {p: t.UnitDir(p, root / p if p else root, list(ch), list(tmp)) for p, ch, tmp in units_l}
+            units = {p: _UnitAt(p, root, list(ch), list(tmp)) for p, ch, tmp in units_l}
             return units, [Problem(*p) for p in problems_l], [tuple(f) for f in files], [tuple(f) for f in present]
     read_ns = time.time_ns()
     units, problems = t.walk_units(root)
@@ -953,6 +953,28 @@ def _scan(con: sqlite3.Connection, root: Path):
     with _write(con):
         con.execute("INSERT OR REPLACE INTO meta VALUES ('walk', ?)", (blob,))
     return units, problems, files, present
+
+
+class _UnitAt(t.UnitDir):
+    """A unit of the kept walk, equal to the walk's own: the Path of its directory made when first asked for
+    (making ten thousand of them was a tenth of a warm roll-up of a city, which asks for none)."""
+
+    def __init__(self, path: str, root: Path, children: list[str], temps: list[str]):
+        self.path, self.children, self.temps, self._root = path, children, temps, root
+
+    @property
+    def dir(self) -> Path:
+        d = self.__dict__.get("_dir")
+        if d is None:
+            d = self.__dict__["_dir"] = self._root / self.path if self.path else self._root
+        return d
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, t.UnitDir):
+            return NotImplemented
+        return (self.path, self.dir, self.children, self.temps) == (other.path, other.dir, other.children, other.temps)
+
+    __hash__ = None  # as the dataclass's
 
 
 def _looked_into(root: Path, units: dict[str, t.UnitDir]) -> list[tuple[str, int]]:
@@ -972,9 +994,10 @@ def _looked_into(root: Path, units: dict[str, t.UnitDir]) -> list[tuple[str, int
 
 
 def _dirs_unchanged(root: Path, dirs: list, read_ns: int) -> bool:
+    at = os.fspath(root)
     for path, mtime in dirs:
         try:
-            now = os.stat(os.path.join(root, path) if path else root).st_mtime_ns
+            now = os.stat(f"{at}/{path}" if path else at).st_mtime_ns
         except OSError:
             return False
         if now != mtime or now >= read_ns - RACY_NS:
@@ -982,10 +1005,13 @@ def _dirs_unchanged(root: Path, dirs: list, read_ns: int) -> bool:
     return True
 
 
-# path -> (kind, unit, size, mtime_ns and signature as one text; read_ns; whether it must be read again in :lang
-# — its problems are in another language; kind) of every file read
-KNOWN_SQL = """SELECT path, kind || char(31) || unit || char(31) || size || char(31) || mtime_ns || char(31) || sig, read_ns,
-    problems AND lang IS NOT :lang, kind FROM files"""
+# path -> what a file's stat must give, as one text: kind, unit, size, mtime_ns, signature; then \x1e when its
+# mtime was too close to the time it was read to be trusted (compare hashes), \x1d when it must be read again in
+# :lang (its problems are in another). The covering index files_stat answers it without reading the rows (they
+# hold the blobs), and the pairs make the dict in C.
+KNOWN_SQL = """SELECT path, coalesce(kind, '') || char(31) || coalesce(unit, '') || char(31) || coalesce(size, '') || char(31)
+    || coalesce(mtime_ns, '') || char(31) || coalesce(sig, '')
+    || CASE WHEN problems AND lang IS NOT :lang THEN char(29) WHEN mtime_ns >= read_ns - :racy THEN char(30) ELSE '' END FROM files"""
 
 
 def refresh(
@@ -1002,9 +1028,9 @@ def refresh(
     lang = get_lang()
     # what a file's stat must match, as one text (kind, unit, size, mtime, signature): the covering index files_stat
     # answers it without reading the rows (they hold the blobs), a Python object less per column and file
-    known = {r[0]: r[1:] for r in con.execute(KNOWN_SQL, {"lang": lang})}
+    known = dict(con.execute(KNOWN_SQL, {"lang": lang, "racy": RACY_NS}))
     if units_only:
-        known = {rp: k for rp, k in known.items() if k[3] in ("config", "unit")}
+        known = {rp: k for rp, k in known.items() if k.startswith(("config\x1f", "unit\x1f"))}
     stale: list[tuple[str, str, str, int]] = []
     maybe: list[tuple[str, str, str]] = []  # same stat, but too recent to trust: compare hashes
     at = os.fspath(root)
@@ -1014,10 +1040,15 @@ def refresh(
             st = os.stat(f"{at}/{rp}", follow_symlinks=False)
         except OSError:
             st = None
-        if k is None or st is None or k[2] or k[0] != f"{kind}\x1f{unit}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{signature(st)}":
+        if k is None or st is None:
             stale.append((rp, kind, unit, st.st_size if st else 0))
-        elif st.st_mtime_ns >= k[1] - RACY_NS:
-            maybe.append((rp, kind, unit))
+            continue
+        now = f"{kind}\x1f{unit}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1f{signature(st)}"
+        if k != now:
+            if k == now + "\x1e":
+                maybe.append((rp, kind, unit))
+            else:
+                stale.append((rp, kind, unit, st.st_size))
     touched: list[tuple[int, str]] = []  # unchanged content: only a newer read time
     for rp, kind, unit in maybe:
         (digest,) = con.execute("SELECT hash FROM files WHERE path=?", (rp,)).fetchone()
@@ -1260,6 +1291,65 @@ def read_whole(records) -> None:
                     fill(r, tup)
 
 
+class _SomeFill(_FileFill):
+    """A `_FileFill` of a file of which only some items were made (`entries_where`): `recs` holds None for the others."""
+
+    __slots__ = ()
+
+    def __call__(self, _rec) -> None:
+        import marshal
+
+        fill = _rest_filler()
+        (blob,) = self.con.execute("SELECT full FROM files WHERE path=?", (self.file,)).fetchone()
+        with _no_gc():
+            for r, tup in zip(self.recs, marshal.loads(blob), strict=True):
+                if r is not None and r._more is not None:
+                    fill(r, tup)
+
+
+def entries_where(source: Source, where: str, args: dict | tuple = ()) -> list:
+    """The entries of the items of the snapshot `source` whose `items` rows meet the SQL condition `where`, in load
+    order, made as a full load makes them (light records, completed a file at a time when first read, or by
+    `read_whole`): what a full load's entries are, less the ones the condition leaves out."""
+    import marshal
+
+    from shishi.store.ledger import Entry
+
+    con = source.con
+    seqs: dict[str, list[int]] = defaultdict(list)
+    units: dict[str, str] = {}
+    for file, seq, unit in con.execute(f"SELECT file, seq, unit FROM items WHERE {where}", args):  # noqa: S608 - the callers' own conditions
+        seqs[file].append(seq)
+        units[file] = unit
+    make = _hot_maker(Entry)
+    out: list = []
+    with _no_gc():
+        for rp in source.files:  # the load order
+            picked = seqs.get(rp)
+            if not picked:
+                continue
+            (blob,) = con.execute("SELECT hot FROM files WHERE path=?", (rp,)).fetchone()
+            hot = marshal.loads(blob)
+            recs: list = [None] * len(hot)
+            fill = _SomeFill(con, rp, recs)
+            for seq in sorted(picked):
+                e = make(hot[seq], fill, units[rp], rp, source)
+                recs[seq] = e.item
+                out.append(e)
+    return out
+
+
+def read_surveys(ledger) -> None:
+    """The surveys of a ledger read through the index without its entries (`load(entries=False)`), from its
+    snapshot, as a full load reads them; its entries stay unread."""
+    ledger.surveys = _surveys(ledger.index.con)
+
+
+def _surveys(con: sqlite3.Connection) -> list:
+    survey_rec = record_class("SurveyEntry").from_json
+    return [(survey_rec(json.loads(js)), rp, line) for js, rp, line in con.execute("SELECT json, file, line FROM surveys ORDER BY file, seq")]
+
+
 class _LazyData(dict):
     """unit path -> its unit.yaml as parsed (key positions), decoded when first asked for (only problems need it)."""
 
@@ -1397,9 +1487,7 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
             if kind == "survey":
                 ledger_problems += problems.get(rp, [])
         if entries:
-            survey_rec = record_class("SurveyEntry").from_json
-            for js, rp, line in con.execute("SELECT json, file, line FROM surveys ORDER BY file, seq"):
-                ledger.surveys.append((survey_rec(json.loads(js)), rp, line))
+            ledger.surveys += _surveys(con)
         source.entries = ledger.entries
         ledger.index = source
         return ledger

@@ -87,7 +87,8 @@ def rollup_rows(source, start: str, end: str, kind: str | None, category: str | 
 
     A main row: (unit, *MAIN_COLUMNS, spent texts, budget texts) of items not escalated (a unit may have
     several: add them); a move row: MOVES_SQL's columns; a target row: (unit, name, measure, planned texts,
-    actual texts) — texts for `dsum`. `period` False: start is the first day there is (no period asked for).
+    actual texts; a unit may have several of one target) — texts for `dsum`. `period` False: start is the first day
+    there is (no period asked for).
 
     Without kind or category, the files whose stored partial figures (`file_sums`) hold for this start and
     cut-off are summed from those, and only the other files' items are read — when that is most of the files.
@@ -99,9 +100,11 @@ def rollup_rows(source, start: str, end: str, kind: str | None, category: str | 
         levels = ", ".join(f":lv{i}" for i in range(len(satisfied))) or "NULL"
         rows = con.execute((PARTIAL_SQL if period else PARTIAL_ALL_SQL).replace(":levels", levels), args).fetchall()
         rows += con.execute(main.replace("WHERE opened <= :end", f"WHERE file IN ({UNCOVERED_SQL}) AND opened <= :end"), args).fetchall()
+        goals = con.execute(PARTIAL_TARGETS_SQL, args).fetchall()
+        goals += con.execute(targets.replace("WHERE i.opened", f"WHERE t.file IN ({UNCOVERED_SQL}) AND i.opened"), args).fetchall()
     else:
-        rows = con.execute(main, args).fetchall()
-    return rows, con.execute(MOVES_SQL).fetchall(), con.execute(targets, args).fetchall()
+        rows, goals = con.execute(main, args).fetchall(), con.execute(targets, args).fetchall()
+    return rows, con.execute(MOVES_SQL).fetchall(), goals
 
 
 # ------------------------------------------------------------------ partial figures per ledger file
@@ -147,6 +150,19 @@ def _per_file(sql: str) -> str:
     return sql
 
 
+def _targets_per_file(sql: str) -> str:
+    for old, new in (("SELECT i.unit,", "SELECT i.file,"), ("GROUP BY i.unit,", "GROUP BY i.file,"),
+                     ("WHERE i.opened <= :end", "WHERE t.file IN (SELECT value FROM json_each(:files)) AND i.opened <= :end")):
+        assert sql.count(old) == 1, old
+        sql = sql.replace(old, new)
+    return sql
+
+
+# The targets of a file by name and measure, for the periods and cut-offs its `n_…` hold for (none: for `p_…`).
+FILL_TARGETS_SQL = _targets_per_file(statement(TARGETS_SQL, False, False, False, 0))
+PARTIAL_TARGETS_SQL = """SELECT s.unit, t.name, t.measure, group_concat(t.planned, ' '), group_concat(t.actual, ' ')
+FROM file_sums s JOIN file_targets t ON t.file = s.file WHERE s.last < :end AND s.first >= :start GROUP BY s.unit, t.name, t.measure"""
+FILE_TARGETS_DDL = "CREATE TABLE file_targets(file TEXT, name TEXT, measure TEXT, planned TEXT, actual TEXT); CREATE INDEX file_targets_file ON file_targets(file)"
 FILL_N_SQL = _per_file(statement(MAIN_SQL, False, False, False, 0))
 FILL_P_SQL = _per_file(statement(MAIN_SQL, True, False, False, 0))
 # The callback answers MAIN_SQL's callback_satisfied counts (resolutions by the cut-off), per file and level.
@@ -155,7 +171,7 @@ SELECT file, satisfaction, count(*) FROM items
 WHERE file IN (SELECT value FROM json_each(:files)) AND status NOT IN ('escalated', 'cancelled') AND left_on IS NOT NULL AND satisfaction <> ''
 GROUP BY file, satisfaction
 """
-FILE_SUMS_VERSION = hashlib.blake2b("\n".join((FILL_N_SQL, FILL_P_SQL, FILL_ANSWERS_SQL, SENTINEL)).encode(), digest_size=8).hexdigest()
+FILE_SUMS_VERSION = hashlib.blake2b("\n".join((FILL_N_SQL, FILL_P_SQL, FILL_ANSWERS_SQL, FILL_TARGETS_SQL, SENTINEL)).encode(), digest_size=8).hexdigest()
 
 
 FILE_SUMS_DDL = (
@@ -185,6 +201,7 @@ def fill_file_sums(con) -> int:
     row = con.execute("SELECT value FROM meta WHERE key = 'file_sums'").fetchone()
     if row is None or row[0] != FILE_SUMS_VERSION:
         con.execute("DELETE FROM file_sums")
+        con.execute("DELETE FROM file_targets")
         con.execute("INSERT OR REPLACE INTO meta VALUES ('file_sums', ?)", (FILE_SUMS_VERSION,))
     wanted = con.execute(_WANTED).fetchall()
     for i in range(0, len(wanted), 2000):
@@ -201,6 +218,9 @@ def fill_file_sums(con) -> int:
             vectors = [_vector(n.get(path)), _vector(p.get(path))]
             rows.append((path, unit, first, last, *vectors[0], *vectors[1], json.dumps(answers.get(path, {}), ensure_ascii=False)))
         con.executemany(f"INSERT INTO file_sums VALUES ({', '.join('?' * (5 + 2 * len(FILE_SUMS_COLUMNS)))})", rows)
+        con.executemany("INSERT INTO file_targets VALUES (?, ?, ?, ?, ?)",
+                        [(f, name, measure, str(dsum(planned)), None if actual is None else str(dsum(actual)))
+                         for f, name, measure, planned, actual in con.execute(FILL_TARGETS_SQL, {"files": files, "end": SENTINEL}).fetchall()])
     return len(wanted)
 
 
