@@ -72,7 +72,7 @@ def report(
 
     fmt = _report_format(fmt, output)
     with errors():
-        ledger, upath, incomplete = load_selected(ctx, unit, allow_incomplete)
+        ledger, upath, incomplete = load_selected(ctx, unit, allow_incomplete, entries=False)  # the lists' items only (report_entries)
         doc = build_report(ledger, upath, period, as_of, not no_photos, issuer, incomplete, full or fmt == "xlsx", depth)
         if output is not None:
             write_report(doc, fmt, output)

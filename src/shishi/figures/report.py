@@ -195,7 +195,8 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
     tree = to_depth(every_level, 1)
     groups = kind_category_breakdown(ledger, unit, f)  # once: by kind and by category are its sums
     name = ledger.unit_name(unit)
-    entries = [e for e in ledger.entries if in_unit(e.unit, unit)]
+    listable = report_entries(ledger, unit, end, depth)
+    entries = [e for e in listable if in_unit(e.unit, unit)]
     due_soon = ledger.config.time_limits.due_soon_days if ledger.config else 3
 
     def in_scope(item) -> bool:
@@ -205,7 +206,8 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
         if period is None or item.opened in period:
             return True
         s = state_at(item, end)
-        return s in ("open", "in_progress") or (s in ("resolved", "verified") and item.resolution.date in period)
+        # resolved without a resolution (check reports it): no date to count it by in the period
+        return s in ("open", "in_progress") or (s in ("resolved", "verified") and item.resolution is not None and item.resolution.date in period)
 
     projects = [e for e in entries if e.item.kind == "project" and in_scope(e.item) and state_at(e.item, end) != "cancelled"]
     by_kind, by_category = regroup(groups, 0), regroup(groups, 1)
@@ -221,9 +223,9 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
         _kinds(ledger, unit, f, entries, end, by_kind),
         _categories(ledger, unit, f, by_category),
         _supervision(ledger, unit, [e for e in entries if in_scope(e.item)], period, end, full),
-        *([_scores(ledger, unit, period, end, depth, every_level)] if tree.children else []),
+        *([_scores(ledger, unit, period, end, depth, every_level, listable)] if tree.children else []),
         _targets(tree, full),
-        _funds(tree, project_spending(ledger, unit, Filters(period=period, kind="project", as_of=when))),
+        _funds(tree, project_spending(ledger, unit, Filters(period=period, kind="project", as_of=when), listable)),
     ]
     sat = _satisfaction(ledger, unit, f, full)
     if sat is not None:
@@ -245,6 +247,35 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
                   incomplete.banner() if incomplete else None, incomplete.data() if incomplete else None)
 
 
+# The items a report can list or read one by one, as a condition on the index's `items` rows: the projects (of the
+# whole tree: their spending is counted over them), the supervised items, the items that may be in hand past their
+# due date on the cut-off (`_may_be_late`), and the own items of the units scored (`scores.scored_units`).
+LISTABLE_SQL = """kind = 'project' OR supervision IS NOT NULL
+OR (due < :end AND status <> 'escalated' AND CASE WHEN status IN ('resolved', 'verified') THEN coalesce(resolved > :end, 1)
+                                                 WHEN status = 'cancelled' THEN coalesce(cancelled > :end, 1) ELSE 1 END)
+OR unit IN (SELECT value FROM json_each(:scored))"""
+
+
+def report_entries(ledger: Ledger, unit: str, end: date, depth: int) -> list:
+    """The entries the report of `unit` reads one by one (cut-off `end`, units scored `depth` levels down): a ledger's
+    entries as loaded; of one read through the index without them, only those `LISTABLE_SQL` picks, and its surveys
+    (both from the load's snapshot), so that the cost follows the lists, not the tree. Every list filters them
+    further exactly as it filters all entries (each reads only items the condition picks)."""
+    from shishi.store.ledger import NOT_READ
+
+    if ledger.entries is not NOT_READ:
+        return ledger.entries
+    import json
+
+    from shishi.figures.scores import scored_units
+    from shishi.store.index import entries_where, read_surveys
+
+    if ledger.surveys is NOT_READ:
+        read_surveys(ledger)
+    scored = json.dumps(sorted(scored_units(ledger, unit, depth)), ensure_ascii=False)
+    return entries_where(ledger.index, LISTABLE_SQL, {"end": end.isoformat(), "scored": scored})
+
+
 def to_depth(node: Node, depth: int, level: int = 0) -> Node:
     """The roll-up tree `node` as `rollup(..., depth=depth)` gives it: the same figures, units below `depth` levels not shown."""
     children = [] if level >= depth else [to_depth(c, depth, level + 1) for c in node.children]
@@ -259,11 +290,13 @@ def regroup(groups: dict, part: int) -> dict:
     return out
 
 
-def project_spending(ledger: Ledger, unit: str, f: Filters) -> Node:
+def project_spending(ledger: Ledger, unit: str, f: Filters, entries: list | None = None) -> Node:
     """The roll-up of the projects one level down, for its `spent` figures only (the funds table's): counted over the
     projects alone. Spending is on resolutions, which no escalation link moves, so it is the whole tree's roll-up's;
-    the flow figures (carried in, in hand …) of escalated projects may differ and are not to be read here."""
-    return rollup(ledger, unit, f, depth=1, entries=[e for e in ledger.entries if e.item.kind == f.kind])
+    the flow figures (carried in, in hand …) of escalated projects may differ and are not to be read here.
+    `entries`: the ledger's entries or any list holding every one of its projects (default the ledger's)."""
+    every = ledger.entries if entries is None else entries
+    return rollup(ledger, unit, f, depth=1, entries=[e for e in every if e.item.kind == f.kind])
 
 
 def _number(sections: list[Section]) -> None:
@@ -658,13 +691,13 @@ def _may_be_late(item, end: date) -> bool:
     return True
 
 
-def _scores(ledger: Ledger, unit: str, period: Period | None, end: date, depth: int = 1, tree: Node | None = None) -> Section:
+def _scores(ledger: Ledger, unit: str, period: Period | None, end: date, depth: int = 1, tree: Node | None = None, entries: list | None = None) -> Section:
     """红黑榜: the units' 三率 and composite score (weights from shishi.yaml), best first, and the top and bottom five;
-    `tree`: the roll-up of every level below `unit` for the period up to `end`, when made already."""
+    `tree`: the roll-up of every level below `unit` for the period up to `end`, when made already; `entries`: see `unit_scores`."""
     from shishi.figures.scores import SCORE_COLUMNS, unit_scores
     from shishi.figures.scores import ranking as red_black
 
-    rows = [r for r in unit_scores(ledger, end, period, unit, depth, tree) if r["unit"] != unit]
+    rows = [r for r in unit_scores(ledger, end, period, unit, depth, tree, entries) if r["unit"] != unit]
     lists = red_black(rows, 5)
     ordered = sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["unit"]))
     # the 三率 that rank, each after the two counts it divides (按期办结率 is in `shishi scores` and the roll-up)

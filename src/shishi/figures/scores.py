@@ -194,7 +194,14 @@ def composite(response: float | None, resolution: float | None, satisfaction: fl
     return round(float(sum(weight * Decimal(r) for weight, r in parts) / total * 100), 2)
 
 
-def unit_scores(ledger: Ledger, as_of: date, period: Period | None = None, unit: str = "", depth: int | None = None, tree=None) -> list[dict]:
+def scored_units(ledger: Ledger, unit: str = "", depth: int | None = None) -> list[str]:
+    """`unit` and the units below it, at most `depth` levels down (None: all), in the ledger's order: the units `unit_scores` scores."""
+    base = unit.count("/") + 1 if unit else 0
+    return [u for u in ledger.units if in_unit(u, unit) and (depth is None or (u.count("/") + 1 if u else 0) - base <= depth)]
+
+
+def unit_scores(ledger: Ledger, as_of: date, period: Period | None = None, unit: str = "", depth: int | None = None, tree=None,
+                entries=None) -> list[dict]:
     """Scores of `unit` and every unit below it, each on its own ledger, in tree order.
 
     The cohort of a unit (for 响应率 and 重办率): its items opened in `period`
@@ -207,7 +214,8 @@ def unit_scores(ledger: Ledger, as_of: date, period: Period | None = None, unit:
     sample size; None without a survey), composite (see `composite`) and rank
     (1 = best composite, ties share a rank; None when unranked). `depth`: only
     `unit` and the units at most that many levels below it are scored and ranked. `tree`: the roll-up of `unit`
-    (every level) for `period` as of `as_of`, when the caller has it already.
+    (every level) for `period` as of `as_of`, when the caller has it already. `entries`: the ledger's entries, or
+    any list (in their order) holding every one of the scored units' own items (default the ledger's).
     """
     cfg = ledger.config
     if cfg is None:
@@ -215,9 +223,8 @@ def unit_scores(ledger: Ledger, as_of: date, period: Period | None = None, unit:
     from shishi.figures.rollup import Filters, rollup
 
     levels = frozenset(lv.name for lv in cfg.satisfaction if lv.satisfied)
-    base = unit.count("/") + 1 if unit else 0
-    items: dict[str, list[Item]] = {u: [] for u in ledger.units if in_unit(u, unit) and (depth is None or (u.count("/") + 1 if u else 0) - base <= depth)}
-    for e in ledger.entries:
+    items: dict[str, list[Item]] = {u: [] for u in scored_units(ledger, unit, depth)}
+    for e in ledger.entries if entries is None else entries:
         it = e.item
         if e.unit in items and it.status != "cancelled" and it.opened <= as_of and (period is None or it.opened in period):
             items[e.unit].append(it)
