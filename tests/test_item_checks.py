@@ -1,5 +1,5 @@
 """The one-item rules run on each file's entries as they are read (ItemChecks, `load`'s `each`): the same problems
-as `check` running them over the whole ledger, through the index cold, warm, serial, parallel and without it."""
+as `check` running them over the whole ledger, through the index cold, warm, serial, parallel and without it; and a cold read's worker settings."""
 
 from __future__ import annotations
 
@@ -69,11 +69,11 @@ def test_item_checks_that_missed_a_file_are_not_trusted(broken: Path, tmp_path: 
     want, _strict = _reference(root)
     seen = ItemChecks()
     ledger = load(root, each=seen)
-    bad = next(f for f, (_n, ps) in seen.found.items() if ps)
-    del seen.found[bad]  # as if that file's entries had not been seen: its problems would be missing
+    bad = next(iter(seen.found))
+    del seen.found[bad], seen.seen[bad]  # as if that file's entries had not been seen: its problems would be missing
     assert not seen.covers(ledger)
     assert _strs(check(ledger, item_checks=seen)) == want  # the rules are run again, over everything
-    seen.found[bad] = (0, [])
+    seen.seen[bad] = 1
     assert not seen.covers(ledger)
 
 
@@ -84,8 +84,8 @@ def test_each_rule_is_one_of_the_checks():
 
 
 def test_entries_built_early_are_built_again_when_another_process_stores_the_file_again(broken: Path, tmp_path: Path, monkeypatch):
-    """Between the refresh (which builds the entries of the files it stores) and the load's snapshot, another
-    process stores a file again (it changed): its entries come from the snapshot, like the rest of it."""
+    """Between a parallel refresh (which builds the entries of the files its workers store) and the load's
+    snapshot, another process stores a file again (it changed): its entries come from the snapshot, like the rest."""
     root = _copy(broken, tmp_path / "t")
     target = sorted(root.rglob("2021.yaml"))[20]
     rp = target.relative_to(root).as_posix()
@@ -114,7 +114,7 @@ def test_entries_built_early_are_built_again_when_another_process_stores_the_fil
             super().__call__(entries)
 
     seen = Counting()
-    ledger = index.load(root, parallel=False, each=seen)
+    ledger = index.load(root, parallel=True, each=seen)
     assert times.pop(rp) == 2 and set(times.values()) == {1}  # built early, then again from the snapshot; the others once
     mine = [e for e in ledger.entries if e.file == rp]
     assert mine and mine[0].item.title.startswith("改过 ") and mine[0].item.owner.startswith("改过")  # hot and filled fields alike
@@ -135,3 +135,29 @@ def test_a_cold_check_on_the_command_line_says_what_a_warm_and_a_direct_one_say(
     assert cold.exit_code == warm.exit_code == direct.exit_code == 1
     assert cold.stdout == warm.stdout == direct.stdout and "中有电话号码" in cold.stdout
     assert cold.stderr == warm.stderr == direct.stderr
+
+
+def test_a_worker_stores_with_a_bigger_page_cache(broken: Path, tmp_path: Path, monkeypatch):
+    root = _copy(broken, tmp_path / "t")
+    index.connect(root).close()
+    monkeypatch.setattr(index, "_WORKER_CON", None)  # as in a fresh worker process
+    rp = sorted(root.rglob("2021.yaml"))[12].relative_to(root).as_posix()
+    try:
+        assert index._read_and_store((str(root), [(rp, "ledger", rp.rpartition("/")[0])], "zh")) > 0
+        con = index._WORKER_CON
+        assert con.execute("PRAGMA cache_size").fetchone()[0] == -index.WORKER_CACHE_KIB
+        assert con.execute("SELECT items FROM files WHERE path=?", (rp,)).fetchone()[0] > 0
+    finally:
+        index._WORKER_CON.close()
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_entries_are_built_early_only_while_workers_parse(broken: Path, tmp_path: Path, monkeypatch, parallel: bool):
+    """A serial read would gain nothing by it, and hold the entries along with the batch it reads."""
+    root = _copy(broken, tmp_path / "t")
+    batches: list[int] = []
+    real = index._Early.__call__
+    monkeypatch.setattr(index._Early, "__call__", lambda self, paths: (batches.append(len(paths)), real(self, paths))[1])
+    seen = ItemChecks()
+    ledger = index.load(root, parallel=parallel, each=seen)
+    assert bool(batches) == parallel and seen.covers(ledger)

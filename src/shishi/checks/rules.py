@@ -21,12 +21,24 @@ def _at(e: Entry, *keys: str, msg: str, severity: str = "error") -> Problem:
 
 
 def unique_ids(ledger: Ledger) -> Iterator[Problem]:
-    places = [(e.item.id, e.file, *field_position(e, "id")) for e in ledger.entries] + ledger.broken_ids
+    seen: set[str] = set()
+    twice: set[str] = set()  # the IDs of more than one place: only their places are sorted (a list of every place is ~10 MB per 100k)
+    ids = [e.item.id for e in ledger.entries]
+    ids += [b[0] for b in ledger.broken_ids]
+    for item_id in ids:
+        if item_id in seen:
+            twice.add(item_id)
+        else:
+            seen.add(item_id)
+    del seen, ids
+    if not twice:
+        return
+    places = [(e.item.id, e.file, *field_position(e, "id")) for e in ledger.entries if e.item.id in twice] + [b for b in ledger.broken_ids if b[0] in twice]
     places.sort(key=itemgetter(1, 2))  # by file and line
-    seen: dict[str, tuple[str, str, int, int]] = {}
+    first_at: dict[str, tuple[str, str, int, int]] = {}
     for place in places:
         item_id, file, line, col = place
-        first = seen.setdefault(item_id, place)
+        first = first_at.setdefault(item_id, place)
         if first is not place:
             yield Problem(file, line, col, tr(f"事项编号 {item_id} 重复（首见于 {first[1]}:{first[2]}）", f"duplicate item ID {item_id} (first at {first[1]}:{first[2]})"))
 
@@ -299,21 +311,28 @@ class ItemChecks:
     then takes their problems instead of running those rules again."""
 
     def __init__(self):
-        self.found: dict[str, tuple[int, list[Problem]]] = {}  # file -> (entries seen, their problems): a file seen again replaces
+        self.seen: dict[str, int] = {}  # file -> entries seen (a file seen again replaces what it gave)
+        self.found: dict[str, list[Problem]] = {}  # file -> their problems, for the files with any
 
     def __call__(self, entries: list[Entry]) -> None:
         rules = [rule for _check, rule in ITEM_RULES]
-        self.found[entries[0].file] = (len(entries), [p for e in entries for rule in rules for p in rule(e)])
+        file = entries[0].file
+        self.seen[file] = len(entries)
+        found = [p for e in entries for rule in rules for p in rule(e)]
+        if found:
+            self.found[file] = found
+        else:
+            self.found.pop(file, None)
 
     def covers(self, ledger: Ledger) -> bool:
         """True when exactly the ledger's entries were seen, each file's once (else check runs the rules itself)."""
         per_file: dict[str, int] = {}
         for e in ledger.entries:
             per_file[e.file] = per_file.get(e.file, 0) + 1
-        return per_file == {f: n for f, (n, _ps) in self.found.items()}
+        return per_file == self.seen
 
     def problems(self) -> list[Problem]:
-        return [p for _n, ps in self.found.values() for p in ps]
+        return [p for ps in self.found.values() for p in ps]
 
 
 def check(ledger: Ledger, strict: bool = False, item_checks: ItemChecks | None = None) -> list[Problem]:

@@ -764,6 +764,7 @@ def _read_many(args: tuple[str, list[tuple[str, str, str]], str]) -> list[FileRe
 
 
 _WORKER_CON: sqlite3.Connection | None = None
+WORKER_CACHE_KIB = 16_000
 
 
 def _read_and_store(args: tuple[str, list[tuple[str, str, str]], str]) -> int:
@@ -772,6 +773,9 @@ def _read_and_store(args: tuple[str, list[tuple[str, str, str]], str]) -> int:
     root, jobs, lang = args
     if _WORKER_CON is None:
         _WORKER_CON = connect(Path(root))
+        # the items' index by ID takes rows all over it (units interleave): with SQLite's default 2 MB of pages,
+        # each worker reads them back again and again (~7% of storing). A worker's memory stays below the main process's.
+        _WORKER_CON.execute(f"PRAGMA cache_size=-{WORKER_CACHE_KIB}")
     results = _read_many(args)
     with _write(_WORKER_CON), _no_gc():
         _store(_WORKER_CON, results, lang)
@@ -1018,8 +1022,8 @@ def refresh(
     Results are stored batch by batch, each in its own short transaction, so
     memory stays flat and other processes are never kept waiting long. With
     units_only, `files` are the config and unit files only, and only those
-    kinds are dropped when gone. `stored(paths)`, when given, is called as each
-    batch is committed (while the workers of a parallel read go on with the next).
+    kinds are dropped when gone. `stored(paths)`, when given, is called as the
+    workers of a parallel read commit each batch (while they go on with the next).
     """
     lang = get_lang()
     # what a file's stat must match, as one text (kind, unit, size, mtime, signature): the covering index files_stat
@@ -1068,7 +1072,7 @@ def refresh(
         if batch:  # (the workers of a parallel read store their own)
             with _write(con), _no_gc():
                 _store(con, batch, lang)
-        if stored is not None:
+        if stored is not None and out.parallel:
             stored(paths)
     return out
 
@@ -1555,15 +1559,16 @@ def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files:
         if got is not None:
             entries += got[1]
             continue
-        blob = hot.get(rp)
+        blob = hot.pop(rp, None)  # freed as it is used: with `each`, the records are completed as they go
         if blob:
             entries += early.entries(rp, unit, blob)
 
 
 class _Early:
-    """The entries of ledger files built from their `hot` blobs, and `each` applied to them: as a refresh
-    stores each batch (`refresh`'s `stored`: in a cold read, while the workers parse the next batches, on a
-    core that would idle) or, for the files not re-read, by `_load_entries`.
+    """The entries of ledger files built from their `hot` blobs, and `each` applied to them: as the workers of a
+    parallel refresh store each batch (`refresh`'s `stored`: while they parse the next ones, on a core that would
+    idle), or by `_load_entries` for the others (a serial read gains nothing by building them early, and would
+    hold them with the batch it reads).
 
     Built early, a file's entries keep the content hash of the row they came from (its blobs are made from the
     content alone), and with `each` the file's `full` blob is read with it: `_load_entries` builds them again
@@ -1597,14 +1602,12 @@ class _Early:
                     self.built[rp] = (digest, self.entries(rp, self.unit[rp], blob, full))
 
 
-def _file_rows(con: sqlite3.Connection, paths: list[str], full: bool) -> list[tuple]:
-    """(path, hot blob, full blob or None, hash) of these ledger files, in no particular order."""
-    out = []
+def _file_rows(con: sqlite3.Connection, paths: list[str], full: bool):
+    """(path, hot blob, full blob or None, hash) of these ledger files, in no particular order, as they are read."""
+    cols = "path, hot, full, hash" if full else "path, hot, NULL, hash"
     for i in range(0, len(paths), 500):
         part = paths[i : i + 500]
-        cols = "path, hot, full, hash" if full else "path, hot, NULL, hash"
-        out += con.execute(f"SELECT {cols} FROM files WHERE kind='ledger' AND path IN ({','.join('?' * len(part))})", part).fetchall()
-    return out
+        yield from con.execute(f"SELECT {cols} FROM files WHERE kind='ledger' AND path IN ({','.join('?' * len(part))})", part)
 
 
 _REST: list = []
