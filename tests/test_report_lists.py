@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SAMPLE
-from shishi.figures.report import _may_be_late, build_report, report_entries
+from shishi.figures.report import _may_be_late, build_report, report_entries, state_at
 from shishi.figures.scores import scored_units
 from shishi.render.report import render_report
-from shishi.store.ledger import NOT_READ, load_files
+from shishi.store.ledger import NOT_READ, in_unit, load_files
 from shishi.store.load import load
 from shishi.values import parse_period
 from test_rollup_sql import AS_OF, PERIODS, trees, write_tree
@@ -61,9 +61,21 @@ def pages(ledger, unit, period, as_of, full, depth) -> tuple[str, dict]:
 
 
 @settings(max_examples=int(os.environ.get("SHISHI_FUZZ_EXAMPLES", 40)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(lively_trees(), st.lists(st.tuples(st.integers(0, 50), st.sampled_from(PERIODS), AS_OF, st.booleans(), st.integers(1, 3)), min_size=1, max_size=4))
-def test_the_report_read_without_entries_is_the_report_item_by_item(tree, asks):
-    """Every unit, period, cut-off, --full and --depth: the page (text and JSON) without entries is the reference's."""
+@given(lively_trees(), st.lists(st.tuples(st.integers(0, 50), st.sampled_from(PERIODS), AS_OF, st.booleans(), st.integers(1, 3)), min_size=1, max_size=4),
+       st.sampled_from([20, 0, 1, 2, 3]))
+def test_the_report_read_without_entries_is_the_report_item_by_item(tree, asks, short):
+    """Every unit, period, cut-off, --full and --depth, and lists cut short (LISTED) so that the trees' few items
+    overflow them: the page (text and JSON) without entries is the reference's."""
+    import shishi.figures.report as report
+
+    monkey, report.LISTED = report.LISTED, short
+    try:
+        _same_pages(tree, asks)
+    finally:
+        report.LISTED = monkey
+
+
+def _same_pages(tree, asks):
     with tempfile.TemporaryDirectory() as tmp:
         root = write_tree(Path(tmp) / "t", *tree)
         ref = load_files(root)
@@ -78,22 +90,38 @@ def test_the_report_read_without_entries_is_the_report_item_by_item(tree, asks):
 
 
 @settings(max_examples=int(os.environ.get("SHISHI_FUZZ_EXAMPLES", 40)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(lively_trees(), st.integers(0, 50), AS_OF, st.integers(1, 3))
-def test_the_listed_entries_are_those_the_condition_names_in_load_order(tree, pick, end, depth):
-    """LISTABLE_SQL is what its comment says, item for item: the projects, the supervised, the maybe late
-    (`_may_be_late`), the scored units' own items — the full load's entries of those, in its order, equal."""
+@given(lively_trees(), st.integers(0, 50), AS_OF, st.integers(1, 3), st.booleans(), st.integers(0, 3))
+def test_the_listed_entries_are_those_the_conditions_name_in_load_order(tree, pick, end, depth, full, short):
+    """LISTABLE_SQL and LATE_SQL are what their comments say, item for item: the projects, the supervised, the scored
+    units' own items, and of the unsupervised items in hand past their due date (by `state_at`) in the unit the first
+    LISTED in `_supervision`'s order (all with `full`) — the full load's entries of those, in its order — and the
+    count of the others."""
+    import shishi.figures.report as report
+
     with tempfile.TemporaryDirectory() as tmp:
         root = write_tree(Path(tmp) / "t", *tree)
-        full = load(root)
-        unit = list(full.units)[pick % len(full.units)]
-        scored = set(scored_units(full, unit, depth))
-        want = [e for e in full.entries if e.item.kind == "project" or e.item.supervision is not None or _may_be_late(e.item, end) or e.unit in scored]
-        light = load(root, entries=False)
-        got = report_entries(light, unit, end, depth)
+        full_load = load(root)
+        unit = list(full_load.units)[pick % len(full_load.units)]
+        scored = set(scored_units(full_load, unit, depth))
+        late = [e for e in full_load.entries if e.item.supervision is None and in_unit(e.unit, unit) and e.item.opened <= end
+                and e.item.due is not None and e.item.due < end and state_at(e.item, end) in ("open", "in_progress")]
+        assert all(_may_be_late(e.item, end) for e in late)
+        late.sort(key=lambda e: (e.item.due, e.item.id))  # stable: load order last
+        monkey = report.LISTED
+        report.LISTED = short  # a short list, so that the trees' few late items are cut
+        try:
+            light = load(root, entries=False)
+            got, cut = report_entries(light, unit, end, depth, full)
+        finally:
+            report.LISTED = monkey
+        listed = late if full else late[:short]
+        assert cut.listed == {(e.file, e.line) for e in listed} and cut.rest == len(late) - len(listed)
+        want = [e for e in full_load.entries if e.item.kind == "project" or e.item.supervision is not None or e.unit in scored
+                or (e.file, e.line) in cut.listed]
         assert [(e.unit, e.file, e.line) for e in got] == [(e.unit, e.file, e.line) for e in want]
         assert got == want  # the records read whole (a file's blob, when first wanted) are the full load's
-        assert light.surveys == full.surveys
-        assert report_entries(full, unit, end, depth) is full.entries  # entries loaded: all of them, as they are
+        assert light.surveys == full_load.surveys
+        assert report_entries(full_load, unit, end, depth) == (full_load.entries, None)  # entries loaded: all of them, as they are
 
 
 def test_entries_where_makes_only_the_items_asked_for_and_reads_them_as_the_files_say(tmp_path: Path):
@@ -160,3 +188,38 @@ def test_a_resolved_item_without_its_resolution_is_no_traceback_and_not_in_a_lat
     want = pages(load_files(root), "", p, date(2021, 6, 30), False, 1)
     assert pages(load(root, entries=False), "", p, date(2021, 6, 30), False, 1) == want
     assert "QU-2021-001" not in want[0]
+
+
+def test_late_items_at_the_edges_are_judged_and_ordered_as_item_by_item(tmp_path: Path):
+    """Struck off after the cut-off but resolved before it: not in hand; resolved and struck off after it: in hand;
+    one due date shared: listed by ID, then load order (the duplicate ID in a later file comes second)."""
+    import shishi.figures.report as report
+
+    units = [("", "区", "district", "QU"), ("镇0", "镇0", "town", "T0")]
+
+    def item(n, **more):
+        return {"id": f"QU-2021-{n:03d}", "kind": "demand", "title": f"问题{n}", "opened": date(2021, 1, 5), "due": date(2021, 2, 1), "status": "open", **more}
+
+    res = lambda d: {"date": d, "text": "办了", "beneficiaries": 1}  # noqa: E731
+    files = {("", 2021): [item(9), item(3), item(1, status="verified", resolution=res(date(2021, 3, 1)), verification={"date": date(2021, 3, 20)}),
+                          item(2, status="verified", resolution=res(date(2021, 3, 15)), verification={"date": date(2021, 3, 20)})],
+             ("镇0", 2021): [item(3, title="同号"), item(7, due=date(2021, 1, 20))]}
+    root = write_tree(tmp_path / "t", units, files, [], None)
+    end = date(2021, 3, 10)
+    monkey = report.LISTED, report.LATE_WINDOW
+    try:
+        report.LISTED = 3
+        for window in (8, 1, 0):  # the window past the listed rows: all of them, a tie across it (3, 3 of 镇0), none
+            report.LATE_WINDOW = window
+            _late, cut = report_entries(load(root, entries=False), "", end, 1)
+            want = pages(load_files(root), "", None, end, False, 1)
+            assert pages(load(root, entries=False), "", None, end, False, 1) == want
+    finally:
+        report.LISTED, report.LATE_WINDOW = monkey
+    # in hand and late: 7 of 镇0 (the earliest due), then on one due date 2 (resolved and struck off after the cut-off), 3,
+    # 3 of 镇0, 9; not 1 (resolved before the cut-off, struck off after it)
+    at = {(e.item.id, e.unit): (e.file, e.line) for e in load_files(root).entries}
+    assert cut.listed == {at[("QU-2021-007", "镇0")], at[("QU-2021-002", "")], at[("QU-2021-003", "")]} and cut.rest == 2
+    text = want[0]
+    assert "QU-2021-001" not in text and text.index("QU-2021-007") < text.index("QU-2021-002") < text.index("QU-2021-003")
+    assert "同号" not in text and "另有 2 件" in text

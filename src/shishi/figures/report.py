@@ -195,7 +195,7 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
     tree = to_depth(every_level, 1)
     groups = kind_category_breakdown(ledger, unit, f)  # once: by kind and by category are its sums
     name = ledger.unit_name(unit)
-    listable = report_entries(ledger, unit, end, depth)
+    listable, late = report_entries(ledger, unit, end, depth, full)
     entries = [e for e in listable if in_unit(e.unit, unit)]
     due_soon = ledger.config.time_limits.due_soon_days if ledger.config else 3
 
@@ -222,7 +222,8 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
         *([_units(tree)] if tree.children else []),  # a village has no units to rank
         _kinds(ledger, unit, f, entries, end, by_kind),
         _categories(ledger, unit, f, by_category),
-        _supervision(ledger, unit, [e for e in entries if in_scope(e.item)], period, end, full),
+        _supervision(ledger, unit, [e for e in entries if in_scope(e.item) and (late is None or e.item.supervision is not None or (e.file, e.line) in late.listed)],
+                     period, end, full, late.rest if late else 0),
         *([_scores(ledger, unit, period, end, depth, every_level, listable)] if tree.children else []),
         _targets(tree, full),
         _funds(tree, project_spending(ledger, unit, Filters(period=period, kind="project", as_of=when), listable)),
@@ -248,23 +249,43 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
 
 
 # The items a report can list or read one by one, as a condition on the index's `items` rows: the projects (of the
-# whole tree: their spending is counted over them), the supervised items, the items that may be in hand past their
-# due date on the cut-off (`_may_be_late`), and the own items of the units scored (`scores.scored_units`).
-LISTABLE_SQL = """kind = 'project' OR supervision IS NOT NULL
-OR (due < :end AND status <> 'escalated' AND CASE WHEN status IN ('resolved', 'verified') THEN coalesce(resolved > :end, 1)
-                                                 WHEN status = 'cancelled' THEN coalesce(cancelled > :end, 1) ELSE 1 END)
-OR unit IN (SELECT value FROM json_each(:scored))"""
+# whole tree: their spending is counted over them), the supervised items, the own items of the units scored
+# (`scores.scored_units`), and those of the items in hand past their due date on the cut-off (LATE_SQL) that are listed.
+LISTABLE_SQL = """kind = 'project' OR supervision IS NOT NULL OR unit IN (SELECT value FROM json_each(:scored))
+OR rowid IN (SELECT value FROM json_each(:late))"""
+
+# The unsupervised items `_supervision` lists as late, exactly: in the unit, opened by the cut-off, past their due date
+# and in hand on it (`state_at`: a resolution, strike-off or cancellation dated after it undoes the status; none
+# recorded, none undone). An item with a supervision record is read whole (LISTABLE_SQL) and judged item by item.
+LATE_SQL = """SELECT rowid, file, line, seq, due, id FROM items
+WHERE supervision IS NULL AND opened <= :end AND due < :end {scope}
+  AND (status IN ('open', 'in_progress') OR (status = 'resolved' AND resolved > :end) OR (status = 'cancelled' AND cancelled > :end)
+       OR (status = 'verified' AND verified > :end AND resolved > :end))"""
 
 
-def report_entries(ledger: Ledger, unit: str, end: date, depth: int) -> list:
-    """The entries the report of `unit` reads one by one (cut-off `end`, units scored `depth` levels down): a ledger's
-    entries as loaded; of one read through the index without them, only those `LISTABLE_SQL` picks, and its surveys
-    (both from the load's snapshot), so that the cost follows the lists, not the tree. Every list filters them
-    further exactly as it filters all entries (each reads only items the condition picks)."""
+LATE_WINDOW = 8  # late rows fetched past the listed ones: a duplicate ID tied across the window has all of them read
+
+
+@dataclass
+class Late:
+    """The unsupervised items in hand past their due date that a report read without entries lists: `listed`, their
+    (file, line); `rest`, how many more there are (not made into entries: the printed list stops before them)."""
+
+    listed: set
+    rest: int
+
+
+def report_entries(ledger: Ledger, unit: str, end: date, depth: int, full: bool = False) -> tuple[list, Late | None]:
+    """(the entries the report of `unit` reads one by one, Late or None) for cut-off `end`, units scored `depth`
+    levels down, `full` lists. A ledger's entries as loaded, and None: every list filters them itself. Of one read
+    through the index without them, only those `LISTABLE_SQL` picks, and its surveys (both from the load's snapshot),
+    so that the cost follows the lists, not the tree: of the late unsupervised items (LATE_SQL) only the LISTED first
+    in `_supervision`'s order (all with `full`), and the count of the others. The other lists filter the entries
+    further exactly as they filter all entries (each reads only items the condition picks)."""
     from shishi.store.ledger import NOT_READ
 
     if ledger.entries is not NOT_READ:
-        return ledger.entries
+        return ledger.entries, None
     import json
 
     from shishi.figures.scores import scored_units
@@ -272,8 +293,26 @@ def report_entries(ledger: Ledger, unit: str, end: date, depth: int) -> list:
 
     if ledger.surveys is NOT_READ:
         read_surveys(ledger)
+    source = ledger.index
+    args = {"end": end.isoformat(), "scope": unit, "under": unit + "/", "n": len(unit) + 1}
+    scope = "AND (unit = :scope OR substr(unit, 1, :n) = :under)" if unit else ""
+    sql = LATE_SQL.replace("{scope}", scope)
+    if full:
+        listed, rest = source.con.execute(sql, args).fetchall(), 0
+    else:  # `_supervision`'s order among them: the longest overdue (earliest due) first, then by ID, then load order
+        (count,) = source.con.execute(f"SELECT count(*) FROM ({sql})", args).fetchone()  # noqa: S608 - our statements
+        k = LISTED + LATE_WINDOW
+        rows = source.con.execute(f"{sql} ORDER BY due, id LIMIT {k}", args).fetchall()
+        if len(rows) == k and rows[LISTED - 1 if LISTED else 0][4:6] == rows[-1][4:6]:  # a tie (a duplicate ID) past the window
+            rows = source.con.execute(sql, args).fetchall()
+        order = {p: i for i, p in enumerate(source.files)}
+        rows.sort(key=lambda r: (r[4], r[5], order.get(r[1], len(order)), r[3]))
+        listed = rows[:LISTED]
+        rest = count - len(listed)
+    late = Late({(r[1], r[2]) for r in listed}, rest)
     scored = json.dumps(sorted(scored_units(ledger, unit, depth)), ensure_ascii=False)
-    return entries_where(ledger.index, LISTABLE_SQL, {"end": end.isoformat(), "scored": scored})
+    picked = entries_where(source, LISTABLE_SQL, {"scored": scored, "late": json.dumps([r[0] for r in listed])})
+    return picked, late
 
 
 def to_depth(node: Node, depth: int, level: int = 0) -> Node:
@@ -624,11 +663,12 @@ def _categories(ledger: Ledger, unit: str, f: Filters, groups: dict | None = Non
     )
 
 
-def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None, end: date, full: bool = False) -> Section:
+def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None, end: date, full: bool = False, rest: int = 0) -> Section:
     """督办台账: items under supervision (still in hand, or supervised in the period) and items in hand past their deadline.
 
     Printed: the most urgent LISTED (supervised ones in hand first, then the longest overdue); findings already
-    struck off (销号) are counted in the note, not listed; `full` lists every one.
+    struck off (销号) are counted in the note, not listed; `full` lists every one. `rest`: unsupervised items in hand
+    past their due date left out of `entries`, each after all of those in it (`report_entries`): counted only.
     """
     picked = []
     for e in entries:
@@ -649,8 +689,8 @@ def _supervision(ledger: Ledger, unit: str, entries: list, period: Period | None
         if struck:
             notes.append(tr(f"本期已销号的督办事项 {len(struck)} 件未列出。", f"{len(struck)} supervised items struck off in the period are counted, not listed."))
             picked = [x for x in picked if x[1] != "verified"]
-        if len(picked) > LISTED:
-            notes.append(tr(f"列出最紧迫的 {LISTED} 件（在办的督办事项、逾期最久的在前）；", f"the {LISTED} most urgent are listed; ") + _more(len(picked) - LISTED))
+        if len(picked) + rest > LISTED:
+            notes.append(tr(f"列出最紧迫的 {LISTED} 件（在办的督办事项、逾期最久的在前）；", f"the {LISTED} most urgent are listed; ") + _more(len(picked) + rest - LISTED))
             picked = picked[:LISTED]
     note = "".join(notes) or None
     from shishi.store.index import read_whole
