@@ -82,8 +82,8 @@ def test_psql_is_what_tabulate_prints(table):
     headers, rows, align = table
     assert not _CONTROL.search("".join(headers) + "".join("".join(r) for r in rows))  # (text_table leaves those to tabulate)
     padding, tabulate_module.MIN_PADDING = tabulate_module.MIN_PADDING, 0
-    try:
-        want = tabulate_module.tabulate(rows, headers=headers, tablefmt="psql", disable_numparse=True, colalign=align)
+    try:  # the cells as they are: a unit's indentation kept
+        want = tabulate_module.tabulate(rows, headers=headers, tablefmt="psql", disable_numparse=True, colalign=align, preserve_whitespace=True)
     finally:
         tabulate_module.MIN_PADDING = padding
     assert psql(rows, headers, align) == want
@@ -93,3 +93,16 @@ def test_width_of_ascii_is_its_length_and_of_cjk_double():
     from shishi.render.table import width
 
     assert [width(s) for s in ("", "12,345.00", "85.1%", "镇", "　镇a", "a\nbcd", "\x07")] == [0, 9, 5, 2, 5, 3, wcswidth("\x07")]
+
+
+@pytest.mark.parametrize("multiline", [False, True])
+def test_text_and_md_tables_keep_a_units_place_in_the_tree(multiline):
+    """A roll-up's unit names are indented by full-width spaces, one per level: paper and markdown keep them."""
+    from shishi.render.table import md_table, text_table
+
+    name = "石房村\n（合并）" if multiline else "石房村"  # a multi-line cell takes tabulate's grid, the other our psql
+    t = Table("t", "T", [Column("name", "单位"), Column("n", "登记", "int")], [["綦江区", 49], ["　赶水镇", 12], [f"　　{name}", 3]])
+    text = text_table(t)
+    assert "| 　赶水镇 " in text and "| 　　石房村 " in text and "| 綦江区 " in text
+    assert len({wcswidth(line) for line in text.splitlines()}) == 1  # still lined up
+    assert "| 　赶水镇 " in md_table(t) and "| 　　石房村" in md_table(t)

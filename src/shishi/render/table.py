@@ -112,12 +112,18 @@ def _text_table(t: Table, headers: list[str], rows: list[list[str]], page: int) 
     align = ["right" if c.type in NUMERIC else "left" for c in t.columns]
     if not multiline and wrapped and not _CONTROL.search("".join(headers) + "".join("".join(r) for r in wrapped)):
         return psql(wrapped, headers, align)
-    import tabulate as tabulate_module
-    from tabulate import tabulate
+    return _tabulate(wrapped, headers, "grid" if multiline else "psql", align, min_padding=0)  # headers as narrow as their text
 
-    padding, tabulate_module.MIN_PADDING = tabulate_module.MIN_PADDING, 0  # headers as narrow as their text
+
+def _tabulate(rows, headers, tablefmt: str, align: list[str], min_padding: int | None = None) -> str:
+    """tabulate's table with the cells as they are: a unit's full-width indentation (its place in the tree) kept."""
+    import tabulate as tabulate_module
+
+    padding = tabulate_module.MIN_PADDING
+    if min_padding is not None:
+        tabulate_module.MIN_PADDING = min_padding
     try:
-        return tabulate(wrapped, headers=headers, tablefmt="grid" if multiline else "psql", disable_numparse=True, colalign=align)
+        return tabulate_module.tabulate(rows, headers=headers, tablefmt=tablefmt, disable_numparse=True, colalign=align, preserve_whitespace=True)
     finally:
         tabulate_module.MIN_PADDING = padding
 
@@ -126,12 +132,11 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # line breaks, escapes (colour c
 
 
 def psql(rows: list[list[str]], headers: list[str], align: list[str]) -> str:
-    """What `tabulate(rows, headers, tablefmt="psql", disable_numparse=True, colalign=align)` gives with MIN_PADDING 0,
-    for cells of one line without control characters (tabulate's own rules: cells stripped, widths by wcswidth),
-    at a fraction of its cost (a city's roll-up has ten thousand rows)."""
+    """What `_tabulate(rows, headers, "psql", align, min_padding=0)` gives, for cells of one line without control
+    characters (widths by wcswidth), at a fraction of its cost (a city's roll-up has ten thousand rows)."""
     cols, heads, widths = [], [], []
     for i, h in enumerate(headers):
-        strings = [r[i].strip() for r in rows]
+        strings = [r[i] for r in rows]
         s_widths = [width(s) for s in strings]
         hw = width(h)
         top = max(max(s_widths), hw)
@@ -181,13 +186,11 @@ def _md_cell(v: str) -> str:
 
 
 def md_table(t: Table) -> str:
-    from tabulate import tabulate
-
     headers, rows = table_cells(t)
     if t.total is not None:
         rows[-1] = [f"**{v}**" if v else v for v in rows[-1]]
     align = ["right" if c.type in NUMERIC else "left" for c in t.columns]
-    return tabulate([[_md_cell(v) for v in r] for r in rows], headers=[_md_cell(h) for h in headers], tablefmt="pipe", disable_numparse=True, colalign=align)
+    return _tabulate([[_md_cell(v) for v in r] for r in rows], [_md_cell(h) for h in headers], "pipe", align)
 
 
 GAP = 2  # spaces between terminal columns
