@@ -1251,7 +1251,8 @@ class Source:
 
 
 class _FileFill:
-    """Completes the records of one file from the items' JSON, all at once, when a field not in `hot` is first read."""
+    """Completes the records of one file from the items' JSON, all at once, when a field not in `hot` is first read
+    (`recs`: the file's records in order, None for an item not made)."""
 
     __slots__ = ("con", "file", "recs", "full")
 
@@ -1268,7 +1269,7 @@ class _FileFill:
         self.full = None
         with _no_gc():
             for r, tup in zip(self.recs, marshal.loads(blob), strict=True):
-                if r._more is not None:
+                if r is not None and r._more is not None:  # None: an item `entries_where` did not make
                     fill(r, tup)
 
 
@@ -1288,22 +1289,6 @@ def read_whole(records) -> None:
         with _no_gc():
             for r, tup in zip(more.recs, marshal.loads(blob), strict=True):
                 if id(r) in ids and r._more is not None:
-                    fill(r, tup)
-
-
-class _SomeFill(_FileFill):
-    """A `_FileFill` of a file of which only some items were made (`entries_where`): `recs` holds None for the others."""
-
-    __slots__ = ()
-
-    def __call__(self, _rec) -> None:
-        import marshal
-
-        fill = _rest_filler()
-        (blob,) = self.con.execute("SELECT full FROM files WHERE path=?", (self.file,)).fetchone()
-        with _no_gc():
-            for r, tup in zip(self.recs, marshal.loads(blob), strict=True):
-                if r is not None and r._more is not None:
                     fill(r, tup)
 
 
@@ -1331,7 +1316,7 @@ def entries_where(source: Source, where: str, args: dict | tuple = ()) -> list:
             (blob,) = con.execute("SELECT hot FROM files WHERE path=?", (rp,)).fetchone()
             hot = marshal.loads(blob)
             recs: list = [None] * len(hot)
-            fill = _SomeFill(con, rp, recs)
+            fill = _FileFill(con, rp, recs)
             for seq in sorted(picked):
                 e = make(hot[seq], fill, units[rp], rp, source)
                 recs[seq] = e.item

@@ -36,12 +36,11 @@ def load(root: Path, use_index: bool = True, entries: bool = True, each=None) ->
             pass
     ledger = load_files(root)
     if each is not None:
-        start = 0
-        entries_ = ledger.entries
-        for i in range(1, len(entries_) + 1):
-            if i == len(entries_) or entries_[i].file != entries_[start].file:
-                each(entries_[start:i])
-                start = i
+        from itertools import groupby
+        from operator import attrgetter
+
+        for _file, entries_of in groupby(ledger.entries, key=attrgetter("file")):
+            each(list(entries_of))
     return ledger
 
 
