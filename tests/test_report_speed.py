@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SAMPLE
-from shishi.figures.report import _may_be_late, build_report, project_spending, regroup, state_at, to_depth
+from shishi.figures.report import _may_be_late, build_report, regroup, state_at, to_depth
 from shishi.figures.rollup import Figures, Filters, breakdown, cutoff, rollup
 from shishi.figures.scores import unit_scores
 from shishi.render.report import render_report
@@ -106,19 +106,6 @@ def test_the_report_through_the_index_is_the_report_from_the_files(tmp_path: Pat
             docs = [build_report(led, unit, period, date(2021, 11, 30), full=full) for led in (load(root), load_files(root))]
             assert json.loads(render_report(docs[0], "json")) == json.loads(render_report(docs[1], "json"))
             assert render_report(docs[0], "text") == render_report(docs[1], "text")
-
-
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mixed(), PERIODS, AS_OF, st.integers(0, 20))
-def test_the_projects_spending_counted_over_the_projects_is_the_whole_roll_up_s(ledger, period, as_of, pick):
-    unit = _unit(ledger, pick)
-    f = Filters(period=_filters(period, as_of).period, kind="project", as_of=as_of)
-    fast, slow = project_spending(ledger, unit, f), rollup(ledger, unit, f, depth=1)
-
-    def spent(n):
-        return [n.unit, n.own.spent, n.total.spent, [spent(c) for c in n.children]]
-
-    assert spent(fast) == spent(slow)
 
 
 @settings(max_examples=300, deadline=None)

@@ -271,8 +271,18 @@ def _file_targets(root: Path) -> list:
         con.close()
 
 
-def _remade(root: Path) -> tuple[dict, list]:
-    """file_sums and file_targets as a load makes them from nothing."""
+def _group_sums(root: Path) -> list:
+    import sqlite3
+
+    con = sqlite3.connect(root / ".shishi" / "index.sqlite")
+    try:
+        return sorted(con.execute("SELECT * FROM group_sums").fetchall(), key=repr)
+    finally:
+        con.close()
+
+
+def _remade(root: Path) -> tuple[dict, list, list]:
+    """file_sums, file_targets and group_sums as a load makes them from nothing."""
     import sqlite3
 
     con = sqlite3.connect(root / ".shishi" / "index.sqlite")
@@ -280,7 +290,7 @@ def _remade(root: Path) -> tuple[dict, list]:
         con.execute("UPDATE meta SET value = 'older' WHERE key = 'file_sums'")
     con.close()
     load(root, entries=False)
-    return _file_sums(root), _file_targets(root)
+    return _file_sums(root), _file_targets(root), _group_sums(root)
 
 
 def test_partial_figures_are_kept_per_file_and_made_again_when_it_changes(tmp_path: Path):
@@ -301,11 +311,13 @@ def test_partial_figures_are_kept_per_file_and_made_again_when_it_changes(tmp_pa
     for f in asks:
         assert exact(rollup(light, "", f)) == exact(rollup(load_files(root), "", f)), f
     targets = _file_targets(root)
-    assert targets and (before, targets) == _remade(root)
+    groups = _group_sums(root)
+    assert len(groups) > len(before)  # a file's sums by kind and category
+    assert targets and (before, targets, groups) == _remade(root)
     ops.add(root, "三居社区", "新的诉求", opened="2021-12-30", due="2022-01-15")
     light = load(root, entries=False)
     after = _file_sums(root)
-    assert (after, _file_targets(root)) == _remade(root)  # the changed file's made again, the others' kept: as if all were made now
+    assert (after, _file_targets(root), _group_sums(root)) == _remade(root)  # the changed file's made again, the others' kept: as if all were made now
     changed = {p for p in set(before) | set(after) if before.get(p) != after.get(p)}
     assert changed and all(p.startswith("赶水镇/三居社区/") for p in changed), changed
     assert max(after[p][2] for p in changed) == "2022-01-15"  # its due date: the last it is compared on
@@ -325,14 +337,15 @@ def test_partial_figures_made_by_other_code_are_made_again(tmp_path: Path):
     root = tmp_path / "t"
     shutil.copytree(SAMPLE, root)
     load(root, entries=False)
-    good = _file_sums(root)
+    good = _file_sums(root), _group_sums(root)
     con = sqlite3.connect(root / ".shishi" / "index.sqlite")
     with con:
         con.execute("UPDATE file_sums SET n_registered = n_registered + 1000")  # what other code might have stored
+        con.execute("UPDATE group_sums SET n_resolved = n_resolved + 1000")
         con.execute("UPDATE meta SET value = 'older' WHERE key = 'file_sums'")
     con.close()
     light = load(root, entries=False)
-    assert _file_sums(root) == good
+    assert (_file_sums(root), _group_sums(root)) == good
     assert light.index.con.execute("SELECT value FROM meta WHERE key = 'file_sums'").fetchone()[0] == sums.FILE_SUMS_VERSION
     assert exact(rollup(light, "", Filters())) == exact(rollup(load_files(root), "", Filters()))
 
@@ -344,7 +357,7 @@ def test_a_full_load_counts_without_partial_figures(tmp_path: Path):
     root = tmp_path / "t"
     shutil.copytree(SAMPLE, root)
     full = load(root)
-    assert _file_sums(root) == {}
+    assert _file_sums(root) == {} and _group_sums(root) == []
     assert exact(rollup(full, "", Filters())) == exact(rollup(load_files(root), "", Filters()))
 
 

@@ -211,9 +211,6 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
 
     projects = [e for e in entries if e.item.kind == "project" and in_scope(e.item) and state_at(e.item, end) != "cancelled"]
     by_kind, by_category = regroup(groups, 0), regroup(groups, 1)
-    from shishi.store.index import read_whole
-
-    read_whole([e.item for e in projects])  # what the lists and photos read of them, a file's blob once (not every item of the file)
     summary = headline(ledger, unit, f, tree, projects, entries, end, by_kind)
     sections = [
         Section("headline", tr("上报摘要", "Summary"), [summary]),
@@ -226,7 +223,7 @@ def build_report(ledger: Ledger, unit: str = "", period: Period | None = None, a
                      period, end, full, late.rest if late else 0),
         *([_scores(ledger, unit, period, end, depth, every_level, listable)] if tree.children else []),
         _targets(tree, full),
-        _funds(tree, project_spending(ledger, unit, Filters(period=period, kind="project", as_of=when), listable)),
+        _funds(tree, rollup(ledger, unit, Filters(period=period, kind="project", as_of=when), depth=1)),  # its `spent` only: the projects
     ]
     sat = _satisfaction(ledger, unit, f, full)
     if sat is not None:
@@ -327,15 +324,6 @@ def regroup(groups: dict, part: int) -> dict:
     for key, fig in groups.items():
         out.setdefault(key[part], Figures()).add(fig)
     return out
-
-
-def project_spending(ledger: Ledger, unit: str, f: Filters, entries: list | None = None) -> Node:
-    """The roll-up of the projects one level down, for its `spent` figures only (the funds table's): counted over the
-    projects alone. Spending is on resolutions, which no escalation link moves, so it is the whole tree's roll-up's;
-    the flow figures (carried in, in hand …) of escalated projects may differ and are not to be read here.
-    `entries`: the ledger's entries or any list holding every one of its projects (default the ledger's)."""
-    every = ledger.entries if entries is None else entries
-    return rollup(ledger, unit, f, depth=1, entries=[e for e in every if e.item.kind == f.kind])
 
 
 def _number(sections: list[Section]) -> None:
@@ -477,6 +465,9 @@ def _projects(ledger: Ledger, unit: str, projects: list, end: date, due_soon: in
         keep = {id(e) for e in urgent}
         picked = [e for e in picked if id(e) in keep]
         note = tr(f"列出最紧迫的 {LISTED} 项（在办的逾期、慢序时、临期在前）；", f"the {LISTED} most urgent are listed; ") + _more(len(projects) - LISTED, "项")
+    from shishi.store.index import read_whole
+
+    read_whole([e.item for e in picked])  # the titles and logs of the rows only, not of their files' every item
     for i, e in enumerate(picked, 1):
         it = e.item
         rows.append(
@@ -517,11 +508,16 @@ def _photos(ledger: Ledger, unit: str, projects: list, end: date) -> Section | N
         Column("file", tr("文件", "file"), "key"),
     ]
     rows, sets = [], []
+    shown_of = []
     for e in sorted(projects, key=lambda e: (order.get(e.unit, 0), e.item.id)):
         kept = [a for a in e.item.attachments if a.removed is None and (a.date is None or a.date <= end)]
         kept.sort(key=lambda a: (STAGE_ORDER.get(a.stage, 1), a.date or a.added))
-        if not kept:
-            continue
+        if kept:
+            shown_of.append((e, kept))
+    from shishi.store.index import read_whole
+
+    read_whole([e.item for e, _kept in shown_of])  # the titles of the projects with photos only
+    for e, kept in shown_of:
         title = mask(e.item.title)
         unit_dir = ledger.units[e.unit].dir if e.unit in ledger.units else ledger.root
         rows += [[e.item.id, title, a.stage or "", mask(a.caption or ""), a.date, a.file] for a in kept]

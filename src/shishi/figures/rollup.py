@@ -526,7 +526,9 @@ def kind_category_breakdown(ledger: Ledger, unit: str, f: Filters) -> dict[tuple
         if _escalated_share(fig, o, nxt, came, not inside(came), due, judged, start, end):
             fig.transfers_out += not (nxt is not None and in_unit(nxt[1], unit))
     for kind, cat, name, measure, planned, actual in targets:
-        out.setdefault((kind, cat), Figures()).targets[(name, measure)] = [dsum(planned), dsum(actual)]
+        slot = out.setdefault((kind, cat), Figures()).targets.setdefault((name, measure), [Decimal(0), Decimal(0)])
+        slot[0] += dsum(planned)  # the covered files' partial sums, then the other files' items
+        slot[1] += dsum(actual)
     return out
 
 

@@ -48,7 +48,7 @@ from shishi.store.yamlio import Map, Seq, YamlError, decode
 if TYPE_CHECKING:  # the models (Pydantic) are imported only where a file is read or a record validated: not by a warm roll-up
     from pydantic import BaseModel
 
-SCHEMA_VERSION = 5  # 4: files.sig before the blobs (every run reads it; a column after a blob is read through the blob's pages); 5: file_sums
+SCHEMA_VERSION = 6  # 4: files.sig before the blobs (every run reads it; a column after a blob is read through the blob's pages); 5: file_sums; 6: group_sums, hot milestones and attachments
 DB_NAME = "index.sqlite"
 RACY_NS = 2_000_000_000  # an mtime this close to the time the file was read may hide a later write
 PARALLEL_BYTES = 1_500_000  # parse changed files in worker processes above this much text (~2,000 items)
@@ -88,7 +88,7 @@ CREATE INDEX survey_counts_file ON survey_counts(file);
 CREATE INDEX files_kind ON files(kind, path);
 CREATE INDEX files_stat ON files(path, kind, unit, size, mtime_ns, sig, read_ns, problems, lang);
 """ + sums.FILE_SUMS_DDL + ";" + sums.FILE_TARGETS_DDL + ";"  # partial figures per ledger file (store.sums)
-PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts", "file_sums", "file_targets")
+PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts", "file_sums", "group_sums", "file_targets")
 
 
 # ------------------------------------------------------------------ light records
@@ -568,6 +568,8 @@ HOT_FIELDS = (
     "supervision",
     "targets",
     "extensions",
+    "milestones",  # the 序时 of every project a report ranks
+    "attachments",  # the photos of every project a report lists
 )
 
 

@@ -15,6 +15,7 @@ as the item-by-item sums (value and exponent).
 from __future__ import annotations
 
 import hashlib
+import json
 from decimal import Decimal
 
 # The items that are not escalated, by unit: `left_on` is the day a resolved or cancelled one left (index,
@@ -90,21 +91,27 @@ def rollup_rows(source, start: str, end: str, kind: str | None, category: str | 
     actual texts; a unit may have several of one target) — texts for `dsum`. `period` False: start is the first day
     there is (no period asked for).
 
-    Without kind or category, the files whose stored partial figures (`file_sums`) hold for this start and
-    cut-off are summed from those, and only the other files' items are read — when that is most of the files.
+    The files whose stored partial figures hold for this start and cut-off are summed from those (`file_sums`;
+    `group_sums` for a kind or category), and only the other files' items are read — when that is most of the files.
     """
     args = {"start": start, "end": end, "kind": kind, "cat": category, **{f"lv{i}": lv for i, lv in enumerate(satisfied)}}
     con = source.con
     main, targets = (statement(sql, period, kind is not None, category is not None, len(satisfied)) for sql in (MAIN_SQL, TARGETS_SQL))
-    if kind is None and category is None and _partials_pay(con, args, len(source.files)):
-        levels = ", ".join(f":lv{i}" for i in range(len(satisfied))) or "NULL"
-        rows = con.execute((PARTIAL_SQL if period else PARTIAL_ALL_SQL).replace(":levels", levels), args).fetchall()
-        rows += con.execute(main.replace("WHERE opened <= :end", f"WHERE file IN ({UNCOVERED_SQL}) AND opened <= :end"), args).fetchall()
-        goals = con.execute(PARTIAL_TARGETS_SQL, args).fetchall()
-        goals += con.execute(targets.replace("WHERE i.opened", f"WHERE t.file IN ({UNCOVERED_SQL}) AND i.opened"), args).fetchall()
+    if _partials_pay(con, args, len(source.files)):
+        whole = kind is None and category is None
+        rows = con.execute(partial_sql(period, len(satisfied), kind is not None, category is not None, "file_sums" if whole else "group_sums"), args).fetchall()
+        rows += con.execute(_uncovered(main, "WHERE opened"), args).fetchall()
+        goals = con.execute(partial_targets_sql(period, kind is not None, category is not None), args).fetchall()
+        goals += con.execute(_uncovered(targets, "WHERE i.opened", "t.file"), args).fetchall()
     else:
         rows, goals = con.execute(main, args).fetchall(), con.execute(targets, args).fetchall()
     return rows, con.execute(MOVES_SQL).fetchall(), goals
+
+
+def _uncovered(sql: str, where: str, col: str = "file") -> str:
+    """`sql` for the items of the files the stored partial figures do not cover (UNCOVERED_SQL) only."""
+    assert sql.count(where) == 1, where
+    return sql.replace(where, f"WHERE {col} IN ({UNCOVERED_SQL}) AND {where[6:]}")
 
 
 # ------------------------------------------------------------------ partial figures per ledger file
@@ -114,9 +121,12 @@ def rollup_rows(source, start: str, end: str, kind: str | None, category: str | 
 # verified) and a cut-off after `last` (every date it compares with the cut-off: opened, due, judged,
 # left_on, verified); `p_…`: for a period that starts after `last` (what is still in hand, carried in) —
 # then each comparison comes out as it does at the sentinel dates the sums were taken at (SENTINEL). The
-# callback answers by level (`answers`, JSON: the satisfied levels are the scale's, known only when
-# counting). A file's row is deleted with its other rows (index.PER_FILE) and made again when next wanted
-# (`fill_file_sums`); one whose rows hold neither way is read item by item.
+# callback answers by level (`answers`, JSON, NULL for none: the satisfied levels are the scale's, known only
+# when counting). `group_sums` holds the same sums per (kind, category) of the file, with the file's bounds
+# (a file is covered or not as a whole), for the breakdowns and a roll-up of one kind or category;
+# `file_targets` the targets by (kind, category). A file's rows are deleted with its other rows
+# (index.PER_FILE) and made again when next wanted (`fill_file_sums`); one whose rows hold neither way is
+# read item by item.
 
 SENTINEL = "9999-12-31"  # later than any date a cut-off may be: an item dated so is never covered (last < end fails)
 FILE_SUMS_COLUMNS = (*MAIN_COLUMNS, "spent", "budget")
@@ -125,59 +135,67 @@ COVERED = "last < :end AND (first >= :start OR last < :start)"
 UNCOVERED_SQL = f"SELECT path FROM files WHERE kind = 'ledger' AND path NOT IN (SELECT file FROM file_sums WHERE {COVERED})"
 
 
-def _partial_sql(period: bool) -> str:
-    """The units' sums from the files `file_sums` covers: `n_…` or `p_…` by the start (no period: always `n_…`)."""
+def partial_sql(period: bool, levels: int, kind: bool = False, category: bool = False, table: str = "file_sums", by: str = "unit", scope: str = "") -> str:
+    """The sums by `by` of the files the stored rows of `table` cover: `n_…` or `p_…` by the start (no period:
+    always `n_…`); of one kind and category when asked (`group_sums` only); `scope`: a further condition."""
     pick = "CASE WHEN first >= :start THEN n_{0} ELSE p_{0} END" if period else "n_{0}"
-    answers = "(SELECT sum(value) FROM json_each(answers) WHERE key IN (:levels))"
+    answers = "(SELECT sum(value) FROM json_each(answers) WHERE key IN ({}))".format(", ".join(f":lv{i}" for i in range(levels)) or "NULL")
     cols = [f"sum({pick.format(c)})" if c != "callback_satisfied" else f"sum(CASE WHEN first >= :start THEN {answers} END)" if period else f"sum({answers})"
             for c in MAIN_COLUMNS]
     cols += [f"group_concat({pick.format(c)}, ' ')" for c in ("spent", "budget")]
-    return f"SELECT unit, {', '.join(cols)} FROM file_sums WHERE {COVERED if period else 'last < :end'} GROUP BY unit"
+    where = (COVERED if period else "last < :end") + (" AND kind = :kind" if kind else "") + (" AND category = :cat" if category else "") + scope
+    return f"SELECT {by}, {', '.join(cols)} FROM {table} WHERE {where} GROUP BY {by}"  # noqa: S608 - our statements
 
 
-PARTIAL_SQL, PARTIAL_ALL_SQL = _partial_sql(True), _partial_sql(False)  # ALL: no period, the start is the first day there is
+def partial_targets_sql(period: bool, kind: bool = False, category: bool = False, by: str = "s.unit", scope: str = "") -> str:
+    """The targets by `by`, name and measure of the covered files, for the periods and cut-offs their `n_…` hold
+    for (none for `p_…`: the items carrying targets were opened before the period)."""
+    where = ("s.first >= :start AND " if period else "") + "s.last < :end" + (" AND t.kind = :kind" if kind else "") + (" AND t.category = :cat" if category else "") + scope
+    return f"""SELECT {by}, t.name, t.measure, group_concat(t.planned, ' '), group_concat(t.actual, ' ')
+FROM file_sums s JOIN file_targets t ON t.file = s.file WHERE {where} GROUP BY {by}, t.name, t.measure"""  # noqa: S608 - our statements
+
+
 _BOUNDS = ("coalesce(min(min(opened, coalesce(left_on, opened), coalesce(verified, opened))), '9999-12-31'), "
            "coalesce(max(max(opened, coalesce(due, opened), coalesce(judged, opened), coalesce(left_on, opened), coalesce(verified, opened))), '')")
 _WANTED = "SELECT path, unit FROM files WHERE kind = 'ledger' AND path NOT IN (SELECT file FROM file_sums)"
 
 
-def _per_file(sql: str) -> str:
-    """A main statement summed per file of the files asked for (:files, JSON), with the file's first and last dates."""
-    for old, new in (("SELECT unit,", f"SELECT file, {_BOUNDS},"), ("GROUP BY unit", "GROUP BY file"),
+def _per_group(sql: str) -> str:
+    """A main statement summed per file, kind and category of the files asked for (:files, JSON), with the group's first and last dates."""
+    for old, new in (("SELECT unit,", f"SELECT file, kind, category, {_BOUNDS},"), ("GROUP BY unit", "GROUP BY file, kind, category"),
                      ("WHERE opened <= :end", "WHERE file IN (SELECT value FROM json_each(:files)) AND opened <= :end")):
         assert sql.count(old) == 1, old
         sql = sql.replace(old, new)
     return sql
 
 
-def _targets_per_file(sql: str) -> str:
-    for old, new in (("SELECT i.unit,", "SELECT i.file,"), ("GROUP BY i.unit,", "GROUP BY i.file,"),
+def _targets_per_group(sql: str) -> str:
+    for old, new in (("SELECT i.unit,", "SELECT i.file, i.kind, i.category,"), ("GROUP BY i.unit,", "GROUP BY i.file, i.kind, i.category,"),
                      ("WHERE i.opened <= :end", "WHERE t.file IN (SELECT value FROM json_each(:files)) AND i.opened <= :end")):
         assert sql.count(old) == 1, old
         sql = sql.replace(old, new)
     return sql
 
 
-# The targets of a file by name and measure, for the periods and cut-offs its `n_…` hold for (none: for `p_…`).
-FILL_TARGETS_SQL = _targets_per_file(statement(TARGETS_SQL, False, False, False, 0))
-PARTIAL_TARGETS_SQL = """SELECT s.unit, t.name, t.measure, group_concat(t.planned, ' '), group_concat(t.actual, ' ')
-FROM file_sums s JOIN file_targets t ON t.file = s.file WHERE s.last < :end AND s.first >= :start GROUP BY s.unit, t.name, t.measure"""
-FILE_TARGETS_DDL = "CREATE TABLE file_targets(file TEXT, name TEXT, measure TEXT, planned TEXT, actual TEXT); CREATE INDEX file_targets_file ON file_targets(file)"
-FILL_N_SQL = _per_file(statement(MAIN_SQL, False, False, False, 0))
-FILL_P_SQL = _per_file(statement(MAIN_SQL, True, False, False, 0))
-# The callback answers MAIN_SQL's callback_satisfied counts (resolutions by the cut-off), per file and level.
+# The targets of a file's groups by name and measure, for the periods and cut-offs its `n_…` hold for (none: for `p_…`).
+FILL_TARGETS_SQL = _targets_per_group(statement(TARGETS_SQL, False, False, False, 0))
+FILE_TARGETS_DDL = ("CREATE TABLE file_targets(file TEXT, kind TEXT, category TEXT, name TEXT, measure TEXT, planned TEXT, actual TEXT); "
+                    "CREATE INDEX file_targets_file ON file_targets(file)")
+FILL_N_SQL = _per_group(statement(MAIN_SQL, False, False, False, 0))
+FILL_P_SQL = _per_group(statement(MAIN_SQL, True, False, False, 0))
+# The callback answers MAIN_SQL's callback_satisfied counts (resolutions by the cut-off), per group and level.
 FILL_ANSWERS_SQL = """
-SELECT file, satisfaction, count(*) FROM items
+SELECT file, kind, category, satisfaction, count(*) FROM items
 WHERE file IN (SELECT value FROM json_each(:files)) AND status NOT IN ('escalated', 'cancelled') AND left_on IS NOT NULL AND satisfaction <> ''
-GROUP BY file, satisfaction
+GROUP BY file, kind, category, satisfaction
 """
 FILE_SUMS_VERSION = hashlib.blake2b("\n".join((FILL_N_SQL, FILL_P_SQL, FILL_ANSWERS_SQL, FILL_TARGETS_SQL, SENTINEL)).encode(), digest_size=8).hexdigest()
 
-
+_SUMS_COLUMNS = ", ".join(f"{v}_{c} {'TEXT' if c in ('spent', 'budget') else 'INTEGER'}" for v in "np" for c in FILE_SUMS_COLUMNS)
 FILE_SUMS_DDL = (
-    "CREATE TABLE file_sums(file TEXT PRIMARY KEY, unit TEXT, first TEXT, last TEXT, "
-    + ", ".join(f"{v}_{c} {'TEXT' if c in ('spent', 'budget') else 'INTEGER'}" for v in "np" for c in FILE_SUMS_COLUMNS)
-    + ", answers TEXT)"
+    f"CREATE TABLE file_sums(file TEXT PRIMARY KEY, unit TEXT, first TEXT, last TEXT, {_SUMS_COLUMNS}, answers TEXT); "
+    f"CREATE TABLE group_sums(file TEXT, unit TEXT, kind TEXT, category TEXT, first TEXT, last TEXT, {_SUMS_COLUMNS}, answers TEXT); "
+    "CREATE INDEX group_sums_file ON group_sums(file)"
 )
 
 
@@ -189,47 +207,72 @@ def file_sums_wanted(con) -> bool:
 
 def _partials_pay(con, args: dict, files: int) -> bool:
     """Whether the stored partial figures hold for most of the `files` ledger files at this start and cut-off."""
-    (n,) = con.execute(f"SELECT count(*) FROM file_sums WHERE {COVERED}", args).fetchone()
+    (n,) = con.execute(f"SELECT count(*) FROM file_sums WHERE {COVERED}", args).fetchone()  # noqa: S608 - our statement
     return n * 2 > files
 
 
 def fill_file_sums(con) -> int:
-    """Make the `file_sums` rows of the ledger files that have none (all of them when the code that makes them
-    changed: FILE_SUMS_VERSION in `meta`); the caller holds a write transaction. Returns the files summed."""
-    import json
-
+    """Make the `file_sums`, `group_sums` and `file_targets` rows of the ledger files that have none (all of them
+    when the code that makes them changed: FILE_SUMS_VERSION in `meta`); the caller holds a write transaction.
+    A file's sums are its groups' (exact: decimals add exactly). Returns the files summed."""
     row = con.execute("SELECT value FROM meta WHERE key = 'file_sums'").fetchone()
     if row is None or row[0] != FILE_SUMS_VERSION:
-        con.execute("DELETE FROM file_sums")
-        con.execute("DELETE FROM file_targets")
+        for table in ("file_sums", "group_sums", "file_targets"):
+            con.execute(f"DELETE FROM {table}")  # noqa: S608 - our tables
         con.execute("INSERT OR REPLACE INTO meta VALUES ('file_sums', ?)", (FILE_SUMS_VERSION,))
     wanted = con.execute(_WANTED).fetchall()
+    width = 2 * len(FILE_SUMS_COLUMNS)
     for i in range(0, len(wanted), 2000):
         part = wanted[i : i + 2000]
         files = json.dumps([p for p, _u in part], ensure_ascii=False)
-        n = {r[0]: r for r in con.execute(FILL_N_SQL, {"files": files, "end": SENTINEL})}
-        p = {r[0]: r for r in con.execute(FILL_P_SQL, {"files": files, "start": SENTINEL, "end": SENTINEL})}
-        answers: dict[str, dict[str, int]] = {}
-        for f, level, count in con.execute(FILL_ANSWERS_SQL, {"files": files}):
-            answers.setdefault(f, {})[level] = count
-        rows = []
+        groups: dict[str, dict[tuple, list]] = {}  # file -> (kind, category) -> [first, last, n vector, p vector, answers]
+        for r in con.execute(FILL_N_SQL, {"files": files, "end": SENTINEL}):
+            groups.setdefault(r[0], {})[r[1:3]] = [r[3], r[4], _vector(r[5:]), _vector(None), {}]
+        for r in con.execute(FILL_P_SQL, {"files": files, "start": SENTINEL, "end": SENTINEL}):
+            groups[r[0]][r[1:3]][3] = _vector(r[5:])
+        for f, kind, cat, level, count in con.execute(FILL_ANSWERS_SQL, {"files": files}):
+            groups[f][(kind, cat)][4][level] = count
+        file_rows, group_rows = [], []
         for path, unit in part:
-            first, last = n[path][1:3] if path in n else ("9999-12-31", "")  # no items: every start and cut-off hold
-            vectors = [_vector(n.get(path)), _vector(p.get(path))]
-            rows.append((path, unit, first, last, *vectors[0], *vectors[1], json.dumps(answers.get(path, {}), ensure_ascii=False)))
-        con.executemany(f"INSERT INTO file_sums VALUES ({', '.join('?' * (5 + 2 * len(FILE_SUMS_COLUMNS)))})", rows)
-        con.executemany("INSERT INTO file_targets VALUES (?, ?, ?, ?, ?)",
-                        [(f, name, measure, str(dsum(planned)), None if actual is None else str(dsum(actual)))
-                         for f, name, measure, planned, actual in con.execute(FILL_TARGETS_SQL, {"files": files, "end": SENTINEL}).fetchall()])
+            mine = groups.get(path, {})
+            first = min((g[0] for g in mine.values()), default="9999-12-31")  # no items: every start and cut-off hold
+            last = max((g[1] for g in mine.values()), default="")
+            answers: dict[str, int] = {}
+            for (kind, cat), (_f, _l, n, p, ans) in mine.items():
+                group_rows.append((path, unit, kind, cat, first, last, *n, *p, _answers(ans)))
+                for level, count in ans.items():
+                    answers[level] = answers.get(level, 0) + count
+            total = [_add([g[2] for g in mine.values()]), _add([g[3] for g in mine.values()])]
+            file_rows.append((path, unit, first, last, *total[0], *total[1], _answers(answers)))
+        con.executemany(f"INSERT INTO file_sums VALUES ({', '.join('?' * (5 + width))})", file_rows)
+        con.executemany(f"INSERT INTO group_sums VALUES ({', '.join('?' * (7 + width))})", group_rows)
+        con.executemany("INSERT INTO file_targets VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [(f, kind, cat, name, measure, str(dsum(planned)), None if actual is None else str(dsum(actual)))
+                         for f, kind, cat, name, measure, planned, actual in con.execute(FILL_TARGETS_SQL, {"files": files, "end": SENTINEL}).fetchall()])
     return len(wanted)
 
 
 def _vector(row) -> list:
-    """A per-file row's sums (after file, first, last) as stored: counts as they are, money as its exact decimal sum."""
+    """A per-group row's sums (after its keys and bounds) as stored: counts as they are, money as its exact decimal sum."""
     if row is None:
         return [0] * len(MAIN_COLUMNS) + [None, None]
-    k = 3 + len(MAIN_COLUMNS)
-    return [v or 0 for v in row[3:k]] + [None if t is None else str(dsum(t)) for t in row[k : k + 2]]
+    k = len(MAIN_COLUMNS)
+    return [v or 0 for v in row[:k]] + [None if t is None else str(dsum(t)) for t in row[k : k + 2]]
+
+
+def _add(vectors: list[list]) -> list:
+    """The sum of `_vector`s: counts added, money added exactly (None while no group has any)."""
+    k = len(MAIN_COLUMNS)
+    out = [sum(v[j] for v in vectors) for j in range(k)]
+    for j in (k, k + 1):
+        texts = [v[j] for v in vectors if v[j] is not None]
+        out.append(str(dsum(" ".join(texts))) if texts else None)
+    return out
+
+
+def _answers(counts: dict[str, int]) -> str | None:
+    # NULL, not '{}': most rows have none, and json_each of NULL costs nothing
+    return json.dumps(counts, ensure_ascii=False) if counts else None
 
 
 def survey_rows(source):
@@ -255,15 +298,29 @@ LATER_SQL = "SELECT DISTINCT kind, category FROM items WHERE opened > :end AND (
 
 def breakdown_rows(source, unit: str, start: str, end: str, kind: str | None, category: str | None, satisfied: list[str], period: bool = True):
     """(main rows, move rows, target rows, origin rows, later groups) for the figures of the items at or below `unit`
-    by (kind, category): `rollup_rows`' rows with (kind, category) for the unit, ORIGINS_SQL's and LATER_SQL's rows."""
+    by (kind, category): `rollup_rows`' rows with (kind, category) for the unit (from `group_sums` for the files it
+    covers, when that is most of them), ORIGINS_SQL's and LATER_SQL's rows."""
     args = {"start": start, "end": end, "kind": kind, "cat": category, "scope": unit, "under": unit + "/", "n": len(unit) + 1,
             **{f"lv{i}": lv for i, lv in enumerate(satisfied)}}
     con = source.con
 
     def scoped(sql: str, col: str) -> str:
-        return sql.replace("{scope}", f"AND ({col} = :scope OR substr({col}, 1, :n) = :under)" if unit else "")
+        return sql.replace("{scope}", _scope(col) if unit else "")
 
     main, targets = (statement(scoped(sql, col), period, kind is not None, category is not None, len(satisfied))
                      for sql, col in ((BREAKDOWN_SQL, "unit"), (BREAKDOWN_TARGETS_SQL, "i.unit")))
-    return (con.execute(main, args).fetchall(), con.execute(MOVES_SQL).fetchall(), con.execute(targets, args).fetchall(),
-            con.execute(ORIGINS_SQL).fetchall(), con.execute(scoped(LATER_SQL, "unit"), args).fetchall())
+    later = scoped(LATER_SQL, "unit")
+    if _partials_pay(con, args, len(source.files)):
+        k, c = kind is not None, category is not None
+        rows = con.execute(partial_sql(period, len(satisfied), k, c, "group_sums", "kind, category", _scope("unit") if unit else ""), args).fetchall()
+        rows += con.execute(_uncovered(main, "WHERE opened"), args).fetchall()
+        goals = con.execute(partial_targets_sql(period, k, c, "t.kind, t.category", _scope("s.unit") if unit else ""), args).fetchall()
+        goals += con.execute(_uncovered(targets, "WHERE i.opened", "t.file"), args).fetchall()
+        later = _uncovered(later, "WHERE opened")  # a covered file has nothing opened after the cut-off (its last date is before it)
+    else:
+        rows, goals = con.execute(main, args).fetchall(), con.execute(targets, args).fetchall()
+    return rows, con.execute(MOVES_SQL).fetchall(), goals, con.execute(ORIGINS_SQL).fetchall(), con.execute(later, args).fetchall()
+
+
+def _scope(col: str) -> str:
+    return f" AND ({col} = :scope OR substr({col}, 1, :n) = :under)"
