@@ -297,9 +297,10 @@ def report_entries(ledger: Ledger, unit: str, end: date, depth: int, full: bool 
     if full:
         listed, rest = source.con.execute(sql, args).fetchall(), 0
     else:  # `_supervision`'s order among them: the longest overdue (earliest due) first, then by ID, then load order
-        (count,) = source.con.execute(f"SELECT count(*) FROM ({sql})", args).fetchone()  # noqa: S608 - our statements
         k = LISTED + LATE_WINDOW
-        rows = source.con.execute(f"{sql} ORDER BY due, id LIMIT {k}", args).fetchall()
+        rows = source.con.execute(f"SELECT *, count(*) OVER () FROM ({sql}) ORDER BY due, id LIMIT {k}", args).fetchall()  # noqa: S608 - ours
+        count = rows[0][-1] if rows else 0  # all of them, counted in the same pass
+        rows = [r[:-1] for r in rows]
         if len(rows) == k and rows[LISTED - 1 if LISTED else 0][4:6] == rows[-1][4:6]:  # a tie (a duplicate ID) past the window
             rows = source.con.execute(sql, args).fetchall()
         order = {p: i for i, p in enumerate(source.files)}

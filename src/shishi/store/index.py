@@ -1226,13 +1226,15 @@ class Source:
     """The open index behind a loaded ledger: what its entries read later, and figures by SQL (store.sums), from the same snapshot.
 
     `files`: the ledger files in reading order (the entries' load order);
-    `entries`: the ledger's entries as loaded (figures by SQL stand for exactly those).
+    `entries`: the ledger's entries as loaded (figures by SQL stand for exactly those); `rows`: statements' rows kept
+    for the snapshot (store.sums.snapshot_rows).
     """
 
     def __init__(self, con: sqlite3.Connection, root: Path, files: list[str] | None = None):
         self.con, self.root, self.files = con, root, files or []
         self.parsed: dict[str, object] = {}
         self.entries: object = None
+        self.rows: dict[str, list] = {}
 
     def data(self, entry) -> Map | None:
         """An item's parsed YAML, for the positions of its keys: its file is read again (only problems need it)."""

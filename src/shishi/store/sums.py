@@ -105,7 +105,7 @@ def rollup_rows(source, start: str, end: str, kind: str | None, category: str | 
         goals += con.execute(_uncovered(targets, "WHERE i.opened", "t.file"), args).fetchall()
     else:
         rows, goals = con.execute(main, args).fetchall(), con.execute(targets, args).fetchall()
-    return rows, con.execute(MOVES_SQL).fetchall(), goals
+    return rows, snapshot_rows(source, MOVES_SQL), goals
 
 
 def _uncovered(sql: str, where: str, col: str = "file") -> str:
@@ -275,9 +275,18 @@ def _answers(counts: dict[str, int]) -> str | None:
     return json.dumps(counts, ensure_ascii=False) if counts else None
 
 
+def snapshot_rows(source, sql: str) -> list:
+    """The rows of a statement without parameters, run once per snapshot (a report's roll-ups and breakdown each want
+    the escalations; the snapshot does not change while the ledger is loaded)."""
+    rows = source.rows.get(sql)
+    if rows is None:
+        rows = source.rows[sql] = source.con.execute(sql).fetchall()
+    return rows
+
+
 def survey_rows(source):
     """(file, seq, unit as written, quarter, level, count) of every survey's counts, in reading order."""
-    return source.con.execute("SELECT file, seq, unit, quarter, level, count FROM survey_counts ORDER BY file, seq, rowid").fetchall()
+    return snapshot_rows(source, "SELECT file, seq, unit, quarter, level, count FROM survey_counts ORDER BY file, seq, rowid")
 
 
 # The same sums grouped by (kind, category) over the items at or below one unit (figures.rollup.breakdown's groups).
@@ -319,7 +328,7 @@ def breakdown_rows(source, unit: str, start: str, end: str, kind: str | None, ca
         later = _uncovered(later, "WHERE opened")  # a covered file has nothing opened after the cut-off (its last date is before it)
     else:
         rows, goals = con.execute(main, args).fetchall(), con.execute(targets, args).fetchall()
-    return rows, con.execute(MOVES_SQL).fetchall(), goals, con.execute(ORIGINS_SQL).fetchall(), con.execute(later, args).fetchall()
+    return rows, snapshot_rows(source, MOVES_SQL), goals, con.execute(ORIGINS_SQL).fetchall(), con.execute(later, args).fetchall()
 
 
 def _scope(col: str) -> str:
