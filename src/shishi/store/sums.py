@@ -122,7 +122,8 @@ def _uncovered(sql: str, where: str, col: str = "file") -> str:
 # left_on, verified); `p_…`: for a period that starts after `last` (what is still in hand, carried in) —
 # then each comparison comes out as it does at the sentinel dates the sums were taken at (SENTINEL). The
 # callback answers by level (`answers`, JSON, NULL for none: the satisfied levels are the scale's, known only
-# when counting). `group_sums` holds the same sums per (kind, category) of the file, with the file's bounds
+# when counting); spent and budget as the decimal texts themselves (the readers add them with `dsum`, exactly).
+# `group_sums` holds the same sums per (kind, category) of the file, with the file's bounds
 # (a file is covered or not as a whole), for the breakdowns and a roll-up of one kind or category;
 # `file_targets` the targets by (kind, category). A file's rows are deleted with its other rows
 # (index.PER_FILE) and made again when next wanted (`fill_file_sums`); one whose rows hold neither way is
@@ -160,13 +161,19 @@ _BOUNDS = ("coalesce(min(min(opened, coalesce(left_on, opened), coalesce(verifie
 _WANTED = "SELECT path, unit FROM files WHERE kind = 'ledger' AND path NOT IN (SELECT file FROM file_sums)"
 
 
-def _per_group(sql: str) -> str:
-    """A main statement summed per file, kind and category of the files asked for (:files, JSON), with the group's first and last dates."""
-    for old, new in (("SELECT unit,", f"SELECT file, kind, category, {_BOUNDS},"), ("GROUP BY unit", "GROUP BY file, kind, category"),
-                     ("WHERE opened <= :end", "WHERE file IN (SELECT value FROM json_each(:files)) AND opened <= :end")):
-        assert sql.count(old) == 1, old
-        sql = sql.replace(old, new)
-    return sql
+def _fill_sql() -> str:
+    """One pass over the items of the files asked for (:files, JSON), grouped by file, kind and category: the
+    group's first and last dates, then MAIN_SQL's sums twice (`n_…`, `p_…`), taken at the SENTINEL dates, and the
+    spent and budget texts as they are (the readers add them: `dsum` is exact)."""
+    n, p = (statement(MAIN_SQL, period, False, False, 0).replace(":start", f"'{SENTINEL}'").replace(":end", f"'{SENTINEL}'") for period in (False, True))
+    head, tail = "SELECT unit,", "\nFROM items"
+    cols = [sql[sql.index(head) + len(head) : sql.index(tail)] for sql in (n, p)]
+    rest = n[n.index(tail) :]
+    for old, new in (("GROUP BY unit", "GROUP BY file, kind, category"),
+                     ("WHERE opened", "WHERE file IN (SELECT value FROM json_each(:files)) AND opened")):
+        assert rest.count(old) == 1, old  # the roll-up's statement is the pattern: fail loudly when it changes shape
+        rest = rest.replace(old, new)
+    return f"SELECT file, unit, kind, category, {_BOUNDS},{cols[0]},{cols[1]}{rest}"
 
 
 def _targets_per_group(sql: str) -> str:
@@ -181,17 +188,30 @@ def _targets_per_group(sql: str) -> str:
 FILL_TARGETS_SQL = _targets_per_group(statement(TARGETS_SQL, False, False, False, 0))
 FILE_TARGETS_DDL = ("CREATE TABLE file_targets(file TEXT, kind TEXT, category TEXT, name TEXT, measure TEXT, planned TEXT, actual TEXT); "
                     "CREATE INDEX file_targets_file ON file_targets(file)")
-FILL_N_SQL = _per_group(statement(MAIN_SQL, False, False, False, 0))
-FILL_P_SQL = _per_group(statement(MAIN_SQL, True, False, False, 0))
-# The callback answers MAIN_SQL's callback_satisfied counts (resolutions by the cut-off), per group and level.
-FILL_ANSWERS_SQL = """
-SELECT file, kind, category, satisfaction, count(*) FROM items
+_SUMS = [f"{v}_{c}" for v in "np" for c in FILE_SUMS_COLUMNS]
+# The groups' sums (a temporary table), and the callback answers MAIN_SQL's callback_satisfied counts (resolutions
+# by the cut-off) per group and level; from them the files' sums, and the groups' with their file's bounds.
+_TEXTS = ("spent", "budget")
+FILL_STATEMENTS = (
+    f"CREATE TEMP TABLE fill_groups(file, unit, kind, category, first, last, {', '.join(_SUMS)})",
+    f"INSERT INTO fill_groups {_fill_sql()}",
+    """CREATE TEMP TABLE fill_answers AS SELECT file, kind, category, satisfaction AS level, count(*) AS n FROM items
 WHERE file IN (SELECT value FROM json_each(:files)) AND status NOT IN ('escalated', 'cancelled') AND left_on IS NOT NULL AND satisfaction <> ''
-GROUP BY file, kind, category, satisfaction
-"""
-FILE_SUMS_VERSION = hashlib.blake2b("\n".join((FILL_N_SQL, FILL_P_SQL, FILL_ANSWERS_SQL, FILL_TARGETS_SQL, SENTINEL)).encode(), digest_size=8).hexdigest()
+GROUP BY file, kind, category, satisfaction""",
+    "CREATE INDEX temp.fill_answers_at ON fill_answers(file, kind, category)",
+    "INSERT INTO file_sums SELECT file, unit, min(first), max(last), "
+    + ", ".join(f"group_concat({c}, ' ')" if c[2:] in _TEXTS else f"sum({c})" for c in _SUMS)
+    + ", (SELECT nullif(json_group_object(level, n), '{}') FROM (SELECT level, sum(n) AS n FROM fill_answers a WHERE a.file = g.file GROUP BY level))"
+    " FROM fill_groups g GROUP BY file",
+    f"INSERT INTO group_sums SELECT g.file, g.unit, g.kind, g.category, s.first, s.last, {', '.join(f'g.{c}' for c in _SUMS)}, "
+    "(SELECT nullif(json_group_object(level, n), '{}') FROM fill_answers a WHERE a.file = g.file AND a.kind = g.kind AND a.category IS g.category) "
+    "FROM fill_groups g JOIN file_sums s ON s.file = g.file",
+    "DROP TABLE fill_groups",
+    "DROP TABLE fill_answers",
+)
+FILE_SUMS_VERSION = hashlib.blake2b("\n".join((*FILL_STATEMENTS, FILL_TARGETS_SQL, SENTINEL)).encode(), digest_size=8).hexdigest()
 
-_SUMS_COLUMNS = ", ".join(f"{v}_{c} {'TEXT' if c in ('spent', 'budget') else 'INTEGER'}" for v in "np" for c in FILE_SUMS_COLUMNS)
+_SUMS_COLUMNS = ", ".join(f"{c} {'TEXT' if c[2:] in _TEXTS else 'INTEGER'}" for c in _SUMS)
 FILE_SUMS_DDL = (
     f"CREATE TABLE file_sums(file TEXT PRIMARY KEY, unit TEXT, first TEXT, last TEXT, {_SUMS_COLUMNS}, answers TEXT); "
     f"CREATE TABLE group_sums(file TEXT, unit TEXT, kind TEXT, category TEXT, first TEXT, last TEXT, {_SUMS_COLUMNS}, answers TEXT); "
@@ -214,65 +234,25 @@ def _partials_pay(con, args: dict, files: int) -> bool:
 def fill_file_sums(con) -> int:
     """Make the `file_sums`, `group_sums` and `file_targets` rows of the ledger files that have none (all of them
     when the code that makes them changed: FILE_SUMS_VERSION in `meta`); the caller holds a write transaction.
-    A file's sums are its groups' (exact: decimals add exactly). Returns the files summed."""
+    In SQL, a batch of files at a time: the groups' sums, then the files' from them. Returns the files summed."""
     row = con.execute("SELECT value FROM meta WHERE key = 'file_sums'").fetchone()
     if row is None or row[0] != FILE_SUMS_VERSION:
         for table in ("file_sums", "group_sums", "file_targets"):
             con.execute(f"DELETE FROM {table}")  # noqa: S608 - our tables
         con.execute("INSERT OR REPLACE INTO meta VALUES ('file_sums', ?)", (FILE_SUMS_VERSION,))
     wanted = con.execute(_WANTED).fetchall()
-    width = 2 * len(FILE_SUMS_COLUMNS)
     for i in range(0, len(wanted), 2000):
         part = wanted[i : i + 2000]
         files = json.dumps([p for p, _u in part], ensure_ascii=False)
-        groups: dict[str, dict[tuple, list]] = {}  # file -> (kind, category) -> [first, last, n vector, p vector, answers]
-        for r in con.execute(FILL_N_SQL, {"files": files, "end": SENTINEL}):
-            groups.setdefault(r[0], {})[r[1:3]] = [r[3], r[4], _vector(r[5:]), _vector(None), {}]
-        for r in con.execute(FILL_P_SQL, {"files": files, "start": SENTINEL, "end": SENTINEL}):
-            groups[r[0]][r[1:3]][3] = _vector(r[5:])
-        for f, kind, cat, level, count in con.execute(FILL_ANSWERS_SQL, {"files": files}):
-            groups[f][(kind, cat)][4][level] = count
-        file_rows, group_rows = [], []
-        for path, unit in part:
-            mine = groups.get(path, {})
-            first = min((g[0] for g in mine.values()), default="9999-12-31")  # no items: every start and cut-off hold
-            last = max((g[1] for g in mine.values()), default="")
-            answers: dict[str, int] = {}
-            for (kind, cat), (_f, _l, n, p, ans) in mine.items():
-                group_rows.append((path, unit, kind, cat, first, last, *n, *p, _answers(ans)))
-                for level, count in ans.items():
-                    answers[level] = answers.get(level, 0) + count
-            total = [_add([g[2] for g in mine.values()]), _add([g[3] for g in mine.values()])]
-            file_rows.append((path, unit, first, last, *total[0], *total[1], _answers(answers)))
-        con.executemany(f"INSERT INTO file_sums VALUES ({', '.join('?' * (5 + width))})", file_rows)
-        con.executemany(f"INSERT INTO group_sums VALUES ({', '.join('?' * (7 + width))})", group_rows)
+        for sql in FILL_STATEMENTS:
+            con.execute(sql, {"files": files} if ":files" in sql else ())
         con.executemany("INSERT INTO file_targets VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [(f, kind, cat, name, measure, str(dsum(planned)), None if actual is None else str(dsum(actual)))
                          for f, kind, cat, name, measure, planned, actual in con.execute(FILL_TARGETS_SQL, {"files": files, "end": SENTINEL}).fetchall()])
+    # the files without items not escalated: every start and cut-off hold, and their sums are nothing
+    con.execute(f"INSERT INTO file_sums (file, unit, first, last, {', '.join(_SUMS)}) "  # noqa: S608 - our statement
+                f"SELECT path, unit, '9999-12-31', '', {', '.join('NULL' if c[2:] in _TEXTS else '0' for c in _SUMS)} FROM ({_WANTED})")
     return len(wanted)
-
-
-def _vector(row) -> list:
-    """A per-group row's sums (after its keys and bounds) as stored: counts as they are, money as its exact decimal sum."""
-    if row is None:
-        return [0] * len(MAIN_COLUMNS) + [None, None]
-    k = len(MAIN_COLUMNS)
-    return [v or 0 for v in row[:k]] + [None if t is None else str(dsum(t)) for t in row[k : k + 2]]
-
-
-def _add(vectors: list[list]) -> list:
-    """The sum of `_vector`s: counts added, money added exactly (None while no group has any)."""
-    k = len(MAIN_COLUMNS)
-    out = [sum(v[j] for v in vectors) for j in range(k)]
-    for j in (k, k + 1):
-        texts = [v[j] for v in vectors if v[j] is not None]
-        out.append(str(dsum(" ".join(texts))) if texts else None)
-    return out
-
-
-def _answers(counts: dict[str, int]) -> str | None:
-    # NULL, not '{}': most rows have none, and json_each of NULL costs nothing
-    return json.dumps(counts, ensure_ascii=False) if counts else None
 
 
 def snapshot_rows(source, sql: str) -> list:
