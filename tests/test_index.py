@@ -349,9 +349,9 @@ def test_warm_commands_parse_only_the_changed_file(generated: Path, tmp_path: Pa
     parsed: list[str] = []
     real = index.read_file
 
-    def counting(root_, rp, kind, unit, lang):
+    def counting(root_, rp, kind, unit, lang, findings=None):
         parsed.append(rp)
-        return real(root_, rp, kind, unit, lang)
+        return real(root_, rp, kind, unit, lang, findings)
 
     monkeypatch.setattr(index, "read_file", counting)
     in_hand = [e for e in load(root).entries if e.item.status in ("open", "in_progress") and e.unit.count("/") == 1]  # villages

@@ -1,5 +1,6 @@
-"""The one-item rules run on each file's entries as they are read (ItemChecks, `load`'s `each`): the same problems
-as `check` running them over the whole ledger, through the index cold, warm, serial, parallel and without it; and a cold read's worker settings."""
+"""The one-item rules run where the index reads each file, their problems stored with it (`Ledger.findings`): the same
+problems as `check` running them over the whole ledger, through the index cold, warm, serial, parallel and without
+it, in either language; and a cold read's worker settings."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from shishi.checks.rules import ITEM_RULES, ItemChecks, check
+from shishi.checks.rules import ITEM_RULES, check, item_problems
+from shishi.i18n import set_lang
 from shishi.store import index
 from shishi.store.load import load
 from test_index import _break, _copy, _generator
@@ -40,41 +42,60 @@ def _reference(root: Path) -> tuple[list[str], list[str]]:
     return _strs(check(ledger)), _strs(check(ledger, strict=True))
 
 
-@pytest.mark.parametrize("how", ["direct", "cold serial", "warm", "cold parallel"])
+@pytest.mark.parametrize("how", ["cold serial", "warm", "cold parallel"])
 def test_problems_are_those_check_finds_over_the_whole_ledger(broken: Path, tmp_path: Path, how: str):
     root = _copy(broken, tmp_path / "t")
     want, want_strict = _reference(root)
     messages = "\n".join(want)
     assert "中有电话号码" in messages and "已办结事项须有 resolution" in messages and "条进展早于登记日期" in messages
     if how == "warm":
-        load(root)
-    seen = ItemChecks()
-    if how == "direct":
-        ledger = load(root, use_index=False, each=seen)
-    elif how == "warm":
-        ledger = index.load(root, each=seen)
-        assert ledger.reread == []
-    else:
-        ledger = index.load(root, parallel=how == "cold parallel", each=seen)
-        assert ledger.reread
-    assert seen.covers(ledger)
-    assert seen.problems() and all(p.severity in ("error", "warning") for p in seen.problems())
-    assert _strs(check(ledger, item_checks=seen)) == want
-    assert _strs(check(ledger, strict=True, item_checks=seen)) == want_strict
-    assert _strs(check(ledger)) == want  # and without them, as always
+        load(root, findings=item_problems)
+    ledger = index.load(root, parallel=how == "cold parallel", findings=item_problems)
+    assert (ledger.reread == []) == (how == "warm")
+    assert ledger.findings and all(p.severity in ("error", "warning") for p in ledger.findings)
+    direct = load(root, use_index=False)
+    assert direct.findings is None
+    assert ledger.findings == [p for e in direct.entries for _c, rule in ITEM_RULES for p in rule(e)]  # in reading order, as found
+    assert _strs(check(ledger)) == want
+    assert _strs(check(ledger, strict=True)) == want_strict
+    ledger.findings = None
+    assert _strs(check(ledger)) == want  # and the rules run over the entries, as without the index
 
 
-def test_item_checks_that_missed_a_file_are_not_trusted(broken: Path, tmp_path: Path):
+def test_findings_follow_the_language_of_the_run(broken: Path, tmp_path: Path):
+    """Stored in the language of the run that read the file: a run in the other reads such a file again."""
     root = _copy(broken, tmp_path / "t")
-    want, _strict = _reference(root)
-    seen = ItemChecks()
-    ledger = load(root, each=seen)
-    bad = next(iter(seen.found))
-    del seen.found[bad], seen.seen[bad]  # as if that file's entries had not been seen: its problems would be missing
-    assert not seen.covers(ledger)
-    assert _strs(check(ledger, item_checks=seen)) == want  # the rules are run again, over everything
-    seen.seen[bad] = 1
-    assert not seen.covers(ledger)
+    load(root, findings=item_problems)
+    try:
+        set_lang("en")
+        want = _strs(check(load(root, use_index=False)))
+        ledger = index.load(root, findings=item_problems)
+        assert ledger.reread and _strs(check(ledger)) == want and "phone number" in "\n".join(want)
+    finally:
+        set_lang("zh")
+    assert _strs(check(index.load(root, findings=item_problems))) == _reference(root)[0]
+
+
+def test_files_read_without_the_checks_are_read_again_with_them(broken: Path, tmp_path: Path):
+    """A load of another command reads the files without them: the next `check` reads those files again."""
+    root = _copy(broken, tmp_path / "t")
+    first = index.load(root)
+    assert first.reread and first.findings is None
+    ledger = index.load(root, findings=item_problems)
+    assert sorted(ledger.reread) == sorted(first.index.files)  # the ledger files only (units, config, surveys hold no items)
+    assert ledger.findings is not None and _strs(check(ledger)) == _reference(root)[0]
+    assert index.load(root).reread == []  # and a load without them takes the files as they are
+
+
+def test_a_changed_file_s_findings_are_found_again(broken: Path, tmp_path: Path):
+    root = _copy(broken, tmp_path / "t")
+    load(root, findings=item_problems)
+    target = next(f for f in sorted(root.rglob("2021.yaml"))[10:] if "13812345678" in f.read_text(encoding="utf-8"))
+    target.write_text(target.read_text(encoding="utf-8").replace("请回电 13812345678 ", ""), encoding="utf-8")
+    ledger = index.load(root, findings=item_problems)
+    assert ledger.reread == [target.relative_to(root).as_posix()]
+    assert "中有电话号码" not in "\n".join(_strs(check(ledger)))
+    assert _strs(check(ledger)) == _reference(root)[0]
 
 
 def test_each_rule_is_one_of_the_checks():
@@ -106,23 +127,17 @@ def test_entries_built_early_are_built_again_when_another_process_stores_the_fil
         return done
 
     monkeypatch.setattr(index, "refresh", refresh_then_another_writer)
-    times: dict[str, int] = {}
-
-    class Counting(ItemChecks):
-        def __call__(self, entries):
-            times[entries[0].file] = times.get(entries[0].file, 0) + 1
-            super().__call__(entries)
-
-    seen = Counting()
-    ledger = index.load(root, parallel=True, each=seen)
-    assert times.pop(rp) == 2 and set(times.values()) == {1}  # built early, then again from the snapshot; the others once
+    made: dict[str, int] = {}
+    real_entries = index._Early.entries
+    monkeypatch.setattr(index._Early, "entries", lambda self, rp, *a: (made.__setitem__(rp, made.get(rp, 0) + 1), real_entries(self, rp, *a))[1])
+    ledger = index.load(root, parallel=True, findings=item_problems)
+    assert made.pop(rp) == 2 and set(made.values()) == {1}  # built early, then again from the snapshot; the others once
     mine = [e for e in ledger.entries if e.file == rp]
     assert mine and mine[0].item.title.startswith("改过 ") and mine[0].item.owner.startswith("改过")  # hot and filled fields alike
     monkeypatch.setattr(index, "refresh", real)
     direct = load(root, use_index=False)
     assert [(e.file, e.line, e.item.model_dump()) for e in ledger.entries] == [(e.file, e.line, e.item.model_dump()) for e in direct.entries]
-    assert seen.covers(ledger)
-    assert _strs(check(ledger, item_checks=seen)) == _strs(check(direct))
+    assert _strs(check(ledger)) == _strs(check(direct))
 
 
 def test_a_cold_check_on_the_command_line_says_what_a_warm_and_a_direct_one_say(broken: Path, tmp_path: Path, cli, monkeypatch):
@@ -143,7 +158,7 @@ def test_a_worker_stores_with_a_bigger_page_cache(broken: Path, tmp_path: Path, 
     monkeypatch.setattr(index, "_WORKER_CON", None)  # as in a fresh worker process
     rp = sorted(root.rglob("2021.yaml"))[12].relative_to(root).as_posix()
     try:
-        assert index._read_and_store((str(root), [(rp, "ledger", rp.rpartition("/")[0])], "zh")) > 0
+        assert index._read_and_store((str(root), [(rp, "ledger", rp.rpartition("/")[0])], "zh", None)) > 0
         con = index._WORKER_CON
         assert con.execute("PRAGMA cache_size").fetchone()[0] == -index.WORKER_CACHE_KIB
         assert con.execute("SELECT items FROM files WHERE path=?", (rp,)).fetchone()[0] > 0
@@ -158,6 +173,6 @@ def test_entries_are_built_early_only_while_workers_parse(broken: Path, tmp_path
     batches: list[int] = []
     real = index._Early.__call__
     monkeypatch.setattr(index._Early, "__call__", lambda self, paths: (batches.append(len(paths)), real(self, paths))[1])
-    seen = ItemChecks()
-    ledger = index.load(root, parallel=parallel, each=seen)
-    assert bool(batches) == parallel and seen.covers(ledger)
+    ledger = index.load(root, parallel=parallel, findings=item_problems)
+    assert bool(batches) == parallel
+    assert _strs(check(ledger)) == _reference(root)[0]

@@ -297,7 +297,7 @@ CHECKS: list[Check] = [
 ]
 
 # The checks above that look at one item at a time and at nothing else, as (the check, its rule for one entry):
-# run on each file's entries as they are read (ItemChecks), not once more over the whole ledger.
+# run where the index reads each file (its `findings`), not once more over the whole ledger.
 ITEM_RULES: list[tuple[Check, Callable[[Entry], Iterator[Problem]]]] = [
     (dates_in_order, item_dates_in_order),
     (status_consistent, item_status_consistent),
@@ -305,41 +305,14 @@ ITEM_RULES: list[tuple[Check, Callable[[Entry], Iterator[Problem]]]] = [
 ]
 
 
-class ItemChecks:
-    """The one-item rules (ITEM_RULES) applied to each ledger file's entries as they are read: `store.load`'s
-    `each`, so a cold read runs them while the other files are being parsed. `check(ledger, item_checks=…)`
-    then takes their problems instead of running those rules again."""
-
-    def __init__(self):
-        self.seen: dict[str, int] = {}  # file -> entries seen (a file seen again replaces what it gave)
-        self.found: dict[str, list[Problem]] = {}  # file -> their problems, for the files with any
-
-    def __call__(self, entries: list[Entry]) -> None:
-        rules = [rule for _check, rule in ITEM_RULES]
-        file = entries[0].file
-        self.seen[file] = len(entries)
-        found = [p for e in entries for rule in rules for p in rule(e)]
-        if found:
-            self.found[file] = found
-        else:
-            self.found.pop(file, None)
-
-    def covers(self, ledger: Ledger) -> bool:
-        """True when exactly the ledger's entries were seen, each file's once (else check runs the rules itself)."""
-        per_file: dict[str, int] = {}
-        for e in ledger.entries:
-            per_file[e.file] = per_file.get(e.file, 0) + 1
-        return per_file == self.seen
-
-    def problems(self) -> list[Problem]:
-        return [p for ps in self.found.values() for p in ps]
+def item_problems(e: Entry) -> list[Problem]:
+    """What the one-item rules find in one entry (the index runs them as it reads each file: `Ledger.findings`)."""
+    return [p for _check, rule in ITEM_RULES for p in rule(e)]
 
 
-def check(ledger: Ledger, strict: bool = False, item_checks: ItemChecks | None = None) -> list[Problem]:
-    """Every problem of the tree, sorted by place; with strict, warnings count as errors.
-
-    item_checks: the ItemChecks the ledger was loaded with (store.load's `each`): the one-item rules are not run again.
-    """
+def check(ledger: Ledger, strict: bool = False) -> list[Problem]:
+    """Every problem of the tree, sorted by place; with strict, warnings count as errors. The one-item rules'
+    problems are the ledger's findings when the index read it (stored with each file), else found here."""
     import gc
 
     # The checks fill in every record and build a tuple or two per item: with the collector running, it
@@ -350,8 +323,8 @@ def check(ledger: Ledger, strict: bool = False, item_checks: ItemChecks | None =
     try:
         problems = list(ledger.problems)
         checks = CHECKS
-        if item_checks is not None and item_checks.covers(ledger):
-            problems += item_checks.problems()
+        if ledger.findings is not None:
+            problems += ledger.findings
             done = {c for c, _rule in ITEM_RULES}
             checks = [c for c in CHECKS if c not in done]
         for fn in checks:

@@ -278,14 +278,13 @@ def check(
     strict: bool = typer.Option(False, "--strict", help="警告也算错误 (warnings count as errors)."),
 ) -> None:
     """检查整个台账库，列出全部问题（文件:行:列）(validate the whole tree; every problem as path:line:col)."""
-    from shishi.checks.rules import ItemChecks
     from shishi.checks.rules import check as run_checks
+    from shishi.checks.rules import item_problems
     from shishi.store.load import load
 
     with errors():
-        item_checks = ItemChecks()  # run on each file's items as they are read
-        ledger = load(root_of(ctx), each=item_checks)
-        problems = run_checks(ledger, strict, item_checks)
+        ledger = load(root_of(ctx), findings=item_problems)  # the one-item checks run as each file is read, kept with it
+        problems = run_checks(ledger, strict)
     for p in problems:
         out(str(p))
     n_err = sum(1 for p in problems if p.severity == "error")

@@ -3,8 +3,8 @@
 `<root>/.shishi/index.sqlite` (git-ignored) holds, per file, what reading it
 produced: its items (fields as columns for `shishi query`, and two marshal
 blobs per file: the `hot` fields every load needs, the `full` items), targets,
-milestones, extensions, the file's problems, the IDs of items too broken to
-validate, unit records, surveys. A run stats every file and re-reads only
+milestones, extensions, the file's problems and what the one-item checks found in
+it (`findings`), the IDs of items too broken to validate, unit records, surveys. A run stats every file and re-reads only
 those whose size or mtime changed — and, when a file was written so recently
 that its mtime cannot be trusted, those whose content hash changed. Many
 changed files are parsed (and stored) by worker processes.
@@ -48,7 +48,7 @@ from shishi.store.yamlio import Map, Seq, YamlError, decode
 if TYPE_CHECKING:  # the models (Pydantic) are imported only where a file is read or a record validated: not by a warm roll-up
     from pydantic import BaseModel
 
-SCHEMA_VERSION = 6  # 4: files.sig before the blobs (every run reads it; a column after a blob is read through the blob's pages); 5: file_sums; 6: group_sums, hot milestones and attachments
+SCHEMA_VERSION = 7  # 4: files.sig before the blobs (every run reads it; a column after a blob is read through the blob's pages); 5: file_sums; 6: group_sums, hot milestones and attachments; 7: findings
 DB_NAME = "index.sqlite"
 RACY_NS = 2_000_000_000  # an mtime this close to the time the file was read may hide a later write
 PARALLEL_BYTES = 1_500_000  # parse changed files in worker processes above this much text (~2,000 items)
@@ -58,8 +58,9 @@ PROGRESS_BYTES = 2_500_000  # show a progress bar on a terminal above this much 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE files(path TEXT PRIMARY KEY, kind TEXT, unit TEXT, size INTEGER, mtime_ns INTEGER, hash TEXT,
-    read_ns INTEGER, lang TEXT, problems INTEGER, items INTEGER, sig TEXT, hot BLOB, full BLOB);
+    read_ns INTEGER, lang TEXT, problems INTEGER, items INTEGER, found INTEGER, sig TEXT, hot BLOB, full BLOB);
 CREATE TABLE problems(file TEXT, line INTEGER, col INTEGER, message TEXT, severity TEXT);
+CREATE TABLE findings(file TEXT, line INTEGER, col INTEGER, message TEXT, severity TEXT);
 CREATE TABLE config(file TEXT PRIMARY KEY, json TEXT);
 CREATE TABLE units(path TEXT PRIMARY KEY, file TEXT, name TEXT, kind TEXT, short TEXT, code TEXT, clerk TEXT,
     parent TEXT, depth INTEGER, json TEXT, data TEXT);
@@ -79,6 +80,7 @@ CREATE INDEX items_id ON items(id);
 CREATE INDEX items_moves ON items(escalated_from, status, id, unit, opened, due, judged, kind, category, file, seq)
     WHERE status = 'escalated' OR escalated_from IS NOT NULL;
 CREATE INDEX problems_file ON problems(file);
+CREATE INDEX findings_file ON findings(file);
 CREATE INDEX targets_file ON targets(file);
 CREATE INDEX milestones_file ON milestones(file);
 CREATE INDEX extensions_file ON extensions(file);
@@ -86,9 +88,9 @@ CREATE INDEX broken_file ON broken(file);
 CREATE INDEX surveys_file ON surveys(file);
 CREATE INDEX survey_counts_file ON survey_counts(file);
 CREATE INDEX files_kind ON files(kind, path);
-CREATE INDEX files_stat ON files(path, kind, unit, size, mtime_ns, sig, read_ns, problems, lang);
+CREATE INDEX files_stat ON files(path, kind, unit, size, mtime_ns, sig, read_ns, problems, lang, found);
 """ + sums.FILE_SUMS_DDL + ";" + sums.FILE_TARGETS_DDL + ";"  # partial figures per ledger file (store.sums)
-PER_FILE = ("problems", "items", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts", "file_sums", "group_sums", "file_targets")
+PER_FILE = ("problems", "findings", "items", "targets", "milestones", "extensions", "broken", "surveys", "survey_counts", "file_sums", "group_sums", "file_targets")
 
 
 # ------------------------------------------------------------------ light records
@@ -570,6 +572,8 @@ HOT_FIELDS = (
     "extensions",
     "milestones",  # the 序时 of every project a report ranks
     "attachments",  # the photos of every project a report lists
+    "escalated_to",  # and these two for `check` (escalation links, vocabularies): it fills no record
+    "source",
 )
 
 
@@ -619,6 +623,7 @@ class FileResult:
     problems: list[tuple] = field(default_factory=list)
     rows: dict[str, list[tuple]] = field(default_factory=dict)
     items: int = 0
+    found: bool = False  # the one-item checks were run on its items (`findings`)
 
 
 def signature(st: os.stat_result) -> str:
@@ -630,8 +635,9 @@ def _s(v) -> str | None:
     return None if v is None else str(v)
 
 
-def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult:
-    """Read one file of the tree into the rows the index stores for it (pure: safe in a worker process)."""
+def read_file(root: str, rp: str, kind: str, unit: str, lang: str, findings=None) -> FileResult:
+    """Read one file of the tree into the rows the index stores for it (pure: safe in a worker process);
+    `findings(entry) -> problems`: the one-item checks, run on a ledger file's items (see `load`)."""
     from shishi.store.ledger import read_item_tuples, read_record, read_surveys, read_yaml
     from shishi.store.model import Config, Unit
 
@@ -659,7 +665,10 @@ def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult
             problems += ps
             res.rows = _item_rows(rp, unit, items)
             res.rows["broken"] = [(i, rp, line, col) for i, line, col in broken]
+            if findings is not None:
+                res.rows["findings"] = _findings(rp, unit, text, items, findings)
             res.items = len(items)
+        res.found = findings is not None
     elif kind in ("config", "unit"):
         rec, data, ps = read_record(Path(root), path, Config if kind == "config" else Unit, raw)
         problems += ps
@@ -677,6 +686,44 @@ def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult
         res.rows["survey_counts"] = [(rp, seq, s.unit, s.quarter, lv, n) for seq, (s, _rp, _line) in enumerate(surveys) for lv, n in s.counts.items()]
     res.problems = [(p.line, p.col, p.message, p.severity) for p in problems]
     return res
+
+
+def _findings(rp: str, unit: str, text: str, items: list[tuple], item_problems) -> list[tuple]:
+    """The rows of what the one-item checks find in a ledger file's items: run where the file is read (in a worker,
+    on its tuples), stored with it, so that no `check`, cold or warm, runs them again."""
+    from shishi.store.ledger import Entry
+
+    record = _item_record_class().from_tuple
+    positions = _FilePositions(rp, text)
+    found = []
+    for line, id_pos, tup in items:
+        e = Entry(record(tup), unit, rp, line)
+        e._source, e._id_pos = positions, id_pos
+        found += item_problems(e)
+    return [(rp, p.line, p.col, p.message, p.severity) for p in found]
+
+
+class _FilePositions:
+    """An entry's `data` (its keys' positions) from the text of its file, parsed when first wanted (only a finding needs it)."""
+
+    def __init__(self, rp: str, text: str):
+        self.rp, self.text, self.parsed = rp, text, None
+
+    def data(self, entry) -> Map | None:
+        if self.parsed is None:
+            from shishi.store.ledger import parse_text
+
+            self.parsed = parse_text(self.rp, self.text)[0]
+        return _item_node(self.parsed, entry)
+
+
+def _item_node(data, entry) -> Map | None:
+    """The parsed item of a file's data standing at the entry's line with its ID, or None."""
+    if isinstance(data, Seq):
+        for (line, _col), node in zip(data.pos, data, strict=True):
+            if line == entry.line and isinstance(node, Map) and node.get("id") == entry.item.id:
+                return node
+    return None
 
 
 _PLAIN: list = []
@@ -759,20 +806,20 @@ def _row_getters():
     return _GETTERS
 
 
-def _read_many(args: tuple[str, list[tuple[str, str, str]], str]) -> list[FileResult]:
-    root, jobs, lang = args
+def _read_many(args: tuple) -> list[FileResult]:
+    root, jobs, lang, findings = args
     with _no_gc():
-        return [read_file(root, rp, kind, unit, lang) for rp, kind, unit in jobs]
+        return [read_file(root, rp, kind, unit, lang, findings) for rp, kind, unit in jobs]
 
 
 _WORKER_CON: sqlite3.Connection | None = None
 WORKER_CACHE_KIB = 16_000
 
 
-def _read_and_store(args: tuple[str, list[tuple[str, str, str]], str]) -> int:
+def _read_and_store(args: tuple) -> int:
     """In a worker process: read a chunk of files and store them itself (no results pickled back); returns the bytes read."""
     global _WORKER_CON
-    root, jobs, lang = args
+    root, _jobs, lang, _findings = args
     if _WORKER_CON is None:
         _WORKER_CON = connect(Path(root))
         # the items' index by ID takes rows all over it (units interleave): with SQLite's default 2 MB of pages,
@@ -806,7 +853,8 @@ def fingerprint() -> str:
     return h.hexdigest()
 
 
-FINGERPRINTED = ("index.py", "fastyaml.py", "ledger.py", "model.py", "yamlio.py", "tree.py", "dates.py")  # the store modules whose code the rows depend on
+# the modules whose code the rows depend on: the store's, and those of the one-item checks a load may be given (`findings`)
+FINGERPRINTED = ("index.py", "fastyaml.py", "ledger.py", "model.py", "yamlio.py", "tree.py", "dates.py", "../checks/rules.py", "../checks/privacy.py")
 
 
 def db_path(root: Path) -> Path:
@@ -1009,15 +1057,17 @@ def _dirs_unchanged(root: Path, dirs: list, read_ns: int) -> bool:
 
 # path -> what a file's stat must give, as one text: kind, unit, size, mtime_ns, signature; then \x1e when its
 # mtime was too close to the time it was read to be trusted (compare hashes), \x1d when it must be read again in
-# :lang (its problems are in another). The covering index files_stat answers it without reading the rows (they
+# :lang (its problems are in another) or with the one-item checks (:found; read without them). The covering index files_stat answers it without reading the rows (they
 # hold the blobs), and the pairs make the dict in C.
 KNOWN_SQL = """SELECT path, coalesce(kind, '') || char(31) || coalesce(unit, '') || char(31) || coalesce(size, '') || char(31)
     || coalesce(mtime_ns, '') || char(31) || coalesce(sig, '')
-    || CASE WHEN problems AND lang IS NOT :lang THEN char(29) WHEN mtime_ns >= read_ns - :racy THEN char(30) ELSE '' END FROM files"""
+    || CASE WHEN problems AND lang IS NOT :lang OR :found AND kind = 'ledger' AND NOT found THEN char(29) WHEN mtime_ns >= read_ns - :racy THEN char(30) ELSE '' END
+    FROM files"""
 
 
 def refresh(
-    con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str]], parallel: bool | None = None, units_only: bool = False, stored=None
+    con: sqlite3.Connection, root: Path, files: list[tuple[str, str, str]], parallel: bool | None = None, units_only: bool = False, stored=None,
+    findings=None,
 ) -> Refresh:
     """Bring the index up to date with the files: re-read only those that changed.
 
@@ -1025,12 +1075,13 @@ def refresh(
     memory stays flat and other processes are never kept waiting long. With
     units_only, `files` are the config and unit files only, and only those
     kinds are dropped when gone. `stored(paths)`, when given, is called as the
-    workers of a parallel read commit each batch (while they go on with the next).
+    workers of a parallel read commit each batch (while they go on with the next). `findings`: see `load`; the
+    ledger files read without them are read again.
     """
     lang = get_lang()
     # what a file's stat must match, as one text (kind, unit, size, mtime, signature): the covering index files_stat
     # answers it without reading the rows (they hold the blobs), a Python object less per column and file
-    known = dict(con.execute(KNOWN_SQL, {"lang": lang, "racy": RACY_NS}))
+    known = dict(con.execute(KNOWN_SQL, {"lang": lang, "racy": RACY_NS, "found": findings is not None}))
     if units_only:
         known = {rp: k for rp, k in known.items() if k.startswith(("config\x1f", "unit\x1f"))}
     stale: list[tuple[str, str, str, int]] = []
@@ -1070,7 +1121,7 @@ def refresh(
             for rp in gone:
                 _delete_file(con, rp)
             con.executemany("UPDATE files SET read_ns=? WHERE path=?", touched)
-    for batch, paths in _read_batches(root, stale, lang, parallel, out):
+    for batch, paths in _read_batches(root, stale, (lang, findings), parallel, out):
         if batch:  # (the workers of a parallel read store their own)
             with _write(con), _no_gc():
                 _store(con, batch, lang)
@@ -1092,9 +1143,9 @@ class _write:
         self.con.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
-def _read_batches(root: Path, stale: list[tuple[str, str, str, int]], lang: str, parallel: bool | None, out: Refresh):
-    """(FileResults to store, their paths) of the stale files, in order, a batch (~2 MB of text) at a time;
-    in a parallel read the workers store them, and the batches are empty (the paths those stored)."""
+def _read_batches(root: Path, stale: list[tuple[str, str, str, int]], how: tuple, parallel: bool | None, out: Refresh):
+    """(FileResults to store, their paths) of the stale files, in order, a batch (~2 MB of text) at a time, read
+    `how` = (language, findings); in a parallel read the workers store them, and the batches are empty (the paths those stored)."""
     total = sum(size for *_x, size in stale)
     workers = _workers()
     if parallel is None:
@@ -1104,13 +1155,13 @@ def _read_batches(root: Path, stale: list[tuple[str, str, str, int]], lang: str,
     try:
         if parallel and len(chunks) > 1:
             out.parallel = True
-            for chunk, size in zip(chunks, _read_parallel(root, chunks, lang), strict=True):
+            for chunk, size in zip(chunks, _read_parallel(root, chunks, how), strict=True):
                 yield [], [job[0] for job in chunk]
                 if bar:
                     bar[0].advance(bar[1], size)
             return
         for chunk in chunks:
-            batch = _read_many((str(root), [job[:3] for job in chunk], lang))
+            batch = _read_many((str(root), [job[:3] for job in chunk], *how))
             yield batch, [job[0] for job in chunk]
             if bar:
                 bar[0].advance(bar[1], sum(max(0, r.size) for r in batch))
@@ -1140,14 +1191,14 @@ def _chunks(stale: list[tuple[str, str, str, int]], target: int) -> list[list[tu
     return chunks
 
 
-def _read_parallel(root: Path, chunks: list[list[tuple[str, str, str, int]]], lang: str):
+def _read_parallel(root: Path, chunks: list[list[tuple[str, str, str, int]]], how: tuple):
     """Parse and store chunks in worker processes; yields the bytes read by each chunk as it is done."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(max_workers=max(2, _workers()), mp_context=multiprocessing.get_context(method)) as pool:
-        yield from pool.map(_read_and_store, [(str(root), [job[:3] for job in c], lang) for c in chunks])
+        yield from pool.map(_read_and_store, [(str(root), [job[:3] for job in c], *how) for c in chunks])
 
 
 def _progress(sizes: int):
@@ -1186,15 +1237,16 @@ def _store(con: sqlite3.Connection, results: list[FileResult], lang: str) -> Non
         for (rp,) in con.execute(f"SELECT path FROM files WHERE path IN ({','.join('?' * len(part))})", part).fetchall():
             _delete_file(con, rp)
     files, problems, units, configs, surveys, survey_counts = [], [], [], [], [], []
-    rows_of: dict[str, list] = {"items": [], "targets": [], "milestones": [], "extensions": [], "broken": []}
+    rows_of: dict[str, list] = {"items": [], "targets": [], "milestones": [], "extensions": [], "broken": [], "findings": []}
     for res in results:
         rp, rows = res.path, res.rows
         hot, full = rows.get("hot", (None, None))
-        files.append((rp, res.kind, res.unit, res.size, res.mtime_ns, res.hash, res.read_ns, lang, len(res.problems), res.items, res.sig, hot, full))
+        said = len(res.problems) + len(rows.get("findings", ()))  # messages in `lang`: read again in another
+        files.append((rp, res.kind, res.unit, res.size, res.mtime_ns, res.hash, res.read_ns, lang, said, res.items, res.found, res.sig, hot, full))
         problems += [(rp, *p) for p in res.problems]
         if res.kind == "ledger" and rows:
             for table, got in rows_of.items():
-                got += rows[table]
+                got += rows.get(table, ())
         elif res.kind == "config" and rows.get("record"):
             configs.append((rp, rows["record"][0][0]))
         elif res.kind == "unit" and rows.get("record"):
@@ -1206,13 +1258,14 @@ def _store(con: sqlite3.Connection, results: list[FileResult], lang: str) -> Non
         elif res.kind == "survey":
             surveys += rows.get("surveys", [])
             survey_counts += rows.get("survey_counts", [])
-    con.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", files)
+    con.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", files)
     con.executemany("INSERT INTO problems VALUES (?,?,?,?,?)", problems)
     con.executemany(f"INSERT INTO items VALUES ({','.join('?' * 26)})", rows_of["items"])
     con.executemany("INSERT INTO targets VALUES (?,?,?,?,?,?,?,?)", rows_of["targets"])
     con.executemany("INSERT INTO milestones VALUES (?,?,?,?,?,?)", rows_of["milestones"])
     con.executemany("INSERT INTO extensions VALUES (?,?,?,?,?,?,?,?,?,?)", rows_of["extensions"])
     con.executemany("INSERT INTO broken VALUES (?,?,?,?)", rows_of["broken"])
+    con.executemany("INSERT INTO findings VALUES (?,?,?,?,?)", rows_of["findings"])
     con.executemany("INSERT INTO config VALUES (?,?)", configs)
     con.executemany("INSERT INTO units VALUES (?,?,?,?,?,?,?,?,?,?,?)", units)
     con.executemany("INSERT INTO surveys VALUES (?,?,?,?,?,?,?,?,?)", surveys)
@@ -1246,31 +1299,23 @@ class Source:
                 self.parsed[file] = parse_text(file, decode(t.read_bytes(self.root / file)))[0]
             except (OSError, YamlError):
                 self.parsed[file] = None
-        data = self.parsed[file]
-        if isinstance(data, Seq):
-            for (line, _col), node in zip(data.pos, data, strict=True):
-                if line == entry.line and isinstance(node, Map) and node.get("id") == entry.item.id:
-                    return node
-        return None  # the file changed since: positions fall back to the item's line
+        return _item_node(self.parsed[file], entry)  # None when the file changed since: positions fall back to the item's line
 
 
 class _FileFill:
     """Completes the records of one file from the items' JSON, all at once, when a field not in `hot` is first read
     (`recs`: the file's records in order, None for an item not made)."""
 
-    __slots__ = ("con", "file", "recs", "full")
+    __slots__ = ("con", "file", "recs")
 
-    def __init__(self, con: sqlite3.Connection, file: str, recs: list, full: bytes | None = None):
-        self.con, self.file, self.recs, self.full = con, file, recs, full  # full: the blob, read with the hot one
+    def __init__(self, con: sqlite3.Connection, file: str, recs: list):
+        self.con, self.file, self.recs = con, file, recs
 
     def __call__(self, _rec) -> None:
         import marshal
 
         fill = _rest_filler()
-        blob = self.full
-        if blob is None:
-            (blob,) = self.con.execute("SELECT full FROM files WHERE path=?", (self.file,)).fetchone()
-        self.full = None
+        (blob,) = self.con.execute("SELECT full FROM files WHERE path=?", (self.file,)).fetchone()
         with _no_gc():
             for r, tup in zip(self.recs, marshal.loads(blob), strict=True):
                 if r is not None and r._more is not None:  # None: an item `entries_where` did not make
@@ -1359,16 +1404,15 @@ class _LazyData(dict):
         return [(k, self[k]) for k in self]
 
 
-def load(root: Path, parallel: bool | None = None, entries: bool = True, each=None):
+def load(root: Path, parallel: bool | None = None, entries: bool = True, findings=None):
     """The Ledger of the tree, read through the index (refreshed first); IndexUnavailable when it cannot be.
 
-    entries=False: without its entries and surveys (any use of them raises), for
-    figures by SQL only (figures.rollup); problems and broken IDs as with them.
-    each(entries): called with every ledger file's entries (those of one file, in order; not for a file
-    without any), as soon as they are built: for the files a cold read parses, while the workers parse
-    the next ones. Called again for a file when a damaged index is rebuilt.
+    entries=False: without its entries and surveys (any use of them raises), for figures by SQL only
+    (figures.rollup); problems and broken IDs as with them. `findings(entry) -> problems`: the one-item checks
+    (a module's function: a worker process imports it by name), run where each ledger file is read and stored
+    with it; their problems are the ledger's `findings` (None when a file of the snapshot was read without them).
     """
-    return _load_or_rebuild(Path(root), parallel, units_only=False, entries=entries, each=each)
+    return _load_or_rebuild(Path(root), parallel, units_only=False, entries=entries, findings=findings)
 
 
 def load_units(root: Path):
@@ -1402,13 +1446,13 @@ def item_json():
     return _item_record_class().json_tuple
 
 
-def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False, entries: bool = True, each=None):
+def _load_or_rebuild(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False, entries: bool = True, findings=None):
     try:
-        return _load(root, parallel, units_only, streaming, entries, each)
+        return _load(root, parallel, units_only, streaming, entries, findings)
     except _Damaged:
         drop(root)  # found damaged while reading it: rebuilt from the files, once
         try:
-            return _load(root, parallel, units_only, streaming, entries, each)
+            return _load(root, parallel, units_only, streaming, entries, findings)
         except _Damaged as e:
             raise IndexUnavailable(str(e)) from None
 
@@ -1417,7 +1461,7 @@ class _Damaged(IndexUnavailable):
     """SQLite found the index file damaged (not merely locked or read-only)."""
 
 
-def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False, entries: bool = True, each=None):
+def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool = False, entries: bool = True, findings=None):
     from shishi.store.ledger import NOT_READ, Ledger
 
     con = connect(root)
@@ -1428,8 +1472,8 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
             present = [f for f in present if f[1] in ("config", "unit")]
         ledger_files = [f for f in files if f[1] == "ledger"]
         source = Source(con, root, [f[0] for f in ledger_files])
-        early = _Early(con, source, ledger_files, each) if entries and not units_only and not streaming else None
-        done = refresh(con, root, present, parallel, units_only, early)
+        early = _Early(con, source, ledger_files) if entries and not units_only and not streaming else None
+        done = refresh(con, root, present, parallel, units_only, early, findings if entries and not (units_only or streaming) else None)
         if not (entries or units_only or streaming) and sums.file_sums_wanted(con):  # a load for figures by SQL: partial sums of the files read
             with _write(con):
                 sums.fill_file_sums(con)
@@ -1477,6 +1521,11 @@ def _load(root: Path, parallel: bool | None, units_only: bool, streaming: bool =
                 ledger_problems += problems.get(rp, [])
         if entries:
             ledger.surveys += _surveys(con)
+        # another process may have stored a file without them since the refresh: then the caller runs the rules itself
+        if entries and findings is not None and not con.execute("SELECT EXISTS (SELECT 1 FROM files WHERE kind = 'ledger' AND NOT found)").fetchone()[0]:
+            order = {rp: i for i, (rp, _kind, _unit) in enumerate(ledger_files)}
+            rows = sorted(con.execute("SELECT file, line, col, message, severity, rowid FROM findings"), key=lambda r: (order.get(r[0], -1), r[5]))
+            ledger.findings = [Problem(*r[:5]) for r in rows if r[0] in order]  # in reading order, as the rules find them
         source.entries = ledger.entries
         ledger.index = source
         return ledger
@@ -1536,7 +1585,7 @@ def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files:
     if not built:
         hot = dict(con.execute("SELECT path, hot FROM files WHERE kind='ledger'"))
     else:
-        hot = {rp: blob for rp, blob, *_x in _file_rows(con, [rp for rp, _kind, _unit in ledger_files if rp not in built], False)}
+        hot = {rp: blob for rp, blob, _digest in _file_rows(con, [rp for rp, _kind, _unit in ledger_files if rp not in built])}
     broken = defaultdict(list)
     for i, f, line, col in con.execute("SELECT id, file, line, col FROM broken ORDER BY rowid"):
         broken[f].append((i, f, line, col))
@@ -1548,55 +1597,51 @@ def _load_entries(con: sqlite3.Connection, source: Source, ledger, ledger_files:
         if got is not None:
             entries += got[1]
             continue
-        blob = hot.pop(rp, None)  # freed as it is used: with `each`, the records are completed as they go
+        blob = hot.pop(rp, None)  # freed as it is used
         if blob:
             entries += early.entries(rp, unit, blob)
 
 
 class _Early:
-    """The entries of ledger files built from their `hot` blobs, and `each` applied to them: as the workers of a
-    parallel refresh store each batch (`refresh`'s `stored`: while they parse the next ones, on a core that would
-    idle), or by `_load_entries` for the others (a serial read gains nothing by building them early, and would
-    hold them with the batch it reads).
+    """The entries of ledger files built from their `hot` blobs: as the workers of a parallel refresh store each
+    batch (`refresh`'s `stored`: while they parse the next ones, on a core that would idle), or by
+    `_load_entries` for the others (a serial read gains nothing by building them early, and would hold them
+    with the batch it reads).
 
     Built early, a file's entries keep the content hash of the row they came from (its blobs are made from the
-    content alone), and with `each` the file's `full` blob is read with it: `_load_entries` builds them again
-    should another process store other content for the file before the load's snapshot."""
+    content alone): `_load_entries` builds them again should another process store other content for the file
+    before the load's snapshot."""
 
-    def __init__(self, con: sqlite3.Connection, source: Source, ledger_files: list[tuple[str, str, str]], each):
+    def __init__(self, con: sqlite3.Connection, source: Source, ledger_files: list[tuple[str, str, str]]):
         from shishi.store.ledger import Entry
 
-        self.con, self.source, self.each = con, source, each
+        self.con, self.source = con, source
         self.unit = {rp: unit for rp, _kind, unit in ledger_files}
         self.make = _hot_maker(Entry)
         self.built: dict[str, tuple[str, list]] = {}
 
-    def entries(self, rp: str, unit: str, blob: bytes, full: bytes | None = None) -> list:
+    def entries(self, rp: str, unit: str, blob: bytes) -> list:
         import marshal
 
         recs: list = []
-        fill = _FileFill(self.con, rp, recs, full)
+        fill = _FileFill(self.con, rp, recs)
         make, source = self.make, self.source
         file_entries = [make(h, fill, unit, rp, source) for h in marshal.loads(blob)]
         recs += [e.item for e in file_entries]
-        if self.each is not None and file_entries:
-            self.each(file_entries)
-        fill.full = None  # records not completed yet are completed from the load's snapshot
         return file_entries
 
     def __call__(self, paths: list[str]) -> None:
         with _no_gc():
-            for rp, blob, full, digest in _file_rows(self.con, [rp for rp in paths if rp in self.unit], self.each is not None):
+            for rp, blob, digest in _file_rows(self.con, [rp for rp in paths if rp in self.unit]):
                 if blob:
-                    self.built[rp] = (digest, self.entries(rp, self.unit[rp], blob, full))
+                    self.built[rp] = (digest, self.entries(rp, self.unit[rp], blob))
 
 
-def _file_rows(con: sqlite3.Connection, paths: list[str], full: bool):
-    """(path, hot blob, full blob or None, hash) of these ledger files, in no particular order, as they are read."""
-    cols = "path, hot, full, hash" if full else "path, hot, NULL, hash"
+def _file_rows(con: sqlite3.Connection, paths: list[str]):
+    """(path, hot blob, hash) of these ledger files, in no particular order, as they are read."""
     for i in range(0, len(paths), 500):
         part = paths[i : i + 500]
-        yield from con.execute(f"SELECT {cols} FROM files WHERE kind='ledger' AND path IN ({','.join('?' * len(part))})", part)
+        yield from con.execute(f"SELECT path, hot, hash FROM files WHERE kind='ledger' AND path IN ({','.join('?' * len(part))})", part)
 
 
 _REST: list = []

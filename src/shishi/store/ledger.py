@@ -77,6 +77,7 @@ class Ledger:
     unit_data: dict[str, Map] = field(default_factory=dict)
     broken_ids: list[tuple[str, str, int, int]] = field(default_factory=list)  # (id, file, line, col) of invalid items
     reread: list[str] | None = None  # files parsed by this load when it went through the index (None: read directly)
+    findings: list[Problem] | None = None  # what the one-item checks found, stored by the index as it read each file (None: not read with them)
     index: object = field(default=None, repr=False, compare=False)  # the index snapshot it was read from (store.index.Source): figures by SQL
     _prefixes: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 

@@ -19,29 +19,21 @@ def load_units(root: Path, use_index: bool = True) -> Ledger:
     return read_units(root)
 
 
-def load(root: Path, use_index: bool = True, entries: bool = True, each=None) -> Ledger:
+def load(root: Path, use_index: bool = True, entries: bool = True, findings=None) -> Ledger:
     """The whole tree: config, units, every ledger file and survey, with all problems found reading them.
 
-    Read through the index under .shishi/ (only changed files are parsed);
-    straight from the files when the index cannot be used, or with use_index=False.
-    entries=False: through the index, a ledger without entries and surveys, for figures by SQL only
-    (figures.rollup); without the index, the whole ledger all the same.
-    each(entries), when given, is called with the entries of every ledger file that has any, a file at a
-    time, as they are read (a cold read through the index: while the other files are still being parsed).
+    Read through the index under .shishi/ (only changed files are parsed); straight from the files when the
+    index cannot be used, or with use_index=False. entries=False: through the index, a ledger without entries
+    and surveys, for figures by SQL only (figures.rollup); without the index, the whole ledger all the same.
+    `findings`: the one-item checks, run as each file is read and stored with it (`Ledger.findings`; through
+    the index only: else the ledger has none, and the caller runs them).
     """
     if use_index and not os.environ.get("SHISHI_NO_INDEX"):
         try:
-            return index.load(root, entries=entries, each=each)
+            return index.load(root, entries=entries, findings=findings)
         except index.IndexUnavailable:
             pass
-    ledger = load_files(root)
-    if each is not None:
-        from itertools import groupby
-        from operator import attrgetter
-
-        for _file, entries_of in groupby(ledger.entries, key=attrgetter("file")):
-            each(list(entries_of))
-    return ledger
+    return load_files(root)
 
 
 def stream(root: Path, text=None, use_index: bool = True):
