@@ -91,8 +91,17 @@ def _tail(s: str, j: int) -> None:
         raise _Unsupported
 
 
-# each line: indent, a dash and the spaces after it, a key and the spaces after its colon, the rest
-_LINE = re.compile(r"^( *)(?:(-)( +|$))?(?:([^\s\-?:,\[\]{}#&*!|>'\"%@`][^\s:#,\[\]{}]*):( +|$))?(.*)$", re.M)
+_K = r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\s:#,\[\]{}]*"  # a key
+# a run line: `key: value` at the column of the line before's key (past its dash), the key not a null or a bool, the
+# value a plain scalar taken as it is (not a null or a bool; no colon, '#', leading, trailing or double space)
+_RUN_LINE = (
+    r"\n\1(?(2) \3)(?!(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE):)" + _K
+    + r": (?!(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE)$)[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n:# ]*(?: [^\n:# ]+)*$"
+)
+# each line: indent, a dash and the spaces after it, a key and the spaces after its colon, the rest; after a key,
+# the run of lines that follow it in the same mapping with the simplest values (most lines: read in one match)
+_LINE = re.compile(r"^( *)(?:(-)( +|$))?(?:(" + _K + r"):( +|$))?(.*)$(?(4)((?:" + _RUN_LINE + r")*))", re.M)
+_RUN = re.compile(r"\n *([^:]*): (.*)")  # a run's (key, value) pairs
 _SPECIAL = frozenset(_PLAIN_START | {"'", '"'})
 
 
@@ -106,16 +115,18 @@ def _parse(text: str):
     stack: list[list] = []
     root = None
     frame: list = []
-    special, nulls, bools = _SPECIAL, NULLS, BOOLS
+    special, nulls, bools, run_findall = _SPECIAL, NULLS, BOOLS, _RUN.findall
     bad_keys = NULLS | frozenset(BOOLS)
     top_indent, top_map = -1, False  # of `frame`, for the fast path
     lineno = 0
-    for indent_s, dash, dash_sp, key, key_sp, rest in _LINE.findall(text):
+    for indent_s, dash, dash_sp, key, key_sp, rest, run in _LINE.findall(text):
         lineno += 1
         indent = len(indent_s)
         if key and not dash and indent == top_indent and top_map and frame[2] is None and key not in bad_keys:
             # the common line: one more `key: value` of the current mapping
             if not rest or rest[0] == "#":
+                if run:
+                    raise _Unsupported  # an empty value: libyaml places it
                 frame[2], frame[3], frame[4] = key, lineno, indent + 1
                 continue
             if rest[0] in special or " #" in rest or ": " in rest or rest[-1] in ": ":
@@ -131,6 +142,14 @@ def _parse(text: str):
                 problems.append((lineno, indent + 1, tr(f"字段 {key} 写了两次", f"duplicate key '{key}'")))
             cont[key] = value
             cont.pos[key] = (lineno, indent + 1, lineno, indent + len(key) + len(key_sp) + 2)  # pos
+            if run:
+                pairs = run_findall(run)
+                n = len(cont)
+                cont.update(pairs)
+                if len(cont) - n != len(pairs):
+                    problems += _run_duplicates(cont, n, pairs, lineno, frame[1] + 1)
+                cont.pos.update({k: (lineno + i, frame[1] + 1, lineno + i, frame[1] + len(k) + 3) for i, (k, _v) in enumerate(pairs, 1)})  # pos
+                lineno += len(pairs)
             continue
         if not key and not dash and (not rest or rest[0] == "#"):
             continue  # blank or comment
@@ -205,7 +224,7 @@ def _parse(text: str):
         if key in nulls or key in bools:
             raise _Unsupported
         if not rest or rest[0] == "#":
-            if not key_sp and rest:
+            if not key_sp and rest or run:
                 raise _Unsupported
             frame[2], frame[3], frame[4] = key, lineno, col + 1
             top_indent, top_map = frame[1], True
@@ -223,9 +242,27 @@ def _parse(text: str):
         cont[key] = value
         cont.pos[key] = (lineno, col + 1, lineno, col + len(key) + len(key_sp) + 2)  # pos
         top_indent, top_map = frame[1], type(frame[0]) is Map
+        if run:
+            pairs = run_findall(run)
+            n = len(cont)
+            cont.update(pairs)
+            if len(cont) - n != len(pairs):
+                problems += _run_duplicates(cont, n, pairs, lineno, frame[1] + 1)
+            cont.pos.update({k: (lineno + i, frame[1] + 1, lineno + i, frame[1] + len(k) + 3) for i, (k, _v) in enumerate(pairs, 1)})  # pos
+            lineno += len(pairs)
     if stack and stack[-1][2] is not None:
         raise _Unsupported
     return root, problems, tops
+
+
+def _run_duplicates(cont: dict, n: int, pairs: list[tuple[str, str]], lineno: int, col: int) -> list[tuple[int, int, str]]:
+    """The duplicate keys of a run (lines lineno+1 …) just added to cont, which had n keys (the first n now)."""
+    seen, out = set(list(cont)[:n]), []
+    for i, (k, _v) in enumerate(pairs, 1):
+        if k in seen:
+            out.append((lineno + i, col, tr(f"字段 {k} 写了两次", f"duplicate key '{k}'")))
+        seen.add(k)
+    return out
 
 
 _PLAIN: list = []
