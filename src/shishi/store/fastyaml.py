@@ -14,6 +14,7 @@ uses `yamlio.parse`, which also produces the error messages.
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 from shishi.i18n import tr
 from shishi.store.yamlio import BOOLS, MAX_DEPTH, NULLS, Map, Seq
@@ -106,11 +107,11 @@ _SPECIAL = frozenset(_PLAIN_START | {"'", '"'})
 
 
 def _parse(text: str):
-    """(data, duplicate-key findings, (line, column, spaces after the dash) of each mapping entered with `- ` in the
-    top sequence) of text in the subset; _Unsupported outside it. Lines marked `# pos` place things: `_parse_plain`,
+    """(data, duplicate-key findings, (line, column, spaces after the dash, first key) of each mapping entered with `- `
+    in the top sequence) of text in the subset; _Unsupported outside it. Lines marked `# pos` place things: `_parse_plain`,
     made from this source without them, gives the same data as plain dicts and lists."""
     problems: list[tuple[int, int, str]] = []
-    tops: list[tuple[int, int, str]] = []
+    tops: list[tuple[int, int, str, str]] = []
     # a frame: [container, indent (0-based column of its keys or dashes), pending key or None, key line, key col]
     stack: list[list] = []
     root = None
@@ -209,7 +210,7 @@ def _parse(text: str):
             child.pos = {}  # pos
             child.line, child.col = lineno, col + 1  # pos
             if len(stack) == 1:
-                tops.append((lineno, indent + 1, dash_sp))
+                tops.append((lineno, indent + 1, dash_sp, key))
             cont.append(child)
             cont.pos.append((lineno, col + 1))  # pos
             if len(stack) >= MAX_DEPTH:
@@ -266,6 +267,7 @@ def _run_duplicates(cont: dict, n: int, pairs: list[tuple[str, str]], lineno: in
 
 
 _PLAIN: list = []
+_TOP_FORM, _TOP_LINE = itemgetter(1, 2, 3), itemgetter(0)
 
 
 def _plain_variant():
@@ -303,9 +305,7 @@ def items_plain(text: str) -> list[tuple[int, dict]] | None:
         return None
     if dups or type(data) is not list or len(tops) != len(data):  # (a scalar entry is not in tops)
         return None
-    out = []
-    for (line, col, after_dash), raw in zip(tops, data, strict=True):
-        if col != 1 or after_dash != " " or not raw or next(iter(raw)) != "id":
-            return None
-        out.append((line, raw))
-    return out
+    # every item at column 0, one space after its dash, `id` its first key (the dash line's): checked in C, not item by item
+    if tops and set(map(_TOP_FORM, tops)) != {(1, " ", "id")}:
+        return None
+    return list(zip(map(_TOP_LINE, tops), data, strict=True))
