@@ -635,7 +635,7 @@ def read_file(root: str, rp: str, kind: str, unit: str, lang: str) -> FileResult
 
     if get_lang() != lang:
         set_lang(lang)
-    path = Path(root) / rp
+    path = f"{root}/{rp}" if kind == "ledger" else Path(root) / rp  # (a ledger file is read as bytes: no Path to make)
     read_ns = time.time_ns()
     try:
         st = os.stat(path, follow_symlinks=False)
