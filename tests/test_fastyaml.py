@@ -104,3 +104,27 @@ def test_steps_aside_for_what_it_does_not_read():
 
 def test_empty_and_comment_only():
     assert fastyaml.parse("") == (None, []) and fastyaml.parse("# 台账\n\n") == (None, [])
+
+
+def test_runs_of_simple_lines_read_alike():
+    """Lines read in one match (`key: value` runs after a key) place, find duplicates and step aside like the others."""
+    texts = [
+        "- id: A\n  a: 1\n  b: 2\n  a: 3\n  c: x\n  b: 4\n",  # duplicates inside a run
+        "- id: A\n  a: 1\n  id: B\n",  # the run repeats the first line's key
+        "a: 1\nb: null\nc: true\nd: ~\ne: yes\n",  # nulls and bools end a run, read one by one
+        "a: 1\nnull: 2\n",
+        "- id: A\n  sub:\n    a: 1\n    b: 2\n  sub:\n    b: 3\n    b: 4\n  c: d\n",
+        "- id: A\n  k:\n  b: 2\n",  # an empty value before a run
+        "- id: A\n  k:  # c\n  b: 2\n",
+        "-  id: A\n  b: 2\n",  # the run's column is not the entry's
+        "-   id: A\n     b: 2\n     c: 3\n",
+        "- a: 'q'\n  b: 1\n  c: 2\n",
+        "a: b\nc: d\n  e\n",  # a scalar continued after a run
+        "a: 10:30\nb: C#\nc: x #y\nd: two  spaces\ne: 'q'\n",
+    ]
+    for text in texts:
+        assert agrees(text), text
+    fast = fastyaml.parse(texts[0])
+    assert fast is not None and fast[1] == [(4, 3, "字段 a 写了两次"), (6, 3, "字段 b 写了两次")]
+    assert fastyaml.items_plain(texts[0]) is None
+    assert fastyaml.parse(texts[7]) is None and fastyaml.parse(texts[5]) is None

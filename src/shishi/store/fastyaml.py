@@ -14,6 +14,7 @@ uses `yamlio.parse`, which also produces the error messages.
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 from shishi.i18n import tr
 from shishi.store.yamlio import BOOLS, MAX_DEPTH, NULLS, Map, Seq
@@ -91,31 +92,42 @@ def _tail(s: str, j: int) -> None:
         raise _Unsupported
 
 
-# each line: indent, a dash and the spaces after it, a key and the spaces after its colon, the rest
-_LINE = re.compile(r"^( *)(?:(-)( +|$))?(?:([^\s\-?:,\[\]{}#&*!|>'\"%@`][^\s:#,\[\]{}]*):( +|$))?(.*)$", re.M)
+_K = r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\s:#,\[\]{}]*"  # a key
+# a run line: `key: value` at the column of the line before's key (past its dash), the key not a null or a bool, the
+# value a plain scalar taken as it is (not a null or a bool; no colon, '#', leading, trailing or double space)
+_RUN_LINE = (
+    r"\n\1(?(2) \3)(?!(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE):)" + _K
+    + r": (?!(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE)$)[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n:# ]*(?: [^\n:# ]+)*$"
+)
+# each line: indent, a dash and the spaces after it, a key and the spaces after its colon, the rest; after a key,
+# the run of lines that follow it in the same mapping with the simplest values (most lines: read in one match)
+_LINE = re.compile(r"^( *)(?:(-)( +|$))?(?:(" + _K + r"):( +|$))?(.*)$(?(4)((?:" + _RUN_LINE + r")*))", re.M)
+_RUN = re.compile(r"\n *([^:]*): (.*)")  # a run's (key, value) pairs
 _SPECIAL = frozenset(_PLAIN_START | {"'", '"'})
 
 
 def _parse(text: str):
-    """(data, duplicate-key findings, (line, column, spaces after the dash) of each mapping entered with `- ` in the
-    top sequence) of text in the subset; _Unsupported outside it. Lines marked `# pos` place things: `_parse_plain`,
+    """(data, duplicate-key findings, (line, column, spaces after the dash, first key) of each mapping entered with `- `
+    in the top sequence) of text in the subset; _Unsupported outside it. Lines marked `# pos` place things: `_parse_plain`,
     made from this source without them, gives the same data as plain dicts and lists."""
     problems: list[tuple[int, int, str]] = []
-    tops: list[tuple[int, int, str]] = []
+    tops: list[tuple[int, int, str, str]] = []
     # a frame: [container, indent (0-based column of its keys or dashes), pending key or None, key line, key col]
     stack: list[list] = []
     root = None
     frame: list = []
-    special, nulls, bools = _SPECIAL, NULLS, BOOLS
+    special, nulls, bools, run_findall = _SPECIAL, NULLS, BOOLS, _RUN.findall
     bad_keys = NULLS | frozenset(BOOLS)
     top_indent, top_map = -1, False  # of `frame`, for the fast path
     lineno = 0
-    for indent_s, dash, dash_sp, key, key_sp, rest in _LINE.findall(text):
+    for indent_s, dash, dash_sp, key, key_sp, rest, run in _LINE.findall(text):
         lineno += 1
         indent = len(indent_s)
         if key and not dash and indent == top_indent and top_map and frame[2] is None and key not in bad_keys:
             # the common line: one more `key: value` of the current mapping
             if not rest or rest[0] == "#":
+                if run:
+                    raise _Unsupported  # an empty value: libyaml places it
                 frame[2], frame[3], frame[4] = key, lineno, indent + 1
                 continue
             if rest[0] in special or " #" in rest or ": " in rest or rest[-1] in ": ":
@@ -131,6 +143,14 @@ def _parse(text: str):
                 problems.append((lineno, indent + 1, tr(f"字段 {key} 写了两次", f"duplicate key '{key}'")))
             cont[key] = value
             cont.pos[key] = (lineno, indent + 1, lineno, indent + len(key) + len(key_sp) + 2)  # pos
+            if run:
+                pairs = run_findall(run)
+                n = len(cont)
+                cont.update(pairs)
+                if len(cont) - n != len(pairs):
+                    problems += _run_duplicates(cont, n, pairs, lineno, frame[1] + 1)
+                cont.pos.update({k: (lineno + i, frame[1] + 1, lineno + i, frame[1] + len(k) + 3) for i, (k, _v) in enumerate(pairs, 1)})  # pos
+                lineno += len(pairs)
             continue
         if not key and not dash and (not rest or rest[0] == "#"):
             continue  # blank or comment
@@ -190,7 +210,7 @@ def _parse(text: str):
             child.pos = {}  # pos
             child.line, child.col = lineno, col + 1  # pos
             if len(stack) == 1:
-                tops.append((lineno, indent + 1, dash_sp))
+                tops.append((lineno, indent + 1, dash_sp, key))
             cont.append(child)
             cont.pos.append((lineno, col + 1))  # pos
             if len(stack) >= MAX_DEPTH:
@@ -205,7 +225,7 @@ def _parse(text: str):
         if key in nulls or key in bools:
             raise _Unsupported
         if not rest or rest[0] == "#":
-            if not key_sp and rest:
+            if not key_sp and rest or run:
                 raise _Unsupported
             frame[2], frame[3], frame[4] = key, lineno, col + 1
             top_indent, top_map = frame[1], True
@@ -223,12 +243,31 @@ def _parse(text: str):
         cont[key] = value
         cont.pos[key] = (lineno, col + 1, lineno, col + len(key) + len(key_sp) + 2)  # pos
         top_indent, top_map = frame[1], type(frame[0]) is Map
+        if run:
+            pairs = run_findall(run)
+            n = len(cont)
+            cont.update(pairs)
+            if len(cont) - n != len(pairs):
+                problems += _run_duplicates(cont, n, pairs, lineno, frame[1] + 1)
+            cont.pos.update({k: (lineno + i, frame[1] + 1, lineno + i, frame[1] + len(k) + 3) for i, (k, _v) in enumerate(pairs, 1)})  # pos
+            lineno += len(pairs)
     if stack and stack[-1][2] is not None:
         raise _Unsupported
     return root, problems, tops
 
 
+def _run_duplicates(cont: dict, n: int, pairs: list[tuple[str, str]], lineno: int, col: int) -> list[tuple[int, int, str]]:
+    """The duplicate keys of a run (lines lineno+1 …) just added to cont, which had n keys (the first n now)."""
+    seen, out = set(list(cont)[:n]), []
+    for i, (k, _v) in enumerate(pairs, 1):
+        if k in seen:
+            out.append((lineno + i, col, tr(f"字段 {k} 写了两次", f"duplicate key '{k}'")))
+        seen.add(k)
+    return out
+
+
 _PLAIN: list = []
+_TOP_FORM, _TOP_LINE = itemgetter(1, 2, 3), itemgetter(0)
 
 
 def _plain_variant():
@@ -266,9 +305,7 @@ def items_plain(text: str) -> list[tuple[int, dict]] | None:
         return None
     if dups or type(data) is not list or len(tops) != len(data):  # (a scalar entry is not in tops)
         return None
-    out = []
-    for (line, col, after_dash), raw in zip(tops, data, strict=True):
-        if col != 1 or after_dash != " " or not raw or next(iter(raw)) != "id":
-            return None
-        out.append((line, raw))
-    return out
+    # every item at column 0, one space after its dash, `id` its first key (the dash line's): checked in C, not item by item
+    if tops and set(map(_TOP_FORM, tops)) != {(1, " ", "id")}:
+        return None
+    return list(zip(map(_TOP_LINE, tops), data, strict=True))

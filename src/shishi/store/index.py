@@ -643,7 +643,7 @@ def read_file(root: str, rp: str, kind: str, unit: str, lang: str, findings=None
 
     if get_lang() != lang:
         set_lang(lang)
-    path = Path(root) / rp
+    path = f"{root}/{rp}" if kind == "ledger" else Path(root) / rp  # (a ledger file is read as bytes: no Path to make)
     read_ns = time.time_ns()
     try:
         st = os.stat(path, follow_symlinks=False)
@@ -765,7 +765,7 @@ def _item_rows(rp: str, unit: str, items: list[tuple]) -> dict[str, list]:
         rows.append(
             (rp, seq, unit, line, *row_of(tup), *((res[0], res[2], res[3], res[4]) if res else (None, None, None, None)),
              ver[0] if ver else None, can[0] if can else None, sup[0] if sup else None,
-             judged(tup[i_due], ((x[1], x[2], x[5], x[6]) for x in ext) if ext else ()), gone)
+             judged(tup[i_due], [(x[1], x[2], x[5], x[6]) for x in ext]) if ext else tup[i_due], gone)  # (no extension: the due date)
         )
         item_id = tup[i_id]
         if tup[i_tg]:
