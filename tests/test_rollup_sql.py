@@ -251,34 +251,26 @@ def test_decimal_sums_keep_value_and_exponent(values, text):
     assert str(got) == str(want) == text
 
 
-def _file_sums(root: Path) -> dict:
+def _table(root: Path, table: str) -> list:
     import sqlite3
 
     con = sqlite3.connect(root / ".shishi" / "index.sqlite")
     try:
-        return {r[0]: r[1:] for r in con.execute("SELECT * FROM file_sums")}
+        return sorted(con.execute(f"SELECT * FROM {table}").fetchall(), key=repr)  # noqa: S608 - the tests' own tables
     finally:
         con.close()
+
+
+def _file_sums(root: Path) -> dict:
+    return {r[0]: r[1:] for r in _table(root, "file_sums")}
 
 
 def _file_targets(root: Path) -> list:
-    import sqlite3
-
-    con = sqlite3.connect(root / ".shishi" / "index.sqlite")
-    try:
-        return sorted(con.execute("SELECT * FROM file_targets").fetchall(), key=repr)
-    finally:
-        con.close()
+    return _table(root, "file_targets")
 
 
 def _group_sums(root: Path) -> list:
-    import sqlite3
-
-    con = sqlite3.connect(root / ".shishi" / "index.sqlite")
-    try:
-        return sorted(con.execute("SELECT * FROM group_sums").fetchall(), key=repr)
-    finally:
-        con.close()
+    return _table(root, "group_sums")
 
 
 def _remade(root: Path) -> tuple[dict, list, list]:

@@ -145,10 +145,7 @@ def _parse(text: str):
             cont.pos[key] = (lineno, indent + 1, lineno, indent + len(key) + len(key_sp) + 2)  # pos
             if run:
                 pairs = run_findall(run)
-                n = len(cont)
-                cont.update(pairs)
-                if len(cont) - n != len(pairs):
-                    problems += _run_duplicates(cont, n, pairs, lineno, frame[1] + 1)
+                problems += _add_run(cont, pairs, lineno, frame[1] + 1)
                 cont.pos.update({k: (lineno + i, frame[1] + 1, lineno + i, frame[1] + len(k) + 3) for i, (k, _v) in enumerate(pairs, 1)})  # pos
                 lineno += len(pairs)
             continue
@@ -245,10 +242,7 @@ def _parse(text: str):
         top_indent, top_map = frame[1], type(frame[0]) is Map
         if run:
             pairs = run_findall(run)
-            n = len(cont)
-            cont.update(pairs)
-            if len(cont) - n != len(pairs):
-                problems += _run_duplicates(cont, n, pairs, lineno, frame[1] + 1)
+            problems += _add_run(cont, pairs, lineno, frame[1] + 1)
             cont.pos.update({k: (lineno + i, frame[1] + 1, lineno + i, frame[1] + len(k) + 3) for i, (k, _v) in enumerate(pairs, 1)})  # pos
             lineno += len(pairs)
     if stack and stack[-1][2] is not None:
@@ -256,8 +250,13 @@ def _parse(text: str):
     return root, problems, tops
 
 
-def _run_duplicates(cont: dict, n: int, pairs: list[tuple[str, str]], lineno: int, col: int) -> list[tuple[int, int, str]]:
-    """The duplicate keys of a run (lines lineno+1 …) just added to cont, which had n keys (the first n now)."""
+def _add_run(cont: dict, pairs: list[tuple[str, str]], lineno: int, col: int) -> list[tuple[int, int, str]]:
+    """Add a run's (key, value) pairs (lines lineno+1 …, keys at `col`) to cont; the findings of its duplicate keys.
+    (Their positions are the caller's: `_parse_plain` leaves them out.)"""
+    n = len(cont)
+    cont.update(pairs)
+    if len(cont) - n == len(pairs):
+        return []
     seen, out = set(list(cont)[:n]), []
     for i, (k, _v) in enumerate(pairs, 1):
         if k in seen:

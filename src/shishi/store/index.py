@@ -3,9 +3,10 @@
 `<root>/.shishi/index.sqlite` (git-ignored) holds, per file, what reading it
 produced: its items (fields as columns for `shishi query`, and two marshal
 blobs per file: the `hot` fields every load needs, the `full` items), targets,
-milestones, extensions, the file's problems and what the one-item checks found in
-it (`findings`), the IDs of items too broken to validate, unit records, surveys. A run stats every file and re-reads only
-those whose size or mtime changed — and, when a file was written so recently
+milestones, extensions, the file's problems and what the one-item checks found
+in it (`findings`), the IDs of items too broken to validate, unit records,
+surveys, partial sums for the figures (store.sums). A run stats every file
+and re-reads only those whose size or mtime changed — and, when a file was written so recently
 that its mtime cannot be trusted, those whose content hash changed. Many
 changed files are parsed (and stored) by worker processes.
 
@@ -1057,8 +1058,9 @@ def _dirs_unchanged(root: Path, dirs: list, read_ns: int) -> bool:
 
 # path -> what a file's stat must give, as one text: kind, unit, size, mtime_ns, signature; then \x1e when its
 # mtime was too close to the time it was read to be trusted (compare hashes), \x1d when it must be read again in
-# :lang (its problems are in another) or with the one-item checks (:found; read without them). The covering index files_stat answers it without reading the rows (they
-# hold the blobs), and the pairs make the dict in C.
+# :lang (its problems are in another) or, a ledger file, with the one-item checks (:found; it was read without them).
+# The covering index files_stat answers it without reading the rows (they hold the blobs), and the pairs make the
+# dict in C.
 KNOWN_SQL = """SELECT path, coalesce(kind, '') || char(31) || coalesce(unit, '') || char(31) || coalesce(size, '') || char(31)
     || coalesce(mtime_ns, '') || char(31) || coalesce(sig, '')
     || CASE WHEN problems AND lang IS NOT :lang OR :found AND kind = 'ledger' AND NOT found THEN char(29) WHEN mtime_ns >= read_ns - :racy THEN char(30) ELSE '' END
